@@ -1,0 +1,275 @@
+"""The ``advisor`` command line: thin click commands over the library.
+
+Each command parses its options, calls one library function and prints.
+Domain errors (:class:`advisor.errors.AdvisorError`) become one-line messages
+with a documented exit code here, and nowhere else. Heavy modules (pydantic,
+jinja2, rich, questionary) are imported inside the commands so that
+``advisor --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from advisor import __version__
+from advisor.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, AdvisorError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from advisor.engine import Result
+    from advisor.rulebook import Rulebook
+
+SECTIONS = {
+    "Guides": ["guide", "batch", "diff"],
+    "Evidence": ["models", "compare", "explain", "scores"],
+    "Rulebooks": ["rules", "init", "schema"],
+}
+
+
+class AdvisorCliError(click.ClickException):
+    """An AdvisorError at the command-line edge: message lines and an exit code."""
+
+    def __init__(self, error: AdvisorError) -> None:
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+        problems = getattr(error, "problems", [error])
+        self.lines = [str(p) for p in problems] if len(problems) > 1 else [str(error)]
+
+    def show(self, file: Any = None) -> None:
+        for line in self.lines:
+            click.echo(f"advisor: error: {line}", err=True)
+
+
+class Terminated(BaseException):
+    """Raised on SIGTERM so that cleanup (temporary files) runs before exit 143."""
+
+
+class AdvisorGroup(click.Group):
+    """A group that lists commands by section and turns domain errors into exit codes."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        for title, names in SECTIONS.items():
+            rows = []
+            for name in names:
+                cmd = self.get_command(ctx, name)
+                if cmd is not None and not cmd.hidden:
+                    rows.append((name, cmd.get_short_help_str(limit=70)))
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AdvisorError as exc:
+            raise AdvisorCliError(exc) from None
+        except KeyboardInterrupt:
+            click.echo("advisor: interrupted; nothing was written", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except Terminated:
+            click.echo("advisor: terminated; nothing was written", err=True)
+            ctx.exit(EXIT_TERMINATED)
+
+
+class SubGroup(AdvisorGroup):
+    """A nested group: plain command listing."""
+
+    format_commands = click.Group.format_commands
+
+
+def _on_sigterm(signum: int, frame: Any) -> NoReturn:
+    raise Terminated()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``advisor`` console script."""
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    cli.main(args=list(argv) if argv is not None else None, prog_name="advisor")
+
+
+# --------------------------------------------------------------------------- shared options
+
+
+def rules_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--rules", "rules_path", multiple=True, type=click.Path(),
+        help="Rulebook file or folder to use instead of the built-in one (repeatable).",
+    )(f)
+
+
+def scores_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--scores", "scores_path", multiple=True, type=click.Path(),
+        help="YAML file of extra models with scores (top-level 'models:'), repeatable.",
+    )(f)
+
+
+def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")(f)
+
+
+def load_book(rules_path: Sequence[str], scores_path: Sequence[str] = ()) -> Rulebook:
+    """The rulebook named on the command line, with score overlays."""
+    from advisor.rulebook import load_rulebook, load_scores
+
+    book = load_rulebook(list(rules_path) or None)
+    for path in scores_path:
+        book = load_scores(book, path)
+    return book
+
+
+def console(stderr: bool = False) -> Console:
+    """A rich console: colour only on a terminal, NO_COLOR respected (rich does both)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def print_json(data: Any) -> None:
+    """Plain, stable JSON on stdout and nothing else."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@click.group(cls=AdvisorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="advisor")
+def cli() -> None:
+    """Turn AI benchmark evidence into role-based adoption guidance for ML teams.
+
+    \b
+    Start with:  advisor guide            (asks a few questions, writes TEAM_GUIDE.md)
+    Or:          advisor guide --defaults --team "Fraud ML" -o -
+    """
+
+
+@cli.command("models")
+@rules_option
+@scores_option
+@json_option
+def models_cmd(rules_path: tuple[str, ...], scores_path: tuple[str, ...], as_json: bool) -> None:
+    """List models and their scores, with provenance.
+
+    \b
+    Example:  advisor models --json
+    """
+    from advisor.reports import models_table
+
+    book = load_book(rules_path, scores_path)
+    rows = models_table(book)
+    if as_json:
+        print_json(rows)
+        return
+    from advisor.terminal import print_models
+
+    print_models(console(), book, rows)
+
+
+@cli.command("compare")
+@click.argument("model")
+@click.argument("baseline")
+@rules_option
+@scores_option
+@json_option
+def compare_cmd(
+    model: str, baseline: str, rules_path: tuple[str, ...], scores_path: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Compare two models benchmark by benchmark.
+
+    \b
+    Example:  advisor compare gpt-5.5 gpt-5.4
+    """
+    from advisor.reports import compare
+
+    book = load_book(rules_path, scores_path)
+    rows = compare(book, book.resolve_model(model), book.resolve_model(baseline))
+    if as_json:
+        print_json(rows)
+        return
+    from advisor.terminal import print_comparison
+
+    print_comparison(console(), book, rows)
+
+
+@cli.command("explain")
+@click.option("--role", required=True, help="Role id or alias, e.g. ml-engineer or mle.")
+@click.option("--model", required=True, help="Model id, e.g. gpt-5.5.")
+@click.option("--baseline", default=None, help="Model to compare with (default: the model's own).")
+@click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
+@click.option("--stage", default=None, help="Only this stage.")
+@rules_option
+@scores_option
+@json_option
+def explain_cmd(
+    role: str, model: str, baseline: str | None, no_baseline: bool, stage: str | None,
+    rules_path: tuple[str, ...], scores_path: tuple[str, ...], as_json: bool,
+) -> None:
+    """Show why each piece of advice was given: inputs, metrics, matching rules.
+
+    \b
+    Example:  advisor explain --role mle --model gpt-5.5 --stage model-selection
+    """
+    from advisor.reports import explain
+
+    book = load_book(rules_path, scores_path)
+    data = explain(book, role=role, model=model, baseline=baseline, no_baseline=no_baseline,
+                   stage=stage)
+    if as_json:
+        print_json(data)
+        return
+    from advisor.terminal import print_explanation
+
+    print_explanation(console(), data)
+
+
+@cli.command("schema")
+@click.option("-o", "--output", type=click.Path(), default="-", help="File to write (default stdout).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def schema_cmd(output: str, force: bool) -> None:
+    """Print the JSON Schema of rulebook files (for editors and CI).
+
+    \b
+    Example:  advisor schema -o rulebook.schema.json
+    """
+    from advisor.output import write_text
+    from advisor.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    write_text(output, text, force=force)
+
+
+@cli.group("rules", cls=SubGroup)
+def rules_group() -> None:
+    """Check, test and export rulebooks."""
+
+
+@rules_group.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path())
+def rules_validate_cmd(paths: tuple[str, ...]) -> None:
+    """Validate a rulebook (default: the built-in one); every error located.
+
+    \b
+    Example:  advisor rules validate my-rules/
+    Exit 0 when valid, 1 with one line per problem (file:line:column: what).
+    """
+    from advisor.rulebook import load_rulebook
+
+    book = load_rulebook(list(paths) or None)
+    n = sum(len(t.rules) for t in book.tables)
+    click.echo(f"ok: {book.meta.id} ({len(book.files)} files, {len(book.tables)} tables, {n} rules)")
+
+
+@cli.group("scores", cls=SubGroup)
+def scores_group() -> None:
+    """Work with scores files."""

@@ -1,0 +1,630 @@
+"""Evaluate a profile against a rulebook: the advice, and why.
+
+``evaluate`` takes a :class:`Profile` (model, baseline, roles, stages,
+answers), looks up the scores with their provenance, computes the derived
+metrics, runs every decision table under its hit policy and returns a
+:class:`Result` that carries a trace of each decision: the rules that
+matched, those the hit policy suppressed, and for near misses the first cell
+that failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from advisor import wording
+from advisor.errors import EvaluationError, InputError
+from advisor.rulebook import CompiledRule, CompiledTable, Rulebook
+from advisor.sandbox import render_text
+from advisor.schema import Model, Score
+
+
+@dataclass
+class Profile:
+    """What a team asks about.
+
+    Args:
+        model: Model id to adopt.
+        baseline: Model id to compare with, or None for no comparison.
+        roles: Role ids (empty: every role).
+        stages: Stage ids (empty: every stage).
+        team: Team name, for the guide.
+        answers: Answers to other questions, by question id.
+        date: The guide's date, YYYY-MM-DD.
+        scores: Scores to use instead of the model's (rule tests, what-ifs).
+        baseline_scores: Likewise for the baseline.
+    """
+
+    model: str
+    baseline: str | None = None
+    roles: list[str] = field(default_factory=list)
+    stages: list[str] = field(default_factory=list)
+    team: str = ""
+    answers: dict[str, Any] = field(default_factory=dict)
+    date: str = ""
+    scores: dict[str, float | None] | None = None
+    baseline_scores: dict[str, float | None] | None = None
+
+
+@dataclass
+class Evidence:
+    """A score with its provenance, as shown next to every number."""
+
+    model: str
+    benchmark: str
+    score: float
+    stderr: float | None
+    split: str
+    agent: str
+    date: str
+    source: str
+    verified: bool
+    flags: list[str]
+    notes: str = ""
+
+
+@dataclass
+class ComparisonRow:
+    """One benchmark compared between model and baseline."""
+
+    benchmark: str
+    model_score: float | None
+    baseline_score: float | None
+    delta_pp: float | None
+    relative_gain_pct: float | None
+    model_evidence: Evidence | None
+    baseline_evidence: Evidence | None
+    note: str = ""
+
+
+@dataclass
+class Advice:
+    """The outcome of one rule."""
+
+    rule: str
+    table: str
+    autonomy: str | None
+    text: str
+    review: str
+    time_saved: str
+    rationale: str
+    sources: list[str]
+
+
+@dataclass
+class NearMiss:
+    """A rule that did not match, and the first cell that failed."""
+
+    rule: str
+    input: str
+    value: Any
+    test: str
+
+    def __str__(self) -> str:
+        shown = "missing" if self.value is None else wording.number(self.value, 2) if isinstance(
+            self.value, (int, float)) and not isinstance(self.value, bool) else self.value
+        return f"{self.input} = {shown} is not in {self.test}"
+
+
+@dataclass
+class Trace:
+    """How one table decided for one role/stage (or the whole team)."""
+
+    table: str
+    hit_policy: str
+    role: str | None
+    stage: str | None
+    matched: list[str]
+    chosen: list[str]
+    suppressed: list[str]
+    near_misses: list[NearMiss]
+    changes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StageAdvice:
+    """Advice for one role at one stage; ``advice`` is None when no rule applied."""
+
+    stage: str
+    advice: Advice | None
+    trace: Trace
+
+
+@dataclass
+class RoleResult:
+    """Everything for one role."""
+
+    role: str
+    summary: list[Advice]
+    stages: list[StageAdvice]
+
+
+@dataclass
+class Caveat:
+    """Something the reader must keep in mind, by kind (unverified, missing, ...)."""
+
+    kind: str
+    text: str
+
+
+@dataclass
+class Result:
+    """The outcome of :func:`evaluate`."""
+
+    rulebook: str
+    rulebook_version: str
+    team: str
+    date: str
+    model: str
+    baseline: str | None
+    inputs: dict[str, Any]
+    metrics: dict[str, float | None]
+    comparison: list[ComparisonRow]
+    missing: list[str]
+    roles: list[RoleResult]
+    bottom_line: list[Advice]
+    readings: list[Advice]
+    caveats: list[Caveat]
+    evidence: list[Evidence]
+    traces: list[Trace]
+    answers: dict[str, Any]
+
+    def autonomy(self, role: str, stage: str) -> str | None:
+        """The autonomy level given to ``role`` at ``stage``."""
+        for r in self.roles:
+            if r.role == role:
+                for st in r.stages:
+                    if st.stage == stage:
+                        return st.advice.autonomy if st.advice else None
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain data (the documented ``--format json`` shape)."""
+        return {
+            "rulebook": {"id": self.rulebook, "version": self.rulebook_version},
+            "team": self.team,
+            "date": self.date,
+            "model": self.model,
+            "baseline": self.baseline,
+            "bottom_line": [a.text for a in self.bottom_line],
+            "readings": [a.text for a in self.readings],
+            "comparison": [
+                {
+                    "benchmark": c.benchmark,
+                    "model_score": c.model_score,
+                    "baseline_score": c.baseline_score,
+                    "delta_pp": _round(c.delta_pp),
+                    "relative_gain_pct": _round(c.relative_gain_pct),
+                    "model_evidence": asdict(c.model_evidence) if c.model_evidence else None,
+                    "baseline_evidence": asdict(c.baseline_evidence) if c.baseline_evidence else None,
+                    "note": c.note,
+                }
+                for c in self.comparison
+            ],
+            "metrics": {k: _round(v) for k, v in self.metrics.items()},
+            "missing_evidence": self.missing,
+            "roles": [
+                {
+                    "role": r.role,
+                    "summary": [a.text for a in r.summary],
+                    "stages": [
+                        {
+                            "stage": st.stage,
+                            "autonomy": st.advice.autonomy if st.advice else None,
+                            "rule": st.advice.rule if st.advice else None,
+                            "text": st.advice.text if st.advice else "",
+                            "review": st.advice.review if st.advice else "",
+                            "time_saved": st.advice.time_saved if st.advice else "",
+                            "rationale": st.advice.rationale if st.advice else "",
+                            "sources": st.advice.sources if st.advice else [],
+                        }
+                        for st in r.stages
+                    ],
+                }
+                for r in self.roles
+            ],
+            "caveats": [asdict(c) for c in self.caveats],
+            "sources": [asdict(e) for e in self.evidence],
+        }
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 2)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def evidence_of(model: Model, benchmark: str) -> Evidence | None:
+    """The model's score on a benchmark, with provenance."""
+    for sc in model.scores:
+        if sc.benchmark == benchmark:
+            return _evidence(model.id, sc)
+    return None
+
+
+def _evidence(model_id: str, sc: Score) -> Evidence:
+    return Evidence(
+        model_id, sc.benchmark, sc.score, sc.stderr, sc.split, sc.agent, sc.date, sc.source,
+        sc.verified, list(sc.flags), sc.notes,
+    )
+
+
+def _scores(
+    book: Rulebook, model_id: str | None, override: dict[str, float | None] | None
+) -> dict[str, Evidence | None]:
+    out: dict[str, Evidence | None] = {b: None for b in book.benchmarks}
+    if override is not None:
+        for b, v in override.items():
+            if v is not None:
+                out[b] = Evidence(model_id or "given", b, float(v), None, "given", "given", "",
+                                  "given in the test", True, [])
+        return out
+    if model_id is not None:
+        model = book.models[model_id]
+        for b in out:
+            out[b] = evidence_of(model, b)
+    return out
+
+
+def compute_metrics(
+    book: Rulebook, model: dict[str, float | None], base: dict[str, float | None]
+) -> tuple[dict[str, float | None], list[str]]:
+    """Derived metrics, and notes for those that cannot be computed."""
+    values: dict[str, float | None] = {}
+    notes: list[str] = []
+    for m in book.metrics.values():
+        if m.formula == "gap":
+            a, b = (model.get(x) for x in m.benchmarks)
+            values[m.id] = None if a is None or b is None else a - b
+            continue
+        assert m.benchmark is not None
+        x, y = model.get(m.benchmark), base.get(m.benchmark)
+        if x is None or y is None:
+            values[m.id] = None
+        elif m.formula == "delta_pp":
+            values[m.id] = x - y
+        elif y == 0:
+            values[m.id] = None
+            notes.append(
+                f"relative gain on {m.benchmark} is undefined: the baseline scores 0; "
+                "read the difference in percentage points instead"
+            )
+        else:
+            values[m.id] = (x - y) / y * 100
+    return values, notes
+
+
+def _candidates(table: CompiledTable, role: str | None, stage: str | None) -> list[CompiledRule]:
+    # Rules are indexed by role and stage once per table, so a lookup only
+    # scans the rules that can apply to this role and stage.
+    cache: dict[tuple[str | None, str | None], list[CompiledRule]] = table.__dict__.setdefault(
+        "_index", {}
+    )
+    key = (role, stage)
+    hit = cache.get(key)
+    if hit is None:
+        hit = [
+            r for r in table.rules
+            if ("role" not in r.tests or r.tests["role"].matches(role))
+            and ("stage" not in r.tests or r.tests["stage"].matches(stage))
+        ]
+        cache[key] = hit
+    return hit
+
+
+def run_table(
+    book: Rulebook,
+    table: CompiledTable,
+    inputs: dict[str, Any],
+    role: str | None = None,
+    stage: str | None = None,
+    trace: bool = True,
+) -> tuple[list[CompiledRule], Trace | None]:
+    """Evaluate one decision table.
+
+    Returns:
+        The winning rules (one, or several under ``collect``) and, if asked, the trace.
+
+    Raises:
+        EvaluationError: a ``unique`` table has more than one matching rule.
+    """
+    matched: list[CompiledRule] = []
+    misses: list[NearMiss] = []
+    for rule in _candidates(table, role, stage):
+        failed = None
+        for name, test in rule.tests.items():
+            if name in ("role", "stage"):
+                continue
+            if not test.matches(inputs.get(name)):
+                failed = (name, test)
+                break
+        if failed is None:
+            matched.append(rule)
+        elif trace:
+            misses.append(NearMiss(rule.id, failed[0], inputs.get(failed[0]), failed[1].source))
+    policy = table.spec.hit_policy
+    if policy == "collect":
+        chosen = matched
+    elif not matched:
+        chosen = []
+    elif policy == "unique":
+        if len(matched) > 1:
+            a, b = matched[0], matched[1]
+            where = f" for {role}" + (f" × {stage}" if stage else "") if role else ""
+            raise EvaluationError(
+                f"rules {a.id!r} ({a.location}) and {b.id!r} ({b.location}) both apply{where} "
+                f"in unique table {table.id!r}; fix the table (see 'advisor rules lint')",
+                a.location,
+            )
+        chosen = matched
+    elif policy == "priority":
+        big = len(table.priority_rank)
+        chosen = [min(matched, key=lambda r: (table.priority_rank.get(r.spec.autonomy or "", big),
+                                              r.index))]
+    else:  # first
+        chosen = [matched[0]]
+    if not trace:
+        return chosen, None
+    chosen_ids = [r.id for r in chosen]
+    own = {r.id for r in table.spec.rules}
+    changes = [f"{c.rule_id} {c.action} at {c.location}" for c in book.changes if c.rule_id in own]
+    tr = Trace(
+        table.id, policy, role, stage,
+        [r.id for r in matched], chosen_ids,
+        [r.id for r in matched if r.id not in chosen_ids], misses, changes,
+    )
+    return chosen, tr
+
+
+def _advice(book: Rulebook, rule: CompiledRule, context: dict[str, Any]) -> Advice:
+    texts = {}
+    for key, template in rule.templates.items():
+        raw = getattr(rule.spec, key)
+        if template is None:
+            texts[key] = raw
+        else:
+            loc = book.where("text", f"{rule.id}\0{key}") or rule.location
+            texts[key] = render_text(template, context, loc).strip()
+    return Advice(
+        rule.id, rule.table_id, rule.spec.autonomy, texts["text"], texts["review"],
+        texts["time_saved"], texts["rationale"], list(rule.spec.sources),
+    )
+
+
+def _named(obj: Any) -> dict[str, Any]:
+    return obj.model_dump() if obj is not None else {}
+
+
+def check_profile(book: Rulebook, profile: Profile) -> None:
+    """Raise InputError for ids the rulebook does not know."""
+    if profile.scores is None:
+        book.resolve_model(profile.model)
+    if profile.baseline is not None and profile.baseline_scores is None:
+        book.resolve_model(profile.baseline)
+    for r in profile.roles:
+        if r not in book.roles:
+            book.resolve_role(r)
+    for st in profile.stages:
+        book.resolve_stage(st)
+
+
+def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
+    """Evaluate a profile against a rulebook.
+
+    Args:
+        book: A rulebook from :func:`advisor.rulebook.load_rulebook`.
+        profile: The model, baseline, roles, stages and answers.
+        trace: Keep the explanation trace (``explain`` needs it; batch jobs may not).
+
+    Raises:
+        InputError: an unknown role, stage or model.
+        EvaluationError: the rulebook cannot decide (a unique table with two matches).
+    """
+    check_profile(book, profile)
+    roles = [book.resolve_role(r) for r in profile.roles] or list(book.roles)
+    stages = list(profile.stages) or list(book.stages)
+    model_ev = _scores(book, profile.model, profile.scores)
+    base_ev = (
+        _scores(book, profile.baseline, profile.baseline_scores)
+        if profile.baseline is not None or profile.baseline_scores is not None
+        else {b: None for b in book.benchmarks}
+    )
+    model_scores = {b: (e.score if e else None) for b, e in model_ev.items()}
+    base_scores = {b: (e.score if e else None) for b, e in base_ev.items()}
+    metrics, metric_notes = compute_metrics(book, model_scores, base_scores)
+
+    inputs: dict[str, Any] = {"model": profile.model, "baseline": profile.baseline}
+    inputs.update(model_scores)
+    inputs.update(metrics)
+    for q in book.questions:
+        if q.id in profile.answers and q.id not in inputs:
+            inputs[q.id] = profile.answers[q.id]
+
+    comparison = comparison_rows(book, model_ev, base_ev, profile.baseline is not None)
+    # Missing evidence is what the advice itself would have read.
+    read = {name for t in book.tables if t.scope != "team" for name in t.spec.inputs}
+    missing = [b for b in book.benchmarks if b in read and model_scores[b] is None]
+
+    model = book.models.get(profile.model)
+    baseline = book.models.get(profile.baseline) if profile.baseline else None
+    base_ctx = {
+        "team": profile.team,
+        "date": profile.date,
+        "model": _named(model) or {"id": profile.model, "name": profile.model},
+        "baseline": _named(baseline) if baseline else None,
+        "scores": model_scores,
+        "baseline_scores": base_scores,
+        "metrics": metrics,
+        "answers": dict(profile.answers),
+        "benchmarks": {b: _named(x) for b, x in book.benchmarks.items()},
+    }
+
+    traces: list[Trace] = []
+    bottom: list[Advice] = []
+    readings: list[Advice] = []
+    table_caveats: list[Advice] = []
+    by_purpose = {"bottom-line": bottom, "reading": readings, "caveat": table_caveats}
+    for table in book.tables:
+        if table.scope == "team":
+            chosen, tr = run_table(book, table, inputs, trace=trace)
+            by_purpose[table.spec.purpose].extend(_advice(book, r, base_ctx) for r in chosen)
+            if tr:
+                traces.append(tr)
+
+    results: list[RoleResult] = []
+    for role_id in roles:
+        role = book.roles[role_id]
+        role_inputs = {**inputs, "role": role_id}
+        role_ctx = {**base_ctx, "role": _named(role)}
+        summary: list[Advice] = []
+        stage_list: list[StageAdvice] = []
+        for table in book.tables:
+            if table.scope == "role":
+                chosen, tr = run_table(book, table, role_inputs, role=role_id, trace=trace)
+                summary.extend(_advice(book, r, role_ctx) for r in chosen)
+                if tr:
+                    traces.append(tr)
+        stage_table = next(t for t in book.tables if t.scope == "stage")
+        for stage_id in stages:
+            st_inputs = {**role_inputs, "stage": stage_id}
+            chosen, tr = run_table(book, stage_table, st_inputs, role=role_id, stage=stage_id,
+                                   trace=True)
+            assert tr is not None
+            if trace:
+                traces.append(tr)
+            ctx = {**role_ctx, "stage": _named(book.stages[stage_id])}
+            if chosen:
+                level = book.levels[book.level_rank(chosen[0].spec.autonomy or "")]
+                ctx["level"] = _named(level)
+            stage_list.append(
+                StageAdvice(stage_id, _advice(book, chosen[0], ctx) if chosen else None, tr)
+            )
+        results.append(RoleResult(role_id, summary, stage_list))
+
+    caveats = _caveats(book, profile, model_ev, base_ev, comparison, missing, metric_notes,
+                       results, table_caveats)
+    evidence = [e for e in model_ev.values() if e] + [e for e in base_ev.values() if e]
+    return Result(
+        rulebook=book.meta.id,
+        rulebook_version=book.meta.version,
+        team=profile.team,
+        date=profile.date,
+        model=profile.model,
+        baseline=profile.baseline,
+        inputs=inputs,
+        metrics=metrics,
+        comparison=comparison,
+        missing=missing,
+        roles=results,
+        bottom_line=bottom,
+        readings=readings,
+        caveats=caveats,
+        evidence=evidence,
+        traces=traces,
+        answers=dict(profile.answers),
+    )
+
+
+def comparison_rows(
+    book: Rulebook,
+    model_ev: dict[str, Evidence | None],
+    base_ev: dict[str, Evidence | None],
+    has_baseline: bool,
+) -> list[ComparisonRow]:
+    rows = []
+    for b in book.benchmarks:
+        m, base = model_ev[b], base_ev[b]
+        if m is None and base is None:
+            continue
+        delta = gain = None
+        note = ""
+        if m is not None and base is not None:
+            delta = m.score - base.score
+            if base.score == 0:
+                note = "relative gain undefined: the baseline scores 0"
+            else:
+                gain = delta / base.score * 100
+            if m.agent != base.agent:
+                note = note or f"different agents/harnesses: {m.agent} vs {base.agent}"
+        elif has_baseline:
+            who = "baseline" if m is not None else "model"
+            note = f"no {who} score: not compared"
+        rows.append(ComparisonRow(
+            b, m.score if m else None, base.score if base else None, delta, gain, m, base, note
+        ))
+    return rows
+
+
+def _caveats(
+    book: Rulebook,
+    profile: Profile,
+    model_ev: dict[str, Evidence | None],
+    base_ev: dict[str, Evidence | None],
+    comparison: list[ComparisonRow],
+    missing: list[str],
+    metric_notes: list[str],
+    results: list[RoleResult],
+    table_caveats: list[Advice],
+) -> list[Caveat]:
+    out: list[Caveat] = []
+    names = {b: x.name for b, x in book.benchmarks.items()}
+    for ev in [e for e in model_ev.values() if e] + [e for e in base_ev.values() if e]:
+        if not ev.verified:
+            out.append(Caveat(
+                "unverified",
+                f"{_model_name(book, ev.model)} on {names[ev.benchmark]} "
+                f"({wording.pct(ev.score)}) is unverified: no primary source corroborates it "
+                f"(source: {ev.source}).",
+            ))
+        if "known-leakage" in ev.flags:
+            out.append(Caveat(
+                "leakage",
+                f"{_model_name(book, ev.model)} on {names[ev.benchmark]} is flagged for known "
+                "test-data leakage; its score may overstate real ability.",
+            ))
+    for b in missing:
+        out.append(Caveat(
+            "missing",
+            f"No {names[b]} score for {_model_name(book, profile.model)}: advice that reads it "
+            "falls back to the evidence that exists.",
+        ))
+    for row in comparison:
+        if row.model_evidence and row.baseline_evidence and (
+            row.model_evidence.agent != row.baseline_evidence.agent
+            or row.model_evidence.split != row.baseline_evidence.split
+        ):
+            out.append(Caveat(
+                "harness",
+                f"{names[row.benchmark]}: the two scores come from different agents or splits "
+                f"({row.model_evidence.agent}, {row.model_evidence.split} vs "
+                f"{row.baseline_evidence.agent}, {row.baseline_evidence.split}); the same model "
+                "can score very differently under another harness.",
+            ))
+    out.extend(Caveat("metric", n) for n in metric_notes)
+    for r in results:
+        for st in r.stages:
+            if st.advice is None:
+                out.append(Caveat(
+                    "no-rule",
+                    f"No rule gives advice for {book.roles[r.role].name} at "
+                    f"{book.stages[st.stage].name}: treat it as manual and fix the rulebook.",
+                ))
+    shown = {row.benchmark for row in comparison}
+    for b, bench in book.benchmarks.items():
+        if b in shown:
+            out.extend(Caveat("benchmark", f"{bench.name}: {lim}") for lim in bench.limits)
+    out.extend(Caveat("rulebook", a.text) for a in table_caveats if a.text)
+    return out
+
+
+def _model_name(book: Rulebook, model_id: str) -> str:
+    m = book.models.get(model_id)
+    return m.name if m else model_id
+
+
+def require_scores(book: Rulebook, model_id: str) -> None:
+    """Raise InputError when a model has no score at all (nothing to advise from)."""
+    if not book.models[model_id].scores:
+        raise InputError(f"model {model_id!r} has no scores; add some with --scores FILE")

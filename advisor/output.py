@@ -1,0 +1,72 @@
+"""Writing output files safely.
+
+A guide lands in a wiki checkout or a shared folder, so a write must never
+leave a partial file or clobber an existing one by accident: the text goes
+to a temporary file in the same folder, is flushed to disk, then renamed
+over the target in one step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from advisor.errors import OutputError
+
+
+def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) -> Path | None:
+    """Write ``text`` to ``path`` atomically; ``-`` writes to stdout.
+
+    Args:
+        path: The target file, or ``-`` for standard output.
+        text: What to write (UTF-8).
+        force: Replace an existing file.
+
+    Returns:
+        The path written, or None for stdout.
+
+    Raises:
+        OutputError: the file exists (without ``force``), the target is a folder,
+            or the write failed; the target is then left as it was.
+    """
+    if str(path) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return None
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(f"{target}: is a folder; give a file name (-o {target}/GUIDE.md)")
+    if (target.exists() or target.is_symlink()) and not force:
+        raise OutputError(f"{target}: already exists; use --force to overwrite it")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"{target}: folder {folder} does not exist; create it first")
+    data = text.encode("utf-8")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write in {folder}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if target.exists() and not force:  # appeared while we were writing
+            raise OutputError(f"{target}: already exists; use --force to overwrite it")
+        # A symlink target is replaced by the file itself, never followed.
+        os.replace(tmp, target)
+    except OSError as exc:
+        _discard(tmp)
+        raise OutputError(f"{target}: write failed: {exc.strerror or exc}; the old file is unchanged") from None
+    except BaseException:
+        _discard(tmp)
+        raise
+    return target
+
+
+def _discard(tmp: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)

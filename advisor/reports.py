@@ -1,0 +1,130 @@
+"""Plain-data reports for the inspection commands: models, compare, explain.
+
+Each function returns JSON-ready data; :mod:`advisor.terminal` draws it for
+people and ``--json`` prints it as is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from advisor.engine import Profile, comparison_rows, evaluate, evidence_of
+from advisor.rulebook import Rulebook
+
+
+def models_table(book: Rulebook) -> list[dict[str, Any]]:
+    """Every model with its scores and their provenance, in rulebook order."""
+    return [
+        {
+            "id": m.id,
+            "name": m.name,
+            "vendor": m.vendor,
+            "agent": m.agent,
+            "baseline": m.baseline,
+            "scores": [asdict(e) for b in book.benchmarks if (e := evidence_of(m, b))],
+        }
+        for m in book.models.values()
+    ]
+
+
+def compare(book: Rulebook, model: str, baseline: str) -> dict[str, Any]:
+    """Scores of two models side by side, with differences and provenance."""
+    m, b = book.models[model], book.models[baseline]
+    rows = comparison_rows(
+        book,
+        {x: evidence_of(m, x) for x in book.benchmarks},
+        {x: evidence_of(b, x) for x in book.benchmarks},
+        True,
+    )
+    return {
+        "model": model,
+        "baseline": baseline,
+        "rows": [
+            {
+                "benchmark": r.benchmark,
+                "name": book.benchmarks[r.benchmark].name,
+                "model_score": r.model_score,
+                "baseline_score": r.baseline_score,
+                "delta_pp": None if r.delta_pp is None else round(r.delta_pp, 2),
+                "relative_gain_pct": (
+                    None if r.relative_gain_pct is None else round(r.relative_gain_pct, 2)
+                ),
+                "model_evidence": asdict(r.model_evidence) if r.model_evidence else None,
+                "baseline_evidence": asdict(r.baseline_evidence) if r.baseline_evidence else None,
+                "note": r.note,
+            }
+            for r in rows
+        ],
+    }
+
+
+def explain(
+    book: Rulebook,
+    *,
+    role: str,
+    model: str,
+    baseline: str | None = None,
+    no_baseline: bool = False,
+    stage: str | None = None,
+    scores: dict[str, float | None] | None = None,
+) -> dict[str, Any]:
+    """Why each piece of advice for one role was given.
+
+    Returns:
+        Inputs, derived metrics, missing evidence, and per table the rules that
+        matched, the winner(s), those suppressed by the hit policy, near misses
+        with the first failing cell, and rules an organisation changed.
+    """
+    role_id = book.resolve_role(role)
+    stage_id = book.resolve_stage(stage) if stage else None
+    model_id = book.resolve_model(model) if scores is None else model
+    if no_baseline:
+        base_id = None
+    elif baseline is not None:
+        base_id = book.resolve_model(baseline)
+    else:
+        base_id = book.models[model_id].baseline if model_id in book.models else None
+    result = evaluate(
+        book,
+        Profile(model=model_id, baseline=base_id, roles=[role_id],
+                stages=[stage_id] if stage_id else [], scores=scores),
+    )
+    advice = {(st.stage): st.advice for r in result.roles for st in r.stages}
+    tables = []
+    for tr in result.traces:
+        if tr.role not in (None, role_id):
+            continue
+        chosen = []
+        if tr.stage is not None and advice.get(tr.stage) is not None:
+            a = advice[tr.stage]
+            assert a is not None
+            chosen.append({"rule": a.rule, "autonomy": a.autonomy, "text": a.text,
+                           "location": str(book.where("rule", a.rule) or "")})
+        else:
+            chosen = [{"rule": rid, "location": str(book.where("rule", rid) or "")}
+                      for rid in tr.chosen]
+        tables.append({
+            "table": tr.table,
+            "hit_policy": tr.hit_policy,
+            "stage": tr.stage,
+            "matched": tr.matched,
+            "chosen": chosen,
+            "suppressed": tr.suppressed,
+            "near_misses": [
+                {"rule": nm.rule, "input": nm.input, "value": nm.value, "test": nm.test,
+                 "why": str(nm)}
+                for nm in tr.near_misses
+            ],
+            "changes": tr.changes,
+        })
+    return {
+        "role": role_id,
+        "model": model_id,
+        "baseline": base_id,
+        "inputs": {k: v for k, v in result.inputs.items() if k not in ("model", "baseline")},
+        "metrics": {k: (None if v is None else round(v, 2)) for k, v in result.metrics.items()},
+        "missing_evidence": result.missing,
+        "tables": tables,
+        "caveats": [asdict(c) for c in result.caveats],
+    }

@@ -1,0 +1,762 @@
+"""Load a rulebook: YAML files to one validated, cross-checked :class:`Rulebook`.
+
+A rulebook is a file or a folder of YAML files in the format of
+:mod:`advisor.schema`. Files are validated one by one (so every error keeps
+its file, line and column), then merged, then checked for references between
+them. Every problem found is reported together in one :class:`RulebookError`.
+
+An organisation rulebook names the rulebook it builds on with ``extends:``
+(``builtin`` or a path); its entries replace those with the same id, and
+``overrides: {disable: [rule ids]}`` switches rules off.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from advisor.conditions import CellError, Test, parse_cell
+from advisor.errors import AdvisorError, InputError, Location, RulebookError
+from advisor.resources import builtin_rules
+from advisor.yamlsource import SourceMap, load_yaml
+
+if TYPE_CHECKING:
+    from jinja2 import Template
+
+    from advisor import schema as s
+
+#: Inputs every table may read besides benchmark, metric and question ids.
+BUILTIN_INPUTS = {"role": "id", "stage": "id", "model": "id", "baseline": "id"}
+SECTIONS = (
+    "autonomy", "roles", "stages", "benchmarks", "sources", "models",
+    "metrics", "questions", "tables", "tests",
+)  # fmt: skip
+MAX_FILES = 200
+MAX_EXTENDS_DEPTH = 8
+
+
+@dataclass
+class CompiledRule:
+    """A rule ready to evaluate: its cells parsed and its texts compiled."""
+
+    spec: s.Rule
+    table_id: str
+    index: int
+    tests: dict[str, Test]
+    templates: dict[str, Template | None]
+    location: Location
+    cell_locations: dict[str, Location]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass
+class CompiledTable:
+    """A decision table ready to evaluate."""
+
+    spec: s.Table
+    rules: list[CompiledRule]
+    input_kinds: dict[str, str]
+    location: Location
+    #: autonomy level id -> rank for the priority hit policy (lower wins)
+    priority_rank: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def scope(self) -> str:
+        """``stage``, ``role`` or ``team``: how often the table is evaluated."""
+        return {"stage-advice": "stage", "role-summary": "role"}.get(self.spec.purpose, "team")
+
+
+@dataclass
+class RuleChange:
+    """A rule an organisation rulebook overrode or disabled."""
+
+    rule_id: str
+    action: str  # "overridden" | "disabled"
+    location: Location
+    original: Location
+
+
+@dataclass
+class Rulebook:
+    """A validated rulebook, with the location of everything in it."""
+
+    meta: s.Meta
+    levels: list[s.Level]
+    roles: dict[str, s.Role]
+    stages: dict[str, s.Stage]
+    benchmarks: dict[str, s.Benchmark]
+    sources: dict[str, s.Source]
+    models: dict[str, s.Model]
+    metrics: dict[str, s.Metric]
+    questions: list[s.Question]
+    tables: list[CompiledTable]
+    tests: list[s.RuleTest]
+    files: list[str]
+    locations: dict[tuple[str, str], Location]
+    changes: list[RuleChange] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def level_ids(self) -> list[str]:
+        """Autonomy level ids, from the most cautious up."""
+        return [lv.id for lv in self.levels]
+
+    def level_rank(self, level: str) -> int:
+        """Position of a level on the autonomy scale (0 = most cautious)."""
+        return self.level_ids.index(level)
+
+    def rules(self) -> Iterable[CompiledRule]:
+        """Every rule of every table, in order."""
+        for table in self.tables:
+            yield from table.rules
+
+    def rule(self, rule_id: str) -> CompiledRule | None:
+        """The rule with this id, if any."""
+        return next((r for r in self.rules() if r.id == rule_id), None)
+
+    def where(self, kind: str, ident: str) -> Location | None:
+        """The location of the ``kind`` entry with id ``ident``."""
+        return self.locations.get((kind, ident))
+
+    def input_kind(self, name: str) -> str | None:
+        """``id``, ``number``, ``bool`` or ``text`` for a known input name, else None."""
+        if name in BUILTIN_INPUTS:
+            return BUILTIN_INPUTS[name]
+        if name in self.benchmarks or name in self.metrics:
+            return "number"
+        for q in self.questions:
+            if q.id == name:
+                return {"number": "number", "confirm": "bool", "text": "text"}.get(q.type, "id")
+        return None
+
+    def resolve_role(self, name: str) -> str:
+        """A role id from an id or alias (case-insensitive); raises InputError otherwise."""
+        key = name.strip().lower()
+        if key in self.roles:
+            return key
+        if key in self.aliases:
+            return self.aliases[key]
+        raise unknown("role", name, list(self.roles) + list(self.aliases))
+
+    def resolve_stage(self, name: str) -> str:
+        """A stage id; raises InputError naming the closest ids otherwise."""
+        key = name.strip().lower()
+        if key in self.stages:
+            return key
+        raise unknown("stage", name, list(self.stages))
+
+    def resolve_model(self, name: str) -> str:
+        """A model id; raises InputError naming the closest ids otherwise."""
+        key = name.strip().lower()
+        if key in self.models:
+            return key
+        raise unknown("model", name, list(self.models))
+
+
+def unknown(kind: str, name: str, known: Sequence[str]) -> InputError:
+    """An "unknown X" error that names the closest known ids."""
+    close = difflib.get_close_matches(name.strip().lower(), list(known), n=3, cutoff=0.5)
+    if close:
+        hint = "did you mean " + " or ".join(close) + "?"
+    else:
+        shown = sorted(known)
+        hint = "known: " + ", ".join(shown[:12]) + (", ..." if len(shown) > 12 else "")
+    return InputError(f"unknown {kind} {name!r}; {hint}")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class _Problems:
+    """Collects located problems so that all are reported at once."""
+
+    def __init__(self) -> None:
+        self.items: list[AdvisorError] = []
+
+    def add(self, message: str, location: Location | None) -> None:
+        self.items.append(AdvisorError(message, location))
+
+    def extend(self, errors: Iterable[AdvisorError]) -> None:
+        self.items.extend(errors)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            self.items.sort(key=lambda e: (e.location or Location(""), e.message))
+            n = len(self.items)
+            first = self.items[0]
+            msg = first.message if n == 1 else f"{first.message} (and {n - 1} more problems)"
+            raise RulebookError(msg, first.location, problems=list(self.items))
+
+
+@dataclass
+class _File:
+    path: str
+    data: s.RulebookFile
+    smap: SourceMap
+
+
+def rulebook_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """The YAML files that make up a rulebook given as files and/or folders.
+
+    Raises:
+        InputError: a path does not exist, or a folder holds no YAML file.
+    """
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(
+                f for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file()
+            )
+            if not found:
+                raise InputError(f"{p}: folder holds no .yaml files; point to a rulebook")
+            out.extend(found)
+        elif p.exists():
+            out.append(p)
+        else:
+            raise InputError(f"{p}: no such file or folder")
+    if len(out) > MAX_FILES:
+        raise InputError(f"rulebook has {len(out)} files, over the limit of {MAX_FILES}")
+    return out
+
+
+def _display(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def _pydantic_problems(exc: Any, smap: SourceMap) -> list[AdvisorError]:
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        # Tagged unions add the type name into loc; keep only real keys/indices.
+        path = tuple(p for p in loc if isinstance(p, int) or p in _keys_along(smap, loc))
+        where = smap.key_location(path) if err["type"] == "extra_forbidden" else None
+        where = where or smap.locate(path)
+        dotted = ".".join(str(p) for p in path) or "(top)"
+        if err["type"] == "extra_forbidden":
+            msg = f"{dotted}: unknown key {path[-1]!r}; check the spelling (see 'advisor schema')"
+        elif err["type"] == "missing":
+            msg = f"{dotted}: required key missing"
+        else:
+            got = err.get("input")
+            shown = repr(got) if isinstance(got, (str, int, float, bool)) or got is None else (
+                type(got).__name__
+            )
+            msg = f"{dotted}: {err['msg'].rstrip('.')}, got {shown[:60]}"
+        out.append(AdvisorError(msg, where))
+    return out
+
+
+def _keys_along(smap: SourceMap, loc: tuple[Any, ...]) -> set[Any]:
+    # Keys of a pydantic error location that are real YAML keys: the others are
+    # names pydantic adds for union members ("str", "list[str]", ...).
+    return {p for p in loc if isinstance(p, str) and not any(c in p for c in "[]") and p not in (
+        "str", "float", "bool", "int", "function-after", "constrained-str"
+    )}
+
+
+def _read_file(path: Path, problems: _Problems) -> _File | None:
+    from pydantic import ValidationError
+
+    from advisor.schema import RulebookFile
+
+    name = _display(path)
+    try:
+        data, smap = load_yaml(path, display_name=name)
+    except AdvisorError as exc:
+        problems.extend([exc])
+        return None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        problems.add(
+            f"a rulebook file is a mapping of sections ({', '.join(SECTIONS[:4])}, ...), "
+            f"got a {type(data).__name__}",
+            Location(name, 1, 1),
+        )
+        return None
+    try:
+        parsed = RulebookFile.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_pydantic_problems(exc, smap))
+        return None
+    return _File(name, parsed, smap)
+
+
+def load_rulebook(
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+) -> Rulebook:
+    """Load, validate and merge a rulebook.
+
+    Args:
+        paths: A file, a folder, or several of them; None for the built-in rulebook.
+
+    Returns:
+        The validated rulebook.
+
+    Raises:
+        RulebookError: with every problem found, each located to file:line:column.
+        InputError: a path does not exist.
+    """
+    if paths is None:
+        paths = [builtin_rules()]
+    elif isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    return _load(list(paths), chain=())
+
+
+def _load(paths: list[str | os.PathLike[str]], chain: tuple[str, ...]) -> Rulebook:
+    problems = _Problems()
+    files = [f for f in (_read_file(p, problems) for p in rulebook_files(paths)) if f]
+    problems.raise_if_any()
+
+    extends = [(f, f.data.extends) for f in files if f.data.extends]
+    base: Rulebook | None = None
+    if len(extends) > 1:
+        problems.add(
+            "only one file of a rulebook may say 'extends:'",
+            extends[1][0].smap.locate(("extends",)),
+        )
+    elif extends:
+        f, target = extends[0]
+        base = _load_base(f, target or "", chain, problems)
+    problems.raise_if_any()
+    return _build(files, base, problems)
+
+
+def _load_base(f: _File, target: str, chain: tuple[str, ...], problems: _Problems) -> Rulebook | None:
+    where = f.smap.locate(("extends",))
+    if target == "builtin":
+        base_path = builtin_rules()
+    else:
+        base_path = (Path(f.path).parent / target).resolve()
+        if not base_path.exists():
+            problems.add(f"extends: {target!r} not found (looked at {base_path})", where)
+            return None
+    key = str(Path(base_path).resolve())
+    if key in chain or len(chain) >= MAX_EXTENDS_DEPTH:
+        problems.add(f"extends: {target!r} makes a cycle or is nested too deep", where)
+        return None
+    try:
+        return _load([base_path], chain + (key,))
+    except RulebookError as exc:
+        problems.extend(exc.problems)
+    except InputError as exc:
+        problems.add(exc.message, where)
+    return None
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def _build(files: list[_File], base: Rulebook | None, problems: _Problems) -> Rulebook:
+    locs: dict[tuple[str, str], Location] = dict(base.locations) if base else {}
+    merged: dict[str, dict[str, Any]] = {sec: {} for sec in SECTIONS}
+    if base:
+        merged["autonomy"] = {lv.id: lv for lv in base.levels}
+        merged["roles"] = dict(base.roles)
+        merged["stages"] = dict(base.stages)
+        merged["benchmarks"] = dict(base.benchmarks)
+        merged["sources"] = dict(base.sources)
+        merged["models"] = dict(base.models)
+        merged["metrics"] = dict(base.metrics)
+        merged["questions"] = {q.id: q for q in base.questions}
+        merged["tables"] = {t.id: t.spec for t in base.tables}
+        merged["tests"] = {t.id: t for t in base.tests}
+    from_base = {sec: set(merged[sec]) for sec in SECTIONS}
+    meta = base.meta if base else None
+    changes: list[RuleChange] = list(base.changes) if base else []
+    kinds = {sec: sec.rstrip("s") for sec in SECTIONS}
+    kinds["autonomy"] = "level"
+
+    for f in files:
+        if f.data.rulebook is not None:
+            if meta is not None and (base is None or meta is not base.meta):
+                problems.add("rulebook: metadata given twice", f.smap.locate(("rulebook",)))
+            meta = f.data.rulebook
+        for sec in SECTIONS:
+            for i, item in enumerate(getattr(f.data, sec)):
+                where = f.smap.locate((sec, i, "id"))
+                key = (kinds[sec], item.id)
+                if item.id in merged[sec] and item.id not in from_base[sec]:
+                    problems.add(
+                        f"duplicate {kinds[sec]} id {item.id!r} (first at {locs[key]}); "
+                        "ids must be unique",
+                        where,
+                    )
+                    continue
+                if sec == "tables" and item.id in from_base["tables"]:
+                    item = _merge_table(merged["tables"][item.id], item, f, i, base, changes)
+                    from_base["tables"].discard(item.id)
+                merged[sec][item.id] = item
+                from_base[sec].discard(item.id)
+                locs[key] = where
+                if sec == "tables":
+                    _record_rule_locations(item, f, i, locs)
+
+    if meta is None:
+        problems.add(
+            "no 'rulebook:' section with id and name; add one to one of the files",
+            Location(files[0].path if files else "rulebook", 1, 1),
+        )
+    disabled = _apply_disables(files, merged, locs, changes, problems)
+    problems.raise_if_any()
+    assert meta is not None
+    book = Rulebook(
+        meta=meta,
+        levels=list(merged["autonomy"].values()),
+        roles=merged["roles"],
+        stages=merged["stages"],
+        benchmarks=merged["benchmarks"],
+        sources=merged["sources"],
+        models=merged["models"],
+        metrics=merged["metrics"],
+        questions=list(merged["questions"].values()),
+        tables=[],
+        tests=list(merged["tests"].values()),
+        files=(base.files if base else []) + [f.path for f in files],
+        locations=locs,
+        changes=changes,
+    )
+    _check(book, merged["tables"], disabled, problems)
+    problems.raise_if_any()
+    return book
+
+
+def _record_rule_locations(table: s.Table, f: _File, ti: int, locs: dict[tuple[str, str], Location]) -> None:
+    for ri, rule in enumerate(getattr(f.data, "tables")[ti].rules):
+        path = ("tables", ti, "rules", ri)
+        # Only rules written in this file get this file's locations.
+        if f.smap.get(path) is not None and f.smap.get(path + ("id",)) is not None:
+            locs[("rule", rule.id)] = f.smap.locate(path + ("id",))
+            for key in rule.when:
+                locs[("cell", f"{rule.id}\0{key}")] = f.smap.locate(path + ("when", key))
+            for key in ("text", "review", "time_saved", "rationale"):
+                if f.smap.get(path + (key,)) is not None:
+                    locs[("text", f"{rule.id}\0{key}")] = f.smap.locate(path + (key,))
+            for si in range(len(rule.sources)):
+                locs[("source-ref", f"{rule.id}\0{si}")] = f.smap.locate(path + ("sources", si))
+
+
+def _merge_table(
+    old: s.Table, new: s.Table, f: _File, ti: int, base: Rulebook | None, changes: list[RuleChange]
+) -> s.Table:
+    """An organisation's table of the same id: its rules replace or extend the base's."""
+    by_id = {r.id: r for r in new.rules}
+    rules = []
+    for r in old.rules:
+        if r.id in by_id:
+            ri = next(i for i, x in enumerate(new.rules) if x.id == r.id)
+            original = base.where("rule", r.id) if base else None
+            changes.append(
+                RuleChange(
+                    r.id,
+                    "overridden",
+                    f.smap.locate(("tables", ti, "rules", ri, "id")),
+                    original or Location("?"),
+                )
+            )
+            rules.append(by_id.pop(r.id))
+        else:
+            rules.append(r)
+    rules.extend(r for r in new.rules if r.id in by_id)
+    # Table settings come from the organisation's file when it gives them.
+    fields = new.model_dump(exclude_unset=True, exclude={"rules"})
+    return old.model_copy(update={**fields, "rules": rules})
+
+
+def _apply_disables(
+    files: list[_File],
+    merged: dict[str, dict[str, Any]],
+    locs: dict[tuple[str, str], Location],
+    changes: list[RuleChange],
+    problems: _Problems,
+) -> set[str]:
+    disabled: set[str] = set()
+    all_rules = {r.id for t in merged["tables"].values() for r in t.rules}
+    for f in files:
+        if f.data.overrides is None:
+            continue
+        for i, rid in enumerate(f.data.overrides.disable):
+            where = f.smap.locate(("overrides", "disable", i))
+            if rid not in all_rules:
+                problems.add(unknown("rule", rid, sorted(all_rules)).message + " (in disable)", where)
+                continue
+            disabled.add(rid)
+            changes.append(RuleChange(rid, "disabled", where, locs.get(("rule", rid), where)))
+    return disabled
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check(book: Rulebook, tables: dict[str, s.Table], disabled: set[str], problems: _Problems) -> None:
+    where = book.where
+    first = Location(book.files[0] if book.files else "rulebook", 1, 1)
+    for sec, items in (("autonomy", book.levels), ("roles", book.roles), ("stages", book.stages),
+                       ("benchmarks", book.benchmarks)):
+        if len(items) < (2 if sec == "autonomy" else 1):
+            problems.add(f"the rulebook defines no {sec}; add a '{sec}:' section", first)
+
+    for role in book.roles.values():
+        for alias in role.aliases:
+            if alias in book.roles or alias in book.aliases:
+                problems.add(f"role alias {alias!r} is already a role id or alias", where("role", role.id))
+            book.aliases[alias] = role.id
+
+    for model in book.models.values():
+        mloc = where("model", model.id)
+        if model.baseline is not None and model.baseline not in book.models:
+            problems.add(unknown("baseline model", model.baseline, list(book.models)).message, mloc)
+        if model.baseline == model.id:
+            problems.add(f"model {model.id!r} cannot be its own baseline", mloc)
+        seen: set[str] = set()
+        for sc in model.scores:
+            if sc.benchmark not in book.benchmarks:
+                problems.add(
+                    f"model {model.id!r}: " + unknown("benchmark", sc.benchmark, list(book.benchmarks)).message,
+                    mloc,
+                )
+            if sc.benchmark in seen:
+                problems.add(
+                    f"model {model.id!r} has two scores on {sc.benchmark!r}; keep one per model "
+                    "(a different agent or harness is a different model entry)",
+                    mloc,
+                )
+            seen.add(sc.benchmark)
+
+    names: dict[str, str] = {n: "built-in input" for n in BUILTIN_INPUTS}
+    for kind, ids in (("benchmark", book.benchmarks), ("metric", book.metrics),
+                      ("question", [q.id for q in book.questions])):
+        for ident in ids:
+            if ident in names and not (kind == "question" and ident in ("model", "baseline")):
+                problems.add(
+                    f"{kind} id {ident!r} clashes with the {names[ident]} of the same name; rename it",
+                    where(kind, ident),
+                )
+            names.setdefault(ident, kind)
+
+    for metric in book.metrics.values():
+        need = {"delta_pp": 1, "relative_gain": 1, "gap": 2}[metric.formula]
+        given = [metric.benchmark] if metric.benchmark else list(metric.benchmarks)
+        if len(given) != need or (metric.benchmark and metric.benchmarks):
+            what = "'benchmark: ID'" if need == 1 else "'benchmarks: [ID, ID]'"
+            problems.add(f"metric {metric.id!r}: formula {metric.formula} takes {what}", where("metric", metric.id))
+        for b in given:
+            if b not in book.benchmarks:
+                problems.add(unknown("benchmark", b, list(book.benchmarks)).message, where("metric", metric.id))
+
+    _check_questions(book, problems)
+    _compile_tables(book, tables, disabled, problems)
+    _check_tests(book, problems)
+
+
+def _check_questions(book: Rulebook, problems: _Problems) -> None:
+    seen: list[str] = []
+    for q in book.questions:
+        loc = book.where("question", q.id)
+        if q.type in ("select", "checkbox") and not q.choices and not q.choices_from:
+            problems.add(f"question {q.id!r}: a {q.type} question needs 'choices' or 'choices_from'", loc)
+        for key in q.when:
+            if key not in seen:
+                problems.add(
+                    f"question {q.id!r}: 'when' refers to {key!r}, which is not an earlier question", loc
+                )
+        if q.min is not None and q.max is not None and q.min > q.max:
+            problems.add(f"question {q.id!r}: min is above max", loc)
+        seen.append(q.id)
+
+
+def _compile_tables(book: Rulebook, tables: dict[str, s.Table], disabled: set[str], problems: _Problems) -> None:
+    levels = set(book.level_ids)
+    rule_seen: dict[str, str] = {}
+    stage_tables = [t for t in tables.values() if t.purpose == "stage-advice"]
+    if len(stage_tables) != 1:
+        first = Location(book.files[0] if book.files else "rulebook", 1, 1)
+        problems.add(
+            f"a rulebook needs exactly one table with purpose 'stage-advice', found {len(stage_tables)}",
+            book.where("table", stage_tables[1].id) if len(stage_tables) > 1 else first,
+        )
+    for table in tables.values():
+        tloc = book.where("table", table.id) or Location("rulebook")
+        kinds: dict[str, str] = {}
+        for name in table.inputs:
+            kind = book.input_kind(name)
+            if kind is None:
+                problems.add(f"table {table.id!r}: unknown input {name!r}; inputs are role, stage, "
+                             "model, baseline, benchmark, metric and question ids", tloc)
+                continue
+            if name == "stage" and table.purpose != "stage-advice":
+                problems.add(f"table {table.id!r}: only stage-advice tables can read 'stage'", tloc)
+            if name == "role" and table.purpose not in ("stage-advice", "role-summary"):
+                problems.add(f"table {table.id!r}: a {table.purpose} table runs once per guide and cannot read 'role'", tloc)
+            kinds[name] = kind
+        rank = {lv: i for i, lv in enumerate(table.priority or book.level_ids)}
+        for lv in table.priority:
+            if lv not in levels:
+                problems.add(unknown("autonomy level", lv, list(levels)).message + " (in priority)", tloc)
+        compiled = CompiledTable(table, [], kinds, tloc, rank)
+        for index, rule in enumerate(table.rules):
+            rloc = book.where("rule", rule.id) or tloc
+            if rule.id in rule_seen:
+                problems.add(f"duplicate rule id {rule.id!r} (also in table {rule_seen[rule.id]!r})", rloc)
+                continue
+            rule_seen[rule.id] = table.id
+            if rule.id in disabled:
+                continue
+            cr = _compile_rule(book, table, index, rule, kinds, rloc, problems)
+            if cr is not None:
+                compiled.rules.append(cr)
+            if table.purpose == "stage-advice" and rule.autonomy is None:
+                problems.add(f"rule {rule.id!r}: a stage-advice rule needs 'autonomy'", rloc)
+            if rule.autonomy is not None and rule.autonomy not in levels:
+                problems.add(unknown("autonomy level", rule.autonomy, book.level_ids).message, rloc)
+            for si, src in enumerate(rule.sources):
+                if src not in book.sources:
+                    problems.add(
+                        unknown("source", src, list(book.sources)).message,
+                        book.where("source-ref", f"{rule.id}\0{si}") or rloc,
+                    )
+        book.tables.append(compiled)
+
+
+def _compile_rule(
+    book: Rulebook,
+    table: s.Table,
+    index: int,
+    rule: s.Rule,
+    kinds: dict[str, str],
+    rloc: Location,
+    problems: _Problems,
+) -> CompiledRule | None:
+    from advisor.sandbox import compile_text, needs_template
+
+    ok = True
+    tests: dict[str, Test] = {}
+    cell_locs: dict[str, Location] = {}
+    for name, raw in rule.when.items():
+        cloc = book.where("cell", f"{rule.id}\0{name}") or rloc
+        cell_locs[name] = cloc
+        if name not in table.inputs:
+            problems.add(f"rule {rule.id!r}: {name!r} is not an input of table {table.id!r} "
+                         f"(inputs: {', '.join(table.inputs)})", cloc)
+            ok = False
+            continue
+        kind = kinds.get(name)
+        if kind is None:
+            continue
+        try:
+            test = parse_cell(raw, "id" if kind == "text" else kind)
+        except CellError as exc:
+            problems.add(f"rule {rule.id!r}, {name}: {exc}", cloc)
+            ok = False
+            continue
+        known = {"role": book.roles, "stage": book.stages, "model": book.models,
+                 "baseline": book.models}.get(name)
+        if known is not None:
+            for ident in sorted(test.ids):
+                if ident not in known:
+                    problems.add(f"rule {rule.id!r}: " + unknown(name, ident, list(known)).message, cloc)
+                    ok = False
+        tests[name] = test
+    templates: dict[str, Template | None] = {}
+    for key in ("text", "review", "time_saved", "rationale"):
+        value = getattr(rule, key)
+        if value and needs_template(value):
+            tloc = book.where("text", f"{rule.id}\0{key}") or rloc
+            try:
+                templates[key] = compile_text(value, tloc)
+            except AdvisorError as exc:
+                problems.extend([exc])
+                ok = False
+        else:
+            templates[key] = None
+    if not ok:
+        return None
+    return CompiledRule(rule, table.id, index, tests, templates, rloc, cell_locs)
+
+
+def _check_tests(book: Rulebook, problems: _Problems) -> None:
+    rule_ids = {r.id for r in book.rules()}
+    table_ids = {t.id for t in book.tables}
+    for test in book.tests:
+        loc = book.where("test", test.id)
+        g = test.given
+        for ident in (g.model, g.baseline):
+            if ident is not None and ident not in book.models:
+                problems.add(f"test {test.id!r}: " + unknown("model", ident, list(book.models)).message, loc)
+        if g.model is None and not g.scores:
+            problems.add(f"test {test.id!r}: 'given' needs a model or scores", loc)
+        for b in list(g.scores) + list(g.baseline_scores):
+            if b not in book.benchmarks:
+                problems.add(f"test {test.id!r}: " + unknown("benchmark", b, list(book.benchmarks)).message, loc)
+        for exp in test.expect:
+            if exp.role not in book.roles:
+                problems.add(f"test {test.id!r}: " + unknown("role", exp.role, list(book.roles)).message, loc)
+            if exp.stage is not None and exp.stage not in book.stages:
+                problems.add(f"test {test.id!r}: " + unknown("stage", exp.stage, list(book.stages)).message, loc)
+            if exp.autonomy is not None and exp.autonomy not in book.level_ids:
+                problems.add(f"test {test.id!r}: " + unknown("autonomy level", exp.autonomy, book.level_ids).message, loc)
+            if exp.rule is not None and exp.rule not in rule_ids:
+                problems.add(f"test {test.id!r}: " + unknown("rule", exp.rule, sorted(rule_ids)).message, loc)
+            if exp.table is not None and exp.table not in table_ids:
+                problems.add(f"test {test.id!r}: " + unknown("table", exp.table, sorted(table_ids)).message, loc)
+
+
+# --------------------------------------------------------------------------- scores overlay
+
+
+def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
+    """Add the models of a scores file (a top-level ``models:`` list) to a rulebook.
+
+    A model with the id of an existing one replaces it. The scores file is
+    validated exactly like the rulebook's own models file.
+
+    Raises:
+        RulebookError: the file is invalid; every problem is located.
+    """
+    import dataclasses
+
+    problems = _Problems()
+    f = _read_file(Path(path), problems)
+    problems.raise_if_any()
+    assert f is not None
+    extra = [k for k in f.data.model_fields_set if k != "models"]
+    for k in sorted(extra):
+        problems.add(f"a scores file holds only 'models:'; remove {k!r}", f.smap.key_location((k,)))
+    if not f.data.models:
+        problems.add("the scores file lists no models; add a 'models:' list", Location(f.path, 1, 1))
+    problems.raise_if_any()
+    models = dict(book.models)
+    locations = dict(book.locations)
+    for i, m in enumerate(f.data.models):
+        models[m.id] = m
+        locations[("model", m.id)] = f.smap.locate(("models", i, "id"))
+    new = dataclasses.replace(book, models=models, locations=locations, files=book.files + [f.path])
+    for i, m in enumerate(f.data.models):
+        loc = f.smap.locate(("models", i, "id"))
+        if m.baseline is not None and m.baseline not in models:
+            problems.add(unknown("baseline model", m.baseline, list(models)).message, loc)
+        for j, sc in enumerate(m.scores):
+            if sc.benchmark not in book.benchmarks:
+                problems.add(
+                    unknown("benchmark", sc.benchmark, list(book.benchmarks)).message,
+                    f.smap.locate(("models", i, "scores", j, "benchmark")),
+                )
+    problems.raise_if_any()
+    return new
