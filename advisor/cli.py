@@ -24,7 +24,6 @@ from advisor.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, AdvisorError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from advisor.engine import Result
     from advisor.rulebook import Rulebook
 
 SECTIONS = {
@@ -128,10 +127,13 @@ def load_book(rules_path: Sequence[str], scores_path: Sequence[str] = ()) -> Rul
 
 
 def console(stderr: bool = False) -> Console:
-    """A rich console: colour only on a terminal, NO_COLOR respected (rich does both)."""
+    """A rich console: colour only on a terminal; NO_COLOR turns off every ANSI style."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    # rich's own NO_COLOR handling drops colours but keeps bold and italics.
+    plain = bool(os.environ.get("NO_COLOR"))
+    return Console(stderr=stderr, highlight=False, soft_wrap=False,
+                   color_system=None if plain else "auto")
 
 
 def print_json(data: Any) -> None:
@@ -151,6 +153,73 @@ def cli() -> None:
     Start with:  advisor guide            (asks a few questions, writes TEAM_GUIDE.md)
     Or:          advisor guide --defaults --team "Fraud ML" -o -
     """
+
+
+@cli.command("guide")
+@click.option("--answers", "answers_file", type=click.Path(), help="YAML file of answers (no prompts).")
+@click.option("--save-answers", type=click.Path(), help="Write the answers given to this file.")
+@click.option("--team", help="Team name.")
+@click.option("--role", "roles", multiple=True, help="Role id or alias (repeatable).")
+@click.option("--model", help="Model to adopt, e.g. gpt-5.5.")
+@click.option("--baseline", help="Model to compare with ('none' for no comparison).")
+@click.option("--stage", "stages", multiple=True, help="Workflow stage (repeatable).")
+@click.option("--defaults", is_flag=True, help="Take the default for every question not answered.")
+@click.option("-o", "--output", default=None,
+              help="File to write (default TEAM_GUIDE.<ext>); '-' for stdout.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "confluence", "mediawiki", "json"]),
+              default="md", show_default=True, help="Output format.")
+@click.option("--date", help="Date printed in the guide, YYYY-MM-DD (default SOURCE_DATE_EPOCH, else today).")
+@click.option("--template", type=click.Path(), help="Custom Jinja2 template (rendered in the sandbox).")
+@click.option("--fragment", is_flag=True, help="Leave out the title block (to include in a page).")
+@click.option("--show", is_flag=True, help="Also show the guide in the terminal.")
+@rules_option
+@scores_option
+def guide_cmd(
+    answers_file: str | None, save_answers: str | None, team: str | None, roles: tuple[str, ...],
+    model: str | None, baseline: str | None, stages: tuple[str, ...], defaults: bool,
+    output: str | None, force: bool, fmt: str, date: str | None, template: str | None,
+    fragment: bool, show: bool, rules_path: tuple[str, ...], scores_path: tuple[str, ...],
+) -> None:
+    """Ask a few questions and write a team guide.
+
+    \b
+    Examples:
+      advisor guide                                   (interactive)
+      advisor guide --defaults --team "Fraud ML" -o -
+      advisor guide --answers answers.yaml --format html -o guide.html
+    """
+    from advisor.guide import guide_date, make_guide
+    from advisor.output import write_text
+    from advisor.questionnaire import dump_answers, load_answers_file, resolve_answers
+    from advisor.render import EXTENSIONS
+
+    when = guide_date(date)
+    book = load_book(rules_path, scores_path)
+    given, origins = load_answers_file(answers_file) if answers_file else ({}, {})
+    flags = {"team": team, "roles": list(roles) or None, "model": model, "baseline": baseline,
+             "stages": list(stages) or None}
+    for key, value in flags.items():
+        if value is not None:
+            given[key] = value
+            origins[key] = "--" + {"roles": "role", "stages": "stage"}.get(key, key)
+    ask = None
+    if not defaults and sys.stdin.isatty():
+        from advisor.prompts import ask as ask_fn
+
+        ask = ask_fn
+    answers = resolve_answers(book, given, use_defaults=defaults, ask=ask, origins=origins)
+    out = output or f"TEAM_GUIDE{EXTENSIONS[fmt]}"
+    guide = make_guide(book, answers, date=when, fmt=fmt, template=template, fragment=fragment)
+    written = write_text(out, guide.text, force=force)
+    if save_answers:
+        write_text(save_answers, dump_answers(answers), force=force)
+    from advisor.terminal import print_guide_summary, show_markdown
+
+    summary_console = console(stderr=written is None)
+    if show and fmt == "md":
+        show_markdown(console(), guide.text)
+    print_guide_summary(summary_console, book, guide.result, written)
 
 
 @cli.command("models")

@@ -122,7 +122,11 @@ def explain(
         "role": role_id,
         "model": model_id,
         "baseline": base_id,
-        "inputs": {k: v for k, v in result.inputs.items() if k not in ("model", "baseline")},
+        "inputs": {
+            k: round(v, 2) if isinstance(v, float) else v
+            for k, v in result.inputs.items()
+            if k not in ("model", "baseline")
+        },
         "metrics": {k: (None if v is None else round(v, 2)) for k, v in result.metrics.items()},
         "missing_evidence": result.missing,
         "tables": tables,

@@ -147,7 +147,12 @@ class Rulebook:
             return key
         if key in self.aliases:
             return self.aliases[key]
-        raise unknown("role", name, list(self.roles) + list(self.aliases))
+        # Aliases count as near misses but are named by the role they stand for.
+        close = difflib.get_close_matches(key, [*self.roles, *self.aliases], n=3, cutoff=0.5)
+        ids = list(dict.fromkeys(self.aliases.get(c, c) for c in close))
+        if ids:
+            raise InputError(f"unknown role {name!r}; did you mean {' or '.join(ids)}?")
+        raise unknown("role", name, list(self.roles))
 
     def resolve_stage(self, name: str) -> str:
         """A stage id; raises InputError naming the closest ids otherwise."""
@@ -282,7 +287,12 @@ def _read_file(path: Path, problems: _Problems) -> _File | None:
         problems.extend([exc])
         return None
     if data is None:
-        data = {}
+        problems.add(
+            f"empty file; a rulebook file is a mapping of sections ({', '.join(SECTIONS[:4])}, "
+            "...); add one or remove the file",
+            Location(name, 1, 1),
+        )
+        return None
     if not isinstance(data, dict):
         problems.add(
             f"a rulebook file is a mapping of sections ({', '.join(SECTIONS[:4])}, ...), "
@@ -408,6 +418,8 @@ def _build(files: list[_File], base: Rulebook | None, problems: _Problems) -> Ru
                 locs[key] = where
                 if sec == "tables":
                     _record_rule_locations(item, f, i, locs)
+                if sec == "models":
+                    _record_model_locations(item, f, i, locs)
 
     if meta is None:
         problems.add(
@@ -438,8 +450,18 @@ def _build(files: list[_File], base: Rulebook | None, problems: _Problems) -> Ru
     return book
 
 
+def _record_model_locations(
+    model: s.Model, f: _File, mi: int, locs: dict[tuple[str, str], Location]
+) -> None:
+    if model.baseline is not None:
+        locs[("model-baseline", model.id)] = f.smap.locate(("models", mi, "baseline"))
+    for j in range(len(model.scores)):
+        where = f.smap.locate(("models", mi, "scores", j, "benchmark"))
+        locs[("score", f"{model.id}\0{j}")] = where
+
+
 def _record_rule_locations(table: s.Table, f: _File, ti: int, locs: dict[tuple[str, str], Location]) -> None:
-    for ri, rule in enumerate(getattr(f.data, "tables")[ti].rules):
+    for ri, rule in enumerate(f.data.tables[ti].rules):
         path = ("tables", ti, "rules", ri)
         # Only rules written in this file get this file's locations.
         if f.smap.get(path) is not None and f.smap.get(path + ("id",)) is not None:
@@ -449,6 +471,8 @@ def _record_rule_locations(table: s.Table, f: _File, ti: int, locs: dict[tuple[s
             for key in ("text", "review", "time_saved", "rationale"):
                 if f.smap.get(path + (key,)) is not None:
                     locs[("text", f"{rule.id}\0{key}")] = f.smap.locate(path + (key,))
+            if f.smap.get(path + ("autonomy",)) is not None:
+                locs[("autonomy", rule.id)] = f.smap.locate(path + ("autonomy",))
             for si in range(len(rule.sources)):
                 locs[("source-ref", f"{rule.id}\0{si}")] = f.smap.locate(path + ("sources", si))
 
@@ -522,15 +546,19 @@ def _check(book: Rulebook, tables: dict[str, s.Table], disabled: set[str], probl
     for model in book.models.values():
         mloc = where("model", model.id)
         if model.baseline is not None and model.baseline not in book.models:
-            problems.add(unknown("baseline model", model.baseline, list(book.models)).message, mloc)
+            problems.add(
+                f"model {model.id!r}: "
+                + unknown("baseline model", model.baseline, list(book.models)).message,
+                where("model-baseline", model.id) or mloc,
+            )
         if model.baseline == model.id:
             problems.add(f"model {model.id!r} cannot be its own baseline", mloc)
         seen: set[str] = set()
-        for sc in model.scores:
+        for j, sc in enumerate(model.scores):
             if sc.benchmark not in book.benchmarks:
+                hint = unknown("benchmark", sc.benchmark, list(book.benchmarks)).message
                 problems.add(
-                    f"model {model.id!r}: " + unknown("benchmark", sc.benchmark, list(book.benchmarks)).message,
-                    mloc,
+                    f"model {model.id!r}: {hint}", where("score", f"{model.id}\0{j}") or mloc
                 )
             if sc.benchmark in seen:
                 problems.add(
@@ -625,7 +653,8 @@ def _compile_tables(book: Rulebook, tables: dict[str, s.Table], disabled: set[st
             if table.purpose == "stage-advice" and rule.autonomy is None:
                 problems.add(f"rule {rule.id!r}: a stage-advice rule needs 'autonomy'", rloc)
             if rule.autonomy is not None and rule.autonomy not in levels:
-                problems.add(unknown("autonomy level", rule.autonomy, book.level_ids).message, rloc)
+                hint = unknown("autonomy level", rule.autonomy, book.level_ids).message
+                problems.add(f"rule {rule.id!r}: {hint}", book.where("autonomy", rule.id) or rloc)
             for si, src in enumerate(rule.sources):
                 if src not in book.sources:
                     problems.add(
@@ -732,6 +761,9 @@ def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
     """
     import dataclasses
 
+    if not Path(path).is_file():
+        what = "is a folder, expected a YAML file" if Path(path).is_dir() else "no such file"
+        raise InputError(f"{path}: {what} (given with --scores)")
     problems = _Problems()
     f = _read_file(Path(path), problems)
     problems.raise_if_any()
