@@ -162,6 +162,10 @@ class Question(Strict):
     choices_from: Literal["roles", "stages", "models"] | None = Field(
         default=None, description="Take the choices from the rulebook's roles, stages or models."
     )
+    default_from: Literal["predecessor"] | None = Field(
+        default=None,
+        description="predecessor: default to the baseline of the model chosen in 'model'.",
+    )
     required: bool = True
     min: float | None = None
     max: float | None = None

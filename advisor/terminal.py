@@ -89,3 +89,33 @@ def _v(v: Any) -> str:
     if isinstance(v, float):
         return wording.number(v, 2)
     return "missing" if v is None else str(v)
+
+
+def print_guide_summary(console: Console, book: Rulebook, result: Any, written: Any) -> None:
+    """What ``advisor guide`` did: the file and the autonomy per role and stage."""
+    where = f"Wrote {written}" if written is not None else "Wrote the guide to stdout"
+    console.print(f"{where}: {len(result.roles)} roles, model {result.model}"
+                  + (f" vs {result.baseline}" if result.baseline else ""), markup=False)
+    if not result.roles:
+        return
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("Role")
+    stages = [st.stage for st in result.roles[0].stages]
+    for sid in stages:
+        table.add_column(book.stages[sid].name)
+    for r in result.roles:
+        table.add_row(book.roles[r.role].name,
+                      *[(st.advice.autonomy if st.advice else "no rule") or "" for st in r.stages])
+    console.print(table)
+
+
+def show_markdown(console: Console, text: str) -> None:
+    """Render Markdown in the terminal, paged when longer than the screen."""
+    from rich.markdown import Markdown
+
+    md = Markdown(text)
+    if console.is_terminal and text.count("\n") > console.size.height:
+        with console.pager(styles=True):
+            console.print(md)
+    else:
+        console.print(md)

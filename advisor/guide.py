@@ -1,0 +1,85 @@
+"""The main job: answers to a rendered team guide.
+
+``make_guide`` is the one function behind ``advisor guide`` and ``advisor
+batch``: validated answers -> profile -> :func:`advisor.engine.evaluate` ->
+:func:`advisor.render.render`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from advisor.engine import Result, evaluate
+from advisor.errors import InputError
+from advisor.questionnaire import answers_to_profile
+from advisor.render import render
+from advisor.rulebook import Rulebook
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class Guide:
+    """A rendered guide and the result it was rendered from."""
+
+    result: Result
+    text: str
+    format: str
+
+
+def guide_date(date: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The guide's date: ``date`` if given, else ``SOURCE_DATE_EPOCH``, else today (UTC).
+
+    Raises:
+        InputError: ``date`` is not YYYY-MM-DD, or SOURCE_DATE_EPOCH is not an integer.
+    """
+    env = os.environ if environ is None else environ
+    if date is not None:
+        try:
+            if not _DATE.match(date):
+                raise ValueError
+            return dt.date.fromisoformat(date).isoformat()
+        except ValueError:
+            raise InputError(f"--date {date!r}: expected a date as YYYY-MM-DD") from None
+    epoch = env.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            stamp = int(epoch)
+            return dt.datetime.fromtimestamp(stamp, tz=dt.timezone.utc).date().isoformat()
+        except (ValueError, OverflowError, OSError):
+            raise InputError(
+                f"SOURCE_DATE_EPOCH={epoch!r}: expected seconds since 1970 as an integer"
+            ) from None
+    return dt.datetime.now(tz=dt.timezone.utc).date().isoformat()
+
+
+def make_guide(
+    book: Rulebook,
+    answers: Mapping[str, Any],
+    *,
+    date: str,
+    fmt: str = "md",
+    template: str | Path | None = None,
+    fragment: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> Guide:
+    """Evaluate validated answers and render the guide.
+
+    Args:
+        book: The rulebook.
+        answers: Answers as returned by :func:`advisor.questionnaire.resolve_answers`.
+        date: The guide's date (see :func:`guide_date`).
+        fmt: Output format (``md``, ``html``, ``confluence``, ``mediawiki``, ``json``).
+        template: Optional custom template file.
+        fragment: Leave out the title block.
+        extra: More template context (e.g. changes since the last edition).
+    """
+    result = evaluate(book, answers_to_profile(answers, date))
+    text = render(result, book, fmt, template=template, fragment=fragment, extra=extra)
+    return Guide(result, text, fmt)

@@ -1,0 +1,300 @@
+"""The questionnaire as data: which questions to ask, their choices, defaults and validation.
+
+Questions live in the rulebook (``questions:``). This module knows nothing of
+terminals: answers come from a file, from flags, from defaults, or from an
+``ask`` callback that the CLI backs with questionary. Every answer, whatever
+its origin, goes through :func:`validate_answer`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from advisor.conditions import CellError, parse_cell
+from advisor.engine import Profile
+from advisor.errors import InputError, Location
+from advisor.rulebook import Rulebook
+from advisor.schema import Question
+
+#: The value of the baseline question that means "compare with nothing".
+NO_BASELINE = "none"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a select or checkbox question."""
+
+    value: str
+    label: str
+
+
+#: ask(question, choices, default) -> raw answer; raises KeyboardInterrupt or EOFError.
+AskFn = Callable[[Question, list[Choice], Any], Any]
+
+
+def choices(book: Rulebook, q: Question) -> list[Choice]:
+    """The options of a question, taken from the rulebook where the question says so."""
+    if q.choices_from == "roles":
+        out = [Choice(r.id, r.name) for r in book.roles.values()]
+    elif q.choices_from == "stages":
+        out = [Choice(st.id, st.name) for st in book.stages.values()]
+    elif q.choices_from == "models":
+        out = [Choice(m.id, m.name) for m in book.models.values() if m.scores]
+    else:
+        out = [Choice(c.value, c.label or c.value) for c in q.choices]
+    if q.type == "select" and not q.required:
+        out.append(Choice(NO_BASELINE if q.choices_from == "models" else "", "(none)"))
+    return out
+
+
+def _allowed(opts: list[Choice]) -> str:
+    values = [c.value for c in opts if c.value]
+    shown = ", ".join(values[:15]) + (", ..." if len(values) > 15 else "")
+    return f"allowed: {shown}"
+
+
+def validate_answer(book: Rulebook, q: Question, value: Any, where: str = "") -> Any:
+    """Check and normalise one answer.
+
+    Args:
+        book: The rulebook (for ids and aliases).
+        q: The question.
+        value: The raw answer (from a file, a flag or a prompt).
+        where: Where the answer came from, for the message ("--role", "answers.yaml:3:7").
+
+    Returns:
+        The normalised value: ids resolved (aliases to ids), numbers as floats.
+
+    Raises:
+        InputError: one line naming the question and the allowed values.
+    """
+    src = f" (from {where})" if where else ""
+
+    def fail(msg: str) -> InputError:
+        return InputError(f"question {q.id!r}{src}: {msg}")
+
+    if q.type == "text":
+        if value is None:
+            value = ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise fail(f"expected text, got {type(value).__name__}")
+        text = " ".join(str(value).split())
+        if q.required and not text:
+            raise fail("an answer is required")
+        if len(text) > q.max_length:
+            raise fail(f"answer is {len(text)} characters, the limit is {q.max_length}")
+        return text
+    if q.type == "number":
+        if isinstance(value, str):
+            try:
+                value = float(value.strip())
+            except ValueError:
+                raise fail(f"expected a number, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise fail(f"expected a finite number, got {value!r}")
+        if (q.min is not None and value < q.min) or (q.max is not None and value > q.max):
+            lo = "-∞" if q.min is None else f"{q.min:g}"
+            hi = "∞" if q.max is None else f"{q.max:g}"
+            raise fail(f"{value:g} is out of range; allowed: {lo} to {hi}")
+        return float(value)
+    if q.type == "confirm":
+        if isinstance(value, str) and value.strip().lower() in ("yes", "y", "true", "no", "n", "false"):
+            return value.strip().lower() in ("yes", "y", "true")
+        if not isinstance(value, bool):
+            raise fail(f"expected yes or no, got {value!r}")
+        return value
+    opts = choices(book, q)
+    if q.type == "select":
+        if not isinstance(value, str):
+            raise fail(f"expected one value, got {value!r}; {_allowed(opts)}")
+        return _one_choice(book, q, value, opts, fail)
+    # checkbox
+    items = [v for v in value.split(",")] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+        raise fail(f"expected a list of values, got {value!r}; {_allowed(opts)}")
+    out: list[str] = []
+    for item in items:
+        v = _one_choice(book, q, item, opts, fail)
+        if v not in out:
+            out.append(v)
+    if q.required and not out:
+        raise fail(f"choose at least one; {_allowed(opts)}")
+    # Keep the rulebook's order so that the same set gives the same guide.
+    order = [c.value for c in opts]
+    return sorted(out, key=order.index)
+
+
+def _one_choice(
+    book: Rulebook, q: Question, raw: str, opts: list[Choice], fail: Callable[[str], InputError]
+) -> str:
+    key = raw.strip()
+    if q.choices_from == "roles":
+        key = book.aliases.get(key.lower(), key.lower())
+    elif q.choices_from in ("stages", "models"):
+        key = key.lower()
+    if q.choices_from == "models" and key in book.models and not book.models[key].scores:
+        raise fail(f"model {key!r} has no scores to advise from; add them with --scores FILE")
+    if key not in {c.value for c in opts}:
+        import difflib
+
+        close = difflib.get_close_matches(key, [c.value for c in opts], n=3, cutoff=0.5)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        raise fail(f"unknown value {raw!r}; {hint}{_allowed(opts)}")
+    return key
+
+
+def is_asked(q: Question, answers: Mapping[str, Any]) -> bool:
+    """Whether the question's ``when`` conditions hold for the answers so far."""
+    for key, cell in q.when.items():
+        value = answers.get(key)
+        kind = "number" if isinstance(value, float) else "bool" if isinstance(value, bool) else "id"
+        try:
+            test = parse_cell(cell, kind)
+        except CellError:
+            return False
+        if isinstance(value, list):
+            if not any(test.matches(v) for v in value):
+                return False
+        elif not test.matches(value):
+            return False
+    return True
+
+
+def default_for(book: Rulebook, q: Question, answers: Mapping[str, Any]) -> Any:
+    """The default answer, or None when the question has none."""
+    if q.default_from == "predecessor":
+        model = book.models.get(str(answers.get("model", "")))
+        if model is not None:
+            return model.baseline or NO_BASELINE
+    if q.default is not None:
+        return q.default
+    if q.type == "checkbox":
+        return [c.value for c in choices(book, q)]
+    if q.type == "confirm":
+        return False
+    if not q.required:
+        return NO_BASELINE if q.choices_from == "models" else ""
+    return None
+
+
+def resolve_answers(
+    book: Rulebook,
+    given: Mapping[str, Any],
+    *,
+    use_defaults: bool = False,
+    ask: AskFn | None = None,
+    origins: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Answer every question that applies, in order.
+
+    Args:
+        book: The rulebook whose questions to answer.
+        given: Answers from an answers file and flags, by question id.
+        use_defaults: Take the default for every question not given.
+        ask: Asks a question interactively; None when there is no terminal.
+        origins: Where each given answer came from, for error messages.
+
+    Raises:
+        InputError: an answer is invalid, an answer names no question, or questions
+            are left unanswered with no way to ask them.
+    """
+    origins = origins or {}
+    ids = [q.id for q in book.questions]
+    for key in given:
+        if key not in ids:
+            raise InputError(
+                f"no question {key!r}{_origin(origins, key)}; questions: {', '.join(ids)}"
+            )
+    answers: dict[str, Any] = {}
+    unanswered: list[str] = []
+    for q in book.questions:
+        if not is_asked(q, answers):
+            continue
+        if q.id in given:
+            answers[q.id] = validate_answer(book, q, given[q.id], origins.get(q.id, ""))
+            continue
+        default = default_for(book, q, answers)
+        if use_defaults and default is not None:
+            answers[q.id] = validate_answer(book, q, default, "the rulebook's default")
+        elif ask is not None:
+            answers[q.id] = ask_until_valid(book, q, default, ask)
+        else:
+            unanswered.append(q.id)
+    if unanswered:
+        raise InputError(
+            f"no terminal to ask {', '.join(unanswered)}; answer with --answers FILE, "
+            "flags, or --defaults"
+        )
+    return answers
+
+
+def _origin(origins: Mapping[str, str], key: str) -> str:
+    return f" (in {origins[key]})" if key in origins else ""
+
+
+def ask_until_valid(book: Rulebook, q: Question, default: Any, ask: AskFn) -> Any:
+    """Ask until the answer validates; prompts validate as they go, this is the backstop."""
+    for _ in range(10):
+        raw = ask(q, choices(book, q), default)
+        try:
+            return validate_answer(book, q, raw)
+        except InputError as exc:
+            import sys
+
+            print(f"  {exc.message}", file=sys.stderr)
+    raise InputError(f"question {q.id!r}: no valid answer after 10 tries")
+
+
+def load_answers_file(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """Read an answers file (a YAML mapping of question id to answer).
+
+    Returns:
+        The answers and, per answer, its location for error messages.
+
+    Raises:
+        AdvisorError: the file is missing, not YAML, or not a mapping.
+    """
+    from advisor.yamlsource import load_yaml
+
+    data, smap = load_yaml(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(
+            "an answers file is a mapping of question ids to answers (team: ..., roles: [...])",
+            Location(str(path), 1, 1),
+        )
+    origins = {}
+    for key in data:
+        if not isinstance(key, str):
+            raise InputError(f"answer key {key!r} is not a question id", smap.key_location((key,)))
+        origins[key] = str(smap.locate((key,)))
+    return dict(data), origins
+
+
+def answers_to_profile(answers: Mapping[str, Any], date: str) -> Profile:
+    """Turn validated answers into the engine's profile."""
+    if not answers.get("model"):
+        raise InputError("no model chosen; the rulebook needs a 'model' question (or --model)")
+    baseline = answers.get("baseline")
+    core = {"team", "roles", "model", "baseline", "stages"}
+    return Profile(
+        model=str(answers["model"]),
+        baseline=None if baseline in (None, "", NO_BASELINE) else str(baseline),
+        roles=list(answers.get("roles") or []),
+        stages=list(answers.get("stages") or []),
+        team=str(answers.get("team", "")),
+        answers={k: v for k, v in answers.items() if k not in core},
+        date=date,
+    )
+
+
+def dump_answers(answers: Mapping[str, Any]) -> str:
+    """Answers as YAML that ``--answers`` reads back."""
+    import yaml
+
+    return yaml.safe_dump(dict(answers), sort_keys=False, allow_unicode=True)
