@@ -342,3 +342,46 @@ def rules_validate_cmd(paths: tuple[str, ...]) -> None:
 @cli.group("scores", cls=SubGroup)
 def scores_group() -> None:
     """Work with scores files."""
+
+
+# --------------------------------------------------------------------------- editions
+
+
+@scores_group.command("import")
+@click.argument("file", type=click.Path())
+@click.option("-o", "--output", type=click.Path(), default="-",
+              help="Scores file to write (default stdout).")
+@click.option("--benchmark", default=None,
+              help="Import every row as this benchmark id, whatever the row says.")
+@click.option("--split", default=None,
+              help="Keep only rows of this split, e.g. 'all' (default: every split).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@rules_option
+def scores_import_cmd(
+    file: str, output: str, benchmark: str | None, split: str | None, force: bool,
+    rules_path: tuple[str, ...],
+) -> None:
+    """Turn a leaderboard (CSV or YAML rows) into a scores file for --scores.
+
+    \b
+    Example:  advisor scores import mle_bench.yaml --split all -o mle.yaml
+    Rows for benchmarks the rulebook does not know are skipped and reported
+    (file:line:column: reason) on stderr; --benchmark ID imports them anyway.
+    """
+    from advisor.leaderboard import import_leaderboard, scores_yaml
+    from advisor.output import write_text
+
+    book = load_book(rules_path)
+    imported = import_leaderboard(file, book, benchmark=benchmark, split=split)
+    for skip in imported.skipped:
+        click.echo(f"advisor: skipped {skip}", err=True)
+    text = scores_yaml(imported)
+    write_text(output, text, force=force)
+    n = sum(len(e.rows) for e in imported.entries)
+    extra = f", {imported.filtered} of other splits left out" if imported.filtered else ""
+    click.echo(
+        f"advisor: imported {n} scores as {len(imported.entries)} models from {file} "
+        f"({len(imported.skipped)} rows skipped{extra})"
+        + ("" if output == "-" else f" -> {output}"),
+        err=True,
+    )

@@ -1,0 +1,592 @@
+"""Import a leaderboard (CSV or YAML rows) into a scores file.
+
+A leaderboard row names a benchmark, an agent (harness), a model and a score
+with its provenance (``split, date, source``, optional ``stderr``, ``notes``,
+``verified``, ``known_leakage``, ``flags``). :func:`import_leaderboard` maps
+the benchmark names to the rulebook's ids, checks every row and groups the
+rows into model entries; :func:`scores_yaml` writes them as a scores file
+(a top-level ``models:`` list) that ``--scores`` accepts.
+
+Model ids are made from agent and model (``codex-cli-gpt-5.4``): lowercase,
+``a-z0-9._-``, at most 80 characters (a longer one keeps a short hash of the
+whole). When one agent and model have scores on several splits of the same
+benchmark (MLE-bench's low, medium, high and all), each split becomes its
+own entry and the split joins the id (``...-all``); ``split=`` keeps only
+the rows of one split, which then need no suffix. Two entries that would
+still share an id (the same agent, model and split listed twice) get ``-2``,
+``-3`` in file order. Rows that cannot be used are skipped and reported with
+their location and reason; they never stop the rest.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import hashlib
+import io
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from advisor.errors import InputError, Location
+
+if TYPE_CHECKING:
+    from advisor.rulebook import Rulebook
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ID = 80
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_REQUIRED = ("benchmark", "model", "score", "date", "source")
+_SHORT = 300  # ShortText in the rulebook schema
+_LONG = 4000  # Text in the rulebook schema
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0"}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A row that was not imported, and why."""
+
+    location: Location
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.reason}"
+
+
+@dataclass
+class Row:
+    """One usable leaderboard row, normalised."""
+
+    location: Location
+    benchmark: str
+    agent: str
+    model: str
+    score: float
+    stderr: float | None
+    split: str
+    date: str
+    source: str
+    verified: bool
+    flags: list[str]
+    notes: str
+
+
+@dataclass
+class Entry:
+    """One model entry of the scores file: an agent and model, and its rows."""
+
+    id: str
+    name: str
+    agent: str
+    rows: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class Imported:
+    """The outcome of :func:`import_leaderboard`."""
+
+    source: str
+    rows: int
+    entries: list[Entry]
+    skipped: list[Skipped]
+    filtered: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scores file's data: ``{"models": [...]}`` in the rulebook format."""
+        return {"models": [_entry_data(e) for e in self.entries]}
+
+
+# --------------------------------------------------------------------------- names and ids
+
+
+def normalise(text: str) -> str:
+    """A benchmark name reduced to letters and digits: "MLE-bench" -> "mlebench"."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def benchmark_names(book: Rulebook) -> dict[str, str]:
+    """Every spelling the import accepts for a benchmark, normalised, to its id."""
+    names: dict[str, str] = {}
+    for b in book.benchmarks.values():
+        names[normalise(b.id)] = b.id
+        names[normalise(b.name)] = b.id
+    return names
+
+
+def slug(text: str) -> str:
+    """Lowercase id text from any name: "Codex CLI GPT-5.4" -> "codex-cli-gpt-5.4"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    out = re.sub(r"[^a-z0-9._]+", "-", ascii_text.lower())
+    out = re.sub(r"-*([._])-*", r"\1", out)  # "gpt - 5 . 4" style noise around dots
+    out = out.strip("-._")
+    return out or "model"
+
+
+def split_label(split: str) -> str:
+    """The short name of a split: "all (split75, 75 competitions)" -> "all"."""
+    head = split.split("(", 1)[0].strip()
+    return slug(head or split)
+
+
+def fit_id(base: str, suffix: str = "") -> str:
+    """``base + suffix`` cut to the id length limit, keeping a hash of the whole."""
+    whole = base + suffix
+    if len(whole) <= MAX_ID:
+        return whole
+    # The hash is of the base alone, so the entries of one long name share a prefix.
+    digest = hashlib.sha256(base.encode()).hexdigest()[:8]
+    keep = MAX_ID - len(suffix) - len(digest) - 1
+    return base[:keep].rstrip("-._") + "-" + digest + suffix
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def import_leaderboard(
+    path: str | os.PathLike[str],
+    book: Rulebook,
+    *,
+    benchmark: str | None = None,
+    split: str | None = None,
+    display_name: str | None = None,
+) -> Imported:
+    """Read a leaderboard file into model entries.
+
+    Args:
+        path: A ``.csv``/``.tsv`` file with a header row, or a ``.yaml``/``.yml``
+            list of rows.
+        book: The rulebook whose benchmarks rows are mapped to.
+        benchmark: Import every row as this benchmark id, whatever it says.
+        split: Keep only rows of this split (case-insensitive; "all" matches
+            "all (split75, 75 competitions)").
+        display_name: Name of the file in locations (default: ``path``).
+
+    Returns:
+        The entries and the skipped rows, each with its location and reason.
+
+    Raises:
+        InputError: the file cannot be read or is not a list of rows; ``benchmark``
+            is not a benchmark id of the rulebook.
+        YamlError: the YAML is invalid or unsafe.
+    """
+    name = display_name if display_name is not None else os.fsdecode(path)
+    if benchmark is not None and benchmark not in book.benchmarks:
+        from advisor.rulebook import unknown
+
+        raise unknown("benchmark", benchmark, list(book.benchmarks))
+    kind = _format_of(Path(path), name)
+    raw_rows = _read_yaml(path, name) if kind == "yaml" else _read_csv(path, name, kind)
+    names = benchmark_names(book)
+    rows: list[Row] = []
+    skipped: list[Skipped] = []
+    filtered = 0
+    for location, data, where in raw_rows:
+        try:
+            row = _row(location, data, where, names, book, benchmark)
+        except _Skip as exc:
+            skipped.append(Skipped(exc.location or location, exc.reason))
+            continue
+        if split is not None and not _split_matches(row.split, split):
+            filtered += 1
+            continue
+        rows.append(row)
+    return Imported(name, len(raw_rows), _entries(rows), skipped, filtered)
+
+
+def _format_of(path: Path, name: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    if suffix == ".csv":
+        return "csv"
+    if suffix == ".tsv":
+        return "tsv"
+    raise InputError(f"{name}: cannot tell the format; name the file .csv, .tsv or .yaml")
+
+
+def _read_bytes(path: str | os.PathLike[str], name: str) -> str:
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{name}: is a folder; give a leaderboard file (.csv or .yaml)")
+    try:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"{name}: file is {size} bytes, over the limit of {MAX_BYTES}")
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    if b"\x00" in data:
+        raise InputError("binary file, not a CSV leaderboard", Location(name, 1, 1))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        where = Location(name, line, 1)
+        raise InputError("not UTF-8 text; save the file as UTF-8", where) from None
+
+
+_Where = dict[str, Location]
+
+
+def _read_yaml(path: str | os.PathLike[str], name: str) -> list[tuple[Location, Any, _Where]]:
+    from advisor.yamlsource import load_yaml
+
+    data, smap = load_yaml(path, display_name=name, max_bytes=MAX_BYTES)
+    if isinstance(data, dict) and "models" in data:
+        raise InputError(
+            "this is already a scores file ('models:'); use it with --scores as it is",
+            smap.locate(("models",)),
+        )
+    if not isinstance(data, list):
+        got = "an empty file" if data is None else f"a {type(data).__name__}"
+        raise InputError(
+            f"a leaderboard is a YAML list of rows (- benchmark: ..., model: ..., score: ...), "
+            f"got {got}",
+            smap.locate(()),
+        )
+    out = []
+    for i, item in enumerate(data):
+        where = {}
+        if isinstance(item, dict):
+            where = {str(k): smap.locate((i, k)) for k in item}
+        out.append((smap.locate((i,)), item, where))
+    return out
+
+
+def _read_csv(
+    path: str | os.PathLike[str], name: str, kind: str
+) -> list[tuple[Location, Any, _Where]]:
+    text = _read_bytes(path, name)
+    delimiter = "\t" if kind == "tsv" else ","
+    lines = text.splitlines()
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    out: list[tuple[Location, Any, _Where]] = []
+    header: list[str] | None = None
+    header_cols: list[int] = []
+    last = 0
+    try:
+        for record in reader:
+            start, last = last + 1, reader.line_num
+            if not record or all(not c.strip() for c in record):
+                continue
+            if header is None:
+                header = [c.strip().lower() for c in record]
+                header_cols = _columns(lines[start - 1], delimiter) if start == last else []
+                _check_header(header, name, start, header_cols)
+                continue
+            cols = _columns(lines[start - 1], delimiter) if start == last else []
+            row: dict[str, str] = {}
+            where: _Where = {}
+            for j, key in enumerate(header):
+                if not key or key in row:
+                    continue
+                row[key] = record[j].strip() if j < len(record) else ""
+                where[key] = Location(name, start, cols[j] if j < len(cols) else 1)
+            loc = Location(name, start, 1)
+            if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
+                out.append((loc, _TooMany(len(record), len(header)), {}))
+                continue
+            out.append((loc, row, where))
+    except csv.Error as exc:
+        raise InputError(f"not valid CSV: {exc}", Location(name, reader.line_num, 1)) from None
+    if header is None:
+        raise InputError("empty file: expected a header row and one row per score",
+                         Location(name, 1, 1))
+    return out
+
+
+def _columns(line: str, delimiter: str) -> list[int]:
+    """1-based start columns of the fields of one CSV line."""
+    cols = [1]
+    quoted = False
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            cols.append(i + 2)
+    return cols
+
+
+def _check_header(header: list[str], name: str, line: int, cols: list[int]) -> None:
+    missing = [k for k in ("model", "score", "date", "source") if k not in header]
+    if missing:
+        raise InputError(
+            f"the header row has no column {', '.join(repr(m) for m in missing)}; a leaderboard "
+            "needs benchmark, agent, model, score, split, date and source",
+            Location(name, line, 1),
+        )
+    for j, key in enumerate(header):
+        if key and header.index(key) != j:
+            raise InputError(f"column {key!r} appears twice in the header",
+                             Location(name, line, cols[j] if j < len(cols) else 1))
+
+
+@dataclass(frozen=True)
+class _TooMany:
+    got: int
+    expected: int
+
+
+class _Skip(Exception):
+    def __init__(self, reason: str, location: Location | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.location = location
+
+
+# --------------------------------------------------------------------------- one row
+
+
+def _row(
+    location: Location,
+    data: Any,
+    where: _Where,
+    names: dict[str, str],
+    book: Rulebook,
+    forced: str | None,
+) -> Row:
+    if isinstance(data, _TooMany):
+        raise _Skip(f"row has {data.got} fields but the header has {data.expected}")
+    if not isinstance(data, dict):
+        raise _Skip(f"a row is a mapping of benchmark, agent, model, score, ...; got "
+                    f"{type(data).__name__}")
+    row = {str(k).strip().lower(): v for k, v in data.items()}
+
+    def at(key: str) -> Location:
+        return where.get(key, location)
+
+    for key in _REQUIRED:
+        if key == "benchmark" and forced is not None:
+            continue
+        if _blank(row.get(key)):
+            raise _Skip(f"no {key}; every score needs {', '.join(_REQUIRED)}", at(key))
+
+    notes = _text(row, "notes", at, _LONG)
+    if forced is not None:
+        bench = forced
+        given = _text(row, "benchmark", at, _SHORT)
+        if given and names.get(normalise(given)) != forced:
+            notes = _join(notes, f"imported as {forced} from benchmark {given!r} (--benchmark)")
+    else:
+        given = _text(row, "benchmark", at, _SHORT)
+        found = names.get(normalise(given))
+        if found is None:
+            known = ", ".join(b.name for b in book.benchmarks.values())
+            raise _Skip(
+                f"benchmark {given!r} is not in the rulebook (known: {known}); "
+                "use --benchmark ID to import it as one of them",
+                at("benchmark"),
+            )
+        bench = found
+
+    model = _text(row, "model", at, _SHORT)
+    agent = _text(row, "agent", at, _SHORT) or "unspecified"
+    split = _text(row, "split", at, _SHORT) or "unspecified"
+    unit = _text(row, "unit", at, _SHORT)
+    if unit and "%" not in unit and "percent" not in unit.lower():
+        raise _Skip(f"unit {unit!r} is not a percentage; convert the scores to percent", at("unit"))
+    score = _number(row.get("score"), "score", at("score"))
+    if score is None:
+        raise _Skip("no score", at("score"))
+    stderr = _number(row.get("stderr"), "stderr", at("stderr"))
+    date = _date(row.get("date"), at("date"))
+    source = _text(row, "source", at, _LONG)
+    verified = _bool(row.get("verified"), "verified", at("verified"))
+    leakage = _bool(row.get("known_leakage"), "known_leakage", at("known_leakage"))
+    flags = _flags(row.get("flags"), at("flags"))
+    if leakage and "known-leakage" not in flags:
+        flags.append("known-leakage")
+    return Row(
+        location, bench, agent, model, score, stderr, split, date, source,
+        True if verified is None else verified, flags, notes,
+    )
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(row: dict[str, Any], key: str, at: Any, limit: int) -> str:
+    value = row.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        raise _Skip(f"{key} must be text, got a {'mapping' if isinstance(value, dict) else 'list'}",
+                    at(key))
+    text = " ".join(str(value).split())
+    if len(text) > limit:
+        raise _Skip(f"{key} is {len(text)} characters long, over the limit of {limit}", at(key))
+    return text
+
+
+def _number(value: Any, key: str, at: Location) -> float | None:
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        raise _Skip(f"{key} must be a number, got {value!r}", at)
+    if isinstance(value, (int, float)):
+        x = float(value)
+    elif isinstance(value, str):
+        text = value.strip().removesuffix("%").strip()
+        try:
+            x = float(text)
+        except ValueError:
+            raise _Skip(f"{key} must be a number, got {value!r}", at) from None
+    else:
+        raise _Skip(f"{key} must be a number, got a {type(value).__name__}", at)
+    if not math.isfinite(x) or not 0 <= x <= 100:
+        raise _Skip(f"{key} {value!r} is not a percentage between 0 and 100", at)
+    return x
+
+
+def _date(value: Any, at: Location) -> str:
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()[:10]
+    text = str(value).strip()
+    if not _DATE_RE.match(text):
+        raise _Skip(f"date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD", at)
+    try:
+        parts = [int(p) for p in text.split("-")]
+        _dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        raise _Skip(f"date {text!r} is not a real date", at) from None
+    return text
+
+
+def _bool(value: Any, key: str, at: Location) -> bool | None:
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise _Skip(f"{key} must be true or false, got {value!r}", at)
+
+
+def _flags(value: Any, at: Location) -> list[str]:
+    if _blank(value):
+        return []
+    items = value if isinstance(value, list) else re.split(r"[;,]", str(value))
+    out: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise _Skip(f"flags must be names, got {item!r}", at)
+        flag = slug(item) if item.strip() else ""
+        if flag and flag not in out:
+            out.append(flag)
+    return out
+
+
+def _join(a: str, b: str) -> str:
+    return f"{a} ({b})" if a else b
+
+
+def _split_matches(split: str, wanted: str) -> bool:
+    s, w = split.strip().lower(), wanted.strip().lower()
+    return s == w or split_label(s) == slug(w) or (s.startswith(w) and not s[len(w)].isalnum())
+
+
+# --------------------------------------------------------------------------- entries
+
+
+def _entries(rows: Sequence[Row]) -> list[Entry]:
+    """Group rows into model entries with unique, deterministic ids."""
+    groups: dict[tuple[str, str], list[Row]] = {}
+    for row in rows:
+        groups.setdefault((row.agent.lower(), row.model.lower()), []).append(row)
+    entries: list[Entry] = []
+    used: set[str] = set()
+    for group in groups.values():
+        splits: dict[str, set[str]] = {}
+        for row in group:
+            splits.setdefault(row.benchmark, set()).add(row.split)
+        by_split = any(len(s) > 1 for s in splits.values())
+        subgroups: dict[str, list[Row]] = {}
+        for row in group:
+            subgroups.setdefault(row.split if by_split else "", []).append(row)
+        for split, members in subgroups.items():
+            # An entry holds one score per benchmark; a repeated benchmark opens another entry.
+            slots: list[list[Row]] = []
+            for row in members:
+                free = (s for s in slots if all(r.benchmark != row.benchmark for r in s))
+                slot = next(free, None)
+                if slot is None:
+                    slot = []
+                    slots.append(slot)
+                slot.append(row)
+            first = members[0]
+            base = slug(f"{first.agent} {first.model}")
+            label = f"-{split_label(split)}" if by_split else ""
+            for n, slot in enumerate(slots, start=1):
+                suffix = label + (f"-{n}" if n > 1 else "")
+                ident = fit_id(base, suffix)
+                k = 2
+                while ident in used:  # two different names that slug alike
+                    ident = fit_id(base, f"{suffix}-{k}")
+                    k += 1
+                used.add(ident)
+                name = f"{first.model} ({first.agent}" + (f", {split}" if by_split else "") + ")"
+                entries.append(Entry(ident, _cut(name), first.agent, slot))
+    return entries
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _SHORT else text[: _SHORT - 1] + "…"
+
+
+def _entry_data(entry: Entry) -> dict[str, Any]:
+    scores = []
+    for r in entry.rows:
+        sc: dict[str, Any] = {"benchmark": r.benchmark, "score": r.score}
+        if r.stderr is not None:
+            sc["stderr"] = r.stderr
+        sc.update(split=r.split, agent=r.agent, date=r.date, source=r.source, verified=r.verified)
+        if r.flags:
+            sc["flags"] = list(r.flags)
+        if r.notes:
+            sc["notes"] = r.notes
+        scores.append(sc)
+    return {"id": entry.id, "name": entry.name, "agent": entry.agent, "scores": scores}
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def scores_yaml(imported: Imported) -> str:
+    """The scores file text for an import: a header comment and a ``models:`` list.
+
+    Raises:
+        InputError: no row could be imported (each skipped row is in ``imported.skipped``).
+    """
+    import yaml
+
+    if not imported.entries:
+        why = f"all {imported.rows} rows were skipped" if imported.rows else "it has no rows"
+        if imported.filtered:
+            why = f"no row of the chosen split ({imported.filtered} rows of other splits)"
+        hint = "; --benchmark ID imports rows of another benchmark" if imported.skipped else ""
+        raise InputError(f"nothing to import: {why}{hint}", Location(imported.source))
+    n_scores = sum(len(e.rows) for e in imported.entries)
+    head = (
+        "# yaml-language-server: $schema=./rulebook.schema.json\n"
+        f"# Scores imported by 'advisor scores import' from {Path(imported.source).name}:\n"
+        f"# {len(imported.entries)} models, {n_scores} scores; {len(imported.skipped)} rows "
+        "skipped. Use with --scores.\n"
+    )
+    body = yaml.safe_dump(
+        imported.to_dict(), sort_keys=False, allow_unicode=True, width=4096,
+        default_flow_style=False,
+    )
+    return head + body

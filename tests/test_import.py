@@ -1,0 +1,314 @@
+"""`advisor scores import`: leaderboards (the shared files and CSV fixtures) to scores files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from advisor.cli import cli
+from advisor.engine import Profile, evaluate
+from advisor.rulebook import load_rulebook, load_scores
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "leaderboards"
+ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/leaderboards absent")
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def import_to(tmp_path: Path, source: Path, *extra: str, name: str = "out.yaml"):
+    out = tmp_path / name
+    result = run("scores", "import", str(source), "-o", str(out), *extra)
+    return result, out
+
+
+def models_of(path: Path) -> list[dict]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["models"]
+
+
+def lines_with(path: Path, text: str) -> list[int]:
+    return [i for i, line in enumerate(path.read_text().splitlines(), 1) if line.strip() == text]
+
+
+# --------------------------------------------------------------------------- shared leaderboards
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    ("name", "extra", "count"),
+    [
+        ("mle_bench.yaml", (), 104),
+        ("mle_bench.yaml", ("--split", "all"), 26),
+        ("terminal_bench_2.yaml", (), 14),
+        ("swe_bench_verified.yaml", (), 51),
+        ("unverified_claims.yaml", (), 7),
+        ("terminal_bench_1.yaml", ("--benchmark", "terminal-bench-2"), 62),
+    ],
+)
+def test_each_shared_leaderboard_imports_and_every_model_evaluates(tmp_path, name, extra, count):
+    result, out = import_to(tmp_path, SHARED / name, *extra)
+    assert result.exit_code == 0, result.output
+    models = models_of(out)
+    assert len(models) == count
+    ids = [m["id"] for m in models]
+    assert len(set(ids)) == len(ids)
+    assert all(ID.match(i) and len(i) <= 80 for i in ids), ids
+    book = load_scores(load_rulebook(), out)
+    for ident in ids:
+        res = evaluate(book, Profile(model=ident, date="2026-11-01"))
+        assert all(st.advice is not None for r in res.roles for st in r.stages), ident
+    # The file is accepted by --scores on the command line too.
+    listed = run("models", "--scores", str(out), "--json")
+    assert listed.exit_code == 0, listed.output
+    assert ids[0] in listed.stdout
+
+
+@needs_shared
+def test_mle_bench_keeps_provenance_and_marks_leakage(tmp_path):
+    result, out = import_to(tmp_path, SHARED / "mle_bench.yaml", "--split", "all")
+    assert result.exit_code == 0, result.output
+    assert "78 of other splits left out" in result.stderr
+    models = {m["id"]: m for m in models_of(out)}
+    loong = models["loongflow-gemini-3-flash-preview"]["scores"][0]
+    assert loong == {
+        "benchmark": "mle-bench", "score": 62.66, "stderr": 0.76,
+        "split": "all (split75, 75 competitions)", "agent": "LoongFlow", "date": "2026-02-09",
+        "source": "github:openai/mle-bench README.md @ 783b15af77404fbaffe7255b0c4a934b46153389 "
+                  "(2026-02-26), section 'Leaderboard'",
+        "verified": True, "flags": ["known-leakage"],
+        "notes": "Computed by padding incomplete seeds with failing scores.",
+    }
+    leaky = [i for i, m in models.items() if "known-leakage" in m["scores"][0].get("flags", [])]
+    assert len(leaky) == 2
+    # PiEvolve has two leaderboard rows with the same agent and model: -2 in file order.
+    pie = "pievolve-fractal-ai-research-gemini-3-pro-preview"
+    assert models[pie]["scores"][0]["score"] == 61.33
+    assert models[pie + "-2"]["scores"][0]["score"] == 52.0
+    # The long ensemble name is cut to 80 characters with a hash of the whole.
+    long = [i for i in models if i.startswith("disarray-")]
+    assert len(long) == 1 and len(long[0]) == 80 and re.search(r"-[0-9a-f]{8}$", long[0])
+
+
+@needs_shared
+def test_all_splits_get_the_split_in_the_id(tmp_path):
+    result, out = import_to(tmp_path, SHARED / "mle_bench.yaml")
+    assert result.exit_code == 0, result.output
+    ids = [m["id"] for m in models_of(out)]
+    loong = [i for i in ids if i.startswith("loongflow-gemini-3-flash-preview")]
+    splits = ("low", "medium", "high", "all")
+    assert loong == [f"loongflow-gemini-3-flash-preview-{s}" for s in splits]
+    long = [i for i in ids if i.startswith("disarray-")]
+    assert [i.rsplit("-", 1)[1] for i in long] == ["low", "medium", "high", "all"]
+    assert len({i.rsplit("-", 2)[1] for i in long}) == 1  # one hash for one name
+
+
+@needs_shared
+def test_unknown_benchmarks_are_skipped_with_their_lines(tmp_path):
+    source = SHARED / "terminal_bench_2.yaml"
+    result, out = import_to(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("advisor: skipped")]
+    rows = lines_with(source, "- benchmark: Terminal-Bench 2.1")
+    assert len(rows) == 14
+    where = [s.removeprefix("advisor: skipped ").split(": ")[0] for s in skipped]
+    assert where == [f"{source}:{n}:14" for n in rows]
+    assert "'Terminal-Bench 2.1' is not in the rulebook" in skipped[0]
+    assert "use --benchmark ID" in skipped[0]
+    assert all(m["scores"][0]["benchmark"] == "terminal-bench-2" for m in models_of(out))
+
+
+@needs_shared
+def test_a_file_of_only_unknown_benchmarks_is_refused(tmp_path):
+    result, out = import_to(tmp_path, SHARED / "terminal_bench_1.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.count("advisor: skipped") == 62
+    assert "nothing to import: all 62 rows were skipped; --benchmark ID" in result.stderr
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+@needs_shared
+def test_forced_benchmark_is_noted_on_each_score(tmp_path):
+    result, out = import_to(tmp_path, SHARED / "terminal_bench_1.yaml",
+                            "--benchmark", "terminal-bench-2")
+    assert result.exit_code == 0, result.output
+    models = models_of(out)
+    assert all("from benchmark 'Terminal-Bench 1.0' (--benchmark)" in m["scores"][0]["notes"]
+               for m in models)
+    # Goose lists claude-opus-4 twice (two runs): both kept, told apart by -2.
+    ids = [m["id"] for m in models]
+    assert "goose-claude-opus-4" in ids and "goose-claude-opus-4-2" in ids
+
+
+@needs_shared
+def test_unverified_rows_stay_unverified_and_stdout_is_the_default(tmp_path):
+    result = run("scores", "import", str(SHARED / "unverified_claims.yaml"))
+    assert result.exit_code == 0, result.output
+    models = yaml.safe_load(result.stdout)["models"]
+    assert {m["id"] for m in models} >= {"unspecified-gpt-5.5", "codex-gpt-5.5",
+                                         "vals.ai-harness-gpt-5.5"}
+    assert all(sc["verified"] is False for m in models for sc in m["scores"])
+    again = run("scores", "import", str(SHARED / "unverified_claims.yaml"))
+    assert again.stdout == result.stdout  # deterministic
+
+
+# --------------------------------------------------------------------------- CSV fixtures
+
+GOOD_CSV = """\
+benchmark,agent,model,score,stderr,unit,split,date,source,known_leakage
+MLE-bench,Acme Agent,Model X,41.5,1.2,percent,all,2026-03-01,https://example.org/lb,false
+Terminal-Bench 2.0,Acme Agent,Model X,66,,percent,89 tasks,2026-03,https://example.org/tb,
+SWE-bench Verified,Other,Model Y,70.2%,,%,bash-only,2025,https://example.org/swe,yes
+"""
+
+BAD_CSV = """\
+benchmark,agent,model,score,unit,split,date,source,verified
+MLE-bench,A,Good One,35,percent,all,2026-03-01,src,
+MLE-bench,A,No Score,,percent,all,2026-03-01,src,
+MLE-bench,A,Too High,150,percent,all,2026-03-01,src,
+MLE-bench,A,Bad Date,30,percent,all,March 2026,src,
+Terminal-Bench 1.0,A,Old Bench,30,percent,core,2025-05-01,src,
+MLE-bench,A,Fraction,0.3,fraction,all,2026-03-01,src,
+MLE-bench,A,Maybe,30,percent,all,2026-03-01,src,maybe
+MLE-bench,A,Extra,30,percent,all,2026-03-01,src,,surplus
+
+MLE-bench,A,Unverified,12,percent,all,2026-03-01,"a, quoted source",false
+"""
+
+
+def write(tmp_path: Path, text: str | bytes, name: str) -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return path
+
+
+def test_csv_rows_become_grouped_model_entries(tmp_path):
+    source = write(tmp_path, GOOD_CSV, "lb.csv")
+    result, out = import_to(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    models = models_of(out)
+    assert [m["id"] for m in models] == ["acme-agent-model-x", "other-model-y"]
+    x = models[0]
+    assert x["name"] == "Model X (Acme Agent)"
+    assert [s["benchmark"] for s in x["scores"]] == ["mle-bench", "terminal-bench-2"]
+    assert x["scores"][0]["stderr"] == 1.2 and "stderr" not in x["scores"][1]
+    assert x["scores"][1]["date"] == "2026-03"
+    y = models[1]["scores"][0]
+    assert y["score"] == 70.2 and y["flags"] == ["known-leakage"] and y["date"] == "2025"
+    book = load_scores(load_rulebook(), out)
+    res = evaluate(book, Profile(model="acme-agent-model-x"))
+    assert res.autonomy("ml-engineer", "data-processing") == "supervised"
+
+
+def test_bad_csv_rows_are_reported_and_the_rest_imported(tmp_path):
+    source = write(tmp_path, BAD_CSV, "bad.csv")
+    result, out = import_to(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    skipped = [line.removeprefix("advisor: skipped ") for line in result.stderr.splitlines()
+               if line.startswith("advisor: skipped")]
+    assert skipped == [
+        f"{source}:3:22: no score; every score needs benchmark, model, score, date, source",
+        f"{source}:4:22: score '150' is not a percentage between 0 and 100",
+        f"{source}:5:37: date 'March 2026' is not YYYY, YYYY-MM or YYYY-MM-DD",
+        f"{source}:6:1: benchmark 'Terminal-Bench 1.0' is not in the rulebook (known: MLE-Bench, "
+        "Terminal-Bench 2.0, SWE-bench Verified); use --benchmark ID to import it as one of them",
+        f"{source}:7:26: unit 'fraction' is not a percentage; convert the scores to percent",
+        f"{source}:8:49: verified must be true or false, got 'maybe'",
+        f"{source}:9:1: row has 10 fields but the header has 9",
+    ]
+    models = models_of(out)
+    assert [m["id"] for m in models] == ["a-good-one", "a-unverified"]
+    assert models[1]["scores"][0]["verified"] is False
+    assert models[1]["scores"][0]["source"] == "a, quoted source"
+    assert "2 scores as 2 models" in result.stderr and "7 rows skipped" in result.stderr
+
+
+def test_same_agent_and_model_twice_is_told_apart(tmp_path):
+    text = GOOD_CSV.splitlines()[0] + "\n" + "\n".join(
+        f"MLE-bench,Acme,Model X,{s},,percent,all,2026-0{i},src," for i, s in enumerate((30, 40), 1)
+    )
+    result, out = import_to(tmp_path, write(tmp_path, text, "twice.csv"))
+    assert result.exit_code == 0, result.output
+    assert [(m["id"], m["scores"][0]["score"]) for m in models_of(out)] == [
+        ("acme-model-x", 30.0), ("acme-model-x-2", 40.0)
+    ]
+
+
+def test_names_that_slug_alike_get_distinct_ids(tmp_path):
+    text = GOOD_CSV.splitlines()[0] + "\nMLE-bench,Acme,GPT 5,30,,%,all,2026,src,\n" \
+        "MLE-bench,Acme,GPT/5,31,,%,all,2026,src,\n"
+    result, out = import_to(tmp_path, write(tmp_path, text, "alike.csv"))
+    assert result.exit_code == 0, result.output
+    assert [m["id"] for m in models_of(out)] == ["acme-gpt-5", "acme-gpt-5-2"]
+
+
+def test_a_missing_column_is_an_error_at_the_header(tmp_path):
+    source = write(tmp_path, "benchmark,agent,model,score\nMLE-bench,A,M,30\n", "cols.csv")
+    result, out = import_to(tmp_path, source)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"advisor: error: {source}:1:1: the header row has no column "
+                                    "'date', 'source'")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("latin.csv", b"benchmark,model,score,date,source\nMLE,\xe9,1,2026,s\n", "2:1: not UTF-8"),
+        ("empty.csv", "", "1:1: empty file"),
+        ("map.yaml", "benchmark: MLE-bench\n", "a leaderboard is a YAML list of rows"),
+        ("scores.yaml", "models: []\n", "this is already a scores file"),
+        ("tags.yaml", "- !!python/object:os.system {}\n", "f"),
+        ("lb.txt", "x", "cannot tell the format"),
+    ],
+)
+def test_unreadable_files_are_one_line_errors(tmp_path, name, content, message):
+    result, _ = import_to(tmp_path, write(tmp_path, content, name))
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("advisor: error: ") and message in lines[0]
+
+
+def test_no_such_file_and_unknown_forced_benchmark(tmp_path):
+    result, _ = import_to(tmp_path, tmp_path / "nope.csv")
+    assert result.exit_code == 2 and "no such file" in result.stderr
+    source = write(tmp_path, GOOD_CSV, "lb.csv")
+    result, _ = import_to(tmp_path, source, "--benchmark", "mle-bench-lite")
+    assert result.exit_code == 2 and "unknown benchmark 'mle-bench-lite'" in result.stderr
+    assert "did you mean mle-bench" in result.stderr
+
+
+def test_yaml_row_errors_point_at_the_value(tmp_path):
+    text = (
+        "- benchmark: MLE-bench\n  model: M\n  agent: A\n  score: high\n  date: 2026-01-02\n"
+        "  source: s\n"
+        "- benchmark: MLE-bench\n  model: N\n  agent: A\n  score: 20\n  date: 2026-01-02\n"
+        "  source: s\n  known_leakage: true\n"
+        "- just text\n"
+    )
+    source = write(tmp_path, text, "rows.yaml")
+    result, out = import_to(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    assert f"{source}:4:10: score must be a number, got 'high'" in result.stderr
+    assert f"{source}:14:3: a row is a mapping" in result.stderr
+    [model] = models_of(out)
+    assert model["id"] == "a-n" and model["scores"][0]["date"] == "2026-01-02"
+    assert model["scores"][0]["flags"] == ["known-leakage"]
+
+
+def test_output_is_not_clobbered_without_force(tmp_path):
+    source = write(tmp_path, GOOD_CSV, "lb.csv")
+    out = write(tmp_path, "keep me\n", "out.yaml")
+    result = run("scores", "import", str(source), "-o", str(out))
+    assert result.exit_code == 1 and "already exists; use --force" in result.stderr
+    assert out.read_text() == "keep me\n"
+    result = run("scores", "import", str(source), "-o", str(out), "--force")
+    assert result.exit_code == 0, result.output
+    assert models_of(out)[0]["id"] == "acme-agent-model-x"
