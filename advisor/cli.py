@@ -320,7 +320,11 @@ def schema_cmd(output: str, force: bool) -> None:
 
 @cli.group("rules", cls=SubGroup)
 def rules_group() -> None:
-    """Check, test and export rulebooks."""
+    """Check, test and export rulebooks.
+
+    \b
+    Example:  advisor rules validate my-rules/
+    """
 
 
 @rules_group.command("validate")
@@ -341,7 +345,11 @@ def rules_validate_cmd(paths: tuple[str, ...]) -> None:
 
 @cli.group("scores", cls=SubGroup)
 def scores_group() -> None:
-    """Work with scores files."""
+    """Work with scores files.
+
+    \b
+    Example:  advisor scores import leaderboard.csv -o scores.yaml
+    """
 
 
 # --------------------------------------------------------------------------- editions

@@ -781,13 +781,14 @@ def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
         locations[("model", m.id)] = f.smap.locate(("models", i, "id"))
     new = dataclasses.replace(book, models=models, locations=locations, files=book.files + [f.path])
     for i, m in enumerate(f.data.models):
-        loc = f.smap.locate(("models", i, "id"))
         if m.baseline is not None and m.baseline not in models:
-            problems.add(unknown("baseline model", m.baseline, list(models)).message, loc)
+            hint = unknown("baseline model", m.baseline, list(models)).message
+            problems.add(f"model {m.id!r}: {hint}", f.smap.locate(("models", i, "baseline")))
         for j, sc in enumerate(m.scores):
             if sc.benchmark not in book.benchmarks:
+                hint = unknown("benchmark", sc.benchmark, list(book.benchmarks)).message
                 problems.add(
-                    unknown("benchmark", sc.benchmark, list(book.benchmarks)).message,
+                    f"model {m.id!r}: {hint}",
                     f.smap.locate(("models", i, "scores", j, "benchmark")),
                 )
     problems.raise_if_any()
