@@ -156,7 +156,8 @@ def cli() -> None:
 
 
 @cli.command("guide")
-@click.option("--answers", "answers_file", type=click.Path(), help="YAML file of answers (no prompts).")
+@click.option("--answers", "answers_file", type=click.Path(),
+              help="YAML file of answers (no prompts).")
 @click.option("--save-answers", type=click.Path(), help="Write the answers given to this file.")
 @click.option("--team", help="Team name.")
 @click.option("--role", "roles", multiple=True, help="Role id or alias (repeatable).")
@@ -167,10 +168,13 @@ def cli() -> None:
 @click.option("-o", "--output", default=None,
               help="File to write (default TEAM_GUIDE.<ext>); '-' for stdout.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "confluence", "mediawiki", "json"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["md", "html", "confluence", "mediawiki", "json"]),
               default="md", show_default=True, help="Output format.")
-@click.option("--date", help="Date printed in the guide, YYYY-MM-DD (default SOURCE_DATE_EPOCH, else today).")
-@click.option("--template", type=click.Path(), help="Custom Jinja2 template (rendered in the sandbox).")
+@click.option("--date",
+              help="Date printed in the guide, YYYY-MM-DD (default SOURCE_DATE_EPOCH, else today).")
+@click.option("--template", type=click.Path(),
+              help="Custom Jinja2 template (rendered in the sandbox).")
 @click.option("--fragment", is_flag=True, help="Leave out the title block (to include in a page).")
 @click.option("--show", is_flag=True, help="Also show the guide in the terminal.")
 @rules_option
@@ -189,12 +193,27 @@ def guide_cmd(
       advisor guide --defaults --team "Fraud ML" -o -
       advisor guide --answers answers.yaml --format html -o guide.html
     """
+    from advisor.errors import InputError
     from advisor.guide import guide_date, make_guide
-    from advisor.output import write_text
+    from advisor.output import check_target, write_text
     from advisor.questionnaire import dump_answers, load_answers_file, resolve_answers
-    from advisor.render import EXTENSIONS
+    from advisor.render import EXTENSIONS, load_template, render
 
     when = guide_date(date)
+    out = output or f"TEAM_GUIDE{EXTENSIONS[fmt]}"
+    if save_answers == "-" and out == "-":
+        raise InputError("-o - and --save-answers - both write to stdout; send one to a file")
+    if save_answers and save_answers != "-" and out != "-" and (
+        os.path.abspath(save_answers) == os.path.abspath(out)
+    ):
+        raise InputError(f"--save-answers {save_answers} is the guide's own file; choose another")
+    # Refuse before the questions: nobody should answer them all for a file that
+    # cannot be written, or a template that does not compile.
+    check_target(out, force=force)
+    if save_answers:
+        check_target(save_answers, force=force)
+    if template:
+        load_template("md" if fmt == "json" else fmt, template)
     book = load_book(rules_path, scores_path)
     given, origins = load_answers_file(answers_file) if answers_file else ({}, {})
     flags = {"team": team, "roles": list(roles) or None, "model": model, "baseline": baseline,
@@ -209,17 +228,18 @@ def guide_cmd(
 
         ask = ask_fn
     answers = resolve_answers(book, given, use_defaults=defaults, ask=ask, origins=origins)
-    out = output or f"TEAM_GUIDE{EXTENSIONS[fmt]}"
     guide = make_guide(book, answers, date=when, fmt=fmt, template=template, fragment=fragment)
     written = write_text(out, guide.text, force=force)
     if save_answers:
         write_text(save_answers, dump_answers(answers), force=force)
     from advisor.terminal import print_guide_summary, show_markdown
 
-    summary_console = console(stderr=written is None)
-    if show and fmt == "md":
-        show_markdown(console(), guide.text)
-    print_guide_summary(summary_console, book, guide.result, written)
+    # With -o - stdout holds the guide itself; everything else goes to stderr.
+    term = console(stderr=written is None)
+    if show:
+        shown = guide.text if fmt == "md" else render(guide.result, book, "md", fragment=fragment)
+        show_markdown(term, shown)
+    print_guide_summary(term, book, guide.result, written)
 
 
 @cli.command("models")

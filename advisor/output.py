@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -36,14 +37,9 @@ def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) 
         sys.stdout.write(text)
         sys.stdout.flush()
         return None
-    target = Path(path)
-    if target.is_dir():
-        raise OutputError(f"{target}: is a folder; give a file name (-o {target}/GUIDE.md)")
-    if (target.exists() or target.is_symlink()) and not force:
-        raise OutputError(f"{target}: already exists; use --force to overwrite it")
+    target = check_target(path, force=force)
+    assert target is not None
     folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"{target}: folder {folder} does not exist; create it first")
     data = text.encode("utf-8")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
@@ -51,6 +47,9 @@ def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) 
         raise OutputError(f"{target}: cannot write in {folder}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
+            # mkstemp makes the file private to its owner; a guide gets the mode of
+            # an ordinary new file, or keeps the mode of the file it replaces.
+            os.chmod(tmp, _mode_for(target))
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -60,11 +59,48 @@ def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) 
         os.replace(tmp, target)
     except OSError as exc:
         _discard(tmp)
-        raise OutputError(f"{target}: write failed: {exc.strerror or exc}; the old file is unchanged") from None
+        raise OutputError(
+            f"{target}: write failed: {exc.strerror or exc}; the old file is unchanged"
+        ) from None
     except BaseException:
         _discard(tmp)
         raise
     return target
+
+
+def check_target(path: str | os.PathLike[str], *, force: bool = False) -> Path | None:
+    """Refuse an output path early, before any work: an existing file without
+    ``force``, a folder, or a missing parent folder. ``-`` (stdout) always passes.
+
+    Returns:
+        The target path, or None for stdout.
+
+    Raises:
+        OutputError: the target cannot or must not be written.
+    """
+    if str(path) == "-":
+        return None
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(f"{target}: is a folder; give a file name (-o {target}/GUIDE.md)")
+    if (target.exists() or target.is_symlink()) and not force:
+        raise OutputError(f"{target}: already exists; use --force to overwrite it")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"{target}: folder {folder} does not exist; create it first")
+    return target
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        st = os.lstat(target)
+    except OSError:
+        st = None
+    if st is not None and stat.S_ISREG(st.st_mode):
+        return stat.S_IMODE(st.st_mode)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _discard(tmp: str) -> None:

@@ -14,6 +14,53 @@ from advisor.errors import InputError
 from advisor.questionnaire import Choice
 from advisor.schema import Question
 
+#: A select with more choices than this gets questionary's type-to-filter search.
+SEARCH_FROM = 8
+
+
+def _title(c: Choice) -> str:
+    """A choice as shown: its name, and its id when that differs (the id is what flags take)."""
+    if not c.value or c.label.strip("()") == c.value:
+        return c.label
+    return f"{c.label} ({c.value})"
+
+
+def _extra_keys(question: Any, search: bool) -> None:
+    """Key bindings questionary's list prompts lack.
+
+    - Ctrl-D ends the questionnaire, as it does on an empty text prompt (questionary's
+      list prompts ignore it, which leaves Ctrl-C as the only way out).
+    - With the type-to-filter search of a select, Enter does nothing while the filter
+      matches no choice: questionary would then pick whichever choice the pointer is
+      on, although the user typed something else.
+    """
+    from prompt_toolkit.filters import Condition
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+    from questionary.prompts.common import InquirerControl
+
+    app = question.application
+    extra = KeyBindings()
+
+    @extra.add("c-d", eager=True)
+    def _(event: Any) -> None:
+        event.app.exit(exception=EOFError(), style="class:aborting")
+
+    control = next((c for c in app.layout.find_all_controls()
+                    if isinstance(c, InquirerControl)), None)
+    if search and control is not None:
+
+        def no_match() -> bool:
+            text = (control.search_filter or "").lower()
+            return bool(text) and not any(
+                text in str(c.title).lower() for c in control.choices
+            )
+
+        @extra.add("enter", eager=True, filter=Condition(no_match))
+        def _(event: Any) -> None:
+            event.app.output.bell()
+
+    app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), extra])
+
 
 def _validator(q: Question) -> Any:
     def check(text: str) -> bool | str:
@@ -54,12 +101,11 @@ def ask(q: Question, choices: list[Choice], default: Any) -> Any:
     elif q.type == "confirm":
         question = questionary.confirm(q.prompt, default=bool(default), **kwargs)
     elif q.type == "select":
-        opts = [questionary.Choice(title=f"{c.label} ({c.value})" if c.value and c.label != c.value
-                                   else c.label, value=c.value) for c in choices]
+        opts = [questionary.Choice(title=_title(c), value=c.value) for c in choices]
         values = [c.value for c in choices]
         question = questionary.select(
             q.prompt, choices=opts, default=default if default in values else None,
-            use_search_filter=len(opts) > 8, use_jk_keys=False, **kwargs,
+            use_search_filter=len(opts) > SEARCH_FROM, use_jk_keys=False, **kwargs,
         )
     else:
         chosen = set(default or [])
@@ -70,6 +116,8 @@ def ask(q: Question, choices: list[Choice], default: Any) -> Any:
             validate=lambda picked: True if picked or not q.required else "Choose at least one",
             **kwargs,
         )
+    if q.type in ("select", "checkbox"):
+        _extra_keys(question, search=q.type == "select" and len(choices) > SEARCH_FROM)
     try:
         return question.unsafe_ask()
     except EOFError:
