@@ -363,6 +363,59 @@ def rules_validate_cmd(paths: tuple[str, ...]) -> None:
     click.echo(f"ok: {book.meta.id} ({len(book.files)} files, {len(book.tables)} tables, {n} rules)")
 
 
+@rules_group.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path())
+@json_option
+def rules_lint_cmd(paths: tuple[str, ...], as_json: bool) -> None:
+    """Check every role × stage × score region: gaps, overlaps, falling autonomy.
+
+    \b
+    Example:  advisor rules lint my-rules/
+    Exact, not sampled: each numeric input is split at every rule boundary.
+    Exit 0 without errors (warnings allowed), 1 with errors.
+    """
+    from advisor.errors import EXIT_FAILED
+    from advisor.lint import lint
+    from advisor.rulebook import load_rulebook
+
+    report = lint(load_rulebook(list(paths) or None))
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        for line in report.lines():
+            click.echo(line)
+    if report.errors:
+        click.get_current_context().exit(EXIT_FAILED)
+
+
+@rules_group.command("test")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--coverage-min", type=click.FloatRange(0, 100), default=None, metavar="PCT",
+    help="Fail when fewer than PCT% of the rules are reached by a test (compared exactly).",
+)
+def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None) -> None:
+    """Run the rulebook's tests; show failures with traces, and rule coverage.
+
+    \b
+    Example:  advisor rules test my-rules/ --coverage-min 100
+    Exit 0 when every test passes (and coverage is at least PCT), 1 otherwise.
+    """
+    from advisor.errors import EXIT_FAILED
+    from advisor.rulebook import load_rulebook
+    from advisor.ruletest import run_tests
+
+    report = run_tests(load_rulebook(list(paths) or None))
+    for line in report.lines():
+        click.echo(line)
+    low = coverage_min is not None and report.below(coverage_min)
+    if low:
+        click.echo(f"coverage {report.coverage_percent()} is below the minimum of "
+                   f"{coverage_min:g}%")
+    if report.failed or low:
+        click.get_current_context().exit(EXIT_FAILED)
+
+
 @cli.group("scores", cls=SubGroup)
 def scores_group() -> None:
     """Work with scores files.
