@@ -16,7 +16,7 @@ from typing import Any
 
 from advisor.conditions import CellError, parse_cell
 from advisor.engine import Profile
-from advisor.errors import InputError, Location
+from advisor.errors import InputError, Location, RulebookError
 from advisor.rulebook import Rulebook
 from advisor.schema import Question
 
@@ -80,7 +80,10 @@ def validate_answer(book: Rulebook, q: Question, value: Any, where: str = "") ->
     if q.type == "text":
         if value is None:
             value = ""
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        if isinstance(value, bool):
+            # YAML reads an unquoted yes, no, on or off as a yes/no value.
+            raise fail("expected text, got a yes/no value; put the answer in quotes")
+        if not isinstance(value, (str, int, float)):
             raise fail(f"expected text, got {type(value).__name__}")
         text = " ".join(str(value).split())
         if q.required and not text:
@@ -94,7 +97,8 @@ def validate_answer(book: Rulebook, q: Question, value: Any, where: str = "") ->
                 value = float(value.strip())
             except ValueError:
                 raise fail(f"expected a number, got {value!r}") from None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not math.isfinite(value)):
             raise fail(f"expected a finite number, got {value!r}")
         if (q.min is not None and value < q.min) or (q.max is not None and value > q.max):
             lo = "-∞" if q.min is None else f"{q.min:g}"
@@ -102,8 +106,8 @@ def validate_answer(book: Rulebook, q: Question, value: Any, where: str = "") ->
             raise fail(f"{value:g} is out of range; allowed: {lo} to {hi}")
         return float(value)
     if q.type == "confirm":
-        if isinstance(value, str) and value.strip().lower() in ("yes", "y", "true", "no", "n", "false"):
-            return value.strip().lower() in ("yes", "y", "true")
+        if isinstance(value, str) and value.strip().lower() in _YES_NO:
+            return _YES_NO[value.strip().lower()]
         if not isinstance(value, bool):
             raise fail(f"expected yes or no, got {value!r}")
         return value
@@ -141,27 +145,46 @@ def _one_choice(
     if key not in {c.value for c in opts}:
         import difflib
 
-        close = difflib.get_close_matches(key, [c.value for c in opts], n=3, cutoff=0.5)
+        values = [c.value for c in opts if c.value]
+        close = [v for v in values if key and v.startswith(key)][:3]
+        close = close or difflib.get_close_matches(key, values, n=3, cutoff=0.5)
         hint = f"did you mean {' or '.join(close)}? " if close else ""
         raise fail(f"unknown value {raw!r}; {hint}{_allowed(opts)}")
     return key
 
 
-def is_asked(q: Question, answers: Mapping[str, Any]) -> bool:
-    """Whether the question's ``when`` conditions hold for the answers so far."""
+def is_asked(book: Rulebook, q: Question, answers: Mapping[str, Any]) -> bool:
+    """Whether the question's ``when`` conditions hold for the answers so far.
+
+    Each condition is read as a cell of the kind its question answers: numbers
+    for a number question, true/false (or yes/no) for a confirm, ids otherwise.
+
+    Raises:
+        RulebookError: a condition cannot be read; a question that silently
+            never shows up would be worse.
+    """
+    types = {x.id: x.type for x in book.questions}
     for key, cell in q.when.items():
-        value = answers.get(key)
-        kind = "number" if isinstance(value, float) else "bool" if isinstance(value, bool) else "id"
+        kind = {"number": "number", "confirm": "bool"}.get(types.get(key, ""), "id")
+        if kind == "bool" and isinstance(cell, str) and cell.strip().lower() in _YES_NO:
+            cell = _YES_NO[cell.strip().lower()]
         try:
             test = parse_cell(cell, kind)
-        except CellError:
-            return False
+        except CellError as exc:
+            raise RulebookError(
+                f"question {q.id!r}: cannot read its condition on {key!r}: {exc}",
+                book.where("question", q.id),
+            ) from None
+        value = answers.get(key)
         if isinstance(value, list):
             if not any(test.matches(v) for v in value):
                 return False
         elif not test.matches(value):
             return False
     return True
+
+
+_YES_NO = {"true": True, "yes": True, "y": True, "false": False, "no": False, "n": False}
 
 
 def default_for(book: Rulebook, q: Question, answers: Mapping[str, Any]) -> Any:
@@ -212,7 +235,7 @@ def resolve_answers(
     answers: dict[str, Any] = {}
     unanswered: list[str] = []
     for q in book.questions:
-        if not is_asked(q, answers):
+        if not is_asked(book, q, answers):
             continue
         if q.id in given:
             answers[q.id] = validate_answer(book, q, given[q.id], origins.get(q.id, ""))
@@ -225,9 +248,14 @@ def resolve_answers(
         else:
             unanswered.append(q.id)
     if unanswered:
+        names = ", ".join(unanswered)
+        if use_defaults:
+            raise InputError(
+                f"no default for {names} in the rulebook and no terminal to ask; "
+                "answer with --answers FILE"
+            )
         raise InputError(
-            f"no terminal to ask {', '.join(unanswered)}; answer with --answers FILE, "
-            "flags, or --defaults"
+            f"no terminal to ask {names}; answer with --answers FILE, flags, or --defaults"
         )
     return answers
 
