@@ -416,6 +416,37 @@ def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None) -> None:
         click.get_current_context().exit(EXIT_FAILED)
 
 
+@rules_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "confluence", "mediawiki", "json"]),
+              default="md", show_default=True, help="Output format.")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="File to write; '-' for stdout.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--fragment", is_flag=True, help="Leave out the title block (to include in a page).")
+@rules_option
+@scores_option
+def rules_export_cmd(
+    fmt: str, output: str, force: bool, fragment: bool, rules_path: tuple[str, ...],
+    scores_path: tuple[str, ...],
+) -> None:
+    """Export the rulebook as decision tables for a wiki (one table per role).
+
+    \b
+    Examples:
+      advisor rules export -o RULES.md
+      advisor rules export --format confluence -o rules.xml
+      advisor rules export --rules my-rules/ --format json
+    """
+    from advisor.export import render_rules
+    from advisor.output import write_text
+
+    book = load_book(rules_path, scores_path)
+    text = render_rules(book, fmt, fragment=fragment)
+    written = write_text(output, text, force=force)
+    if written is not None:
+        click.echo(f"Wrote {written}", err=True)
+
+
 @cli.group("scores", cls=SubGroup)
 def scores_group() -> None:
     """Work with scores files.
@@ -466,3 +497,130 @@ def scores_import_cmd(
         + ("" if output == "-" else f" -> {output}"),
         err=True,
     )
+
+
+@cli.command("diff")
+@click.option("--from", "from_path", type=click.Path(), help="Scores file of the last edition.")
+@click.option("--to", "to_path", type=click.Path(), help="Scores file of the new edition.")
+@click.option("--rules-from", multiple=True, type=click.Path(),
+              help="Rulebook of the last edition (default: --rules or the built-in one).")
+@click.option("--rules-to", multiple=True, type=click.Path(),
+              help="Rulebook of the new edition (default: --rules or the built-in one).")
+@click.option("--model-from", default=None, help="Model of the last edition, e.g. gpt-5.4.")
+@click.option("--model-to", default=None, help="Model of the new edition, e.g. gpt-5.5.")
+@click.option("--model", default=None,
+              help="Model on both sides (default: every model the scores files define).")
+@click.option("--baseline", default=None, help="Baseline on both sides (default: each model's).")
+@click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
+@click.option("--role", "roles", multiple=True, help="Only this role (repeatable).")
+@click.option("--stage", "stages", multiple=True, help="Only this stage (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "md", "json"]), default="table",
+              show_default=True, help="Output format.")
+@click.option("--all", "show_all", is_flag=True, help="Show unchanged lines too.")
+@click.option("-o", "--output", type=click.Path(), default="-",
+              help="File to write (default stdout).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@rules_option
+@scores_option
+def diff_cmd(
+    from_path: str | None, to_path: str | None, rules_from: tuple[str, ...],
+    rules_to: tuple[str, ...], model_from: str | None, model_to: str | None, model: str | None,
+    baseline: str | None, no_baseline: bool, roles: tuple[str, ...], stages: tuple[str, ...],
+    fmt: str, show_all: bool, output: str, force: bool, rules_path: tuple[str, ...],
+    scores_path: tuple[str, ...],
+) -> None:
+    """Show what changed between two editions: scores, rulebooks or models.
+
+    \b
+    Examples:
+      advisor diff --model-from gpt-5.4 --model-to gpt-5.5
+      advisor diff --from lb-2026-01.yaml --to lb-2026-04.yaml --role mle
+      advisor diff --rules-from old-rules/ --rules-to rules/ --format md
+    Lists, per role and stage whose advice changed, the old and new autonomy,
+    the rules, and which input crossed which boundary. Exit 0 either way.
+    """
+    from advisor.diff import Side, compare_editions, model_pairs, render_changes_md
+    from advisor.errors import InputError
+
+    if not (from_path or to_path or rules_from or rules_to or model_from or model_to):
+        raise InputError("nothing to compare: give --from/--to (scores files), "
+                         "--rules-from/--rules-to or --model-from/--model-to")
+    old_scores = [*scores_path, *([from_path] if from_path else [])]
+    new_scores = [*scores_path, *([to_path] if to_path else [])]
+    old_book = load_book(rules_from or rules_path, old_scores)
+    new_book = load_book(rules_to or rules_path, new_scores)
+    default = next((str(q.default) for q in new_book.questions
+                    if q.id == "model" and isinstance(q.default, str)), None)
+    pairs, added, removed = model_pairs(
+        old_book, new_book, model_from=model_from, model_to=model_to, model=model,
+        old_file=bool(from_path), new_file=bool(to_path), default=default,
+    )
+    label_old = " + ".join([from_path or "", *rules_from]).strip(" +") or "built-in"
+    label_new = " + ".join([to_path or "", *rules_to]).strip(" +") or "built-in"
+    result = compare_editions(
+        Side(old_book, model_from or label_old), Side(new_book, model_to or label_new), pairs,
+        baseline=baseline, no_baseline=no_baseline, roles=roles, stages=stages,
+        include_unchanged=show_all,
+    )
+    result.added, result.removed = added, removed
+    if fmt == "json":
+        from advisor.output import write_text
+
+        write_text(output, json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                   force=force)
+        return
+    if fmt == "md":
+        from advisor.output import write_text
+
+        write_text(output, render_changes_md(result.changes), force=force)
+        return
+    _print_changes(result, output, force)
+
+
+def _print_changes(result: Any, output: str, force: bool) -> None:
+    """The diff as a rich table (plain text when written to a file)."""
+    import io
+
+    from rich.table import Table
+
+    from advisor.diff import side_text
+
+    tables = []
+    models: dict[str, list[Any]] = {}
+    for c in result.changes:
+        models.setdefault(c.model, []).append(c)
+    for model, rows in models.items():
+        title = f"{model}: {result.old} → {result.new}" if len(models) > 1 else (
+            f"What changed: {result.old} → {result.new}")
+        table = Table(title=title, title_justify="left")
+        for col in ("Role, stage", "Before", "Now", "Why"):
+            table.add_column(col, overflow="fold")
+        for c in rows:
+            why = "\n".join(c.reasons) if c.changed else "unchanged"
+            table.add_row(f"{c.role_name}\n{c.stage_name}",
+                          side_text(c.old_level, c.old_rules, "\n"),
+                          side_text(c.new_level, c.new_rules, "\n"), why)
+        tables.append(table)
+    notes = []
+    if not any(c.changed for c in result.changes):
+        notes.append("No recommendation changed.")
+    if result.added:
+        notes.append("New models (not compared): " + ", ".join(result.added))
+    if result.removed:
+        notes.append("Models no longer listed: " + ", ".join(result.removed))
+    if output == "-":
+        out = console()
+    else:
+        from rich.console import Console
+
+        out = Console(file=io.StringIO(), width=120, color_system=None, highlight=False)
+    for table in tables:
+        out.print(table)
+    for n in notes:
+        out.print(n, markup=False)
+    if output != "-":
+        from advisor.output import write_text
+
+        text = out.file.getvalue()  # type: ignore[attr-defined]
+        write_text(output, "".join(line.rstrip() + "\n" for line in text.splitlines()),
+                   force=force)

@@ -1,0 +1,412 @@
+"""What changed between two editions of the advice.
+
+:func:`diff_results` compares two results (two scores editions, two
+rulebooks, or two models) role by role and stage by stage: the old and new
+autonomy level, the rules that gave them, and which input crossed which
+boundary of those rules ("mle-bench 23 → 36 crossed 30").
+:func:`render_changes_md` writes the "What changed since the last edition"
+section a guide includes; :func:`compare_editions` is the whole of
+``advisor diff``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from advisor import wording
+from advisor.errors import InputError
+
+if TYPE_CHECKING:
+    from advisor.conditions import Test
+    from advisor.engine import Result
+    from advisor.rulebook import Rulebook
+
+SECTION_TITLE = "What changed since the last edition"
+
+
+@dataclass
+class Crossing:
+    """An input whose change moved it across a boundary of the rules that decided."""
+
+    input: str
+    old: float | None
+    new: float | None
+    boundaries: list[float] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        text = f"{self.input} {_value(self.old)} → {_value(self.new)}"
+        if self.boundaries:
+            marks = [wording.number(b, 2) for b in self.boundaries]
+            text += " crossed " + (marks[0] if len(marks) == 1 else
+                                   ", ".join(marks[:-1]) + " and " + marks[-1])
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON."""
+        return {"input": self.input, "old": self.old, "new": self.new,
+                "boundaries": self.boundaries, "text": str(self)}
+
+
+@dataclass
+class Change:
+    """One role at one stage (``stage`` None: the role's summary), before and after.
+
+    ``old_autonomy``/``new_autonomy`` are level ids (None for summaries and
+    where no rule applied); ``reasons`` says in words why the line changed.
+    """
+
+    model: str
+    role: str
+    role_name: str
+    stage: str | None
+    stage_name: str
+    old_autonomy: str | None
+    new_autonomy: str | None
+    old_level: str
+    new_level: str
+    old_rules: list[str]
+    new_rules: list[str]
+    crossings: list[Crossing] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    changed: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON (the documented ``advisor diff --format json`` rows)."""
+        return {
+            "model": self.model,
+            "role": self.role,
+            "stage": self.stage,
+            "changed": self.changed,
+            "old": {"autonomy": self.old_autonomy, "rules": self.old_rules},
+            "new": {"autonomy": self.new_autonomy, "rules": self.new_rules},
+            "crossings": [c.to_dict() for c in self.crossings],
+            "reasons": self.reasons,
+        }
+
+
+def _value(x: float | None) -> str:
+    return "missing" if x is None else wording.number(x, 2)
+
+
+# --------------------------------------------------------------------------- comparing results
+
+
+def diff_results(
+    old: Result,
+    new: Result,
+    book: Rulebook,
+    *,
+    old_book: Rulebook | None = None,
+    include_unchanged: bool = False,
+) -> list[Change]:
+    """The lines of advice that differ between two results.
+
+    Args:
+        old: The earlier result (last edition, old rulebook or old model).
+        new: The current result.
+        book: The rulebook ``new`` came from (names, rule cells).
+        old_book: The rulebook ``old`` came from, when it differs (``--rules-from``).
+        include_unchanged: Keep the lines that did not change too (``changed`` False).
+
+    Returns:
+        Per role of ``new`` (in order): its summary, then each stage.
+    """
+    old_book = old_book or book
+    model = new.model if old.model == new.model else f"{old.model} → {new.model}"
+    old_roles = {r.role: r for r in old.roles}
+    out: list[Change] = []
+    for role in new.roles:
+        before = old_roles.get(role.role)
+        if before is None:
+            continue
+        role_name = _name(book, old_book, "roles", role.role)
+        old_ids = [a.rule for a in before.summary]
+        new_ids = [a.rule for a in role.summary]
+        lines: list[tuple[str | None, str, str | None, str | None, list[str], list[str]]] = [
+            (None, "Summary", None, None, old_ids, new_ids)
+        ]
+        old_stages = {st.stage: st for st in before.stages}
+        for st in role.stages:
+            prev = old_stages.get(st.stage)
+            if prev is None:
+                continue
+            lines.append((
+                st.stage, _name(book, old_book, "stages", st.stage),
+                prev.advice.autonomy if prev.advice else None,
+                st.advice.autonomy if st.advice else None,
+                [prev.advice.rule] if prev.advice else [],
+                [st.advice.rule] if st.advice else [],
+            ))
+        for stage, stage_name, old_auto, new_auto, o_rules, n_rules in lines:
+            changed = old_auto != new_auto or o_rules != n_rules
+            if not changed and not include_unchanged:
+                continue
+            change = Change(
+                model, role.role, role_name, stage, stage_name, old_auto, new_auto,
+                _level(old_book, old_auto, stage), _level(book, new_auto, stage),
+                o_rules, n_rules, changed=changed,
+            )
+            if changed:
+                change.crossings = _crossings(old, new, old_book, book, o_rules, n_rules)
+                change.reasons = [str(c) for c in change.crossings] or [
+                    _rulebook_reason(old_book, book, o_rules, n_rules)
+                ]
+            out.append(change)
+    return out
+
+
+def _name(book: Rulebook, old_book: Rulebook, section: str, ident: str) -> str:
+    for b in (book, old_book):
+        item = getattr(b, section).get(ident)
+        if item is not None:
+            return str(item.name)
+    return ident
+
+
+def _level(book: Rulebook, level: str | None, stage: str | None) -> str:
+    if stage is None:
+        return ""
+    if level is None:
+        return "no advice"
+    return next((lv.name for lv in book.levels if lv.id == level), level)
+
+
+def _cells(book: Rulebook, rule_ids: Sequence[str]) -> dict[str, list[Test]]:
+    cells: dict[str, list[Test]] = {}
+    for rid in rule_ids:
+        rule = book.rule(rid)
+        if rule is None:
+            continue
+        for name, test in rule.tests.items():
+            if test.kind in ("number", "missing") and book.input_kind(name) == "number":
+                cells.setdefault(name, []).append(test)
+    return cells
+
+
+def _crossings(
+    old: Result, new: Result, old_book: Rulebook, book: Rulebook,
+    old_rules: Sequence[str], new_rules: Sequence[str],
+) -> list[Crossing]:
+    cells = _cells(old_book, old_rules)
+    for name, tests in _cells(book, new_rules).items():
+        cells.setdefault(name, []).extend(tests)
+    out = []
+    for name in sorted(cells, key=lambda n: (n not in book.benchmarks, n)):
+        a, b = _num(old.inputs.get(name)), _num(new.inputs.get(name))
+        if a == b:
+            continue
+        tests = [t for t in cells[name] if t.matches(a) != t.matches(b)]
+        if not tests:
+            continue
+        if a is None or b is None:
+            out.append(Crossing(name, a, b))
+            continue
+        lo, hi = min(a, b), max(a, b)
+        bounds = sorted({
+            x for t in tests for iv in t.intervals for x in (iv.lo, iv.hi)
+            if math.isfinite(x) and lo <= x <= hi and iv.contains(a) != iv.contains(b)
+        })
+        out.append(Crossing(name, a, b, bounds if a < b else bounds[::-1]))
+    return out
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _rulebook_reason(
+    old_book: Rulebook, book: Rulebook, old_rules: Sequence[str], new_rules: Sequence[str]
+) -> str:
+    if old_rules == new_rules:
+        return f"rule {', '.join(new_rules)} changed in the rulebook"
+    gone = [r for r in old_rules if book.rule(r) is None]
+    if gone:
+        return f"rule {', '.join(gone)} is no longer in the rulebook"
+    before = ", ".join(old_rules) or "no rule"
+    after = ", ".join(new_rules) or "no rule"
+    return f"the rulebook now chooses {after} instead of {before}"
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_changes_md(
+    changes: Sequence[Change], *, title: str = SECTION_TITLE, level: int = 2
+) -> str:
+    """The "What changed since the last edition" section in Markdown.
+
+    Args:
+        changes: From :func:`diff_results`.
+        title: The section heading.
+        level: Heading level (2: ``##``).
+
+    Returns:
+        The heading, then one table per model (a plain sentence when nothing changed).
+    """
+    from advisor.render import md_cell
+
+    lines = ["#" * level + " " + md_cell(title), ""]
+    if not any(c.changed for c in changes):
+        lines.append("No recommendation changed since the last edition.")
+    models: dict[str, list[Change]] = {}
+    for c in changes:
+        models.setdefault(c.model, []).append(c)
+    for model, rows in models.items():
+        if len(models) > 1:
+            lines += ["#" * min(level + 1, 6) + " " + md_cell(model), ""]
+        lines += ["| Role | Stage | Before | Now | Why |", "| --- | --- | --- | --- | --- |"]
+        for c in rows:
+            why = "; ".join(c.reasons) if c.changed else "unchanged"
+            lines.append(
+                f"| {md_cell(c.role_name)} | {md_cell(c.stage_name)} | "
+                f"{_md_side(c.old_level, c.old_rules)} | {_md_side(c.new_level, c.new_rules)} | "
+                f"{md_cell(why)} |"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _md_side(level: str, rules: list[str]) -> str:
+    from advisor.render import md_cell
+
+    ids = ", ".join(f"`{r}`" for r in rules) if rules else "no rule"
+    return f"{md_cell(level)} ({ids})" if level else ids
+
+
+def side_text(level: str, rules: list[str], sep: str = " ") -> str:
+    """One side of a change as plain text: "Draft (mle-pipeline-emerging)"."""
+    ids = ", ".join(rules) if rules else "no rule"
+    return f"{level}{sep}({ids})" if level else ids
+
+
+# --------------------------------------------------------------------------- editions
+
+
+@dataclass
+class Side:
+    """One side of a comparison: a rulebook and the model(s) evaluated in it."""
+
+    book: Rulebook
+    label: str
+
+
+@dataclass
+class Comparison:
+    """The outcome of :func:`compare_editions`."""
+
+    old: str
+    new: str
+    changes: list[Change]
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``advisor diff --format json``."""
+        return {
+            "from": self.old,
+            "to": self.new,
+            "changes": [c.to_dict() for c in self.changes],
+            "added_models": self.added,
+            "removed_models": self.removed,
+        }
+
+
+def file_models(book: Rulebook) -> list[str]:
+    """Ids of the models the last scores file loaded into ``book`` defines."""
+    if not book.files:
+        return []
+    last = book.files[-1]
+    return [m for m in book.models if (loc := book.where("model", m)) and loc.file == last]
+
+
+def compare_editions(
+    old: Side,
+    new: Side,
+    pairs: Sequence[tuple[str, str]],
+    *,
+    baseline: str | None = None,
+    no_baseline: bool = False,
+    roles: Sequence[str] = (),
+    stages: Sequence[str] = (),
+    include_unchanged: bool = False,
+) -> Comparison:
+    """Evaluate each (old model, new model) pair on its side and diff the results.
+
+    Args:
+        old: The earlier rulebook (with its scores).
+        new: The current rulebook (with its scores).
+        pairs: Model ids to compare: old side's id, new side's id.
+        baseline: Baseline for both sides (default: each model's own).
+        no_baseline: Compare with nothing.
+        roles: Role ids or aliases (empty: every role).
+        stages: Stage ids (empty: every stage).
+        include_unchanged: Keep unchanged lines.
+
+    Raises:
+        InputError: an unknown model, role or stage.
+    """
+    from advisor.engine import Profile, evaluate
+
+    changes: list[Change] = []
+    for old_id, new_id in pairs:
+        results = []
+        for side, ident in ((old, old_id), (new, new_id)):
+            book = side.book
+            mid = book.resolve_model(ident)
+            if no_baseline:
+                base = None
+            elif baseline is not None:
+                base = book.resolve_model(baseline)
+            else:
+                base = book.models[mid].baseline
+            profile = Profile(
+                model=mid, baseline=base,
+                roles=[book.resolve_role(r) for r in roles],
+                stages=[book.resolve_stage(s) for s in stages],
+            )
+            results.append(evaluate(book, profile, trace=False))
+        changes += diff_results(results[0], results[1], new.book, old_book=old.book,
+                                include_unchanged=include_unchanged)
+    return Comparison(old.label, new.label, changes)
+
+
+def model_pairs(
+    old: Rulebook,
+    new: Rulebook,
+    *,
+    model_from: str | None,
+    model_to: str | None,
+    model: str | None,
+    old_file: bool,
+    new_file: bool,
+    default: str | None,
+) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """Which models ``advisor diff`` compares, and those only one side has.
+
+    With a model named (``--model``, ``--model-from``, ``--model-to``) that one
+    pair; else with scores files every model they define; else the default model.
+
+    Raises:
+        InputError: no model to compare.
+    """
+    if model_from or model_to or model:
+        a = model_from or model or default
+        b = model_to or model or default
+        if a is None or b is None:
+            raise InputError("name the models to compare: --model, or --model-from and --model-to")
+        return [(a, b)], [], []
+    if old_file or new_file:
+        ids = file_models(new) if new_file else []
+        ids += [m for m in (file_models(old) if old_file else []) if m not in ids]
+        pairs = [(m, m) for m in ids if m in old.models and m in new.models]
+        added = [m for m in ids if m not in old.models]
+        removed = [m for m in ids if m not in new.models]
+        return pairs, added, removed
+    if default is None:
+        raise InputError("name the model to compare with --model")
+    return [(default, default)], [], []
