@@ -416,6 +416,37 @@ def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None) -> None:
         click.get_current_context().exit(EXIT_FAILED)
 
 
+@rules_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "confluence", "mediawiki", "json"]),
+              default="md", show_default=True, help="Output format.")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="File to write; '-' for stdout.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--fragment", is_flag=True, help="Leave out the title block (to include in a page).")
+@rules_option
+@scores_option
+def rules_export_cmd(
+    fmt: str, output: str, force: bool, fragment: bool, rules_path: tuple[str, ...],
+    scores_path: tuple[str, ...],
+) -> None:
+    """Export the rulebook as decision tables for a wiki (one table per role).
+
+    \b
+    Examples:
+      advisor rules export -o RULES.md
+      advisor rules export --format confluence -o rules.xml
+      advisor rules export --rules my-rules/ --format json
+    """
+    from advisor.export import render_rules
+    from advisor.output import write_text
+
+    book = load_book(rules_path, scores_path)
+    text = render_rules(book, fmt, fragment=fragment)
+    written = write_text(output, text, force=force)
+    if written is not None:
+        click.echo(f"Wrote {written}", err=True)
+
+
 @cli.group("scores", cls=SubGroup)
 def scores_group() -> None:
     """Work with scores files.

@@ -33,7 +33,8 @@ TEMPLATE_FILES = {
     "confluence": "guide.confluence.j2",
     "mediawiki": "guide.mediawiki.j2",
 }
-EXTENSIONS = {"md": ".md", "html": ".html", "confluence": ".xml", "mediawiki": ".wiki", "json": ".json"}
+EXTENSIONS = {"md": ".md", "html": ".html", "confluence": ".xml", "mediawiki": ".wiki",
+              "json": ".json"}
 MAX_TEMPLATE_BYTES = 1024 * 1024
 
 
@@ -70,16 +71,183 @@ def md_anchor(value: Any) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", str(value).lower()).strip("-")
 
 
+#: Characters that are markup anywhere in wikitext, as HTML entities (which
+#: MediaWiki shows as the character and never parses as markup).
+_MW_ALWAYS = {
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "|": "&#124;",
+    "[": "&#91;", "]": "&#93;", "{": "&#123;", "}": "&#125;", "~": "&#126;", "!": "&#33;",
+    "=": "&#61;", "_": "&#95;",
+}  # fmt: skip
+#: Characters that are markup only at the start of a line (lists, indents, rules).
+_MW_LEADING = {"*": "&#42;", "#": "&#35;", ":": "&#58;", ";": "&#59;", "-": "&#45;"}
+
+
+def mediawiki_text(value: Any) -> str:
+    """Rulebook text as literal wikitext: one line, every markup character an entity.
+
+    ``|``, ``!`` and ``=`` (table cells, headers, headings), ``[[``/``]]``
+    (links), ``{{``/``}}`` (templates, tables), ``''`` (bold, italics),
+    ``~~~~`` (signatures), ``<`` (tags, ``<nowiki>``), ``&`` (entities) and
+    ``__`` (magic words) are replaced wherever they occur; ``*``, ``#``,
+    ``:``, ``;`` and ``-`` only at the start, the one place they are markup
+    once newlines are gone.
+    """
+    text = " ".join(str(value).split())
+    out = "".join(_MW_ALWAYS.get(c, c) for c in text)
+    if out[:1] in _MW_LEADING:
+        out = _MW_LEADING[out[0]] + out[1:]
+    return out
+
+
+_HTTP_URL = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
+
+
+def href(value: Any) -> str:
+    """An http(s) URL fit for a link target (percent-encoded), or "" for anything else.
+
+    Templates link a source only when this is not empty, so ``javascript:``
+    and other schemes are shown as text, never followed.
+    """
+    from urllib.parse import quote
+
+    url = str(value).strip()
+    if not _HTTP_URL.match(url):
+        return ""
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%-._~")
+
+
+def mediawiki_href(value: Any) -> str:
+    """Like :func:`href`, for ``[URL text]``: no ``[``, ``]``, quotes, ``{`` or ``~`` left."""
+    from urllib.parse import quote
+
+    url = str(value).strip()
+    if not _HTTP_URL.match(url):
+        return ""
+    return quote(url, safe=":/?#@!$&()*+,;=%-._")
+
+
+_MERMAID_DROP = re.compile(r"[^\w .,:()+/'-]")
+
+
+def mermaid_label(value: Any) -> str:
+    """Text for a double-quoted Mermaid string: one line, no quote or markup characters."""
+    return " ".join(_MERMAID_DROP.sub(" ", str(value)).split())
+
+
 def format_filters(fmt: str) -> dict[str, Any]:
     """The escaping filters a template of ``fmt`` uses for rulebook text."""
-    filters: dict[str, Any] = {"anchor": md_anchor}
+    filters: dict[str, Any] = {"anchor": md_anchor, "href": href, "mermaid": mermaid_label}
     if fmt == "md":
         filters.update(md=md_text, cell=md_cell, url=md_url)
+    elif fmt == "mediawiki":
+        # Not autoescaped: every text goes through the wikitext filter; md and
+        # cell mean the same here so that a Markdown-minded template stays safe.
+        filters.update(mediawiki=mediawiki_text, md=mediawiki_text, cell=mediawiki_text,
+                       url=mediawiki_href, href=mediawiki_href)
     else:
         # In autoescaped formats the environment escapes; these stay identity
         # so that one custom template can be reused across formats.
         filters.update(md=str, cell=str, url=str)
     return filters
+
+
+# Characters no HTML, XML or wiki page may contain, even escaped (XML 1.0 forbids
+# most C0 controls; HTML parsers flag C1 controls and noncharacters).
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
+
+
+def _finalize(value: Any) -> Any:
+    """Drop forbidden characters from every value a template prints (before escaping)."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return _FORBIDDEN.sub("", value)
+    return value
+
+
+# --------------------------------------------------------------------------- levels and charts
+
+#: Confluence status-macro colours and matching HTML backgrounds, from the most
+#: cautious level up; a scale with another number of levels is spread over them.
+TONES = ("Grey", "Blue", "Yellow", "Green", "Purple")
+TONE_COLOURS = {"Grey": "#e5e7eb", "Blue": "#dbeafe", "Yellow": "#fef3c7", "Green": "#d1fae5",
+                "Purple": "#ede9fe"}
+
+
+def level_tone(rank: int, count: int) -> str:
+    """The status colour of the level at ``rank`` on a scale of ``count`` levels."""
+    if count <= 1:
+        return TONES[0]
+    return TONES[round(rank * (len(TONES) - 1) / (count - 1))]
+
+
+def level_views(book: Rulebook) -> list[dict[str, Any]]:
+    """The autonomy scale as template data, with its colours."""
+    n = len(book.levels)
+    out = []
+    for i, lv in enumerate(book.levels):
+        tone = level_tone(i, n)
+        out.append({"id": lv.id, "name": lv.name, "ai": lv.ai, "human": lv.human, "rank": i,
+                    "tone": tone, "colour": TONE_COLOURS[tone]})
+    return out
+
+
+def _num(x: float) -> str:
+    return wording.number(x, 2)
+
+
+def chart_view(groups: list[dict[str, Any]], series: list[dict[str, Any]]) -> dict[str, Any]:
+    """Scores per benchmark as chart data: bars for Mermaid and a laid-out SVG.
+
+    Args:
+        groups: ``{"benchmark": name, "values": [score or None per series],
+            "verified": [bool per series]}`` per benchmark.
+        series: ``{"name": ...}`` per compared model.
+
+    Returns:
+        ``bars``: one per score that exists, labelled "benchmark: model";
+        ``svg``: pixel positions of a horizontal grouped bar chart (0-100 %).
+    """
+    bars = []
+    for g in groups:
+        for s, value, ok in zip(series, g["values"], g["verified"], strict=True):
+            if value is not None:
+                label = f"{g['benchmark']}: {s['name']}" + ("" if ok else " (unverified)")
+                bars.append({"label": label, "value": value, "text": _num(value)})
+    label_w, plot_w, bar_h, gap, line_h = 200, 420, 18, 14, 18
+    left = label_w + 8
+    plot_top = 8 + line_h * len(series) + 6
+    legend = [{"name": s["name"] if len(s["name"]) <= 60 else s["name"][:59] + "…",
+               "y": 8 + line_h * i, "text_y": 8 + line_h * i + 11}
+              for i, s in enumerate(series)]
+    rows, y = [], plot_top + 8
+    for g in groups:
+        row_bars = []
+        for i, (value, ok) in enumerate(zip(g["values"], g["verified"], strict=True)):
+            width = 0.0 if value is None else plot_w * value / 100
+            shown = "n/a" if value is None else _num(value) + "%" + ("" if ok else " (unverified)")
+            row_bars.append({
+                "series": i, "y": y + i * bar_h, "width": _num(round(width, 1)),
+                "height": bar_h - 4, "text": shown,
+                "title": f"{g['benchmark']}, {series[i]['name']}: {shown}",
+                "text_x": _num(round(left + width + 4, 1)), "text_y": y + i * bar_h + bar_h - 7,
+            })
+        height = bar_h * max(1, len(series))
+        name = g["benchmark"]
+        rows.append({"benchmark": name, "label": name if len(name) <= 30 else name[:29] + "…",
+                     "label_y": y + height // 2 + 2, "bars": row_bars})
+        y += height + gap
+    axis_y = y - gap + 6
+    ticks = [{"x": _num(left + plot_w * t / 100), "label": f"{t}%"} for t in (0, 25, 50, 75, 100)]
+    return {
+        "max": 100,
+        "bars": bars,
+        "svg": {
+            "width": left + plot_w + 150, "height": axis_y + 20, "label_x": label_w,
+            "plot_top": plot_top, "axis_y": axis_y, "tick_y": axis_y + 14,
+            "legend": legend, "rows": rows, "ticks": ticks,
+        },
+    }
 
 
 # --------------------------------------------------------------------------- environment
@@ -98,6 +266,7 @@ def environment(fmt: str) -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
     env.filters.update(FILTERS)
     env.filters.update(format_filters(fmt))
@@ -127,7 +296,9 @@ def load_template(fmt: str, path: str | Path | None = None) -> Template:
     except FileNotFoundError:
         raise InputError(f"{p}: no such template file") from None
     except UnicodeDecodeError as exc:
-        raise InputError(f"{p}: template is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        raise InputError(
+            f"{p}: template is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from None
     except OSError as exc:
         raise InputError(f"{p}: cannot read template: {exc.strerror or exc}") from None
     if "\x00" in source:
@@ -135,9 +306,21 @@ def load_template(fmt: str, path: str | Path | None = None) -> Template:
     try:
         template = env.from_string(source)
     except TemplateSyntaxError as exc:
-        raise AdvisorError(f"template syntax error: {exc.message}", Location(str(p), exc.lineno or 1, 1)) from None
+        raise AdvisorError(
+            f"template syntax error: {exc.message}", Location(str(p), exc.lineno or 1, 1)
+        ) from None
     template.name = str(p)
     return template
+
+
+def render_builtin(fmt: str, name: str, context: dict[str, Any]) -> str:
+    """Render the built-in template ``name`` in the environment of ``fmt``.
+
+    Raises:
+        AdvisorError: the template failed, located to its line.
+    """
+    text = _run(environment(fmt).get_template(name), context, name)
+    return text.rstrip("\n") + "\n"
 
 
 def _run(template: Template, context: dict[str, Any], name: str) -> str:
@@ -147,9 +330,13 @@ def _run(template: Template, context: dict[str, Any], name: str) -> str:
     try:
         return template.render(context)
     except SecurityError as exc:
-        raise TemplateSecurityError(f"unsafe template blocked by the sandbox: {exc}", _where(name)) from None
+        raise TemplateSecurityError(
+            f"unsafe template blocked by the sandbox: {exc}", _where(name)
+        ) from None
     except UndefinedError as exc:
-        raise AdvisorError(f"template uses an unknown variable: {exc.message}", _where(name)) from None
+        raise AdvisorError(
+            f"template uses an unknown variable: {exc.message}", _where(name)
+        ) from None
     except TemplateError as exc:
         raise AdvisorError(f"template failed: {exc}", _where(name)) from None
     except (ArithmeticError, TypeError, ValueError, AttributeError, RecursionError) as exc:
@@ -226,8 +413,7 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
             out.append(rule_refs[sid])
         return out
 
-    levels = {lv.id: {"id": lv.id, "name": lv.name, "ai": lv.ai, "human": lv.human,
-                      "rank": i} for i, lv in enumerate(book.levels)}
+    levels = {lv["id"]: lv for lv in level_views(book)}
     roles = []
     for r in result.roles:
         role = book.roles[r.role]
@@ -269,10 +455,26 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
     stage_list = [{"id": s, "name": book.stages[s].name}
                   for s in (roles[0]["stages"] and [x["stage"]["id"] for x in roles[0]["stages"]]
                             or [])]
+    compared = [m for m in (model_view(result.model), model_view(result.baseline)) if m]
+    chart = chart_view(
+        [{"benchmark": c["benchmark"]["name"],
+          "values": [c["model_score"], c["baseline_score"]][:len(compared)],
+          "verified": [bool(e and e["verified"]) for e in
+                       (c["model_evidence"], c["baseline_evidence"])][:len(compared)]}
+         for c in comparison],
+        compared,
+    )
+    overview = {
+        "stages": stage_list,
+        "rows": [{"role": r["role"], "levels": [st["level"] for st in r["stages"]]}
+                 for r in roles],
+    }
     return {
         "tool": {"name": "advisor", "version": __version__},
         "rulebook": {"id": book.meta.id, "name": book.meta.name, "version": book.meta.version},
         "fragment": fragment,
+        "chart": chart,
+        "overview": overview,
         "team": result.team,
         "date": result.date,
         "model": model_view(result.model),
