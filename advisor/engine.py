@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 import datetime as _dt
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from advisor import wording
@@ -419,6 +419,16 @@ def check_profile(book: Rulebook, profile: Profile) -> None:
         book.resolve_stage(st)
 
 
+def _canonical(book: Rulebook, profile: Profile) -> Profile:
+    """The profile with ids as the rulebook spells them ("GPT-5.5" -> "gpt-5.5")."""
+    model = profile.model if profile.scores is not None else book.resolve_model(profile.model)
+    baseline = profile.baseline
+    if baseline is not None and profile.baseline_scores is None:
+        baseline = book.resolve_model(baseline)
+    stages = [book.resolve_stage(st) for st in profile.stages]
+    return replace(profile, model=model, baseline=baseline, stages=stages)
+
+
 def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
     """Evaluate a profile against a rulebook.
 
@@ -432,6 +442,7 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         EvaluationError: the rulebook cannot decide (a unique table with two matches).
     """
     check_profile(book, profile)
+    profile = _canonical(book, profile)
     roles = [book.resolve_role(r) for r in profile.roles] or list(book.roles)
     stages = list(profile.stages) or list(book.stages)
     model_ev = _scores(book, profile.model, profile.scores)

@@ -519,3 +519,23 @@ def test_no_color_on_a_terminal_has_no_ansi_escapes(args: list[str], tmp_path: P
                         cwd=str(tmp_path), encoding="utf-8", timeout=60)
     assert "\x1b" not in plain  # ... and NO_COLOR turns every style off
     assert plain.replace("\r\n", "\n").strip()
+
+
+def test_shell_completion_through_click(tmp_path: Path) -> None:
+    import subprocess
+
+    def complete(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "advisor"], cwd=tmp_path,
+                              env={**os.environ, **env}, capture_output=True, text=True,
+                              check=False)
+
+    source = complete({"_ADVISOR_COMPLETE": "bash_source"})
+    assert source.returncode == 0
+    assert source.stdout.startswith("_advisor_completion() {\n")
+    assert "complete -o nosort -F _advisor_completion advisor" in source.stdout
+    words = complete({"_ADVISOR_COMPLETE": "bash_complete", "COMP_WORDS": "advisor com",
+                      "COMP_CWORD": "1"})
+    assert words.stdout.split() == ["plain,compare"]
+    options = complete({"_ADVISOR_COMPLETE": "bash_complete",
+                        "COMP_WORDS": "advisor explain --sta", "COMP_CWORD": "2"})
+    assert options.stdout.split() == ["plain,--stage"]

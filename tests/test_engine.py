@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from advisor import Profile, evaluate, load_rulebook
 from advisor.cli import cli
 from advisor.engine import Caveat, run_table
-from advisor.errors import EvaluationError
+from advisor.errors import EvaluationError, InputError
 from advisor.rulebook import Rulebook
 
 VOCABULARY = """\
@@ -350,3 +350,16 @@ def test_seed_selection_guide_levels(builtin: Rulebook) -> None:
         ("student", "training-tuning"): ("st-baseline-moderate", "supervised"),
         ("student", "result-validation"): ("st-validate-moderate", "assist"),
     }
+
+
+def test_library_ids_are_matched_like_the_cli_matches_them(builtin: Rulebook) -> None:
+    result = evaluate(builtin, Profile(model="GPT-5.5", baseline="GPT-5.4", roles=["MLE"],
+                                       stages=["Model-Selection"]))
+    assert (result.model, result.baseline) == ("gpt-5.5", "gpt-5.4")
+    assert [(r.role, [st.stage for st in r.stages]) for r in result.roles] == [
+        ("ml-engineer", ["model-selection"])
+    ]
+    assert result.autonomy("ml-engineer", "model-selection") == "draft"
+    with pytest.raises(InputError, match=r"^unknown stage 'modelselection'; did you mean "
+                                         r"model-selection\?$"):
+        evaluate(builtin, Profile(model="gpt-5.5", stages=["modelselection"]))
