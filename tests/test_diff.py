@@ -1,0 +1,238 @@
+"""`advisor diff` and the library behind it: what changed between two editions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from markdown_it import MarkdownIt
+
+from advisor.cli import cli
+from advisor.diff import diff_results, render_changes_md
+from advisor.engine import Profile, evaluate
+from advisor.rulebook import load_rulebook
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "leaderboards"
+
+
+def run(*args: str):
+    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200"})
+    assert "Traceback" not in result.output
+    return result
+
+
+def diff_json(*args: str) -> dict:
+    result = run("diff", *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def lines(data: dict) -> dict[tuple[str, str | None, str | None], dict]:
+    return {(c["model"], c["role"], c["stage"]): c for c in data["changes"]}
+
+
+# --------------------------------------------------------------------------- the seed's two models
+
+
+def test_seed_models_show_which_boundary_each_change_crossed():
+    data = diff_json("--model-from", "gpt-5.4", "--model-to", "gpt-5.5")
+    got = lines(data)
+    key = "gpt-5.4 → gpt-5.5"
+    mle = got[(key, "ml-engineer", "data-processing")]
+    assert mle["old"] == {"autonomy": "draft", "rules": ["mle-pipeline-emerging"]}
+    assert mle["new"] == {"autonomy": "supervised", "rules": ["mle-pipeline-moderate-cli"]}
+    # Terminal-Bench matters too: without it the new rule would be a draft again.
+    assert mle["reasons"] == ["mle-bench 23 → 36 crossed 30", "terminal-bench-2 missing → 82.7"]
+    tl = got[(key, "tech-lead", "model-selection")]
+    assert (tl["old"]["autonomy"], tl["new"]["autonomy"]) == ("manual", "assist")
+    assert tl["reasons"] == ["mle-bench 23 → 36 crossed 30"]
+    assert got[(key, "data-scientist", None)]["new"]["rules"] == ["guide-ds-seed"]
+    # Students choose models with help at both scores: unchanged, so left out.
+    assert (key, "student", "model-selection") not in got
+    assert all(c["changed"] for c in data["changes"])
+
+
+def test_all_keeps_unchanged_lines_and_role_filters():
+    data = diff_json("--model-from", "gpt-5.4", "--model-to", "gpt-5.5", "--all",
+                     "--role", "student")
+    got = lines(data)
+    assert {k[2] for k in got} == {None, "data-processing", "model-selection", "training-tuning",
+                                   "result-validation"}
+    same = got[("gpt-5.4 → gpt-5.5", "student", "model-selection")]
+    assert same["changed"] is False and same["reasons"] == []
+    assert same["old"] == same["new"] == {"autonomy": "assist", "rules": ["st-design-moderate"]}
+
+
+def test_markdown_is_a_what_changed_section_with_a_table():
+    result = run("diff", "--model-from", "gpt-5.4", "--model-to", "gpt-5.5", "--role", "mle",
+                 "--format", "md")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert text.startswith("## What changed since the last edition\n")
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    cells = [t.content for t in tokens if t.type == "inline"]
+    assert cells[:6] == ["What changed since the last edition", "Role", "Stage", "Before", "Now",
+                         "Why"]
+    rows = [cells[i:i + 5] for i in range(6, len(cells), 5)]
+    assert ["ML engineer", "Model selection", "Assist (`mle-select-emerging`)",
+            "Draft (`mle-select-moderate`)", "mle-bench 23 → 36 crossed 30"] in rows
+    assert len(rows) == 5  # summary and four stages
+
+
+def test_table_output_and_file_output(tmp_path):
+    result = run("diff", "--model-from", "gpt-5.4", "--model-to", "gpt-5.5", "--role", "tl")
+    assert result.exit_code == 0, result.output
+    assert "What changed: gpt-5.4 → gpt-5.5" in result.stdout
+    assert "mle-bench 23 → 36 crossed 30" in result.stdout
+    out = tmp_path / "changes.md"
+    result = run("diff", "--model-from", "gpt-5.4", "--model-to", "gpt-5.5", "--format", "md",
+                 "-o", str(out))
+    assert result.exit_code == 0 and out.read_text().startswith("## What changed")
+    again = run("diff", "--model-from", "gpt-5.4", "--model-to", "gpt-5.5", "--format", "md",
+                "-o", str(out))
+    assert again.exit_code == 1 and "already exists" in again.stderr
+
+
+def test_same_model_on_both_sides_changes_nothing():
+    data = diff_json("--model-from", "gpt-5.5", "--model-to", "gpt-5.5")
+    assert data["changes"] == []
+    result = run("diff", "--model-from", "gpt-5.5", "--model-to", "gpt-5.5")
+    assert "No recommendation changed." in result.stdout
+
+
+# --------------------------------------------------------------------------- editions of scores
+
+
+EDITION_1 = """\
+benchmark,agent,model,score,stderr,split,date,source
+MLE-bench,Acme,Model X,28.5,1.0,all,2026-01-10,https://example.org/lb
+Terminal-Bench 2.0,Acme,Model X,65,,89 tasks,2026-01-10,https://example.org/tb
+MLE-bench,Beta,Model Y,55,,all,2026-01-10,https://example.org/lb
+MLE-bench,Gone,Model Z,10,,all,2026-01-10,https://example.org/lb
+"""
+
+
+def import_edition(tmp_path: Path, text: str, name: str) -> Path:
+    source = tmp_path / f"{name}.csv"
+    source.write_text(text)
+    out = tmp_path / f"{name}.yaml"
+    result = run("scores", "import", str(source), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_two_imported_csv_editions(tmp_path):
+    old = import_edition(tmp_path, EDITION_1, "2026-01")
+    new_text = (EDITION_1.replace("Model X,28.5", "Model X,31.5")
+                .replace("MLE-bench,Gone,Model Z,10,,all,2026-01-10,https://example.org/lb\n", "")
+                + "MLE-bench,New,Model W,40,,all,2026-04-01,https://example.org/lb\n")
+    new = import_edition(tmp_path, new_text, "2026-04")
+    data = diff_json("--from", str(old), "--to", str(new), "--role", "mle")
+    assert data["from"] == str(old) and data["to"] == str(new)
+    got = lines(data)
+    assert {k[0] for k in got} == {"acme-model-x"}  # Model Y did not move
+    dp = got[("acme-model-x", "ml-engineer", "data-processing")]
+    assert (dp["old"]["autonomy"], dp["new"]["autonomy"]) == ("draft", "supervised")
+    assert dp["reasons"] == ["mle-bench 28.5 → 31.5 crossed 30"]
+    assert dp["crossings"][0]["boundaries"] == [30]
+    assert data["added_models"] == ["new-model-w"]
+    assert data["removed_models"] == ["gone-model-z"]
+    table = run("diff", "--from", str(old), "--to", str(new), "--role", "mle")
+    assert "New models (not compared): new-model-w" in table.stdout
+    assert "Models no longer listed: gone-model-z" in table.stdout
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/leaderboards absent")
+def test_two_editions_of_the_shared_mle_bench_leaderboard(tmp_path):
+    old = tmp_path / "mle-2026-02.yaml"
+    result = run("scores", "import", str(SHARED / "mle_bench.yaml"), "--split", "all",
+                 "-o", str(old))
+    assert result.exit_code == 0, result.output
+    # The next edition: LoongFlow improves past 70, MLEvolve's rerun drops below 50.
+    data = yaml.safe_load(old.read_text())
+    scores = {m["id"]: m["scores"][0] for m in data["models"]}
+    scores["loongflow-gemini-3-flash-preview"]["score"] = 72.1
+    scores["mlevolve-gemini-3-pro-preview"]["score"] = 45.0
+    new = tmp_path / "mle-2026-05.yaml"
+    new.write_text(yaml.safe_dump(data, sort_keys=False))
+    out = diff_json("--from", str(old), "--to", str(new), "--role", "ds")
+    got = lines(out)
+    assert {k[0] for k in got} == {"loongflow-gemini-3-flash-preview",
+                                   "mlevolve-gemini-3-pro-preview"}
+    up = got[("loongflow-gemini-3-flash-preview", "data-scientist", "data-processing")]
+    assert (up["old"]["autonomy"], up["new"]["autonomy"]) == ("supervised", "autonomous")
+    assert up["reasons"] == ["mle-bench 62.66 → 72.1 crossed 70"]
+    down = got[("mlevolve-gemini-3-pro-preview", "data-scientist", "result-validation")]
+    assert (down["old"]["autonomy"], down["new"]["autonomy"]) == ("draft", "assist")
+    assert down["reasons"] == ["mle-bench 61.33 → 45 crossed 50"]
+    md = run("diff", "--from", str(old), "--to", str(new), "--role", "ds", "--format", "md")
+    assert "### loongflow-gemini-3-flash-preview" in md.stdout
+
+
+# --------------------------------------------------------------------------- rulebooks
+
+
+ORG = """\
+extends: builtin
+tables:
+  - id: stage-advice
+    purpose: stage-advice
+    hit_policy: unique
+    inputs: [role, stage, mle-bench, terminal-bench-2]
+    rules:
+      - id: mle-select-moderate
+        when: {role: ml-engineer, stage: model-selection, mle-bench: "[30..70)"}
+        autonomy: assist
+        text: Our policy keeps model selection with engineers.
+"""
+
+
+def test_two_rulebooks(tmp_path):
+    org = tmp_path / "org"
+    org.mkdir()
+    (org / "org.yaml").write_text(ORG)
+    data = diff_json("--rules-to", str(org), "--model", "gpt-5.5")
+    where = [(c["role"], c["stage"]) for c in data["changes"]]
+    assert where == [("ml-engineer", "model-selection")]
+    [change] = data["changes"]
+    assert (change["old"]["autonomy"], change["new"]["autonomy"]) == ("draft", "assist")
+    assert change["reasons"] == ["rule mle-select-moderate changed in the rulebook"]
+    back = diff_json("--rules-from", str(org), "--model", "gpt-5.5")
+    assert back["changes"][0]["new"]["autonomy"] == "draft"
+
+
+# --------------------------------------------------------------------------- errors and library
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "nothing to compare"),
+        (("--model-from", "gpt-5.3", "--model-to", "gpt-5.5"), "unknown model 'gpt-5.3'"),
+        (("--from", "missing.yaml"), "missing.yaml"),
+        (("--model-from", "gpt-5.4", "--model-to", "gpt-5.5", "--role", "cto"), "unknown role"),
+        (("--model-from", "gpt-5.4", "--model-to", "gpt-5.5", "--format", "pdf"), "pdf"),
+    ],
+)
+def test_bad_input_is_a_one_line_error(args, message):
+    result = run("diff", *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and result.stdout == ""
+
+
+def test_library_diff_and_markdown_for_the_guide():
+    book = load_rulebook()
+    old = evaluate(book, Profile(model="gpt-5.4", roles=["ml-engineer"]))
+    new = evaluate(book, Profile(model="gpt-5.5", baseline="gpt-5.4", roles=["ml-engineer"]))
+    changes = diff_results(old, new, book)
+    assert [c.stage for c in changes] == [None, "data-processing", "model-selection",
+                                          "training-tuning", "result-validation"]
+    assert changes[2].old_level == "Assist" and changes[2].new_level == "Draft"
+    text = render_changes_md(changes, level=3)
+    assert text.startswith("### What changed since the last edition\n")
+    same = render_changes_md(diff_results(new, new, book))
+    assert same == ("## What changed since the last edition\n\n"
+                    "No recommendation changed since the last edition.\n")
