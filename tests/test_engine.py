@@ -363,3 +363,38 @@ def test_library_ids_are_matched_like_the_cli_matches_them(builtin: Rulebook) ->
     with pytest.raises(InputError, match=r"^unknown stage 'modelselection'; did you mean "
                                          r"model-selection\?$"):
         evaluate(builtin, Profile(model="gpt-5.5", stages=["modelselection"]))
+
+
+def readme_section(name: str) -> str:
+    """The text of one README section, up to the next section marker."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"<!-- section: {name} -->")
+    end = text.find("<!-- section:", start + 1)
+    return text[start:end if end > 0 else None]
+
+
+def test_readme_library_example_runs(tmp_path: Path) -> None:
+    import re
+    import subprocess
+    import sys
+
+    [scores] = re.findall(r"```yaml\n(models:\n.*?)```", readme_section("usage"), re.S)
+    [code] = re.findall(r"```python\n(.*?)```", readme_section("library"), re.S)
+    (tmp_path / "acme.yaml").write_text(scores, encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True, check=False, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        "draft",
+        "56.52",
+        "data-processing supervised mle-pipeline-moderate-cli",
+        "model-selection draft mle-select-moderate",
+        "training-tuning supervised mle-pipeline-moderate-cli",
+        "result-validation draft mle-validate-moderate",
+        "13.0",
+        "supervised 19.0",
+    ]
+    # The comments in the example say what it prints.
+    shown = [line.split("#")[-1].strip() for line in code.splitlines()
+             if line.startswith("print(") and "#" in line]
+    assert shown == ["draft", "56.52", "13.0", "supervised 19.0"]
