@@ -173,8 +173,7 @@ def lint(book: Rulebook) -> LintReport:
     for ch in book.changes:
         out.append(Finding(
             "info", ch.action,
-            f"rule {ch.rule_id!r} is {ch.action} by an organisation rulebook "
-            f"(originally at {ch.original})",
+            f"rule {ch.rule_id!r} is {ch.action} by this rulebook",
             (ch.location, ch.original), None, (ch.rule_id,),
         ))
     rank = {s: i for i, s in enumerate(SEVERITIES)}

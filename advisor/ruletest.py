@@ -9,6 +9,12 @@ the decision, so the reader sees which cells matched and which did not.
 Coverage counts a rule as reached when a test checks a decision that the rule
 made. Rules that apply only where no test looks stay unreached, which is what
 a coverage report should reveal.
+
+An organisation rulebook inherits the tests of the rulebook it extends. An
+inherited expectation naming a rule the organisation disabled is skipped (and
+listed), because that rule no longer exists; every other expectation still
+runs, so an override that changes a tested outcome fails until the test is
+redefined under the same id.
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ class TestOutcome:
     location: Location
     checks: list[Check] = field(default_factory=list)
     error: str | None = None
+    #: rules named by expectations that were skipped because the rule is disabled
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -117,6 +125,9 @@ class TestReport:
                     if rid in self.hints:
                         out.append(f"    note: {self.hints[rid]}; if that is intended, redefine "
                                    f"test {o.id!r} in your rulebook with the new expectation")
+        skipped = [f"{o.id} ({', '.join(o.skipped)})" for o in self.outcomes if o.skipped]
+        if skipped:
+            out.append("skipped expectations naming disabled rules: " + "; ".join(skipped))
         out.append(f"{self.passed} passed, {self.failed} failed")
         reached = sum(1 for r in self.rules if r[0] in self.covered)
         out.append(f"coverage: {reached} of {len(self.rules)} rules ({self.coverage_percent()})")
@@ -137,7 +148,9 @@ def run_tests(book: Rulebook) -> TestReport:
         The outcomes, in rulebook order, with coverage.
     """
     covered: set[str] = set()
-    outcomes = [_run_one(book, t, covered) for t in book.tests]
+    active = {r.id for r in book.rules()}
+    disabled = {c.rule_id for c in book.changes if c.action == "disabled"} - active
+    outcomes = [_run_one(book, t, covered, disabled) for t in book.tests]
     rules = [(r.id, r.table_id, r.location) for r in book.rules()]
     hints = {
         ch.rule_id: f"rule {ch.rule_id!r} is {ch.action} at {ch.location}" for ch in book.changes
@@ -177,15 +190,17 @@ def profile_of(book: Rulebook, given: Given, roles: list[str]) -> Profile:
     )
 
 
-def _run_one(book: Rulebook, test: RuleTest, covered: set[str]) -> TestOutcome:
+def _run_one(book: Rulebook, test: RuleTest, covered: set[str], disabled: set[str]) -> TestOutcome:
     outcome = TestOutcome(test.id, book.where("test", test.id) or Location(book.files[0]))
-    roles = list(dict.fromkeys(e.role for e in test.expect))
+    expect = [e for e in test.expect if e.rule not in disabled]
+    outcome.skipped = list(dict.fromkeys(e.rule for e in test.expect if e.rule in disabled))
+    roles = list(dict.fromkeys(e.role for e in expect))
     try:
         result = evaluate(book, profile_of(book, test.given, roles))
     except AdvisorError as exc:
         outcome.error = str(exc)
         return outcome
-    for exp in test.expect:
+    for exp in expect:
         outcome.checks.extend(_check(book, result, exp, covered))
     return outcome
 

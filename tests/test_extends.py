@@ -1,0 +1,225 @@
+"""Organisation rulebooks: an extends / override / disable chain seen by validate, lint,
+test and explain."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from advisor.cli import cli
+
+STAGE_TABLE = """
+tables:
+  - id: stage-advice
+    purpose: stage-advice
+    hit_policy: unique
+    inputs: [role, stage, mle-bench, terminal-bench-2]
+    rules:
+"""
+
+ORG = """
+rulebook: {id: acme, name: ACME ML rulebook}
+extends: builtin
+overrides:
+  disable: [no-mle-judgement]
+sources:
+  - {id: acme-policy, title: ACME model-risk policy, date: "2026-10"}
+""" + STAGE_TABLE + """
+      - id: tl-validate-top
+        when: {role: tech-lead, stage: result-validation, mle-bench: "[70..100]"}
+        autonomy: assist
+        text: Sign-off stays with people (model-risk policy); {{ model.name }} may check reports.
+        sources: [acme-policy]
+      - id: acme-no-mle-judgement
+        when: {stage: [model-selection, result-validation], mle-bench: missing}
+        autonomy: manual
+        text: Without MLE-Bench evidence judgement stages stay with people (ACME policy).
+        sources: [acme-policy]
+"""
+
+ORG_TESTS = """
+tests:
+  - id: mle-85-tech-lead
+    description: Redefined by ACME, whose policy keeps validation at assist.
+    given: {scores: {mle-bench: 85, terminal-bench-2: 70}}
+    expect:
+      - {role: tech-lead, stage: result-validation, autonomy: assist, rule: tl-validate-top}
+      - {role: tech-lead, stage: model-selection, autonomy: supervised, rule: tl-select-top}
+  - id: acme-no-mle
+    given: {scores: {terminal-bench-2: 70}}
+    expect:
+      - {role: student, stage: model-selection, autonomy: manual, rule: acme-no-mle-judgement}
+"""
+
+TEAM = """
+rulebook: {id: acme-research, name: ACME research team}
+extends: ../acme
+overrides:
+  disable: [read-swe]
+""" + STAGE_TABLE + """
+      - id: st-prep-top
+        when: {role: student, stage: data-processing, mle-bench: "[70..100]"}
+        autonomy: supervised
+        text: Let {{ model.name }} prepare data; check it against the lab's data sheet.
+        sources: [acme-policy]
+tests:
+  - id: bottom-line-gain
+    description: Redefined without the SWE-bench reading this team switched off.
+    given:
+      baseline: gpt-5.4
+      scores: {mle-bench: 40, terminal-bench-2: 85, swe-bench-verified: 70}
+      baseline_scores: {mle-bench: 30}
+    expect:
+      - {role: tech-lead, table: bottom-line, rule: bottom-score-up}
+      - {role: tech-lead, table: cross-benchmark, rule: read-cli-mature}
+      - {role: tech-lead, table: cross-benchmark, rule: read-gap-knowledge}
+"""
+
+SCORES = """
+models:
+  - id: top-model
+    name: Top model
+    scores:
+      - {benchmark: mle-bench, score: 85, date: "2026", source: test, verified: true}
+      - {benchmark: terminal-bench-2, score: 70, date: "2026", source: test, verified: true}
+"""
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """acme extends builtin; acme-research extends acme by a relative path."""
+    (tmp_path / "acme").mkdir()
+    (tmp_path / "acme" / "rulebook.yaml").write_text(ORG)
+    (tmp_path / "acme" / "tests.yaml").write_text(ORG_TESTS)
+    (tmp_path / "team").mkdir()
+    (tmp_path / "team" / "rulebook.yaml").write_text(TEAM)
+    (tmp_path / "scores.yaml").write_text(SCORES)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def test_chain_validates(chain: Path) -> None:
+    code, out = run("rules", "validate", "team")
+    assert code == 0, out
+    # 6 built-in files, 2 of acme, 1 of the team; 78 rules, 2 disabled, 1 added:
+    # the rule acme disabled stays disabled in the team's rulebook that extends it.
+    assert out.strip() == "ok: acme-research (9 files, 4 tables, 77 rules)"
+
+
+def test_chain_lints_clean_and_reports_every_change(chain: Path) -> None:
+    code, out = run("rules", "lint", "--json", "team")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["summary"] == {"error": 0, "warning": 0, "info": 4}
+    changes = {(f["code"], f["rules"][0]): f["locations"] for f in report["findings"]}
+    acme, team = chain / "acme" / "rulebook.yaml", chain / "team" / "rulebook.yaml"
+    assert changes[("disabled", "no-mle-judgement")][0] == (
+        f"acme/rulebook.yaml:{line_of(acme, 'disable: [no-mle')}:13")
+    assert changes[("overridden", "tl-validate-top")][0] == (
+        f"acme/rulebook.yaml:{line_of(acme, 'id: tl-validate-top')}:13")
+    assert changes[("disabled", "read-swe")][0] == (
+        f"team/rulebook.yaml:{line_of(team, 'disable: [read-swe')}:13")
+    assert changes[("overridden", "st-prep-top")][0] == (
+        f"team/rulebook.yaml:{line_of(team, 'id: st-prep-top')}:13")
+    # The second location is where the rule came from: the built-in rulebook.
+    assert changes[("overridden", "st-prep-top")][1].endswith("rules/advice.yaml:331:13")
+    assert all(f["severity"] == "info" for f in report["findings"])
+
+
+def test_chain_tests_pass_with_full_coverage(chain: Path) -> None:
+    code, out = run("rules", "test", "team", "--coverage-min", "100")
+    assert code == 0, out
+    lines = out.splitlines()
+    # Built-in expectations naming the rule acme disabled are skipped, and listed.
+    assert lines[0] == "skipped expectations naming disabled rules: " + "; ".join(
+        f"no-mle-{cli}-cli-{role} (no-mle-judgement)" for cli in ("strong", "weak")
+        for role in ("data-scientist", "ml-engineer", "tech-lead", "student"))
+    # 38 built-in tests (two redefined) and one of acme's own.
+    assert lines[1:] == ["39 passed, 0 failed", "coverage: 77 of 77 rules (100.0%)"]
+
+
+def test_explain_shows_the_organisations_changes(chain: Path) -> None:
+    code, out = run("explain", "--rules", "team", "--scores", "scores.yaml", "--role", "tech-lead",
+                    "--model", "top-model", "--stage", "result-validation")
+    assert code == 0, out
+    acme = chain / "acme" / "rulebook.yaml"
+    assert "  chosen: tl-validate-top → assist  (acme/rulebook.yaml:" in out
+    assert (f"  organisation change: tl-validate-top overridden at acme/rulebook.yaml:"
+            f"{line_of(acme, 'id: tl-validate-top')}:13") in out
+    assert "  organisation change: no-mle-judgement disabled at acme/rulebook.yaml:" in out
+    assert "  organisation change: st-prep-top overridden at team/rulebook.yaml:" in out
+    code, out = run("explain", "--json", "--rules", "team", "--scores", "scores.yaml", "--role",
+                    "tech-lead", "--model", "top-model", "--stage", "result-validation")
+    tables = {t["table"]: t for t in json.loads(out)["tables"]}
+    assert any(c.startswith("read-swe disabled at team/rulebook.yaml:")
+               for c in tables["cross-benchmark"]["changes"])
+
+
+def test_inherited_test_broken_by_an_override_says_how_to_fix_it(chain: Path) -> None:
+    # Without acme's redefinition, the built-in test still expects draft.
+    (chain / "acme" / "tests.yaml").write_text(ORG_TESTS.split("  - id: acme-no-mle")[0]
+                                                .replace("mle-85-tech-lead", "acme-top-lead"))
+    code, out = run("rules", "test", "acme")
+    assert code == 1
+    lines = out.splitlines()
+    i = lines.index(next(line for line in lines if line.startswith("FAIL mle-85-tech-lead")))
+    assert "rules/tests.yaml:" in lines[i]
+    assert lines[i + 1] == ("  tech-lead × result-validation: expected autonomy draft, rule "
+                            "tl-validate-top; got autonomy assist, rule tl-validate-top")
+    note = next(line for line in lines[i:] if line.startswith("    note:"))
+    assert note.startswith("    note: rule 'tl-validate-top' is overridden at acme/rulebook.yaml:")
+    assert note.endswith(
+        "redefine test 'mle-85-tech-lead' in your rulebook with the new expectation")
+    assert "38 passed, 1 failed" in lines
+
+
+def test_disabling_without_a_replacement_leaves_a_gap(chain: Path) -> None:
+    (chain / "acme" / "rulebook.yaml").write_text(
+        ORG.split("sources:")[0] + "sources: []\n")
+    (chain / "acme" / "tests.yaml").unlink()
+    code, out = run("rules", "lint", "--json", "acme")
+    assert code == 1
+    gaps = [f for f in json.loads(out)["findings"] if f["code"] == "gap"]
+    assert [g["examples"][0] for g in gaps[:2]] == [
+        {"role": "data-scientist", "stage": "model-selection", "mle-bench": None},
+        {"role": "data-scientist", "stage": "result-validation", "mle-bench": None},
+    ]
+    assert len(gaps) == 8  # four roles × the two judgement stages
+
+
+def test_an_override_that_lowers_autonomy_at_higher_scores_fails_lint(chain: Path) -> None:
+    (chain / "team" / "rulebook.yaml").write_text(
+        TEAM.replace("autonomy: supervised", "autonomy: assist"))
+    code, out = run("rules", "lint", "team")
+    assert code == 1
+    team = chain / "team" / "rulebook.yaml"
+    expected = (
+        f"team/rulebook.yaml:{line_of(team, 'id: st-prep-top')}:13: error: monotonicity: "
+        "autonomy falls as mle-bench rises: student × data-processing at mle-bench = 50, "
+        "terminal-bench-2 = 0 gives supervised (rule 'st-baseline-moderate') but mle-bench = 70 "
+        "gives assist (rule 'st-prep-top')"
+    )
+    assert any(line.startswith(expected) for line in out.splitlines()), out
+
+
+def test_extends_cycle_is_a_located_error(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "r.yaml").write_text("rulebook: {id: a, name: A}\nextends: ../b\n")
+    (tmp_path / "b" / "r.yaml").write_text("rulebook: {id: b, name: B}\nextends: ../a\n")
+    result = CliRunner().invoke(cli, ["rules", "lint", str(tmp_path / "a")])
+    assert result.exit_code == 1
+    assert "r.yaml:2:10: extends: '../" in result.output
+    assert "makes a cycle or is nested too deep" in result.output
