@@ -624,3 +624,73 @@ def _print_changes(result: Any, output: str, force: bool) -> None:
         text = out.file.getvalue()  # type: ignore[attr-defined]
         write_text(output, "".join(line.rstrip() + "\n" for line in text.splitlines()),
                    force=force)
+
+
+@cli.command("batch")
+@click.argument("roster", type=click.Path())
+@click.option("--out-dir", required=True, type=click.Path(),
+              help="Existing folder to write one guide per team into.")
+@click.option("--format", "fmt", default="md", show_default=True,
+              type=click.Choice(["md", "html", "confluence", "mediawiki", "json"]),
+              help="Format of rows that name none.")
+@click.option("--date", help="Date printed in the guides, YYYY-MM-DD (default SOURCE_DATE_EPOCH, "
+              "else today).")
+@click.option("--template", type=click.Path(), help="Custom Jinja2 template for every guide.")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@rules_option
+@scores_option
+def batch_cmd(
+    roster: str, out_dir: str, fmt: str, date: str | None, template: str | None, force: bool,
+    rules_path: tuple[str, ...], scores_path: tuple[str, ...],
+) -> None:
+    """Write one guide per team of a roster (CSV or YAML) into a folder.
+
+    \b
+    Example:  advisor batch teams.csv --out-dir guides/
+    Columns: team, model, and optionally roles, stages, baseline, format.
+    File names come from team names and never leave the folder. A bad row is
+    reported with its line and the others are written; exit 1 if any failed.
+    """
+    from advisor.batch import read_roster, run_batch
+    from advisor.errors import EXIT_FAILED
+    from advisor.guide import guide_date
+
+    when = guide_date(date)
+    book = load_book(rules_path, scores_path)
+    rows = read_roster(roster)
+    err = console(stderr=True)
+    if err.is_terminal and rows:
+        from rich.progress import Progress
+
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("Writing guides", total=len(rows))
+            report = run_batch(book, rows, out_dir, date=when, fmt=fmt, force=force,
+                               template=template, progress=lambda _o: bar.advance(task))
+    else:
+        report = run_batch(book, rows, out_dir, date=when, fmt=fmt, force=force,
+                           template=template)
+    for o in report.failed:
+        click.echo(f"advisor: error: {o.location}: {o.error}", err=True)
+    _print_batch_summary(report)
+    if report.failed:
+        click.get_current_context().exit(EXIT_FAILED)
+
+
+def _print_batch_summary(report: Any, limit: int = 50) -> None:
+    """A table of teams and files (only failed rows past ``limit`` rows), then the counts."""
+    from rich.table import Table
+
+    rows = report.outcomes if len(report.outcomes) <= limit else report.failed
+    out = console()
+    if rows:
+        title = f"Guides in {report.out_dir}" if rows is report.outcomes else "Failed rows"
+        table = Table(title=title, title_justify="left")
+        for col in ("Line", "Team", "File", "Result"):
+            table.add_column(col, overflow="fold")
+        for o in rows:
+            table.add_row(str(o.location.line), o.team, o.path.name if o.path else "-",
+                          "written" if o.ok else "failed")
+        out.print(table)
+    n_failed = len(report.failed)
+    out.print(f"{len(report.outcomes) - n_failed} written, {n_failed} failed, in "
+              f"{report.out_dir}", markup=False)

@@ -211,10 +211,15 @@ def _format_of(path: Path, name: str) -> str:
     raise InputError(f"{name}: cannot tell the format; name the file .csv, .tsv or .yaml")
 
 
-def _read_bytes(path: str | os.PathLike[str], name: str) -> str:
+def read_text(path: str | os.PathLike[str], name: str, what: str = "a leaderboard") -> str:
+    """A UTF-8 text file of at most MAX_BYTES, as text.
+
+    Raises:
+        InputError: missing, a folder, too large, binary or not UTF-8.
+    """
     p = Path(path)
     if p.is_dir():
-        raise InputError(f"{name}: is a folder; give a leaderboard file (.csv or .yaml)")
+        raise InputError(f"{name}: is a folder; give {what} file (.csv or .yaml)")
     try:
         size = p.stat().st_size
         if size > MAX_BYTES:
@@ -225,7 +230,7 @@ def _read_bytes(path: str | os.PathLike[str], name: str) -> str:
     except OSError as exc:
         raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
     if b"\x00" in data:
-        raise InputError("binary file, not a CSV leaderboard", Location(name, 1, 1))
+        raise InputError(f"binary file, not {what} in CSV", Location(name, 1, 1))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -265,7 +270,7 @@ def _read_yaml(path: str | os.PathLike[str], name: str) -> list[tuple[Location, 
 def _read_csv(
     path: str | os.PathLike[str], name: str, kind: str
 ) -> list[tuple[Location, Any, _Where]]:
-    text = _read_bytes(path, name)
+    text = read_text(path, name)
     delimiter = "\t" if kind == "tsv" else ","
     lines = text.splitlines()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -280,10 +285,10 @@ def _read_csv(
                 continue
             if header is None:
                 header = [c.strip().lower() for c in record]
-                header_cols = _columns(lines[start - 1], delimiter) if start == last else []
+                header_cols = field_columns(lines[start - 1], delimiter) if start == last else []
                 _check_header(header, name, start, header_cols)
                 continue
-            cols = _columns(lines[start - 1], delimiter) if start == last else []
+            cols = field_columns(lines[start - 1], delimiter) if start == last else []
             row: dict[str, str] = {}
             where: _Where = {}
             for j, key in enumerate(header):
@@ -304,7 +309,7 @@ def _read_csv(
     return out
 
 
-def _columns(line: str, delimiter: str) -> list[int]:
+def field_columns(line: str, delimiter: str) -> list[int]:
     """1-based start columns of the fields of one CSV line."""
     cols = [1]
     quoted = False

@@ -1,0 +1,322 @@
+"""One guide per team from a roster: ``advisor batch ROSTER --out-dir DIR``.
+
+A roster is a CSV file with a header row, or a YAML list of mappings (or a
+mapping with a ``teams:`` list), one row per team: ``team`` and ``model``,
+optionally ``roles`` and ``stages`` (lists, or text separated by ``;`` or
+``,``), ``baseline`` and ``format``; any other column answers the rulebook's
+question of that id. Every answer is validated like ``advisor guide``'s.
+
+File names come from team names: lowercase letters, digits, ``.``, ``_`` and
+``-`` only, no leading dot, so a name can never leave DIR; two teams that
+would get the same name get ``-2``, ``-3`` in roster order. A row that fails
+is reported with its location and the others are still written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from advisor.errors import AdvisorError, InputError, Location, OutputError
+from advisor.rulebook import Rulebook
+
+#: Roster columns that are not questions of the rulebook.
+FORMAT_KEY = "format"
+LIST_KEYS = ("roles", "stages")
+MAX_NAME = 100
+WRITERS = 32
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+             *(f"lpt{i}" for i in range(10))}
+
+
+@dataclass
+class RosterRow:
+    """One row of a roster: where it is, and its answers as given."""
+
+    location: Location
+    given: dict[str, Any]
+    origins: dict[str, str]
+    error: str = ""
+
+
+@dataclass
+class Outcome:
+    """What happened to one row."""
+
+    location: Location
+    team: str
+    path: Path | None = None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the guide was written."""
+        return not self.error
+
+
+@dataclass
+class BatchReport:
+    """Every row's outcome, in roster order."""
+
+    out_dir: Path
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        """The rows that were not written."""
+        return [o for o in self.outcomes if not o.ok]
+
+
+# --------------------------------------------------------------------------- file names
+
+
+def safe_name(team: str) -> str:
+    """A file name stem from a team name that stays inside any folder.
+
+    "Fraud ML" -> "fraud-ml"; "../../etc/passwd" -> "etc-passwd"; "" -> "team".
+    """
+    text = unicodedata.normalize("NFKD", team).encode("ascii", "ignore").decode().lower()
+    stem = re.sub(r"[^a-z0-9._-]+", "-", text)
+    stem = re.sub(r"[-._]*-[-._]*", "-", re.sub(r"\.{2,}", ".", stem))
+    stem = stem.strip("-._")[:MAX_NAME].rstrip("-._")
+    if not stem:
+        stem = "team"
+    if stem.split(".")[0] in _RESERVED:
+        stem = f"team-{stem}"
+    return stem
+
+
+class Names:
+    """Hands out file names in one folder, never the same one twice."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def take(self, stem: str, ext: str) -> str:
+        """``stem + ext``, or ``stem-2 + ext``, ... if taken."""
+        name, n = f"{stem}{ext}", 2
+        while name in self.used:
+            name, n = f"{stem}-{n}{ext}", n + 1
+        self.used.add(name)
+        return name
+
+
+def target_in(out_dir: Path, name: str) -> Path:
+    """``out_dir / name``, refusing anything that is not a plain name inside it.
+
+    Raises:
+        OutputError: the name has a separator or is a special name, or the
+            place is a link or a folder.
+    """
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+        raise OutputError(f"refusing the file name {name!r}")
+    path = out_dir / name
+    if path.parent != out_dir:
+        raise OutputError(f"refusing {name!r}: not inside {out_dir}")
+    if path.is_symlink():
+        raise OutputError(f"{path}: is a symbolic link; refusing to write through it")
+    return path
+
+
+# --------------------------------------------------------------------------- reading a roster
+
+
+def read_roster(
+    path: str | os.PathLike[str], *, display_name: str | None = None
+) -> list[RosterRow]:
+    """The rows of a roster file (CSV with a header, or YAML).
+
+    Raises:
+        InputError: the file cannot be read, or is not a roster at all.
+        YamlError: invalid or unsafe YAML.
+    """
+    name = display_name if display_name is not None else os.fsdecode(path)
+    suffix = Path(path).suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return _yaml_rows(path, name)
+    if suffix in (".csv", ".tsv"):
+        return _csv_rows(path, name, "\t" if suffix == ".tsv" else ",")
+    raise InputError(f"{name}: cannot tell the format; name the roster .csv, .tsv or .yaml")
+
+
+def _yaml_rows(path: str | os.PathLike[str], name: str) -> list[RosterRow]:
+    from advisor.yamlsource import load_yaml
+
+    data, smap = load_yaml(path, display_name=name)
+    prefix: tuple[Any, ...] = ()
+    if isinstance(data, dict) and set(data) == {"teams"}:
+        data, prefix = data["teams"], ("teams",)
+    if not isinstance(data, list):
+        raise InputError("a roster is a list of teams (- team: ..., model: ..., roles: [...])",
+                         smap.locate(prefix))
+    rows = []
+    for i, item in enumerate(data):
+        loc = smap.locate(prefix + (i,))
+        if not isinstance(item, dict):
+            rows.append(RosterRow(loc, {}, {}, "a roster row is a mapping (team: ..., model: ...)"))
+            continue
+        given: dict[str, Any] = {}
+        origins: dict[str, str] = {}
+        for key, value in item.items():
+            k = str(key).strip().lower()
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            given[k] = value
+            origins[k] = str(smap.locate(prefix + (i, key)))
+        rows.append(RosterRow(loc, given, origins))
+    return rows
+
+
+def _csv_rows(path: str | os.PathLike[str], name: str, delimiter: str) -> list[RosterRow]:
+    import csv
+    import io
+
+    from advisor.leaderboard import field_columns, read_text
+
+    text = read_text(path, name, "a roster")
+    lines = text.splitlines()
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[RosterRow] = []
+    last = 0
+    try:
+        for record in reader:
+            start, last = last + 1, reader.line_num
+            if not record or all(not c.strip() for c in record):
+                continue
+            if header is None:
+                header = [c.strip().lower() for c in record]
+                dup = next((k for i, k in enumerate(header) if k and k in header[:i]), None)
+                if dup:
+                    raise InputError(f"column {dup!r} appears twice in the header",
+                                     Location(name, start, 1))
+                continue
+            loc = Location(name, start, 1)
+            if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
+                rows.append(RosterRow(
+                    loc, {}, {}, f"row has {len(record)} fields but the header has {len(header)}"
+                ))
+                continue
+            cols = field_columns(lines[start - 1], delimiter) if start == last else []
+            given: dict[str, Any] = {}
+            origins: dict[str, str] = {}
+            for j, key in enumerate(header):
+                value = record[j].strip() if j < len(record) else ""
+                if key and value:
+                    given[key] = value
+                    origins[key] = str(Location(name, start, cols[j] if j < len(cols) else 1))
+            rows.append(RosterRow(loc, given, origins))
+    except csv.Error as exc:
+        raise InputError(f"not valid CSV: {exc}", Location(name, reader.line_num, 1)) from None
+    if header is None:
+        raise InputError("empty roster: expected a header row (team,roles,model,...) and a row "
+                         "per team", Location(name, 1, 1))
+    if "team" not in header:
+        raise InputError("the header row has no 'team' column", Location(name, 1, 1))
+    return rows
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _answers_of(book: Rulebook, row: RosterRow) -> tuple[dict[str, Any], str]:
+    from advisor.questionnaire import resolve_answers
+
+    given = dict(row.given)
+    fmt = str(given.pop(FORMAT_KEY, "")).strip().lower()
+    for key in ("team", "model"):
+        if key not in given:
+            raise InputError(f"no {key}; every roster row needs team and model")
+    for key in LIST_KEYS:
+        if isinstance(given.get(key), str):
+            given[key] = [v for v in re.split(r"[;,|]", given[key]) if v.strip()]
+    answers = resolve_answers(book, given, use_defaults=True, origins=row.origins)
+    return answers, fmt
+
+
+def run_batch(
+    book: Rulebook,
+    rows: list[RosterRow],
+    out_dir: str | os.PathLike[str],
+    *,
+    date: str,
+    fmt: str = "md",
+    force: bool = False,
+    template: str | Path | None = None,
+    progress: Callable[[Outcome], None] | None = None,
+) -> BatchReport:
+    """Write one guide per roster row into ``out_dir``.
+
+    Args:
+        book: The rulebook, loaded once for all rows.
+        rows: From :func:`read_roster`.
+        out_dir: An existing folder.
+        date: The guides' date (YYYY-MM-DD).
+        fmt: Format of rows that name none.
+        force: Replace existing files.
+        template: A custom template for every guide.
+        progress: Called after each row with its outcome.
+
+    Raises:
+        OutputError: ``out_dir`` is not an existing folder.
+    """
+    from advisor.guide import make_guide
+    from advisor.output import write_text
+    from advisor.render import EXTENSIONS, FORMATS
+
+    folder = Path(out_dir)
+    if not folder.is_dir():
+        raise OutputError(f"{folder}: no such folder; create it first")
+    folder = folder.resolve()
+    report = BatchReport(folder)
+    names = Names()
+    pending: list[tuple[Outcome, Future[Path | None]]] = []
+
+    def settle(block: bool) -> None:
+        # Outcomes are reported in roster order as their writes finish.
+        while pending and (block or pending[0][1].done()):
+            outcome, future = pending.pop(0)
+            try:
+                outcome.path = future.result()
+            except AdvisorError as exc:
+                outcome.error = str(exc)
+            if progress is not None:
+                progress(outcome)
+
+    # Rendering is CPU work; the writes wait on the disk (fsync), so they overlap.
+    pool = ThreadPoolExecutor(max_workers=WRITERS)
+    try:
+        for row in rows:
+            team = str(row.given.get("team", "")).strip()
+            outcome = Outcome(row.location, team)
+            report.outcomes.append(outcome)
+            try:
+                if row.error:
+                    raise InputError(row.error)
+                answers, row_fmt = _answers_of(book, row)
+                outcome.team = team = str(answers.get("team", team))
+                row_fmt = row_fmt or fmt
+                if row_fmt not in FORMATS:
+                    where = row.origins.get(FORMAT_KEY, "")
+                    raise InputError(f"unknown format {row_fmt!r}" + (f" (from {where})" if where
+                                     else "") + f"; choose one of {', '.join(FORMATS)}")
+                path = target_in(folder, names.take(safe_name(team), EXTENSIONS[row_fmt]))
+                guide = make_guide(book, answers, date=date, fmt=row_fmt, template=template)
+            except AdvisorError as exc:
+                outcome.error = exc.message if exc.location is None else str(exc)
+                done: Future[Path | None] = Future()
+                done.set_result(None)
+                pending.append((outcome, done))
+            else:
+                pending.append((outcome, pool.submit(write_text, path, guide.text, force=force)))
+            settle(block=False)
+        settle(block=True)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return report
