@@ -416,6 +416,32 @@ def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None) -> None:
         click.get_current_context().exit(EXIT_FAILED)
 
 
+@cli.command("init")
+@click.argument("folder", required=False, default="rulebook", type=click.Path())
+@click.option("--id", "rulebook_id", default="my-org", show_default=True,
+              help="Id of the new rulebook (lowercase a-z, 0-9, '.', '_', '-').")
+@click.option("--name", default="My organisation's rulebook", show_default=True,
+              help="Name of the new rulebook, shown in guides.")
+@click.option("--force", is_flag=True, help="Overwrite the scaffold's files if they exist.")
+def init_cmd(folder: str, rulebook_id: str, name: str, force: bool) -> None:
+    """Scaffold an organisation rulebook that extends the built-in one.
+
+    \b
+    Example:  advisor init acme-rules --id acme --name "ACME ML"
+    Writes FOLDER/rulebook.yaml (one example override) and FOLDER/tests.yaml
+    (one test); both validate, lint and test clean as written.
+    """
+    import shlex
+
+    from advisor.scaffold import scaffold
+
+    for path in scaffold(folder, rulebook_id=rulebook_id, name=name, force=force):
+        click.echo(f"wrote {path}")
+    q = shlex.quote(folder)
+    click.echo(f"next: advisor rules validate {q} && advisor rules lint {q} && "
+               f"advisor rules test {q}")
+
+
 @rules_group.command("export")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "confluence", "mediawiki", "json"]),
               default="md", show_default=True, help="Output format.")
