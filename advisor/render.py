@@ -92,7 +92,7 @@ def mediawiki_text(value: Any) -> str:
     ``:``, ``;`` and ``-`` only at the start, the one place they are markup
     once newlines are gone.
     """
-    text = " ".join(str(value).split())
+    text = " ".join(_FORBIDDEN.sub(_replacement, str(value)).split())
     out = "".join(_MW_ALWAYS.get(c, c) for c in text)
     if out[:1] in _MW_LEADING:
         out = _MW_LEADING[out[0]] + out[1:]
@@ -151,21 +151,29 @@ def format_filters(fmt: str) -> dict[str, Any]:
     return filters
 
 
-# Characters no HTML, XML or wiki page may contain, even escaped (XML 1.0 forbids
-# most C0 controls; HTML parsers flag C1 controls and noncharacters).
+# Characters no HTML, XML or wiki page may contain, even escaped: XML 1.0 forbids
+# most C0 controls and lone surrogates; HTML parsers flag C1 controls and the
+# noncharacters (U+FDD0..U+FDEF and the last two code points of every plane).
+_NONCHARACTERS = "".join(chr(plane * 0x10000 + last) for plane in range(17)
+                         for last in (0xFFFE, 0xFFFF))
 _FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + _NONCHARACTERS + "]"
 )
 
 
 def _finalize(value: Any) -> Any:
     """Drop forbidden characters from every value a template prints (before escaping)."""
     if isinstance(value, str) and not hasattr(value, "__html__"):
-        return _FORBIDDEN.sub("", value)
+        return _FORBIDDEN.sub(_replacement, value)
     return value
 
 
 # --------------------------------------------------------------------------- levels and charts
+def _replacement(m: re.Match[str]) -> str:
+    return " " if m.group().isspace() else ""
+
+
 
 #: Confluence status-macro colours and matching HTML backgrounds, from the most
 #: cautious level up; a scale with another number of levels is spread over them.

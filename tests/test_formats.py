@@ -1,0 +1,379 @@
+"""The guide in every wiki format, read back by a real parser of each format.
+
+Markdown with markdown-it-py (GFM tables cell by cell, the Mermaid chart),
+HTML with html5lib in strict mode (plus self-containment), Confluence storage
+format with an XML parser, MediaWiki with mwparserfromhell. The built-in
+rulebook checks structure; a hostile rulebook (tests/fixtures/hostile) checks
+that every text stays literal and inside its table cell in every format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from format_parsers import (
+    PARSERS,
+    Parsed,
+    Table,
+    mermaid_xychart,
+    norm,
+    parse_confluence,
+    parse_html,
+    parse_markdown,
+    parse_mediawiki,
+    visible,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from advisor.cli import cli
+from advisor.engine import Result
+from advisor.guide import make_guide
+from advisor.questionnaire import resolve_answers
+from advisor.render import environment, level_tone, mediawiki_text
+from advisor.rulebook import Rulebook, load_rulebook
+
+HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
+DATE = "2026-05-01"
+WIKI_FORMATS = ("md", "html", "confluence", "mediawiki")
+
+
+@cache
+def builtin() -> Rulebook:
+    return load_rulebook()
+
+
+@cache
+def hostile() -> Rulebook:
+    return load_rulebook(HOSTILE)
+
+
+@cache
+def rendered(
+    which: str, fmt: str, fragment: bool = False, baseline: bool = True
+) -> tuple[str, Result]:
+    book = builtin() if which == "builtin" else hostile()
+    given: dict[str, Any] = {} if baseline else {"baseline": "none"}
+    answers = resolve_answers(book, given, use_defaults=True)
+    g = make_guide(book, answers, date=DATE, fmt=fmt, fragment=fragment)
+    return g.text, g.result
+
+
+def parse(fmt: str, text: str, fragment: bool = False) -> Parsed:
+    if fmt == "html":
+        return parse_html(text, fragment=fragment)
+    return PARSERS[fmt](text)
+
+
+def table_with(parsed: Parsed, first_header: str, *more: str) -> list[Table]:
+    return [t for t in parsed.tables if t.header[:1 + len(more)] == [first_header, *more]]
+
+
+# --------------------------------------------------------------------------- structure
+
+
+@pytest.mark.parametrize("fmt", WIKI_FORMATS)
+def test_every_table_of_the_guide_parses_with_its_rows_and_cells(fmt: str) -> None:
+    text, result = rendered("builtin", fmt)
+    parsed = parse(fmt, text)
+    book = builtin()
+    # comparison, selection guide, overview, scale, and one table per role
+    assert len(parsed.tables) == 4 + len(result.roles)
+    for r in result.roles:
+        [table] = [t for t in parsed.tables if t.header[:2] == ["Stage", "Autonomy"]
+                   and t.rows and t.column("Rule")[0] == (r.stages[0].advice.rule
+                                                           if r.stages[0].advice else "")]
+        assert table.column("Stage") == [book.stages[s.stage].name for s in r.stages]
+        shown = [c.upper() for c in table.column("Autonomy")]
+        assert shown == [book.levels[book.level_rank(s.advice.autonomy)].name.upper()
+                         for s in r.stages if s.advice]
+        assert table.column("What to hand over") == [s.advice.text for s in r.stages if s.advice]
+
+
+@pytest.mark.parametrize("fmt", WIKI_FORMATS)
+def test_autonomy_overview_is_a_role_by_stage_table_of_levels(fmt: str) -> None:
+    text, result = rendered("builtin", fmt)
+    book = builtin()
+    [overview] = table_with(parse(fmt, text), "Role", *[s.name for s in book.stages.values()])
+    assert [row[0] for row in overview.rows] == [book.roles[r.role].plural for r in result.roles]
+    for row, r in zip(overview.rows, result.roles, strict=True):
+        expected = [book.levels[book.level_rank(s.advice.autonomy)].name if s.advice else "No rule"
+                    for s in r.stages]
+        assert [c.upper() for c in row[1:]] == [e.upper() for e in expected]
+
+
+def test_markdown_has_a_wellformed_mermaid_bar_chart_of_the_scores() -> None:
+    text, result = rendered("builtin", "md")
+    parsed = parse_markdown(text)
+    [(info, block)] = [f for f in parsed.extra["fences"] if f[0] == "mermaid"]
+    labels, values = mermaid_xychart(block)
+    expected = []
+    for c in result.comparison:
+        for score in (c.model_score, c.baseline_score):
+            if score is not None:
+                expected.append(score)
+    assert values == expected == [36, 23, 82.7]
+    assert labels[0].startswith("MLE-Bench: GPT-5.5") and "unverified" in labels[0]
+    assert labels[1].startswith("MLE-Bench: GPT-5.4")
+
+
+def test_markdown_chart_without_a_baseline_has_one_bar_per_score() -> None:
+    text, _ = rendered("builtin", "md", baseline=False)
+    [(_, block)] = [f for f in parse_markdown(text).extra["fences"] if f[0] == "mermaid"]
+    labels, values = mermaid_xychart(block)
+    assert values == [36, 82.7]
+    assert all("GPT-5.4" not in label for label in labels)
+
+
+def test_html_is_one_selfcontained_printable_page_with_an_svg_chart() -> None:
+    text, result = rendered("builtin", "html")
+    parsed = parse_html(text)
+    doc = parsed.extra["doc"]
+    css = "".join(el.text or "" for el in doc.iter("style"))
+    assert "@media print" in css
+    # every level has its own colour, and overview cells carry their level's class
+    for lv in builtin().levels:
+        assert f".level-{builtin().level_rank(lv.id)} {{ background: #" in css
+    cells = [td for td in doc.iter("td") if "level" in (td.get("class") or "").split()]
+    ranks = {lv.name: i for i, lv in enumerate(builtin().levels)}
+    assert cells and all(f"level-{ranks[td.text]}" in td.get("class", "").split() for td in cells)
+    [svg] = list(doc.iter("{http://www.w3.org/2000/svg}svg")) or list(doc.iter("svg"))
+    rects = [el for el in svg.iter() if str(el.tag).endswith("rect")]
+    bars = [r for r in rects if r.find("./{http://www.w3.org/2000/svg}title") is not None
+            or r.find("title") is not None]
+    assert len(bars) == 2 * len(result.comparison)  # model and baseline per benchmark
+    widths = sorted(float(b.get("width")) for b in bars)
+    assert widths == pytest.approx(sorted([0.0, 420 * 0.36, 420 * 0.23, 420 * 0.827]), abs=0.05)
+    # the only links: anchors in the page and sources on the web
+    assert all(h.startswith("#") or h.startswith("https://") for h in parsed.extra["links"])
+    assert any(h.startswith("https://") for h in parsed.extra["links"])
+
+
+def test_confluence_levels_are_status_macros_with_their_colour() -> None:
+    text, result = rendered("builtin", "confluence")
+    statuses = parse_confluence(text).extra["statuses"]
+    by_title = {s["title"]: s["colour"] for s in statuses}
+    assert by_title["SUPERVISED"] == "Green"
+    n = len(builtin().levels)
+    for i, lv in enumerate(builtin().levels):
+        assert by_title[lv.name.upper()] == level_tone(i, n)
+    # scale (one per level) + overview (role x stage) + role tables (role x stage)
+    cells = sum(len(r.stages) for r in result.roles)
+    assert len(statuses) == n + 2 * cells
+
+
+def test_mediawiki_uses_wikitables_and_colours_the_overview() -> None:
+    text, _ = rendered("builtin", "mediawiki")
+    parsed = parse_mediawiki(text)
+    assert text.count('{| class="wikitable"') == len(parsed.tables)
+    assert parsed.extra["italics"] == 1  # the line under the title, nothing else
+    assert 'style="background:#d1fae5;" | Supervised' in text
+
+
+# --------------------------------------------------------------------------- fragment
+
+
+@pytest.mark.parametrize("fmt", WIKI_FORMATS)
+def test_fragment_leaves_out_the_title_block(fmt: str) -> None:
+    full, _ = rendered("builtin", fmt)
+    part, _ = rendered("builtin", fmt, fragment=True)
+    title = "ML team: adopting GPT-5.5"
+    assert title in norm(parse(fmt, full).text)
+    parsed = parse(fmt, part, fragment=True)
+    assert title not in norm(parsed.text)
+    assert len(parsed.tables) == len(parse(fmt, full).tables)
+    if fmt == "md":
+        assert part.startswith("## Bottom line")
+    if fmt == "html":
+        assert "<html" not in part and "<head>" not in part and "<h1>" not in part
+        assert "<style>" in part
+    if fmt == "confluence":
+        assert "<h1>" not in part
+    if fmt == "mediawiki":
+        assert part.startswith("== Bottom line ==")
+
+
+# --------------------------------------------------------------------------- hostile texts
+
+
+def hostile_texts(result: Result) -> dict[str, str]:
+    """The hostile fixture's texts as the guide shows them (rule texts rendered)."""
+    book = hostile()
+    ds = next(r for r in result.roles if r.role == "data-scientist")
+    dp = next(s for s in ds.stages if s.stage == "data-processing")
+    assert dp.advice is not None and dp.advice.rule == "ds-hands-on-moderate"
+    return {
+        "team": result.team,
+        "model": book.models["gpt-5.5"].name,
+        "role": book.roles["data-scientist"].plural,
+        "stage": book.stages["data-processing"].name,
+        "benchmark": book.benchmarks["terminal-bench-2"].name,
+        "level": next(lv.human for lv in book.levels if lv.id == "supervised"),
+        "text": dp.advice.text,
+        "review": dp.advice.review,
+        "time_saved": dp.advice.time_saved,
+        "summary": ds.summary[0].text,
+        "source": book.sources["seed-review"].title,
+    }
+
+
+def test_the_hostile_fixture_carries_every_dangerous_string() -> None:
+    texts = hostile_texts(rendered("hostile", "md")[1])
+    joined = "\n".join(texts.values())
+    for needle in ("|", "<script>alert(1)</script>", "&amp;", "]]>", "{{ x }}", "[[Link]]",
+                   "''", "~~~~", '"', "'", "\n! ", "\n|- ", "\n* ", "\n# ", "\n= ", "\x01"):
+        assert needle in joined, needle
+    assert "{{ x }}" in texts["text"] and "{{ model.name }}" not in texts["text"]
+
+
+@pytest.mark.parametrize("fmt", WIKI_FORMATS)
+def test_hostile_texts_come_out_as_literal_text_in_their_own_cells(fmt: str) -> None:
+    text, result = rendered("hostile", fmt)
+    parsed = parse(fmt, text)
+    shown = norm(parsed.text)
+    for name, value in hostile_texts(result).items():
+        assert visible(value) in shown, name
+    texts = hostile_texts(result)
+    # the rule's texts fill exactly their cells of the data scientists' table
+    # the first role table is the data scientists'; its first row is data processing
+    table = next(t for t in parsed.tables if t.header[:2] == ["Stage", "Autonomy"])
+    row = table.rows[0]
+    assert norm(row[0]) == visible(texts["stage"])
+    assert [norm(c) for c in row[2:5]] == [visible(texts["text"]), visible(texts["review"]),
+                                           visible(texts["time_saved"])]
+    [guide_table] = table_with(parsed, "Role", "How to use")
+    assert [norm(c) for c in guide_table.rows[0]] == [visible(texts["role"]),
+                                                      visible(texts["summary"])]
+
+
+def test_hostile_html_runs_no_script_and_links_no_javascript() -> None:
+    text, _ = rendered("hostile", "html")
+    parsed = parse_html(text)  # would fail on a <script> element or an event handler
+    assert "<script>" not in text
+    assert not any("javascript" in h for h in parsed.extra["links"])
+    # the source with a javascript: URL is shown, not linked
+    assert "javascript:alert(1)" in norm(parsed.text)
+
+
+def test_hostile_markdown_chart_stays_wellformed() -> None:
+    text, _ = rendered("hostile", "md")
+    [(_, block)] = [f for f in parse_markdown(text).extra["fences"] if f[0] == "mermaid"]
+    labels, values = mermaid_xychart(block)
+    assert values == [36, 23, 82.7]
+    assert all('"' not in label and "<" not in label for label in labels)
+
+
+def test_hostile_mediawiki_has_no_markup_of_its_own() -> None:
+    text, _ = rendered("hostile", "mediawiki")
+    parsed = parse_mediawiki(text)  # no templates, signatures, magic words, stray tags
+    assert parsed.extra["italics"] == 1
+    assert not [line for line in text.splitlines() if line.startswith(("!", "|-", "|}", "{|"))
+                and "line-leading" in line]
+
+
+# --------------------------------------------------------------------------- escaping filters
+
+
+_MARKUP = st.sampled_from(["|", "||", "!!", "[[", "]]", "{{", "}}", "{|", "|}", "|-", "''",
+                           "'''", "~~~~", "__TOC__", "<nowiki>", "</nowiki>", "&amp;", "&#124;",
+                           "<script>", "]]>", "\n!", "\n|-", "\n*", "\n#", "\n=", "\n:",
+                           "\n;", "\n----", "\n ", "=", "-{", "}-", "http://x.org"])
+_TEXT = st.lists(st.one_of(_MARKUP, st.text(max_size=8)), max_size=12).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+def test_mediawiki_filter_keeps_any_text_in_one_table_cell(value: str) -> None:
+    tpl = environment("mediawiki").from_string(
+        '{| class="wikitable"\n! A\n! B\n|-\n| {{ v | mediawiki }}\n| end\n|}\n'
+        "{{ v | mediawiki }}\n\n== {{ v | mediawiki }} ==\n"
+    )
+    text = tpl.render(v=value)
+    parsed = parse_mediawiki(text)
+    [table] = parsed.tables
+    assert table.rows == [[visible(value), "end"]]
+    assert len(parsed.extra["code"].filter_headings()) == 1
+    assert parsed.extra["italics"] == 0
+
+
+def test_mediawiki_filter_turns_markup_into_entities() -> None:
+    assert mediawiki_text("a | b") == "a &#124; b"
+    assert mediawiki_text("[[x]] {{y}}") == "&#91;&#91;x&#93;&#93; &#123;&#123;y&#125;&#125;"
+    assert mediawiki_text("''i'' ~~~~") == "&#39;&#39;i&#39;&#39; &#126;&#126;&#126;&#126;"
+    assert mediawiki_text("* x\n# y") == "&#42; x # y"
+    assert mediawiki_text("-- x") == "&#45;- x"
+    assert mediawiki_text("a: b") == "a: b"  # ':' is markup only at the start of a line
+    assert mediawiki_text("&amp; <b>") == "&amp;amp; &lt;b&gt;"
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXT)
+def test_confluence_and_html_keep_any_text_as_text(value: str) -> None:
+    conf = environment("confluence").from_string(
+        "<table><tbody><tr><th>A</th></tr><tr><td>{{ v }}</td></tr></tbody></table>"
+    ).render(v=value)
+    [table] = parse_confluence(conf).tables
+    assert [norm(c) for c in table.rows[0]] == [visible(value)]
+    page = environment("html").from_string(
+        "<!DOCTYPE html><html lang=en><head><title>{{ v }}</title></head>"
+        "<body><table><tr><td>{{ v }}</td></tr></table></body></html>"
+    ).render(v=value)
+    [table] = parse_html(page).tables
+    assert [norm(c) for c in table.header] == [visible(value)]
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+def _digests() -> dict[str, str]:
+    out = {}
+    for which in ("builtin", "hostile"):
+        for fmt in (*WIKI_FORMATS, "json"):
+            for fragment in (False, True):
+                text, _ = rendered(which, fmt, fragment)
+                out[f"{which}/{fmt}/{fragment}"] = hashlib.sha256(text.encode()).hexdigest()
+    return out
+
+
+def test_same_inputs_give_the_same_bytes_in_every_format() -> None:
+    first = _digests()
+    rendered.cache_clear()
+    hostile.cache_clear()
+    builtin.cache_clear()
+    assert _digests() == first
+
+
+def test_same_bytes_across_processes_and_hash_seeds(tmp_path: Path) -> None:
+    script = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import test_formats as t; "
+        "print(json.dumps(t._digests()))"
+    )
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent)],
+                              capture_output=True, text=True, env=env, check=True)
+        outs.append(json.loads(proc.stdout))
+    assert outs[0] == outs[1] == _digests()
+
+
+# --------------------------------------------------------------------------- command line
+
+
+@pytest.mark.parametrize("fmt", WIKI_FORMATS)
+def test_guide_command_writes_each_format_from_a_hostile_rulebook(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"guide.{fmt}"
+    res = CliRunner().invoke(cli, ["guide", "--defaults", "--rules", str(HOSTILE), "--date", DATE,
+                                   "--format", fmt, "-o", str(out)], env={"NO_COLOR": "1"})
+    assert res.exit_code == 0, res.output
+    assert out.read_text(encoding="utf-8") == rendered("hostile", fmt)[0]
+    parse(fmt, out.read_text(encoding="utf-8"))
