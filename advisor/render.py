@@ -163,7 +163,8 @@ _FORBIDDEN = re.compile(
 
 
 def _finalize(value: Any) -> Any:
-    """Drop forbidden characters from every value a template prints (before escaping)."""
+    """Clean every value a template prints (before escaping): forbidden characters
+    that are whitespace (form feed, NEL, ...) become spaces, the others go."""
     if isinstance(value, str) and not hasattr(value, "__html__"):
         return _FORBIDDEN.sub(_replacement, value)
     return value
