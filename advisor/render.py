@@ -170,11 +170,11 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-# --------------------------------------------------------------------------- levels and charts
 def _replacement(m: re.Match[str]) -> str:
     return " " if m.group().isspace() else ""
 
 
+# --------------------------------------------------------------------------- levels and charts
 
 #: Confluence status-macro colours and matching HTML backgrounds, from the most
 #: cautious level up; a scale with another number of levels is spread over them.
