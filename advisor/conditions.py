@@ -94,8 +94,8 @@ class Test:
         if value is None:
             return kind == "missing" or self.or_missing
         if kind == "number":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                return False
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+                return False  # NaN lies in no interval
             return any(iv.contains(value) for iv in self.intervals)
         if kind == "ids":
             return value in self.ids

@@ -18,7 +18,7 @@ from typing import Any
 
 from advisor import wording
 from advisor.errors import EvaluationError, InputError
-from advisor.rulebook import CompiledRule, CompiledTable, Rulebook
+from advisor.rulebook import CompiledRule, CompiledTable, Rulebook, unknown
 from advisor.sandbox import render_text
 from advisor.schema import Model, Score
 
@@ -417,6 +417,18 @@ def check_profile(book: Rulebook, profile: Profile) -> None:
             book.resolve_role(r)
     for st in profile.stages:
         book.resolve_stage(st)
+    for label, given in (("scores", profile.scores), ("baseline scores", profile.baseline_scores)):
+        for bench, value in (given or {}).items():
+            if bench not in book.benchmarks:
+                raise unknown("benchmark", str(bench), list(book.benchmarks))
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float))
+                or not 0 <= value <= 100  # also refuses NaN
+            ):
+                raise InputError(
+                    f"{label}: {bench} must be a percentage from 0 to 100 or missing, "
+                    f"got {value!r}"
+                )
 
 
 def _canonical(book: Rulebook, profile: Profile) -> Profile:

@@ -264,6 +264,12 @@ def _text_position(text: str, index: int) -> tuple[int, int]:
     return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
+def _clip(text: str, limit: int = 60) -> str:
+    """A value quoted in a message: one line, long ones cut in the middle."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else f"{text[: limit - 20]}...{text[-17:]}"
+
+
 def _at(name: str, mark: Any) -> Location:
     if mark is None:
         return Location(name)
@@ -278,6 +284,11 @@ def _parse(text: str, name: str) -> tuple[Any, SourceMap]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        if "maximum nesting depth" in problem and loader_class is not yaml.SafeLoader:
+            # libyaml's scanner reads ahead through flow collections and hits its own
+            # limit first; the pure-Python scanner finds where ours is crossed.
+            _scan(yaml.SafeLoader(text), name)
+            raise _too_deep(name, mark) from None
         raise YamlError(f"YAML syntax error: {problem}", _at(name, mark)) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"YAML syntax error: {exc}", Location(name)) from None
@@ -471,7 +482,8 @@ class _Builder:
             return build(_CONSTRUCTOR, node)
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
             raise YamlError(
-                f"'{node.value}' is not a valid {_SCALAR_KINDS[tag]}; quote it to keep it as text",
+                f"'{_clip(node.value)}' is not a valid {_SCALAR_KINDS[tag]}; "
+                "quote it to keep it as text",
                 _at(self.name, node.start_mark),
             ) from None
 
@@ -485,7 +497,7 @@ class _Builder:
         key = self.scalar(node)
         if not isinstance(key, _KEY_TYPES):
             raise YamlError(
-                f"mapping key '{node.value}' is read as a {_SCALAR_KINDS[node.tag]}; "
+                f"mapping key '{_clip(node.value)}' is read as a {_SCALAR_KINDS[node.tag]}; "
                 "quote it to use it as text",
                 _at(self.name, node.start_mark),
             )
@@ -541,7 +553,7 @@ class _Builder:
 
     def duplicate(self, node: ScalarNode, first: ScalarNode) -> YamlError:
         return YamlError(
-            f"duplicate key '{node.value}' (first at {_at(self.name, first.start_mark)}); "
+            f"duplicate key '{_clip(node.value)}' (first at {_at(self.name, first.start_mark)}); "
             "remove one of them",
             _at(self.name, node.start_mark),
         )
