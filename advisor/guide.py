@@ -79,7 +79,11 @@ def make_guide(
         template: Optional custom template file.
         fragment: Leave out the title block.
         extra: More template context (e.g. changes since the last edition).
+
+    Templates (and the JSON result) also get ``answers``: every answer by question
+    id, so that an organisation's own questions can shape its own template.
     """
     result = evaluate(book, answers_to_profile(answers, date))
-    text = render(result, book, fmt, template=template, fragment=fragment, extra=extra)
+    context = {"answers": dict(answers), **(extra or {})}
+    text = render(result, book, fmt, template=template, fragment=fragment, extra=context)
     return Guide(result, text, fmt)

@@ -1,0 +1,269 @@
+"""The questionnaire in a real pseudo-terminal, driven with pexpect like a user at a keyboard:
+typed text, arrow keys and space in checkboxes, the model search filter, validation
+errors and corrected answers, Ctrl-C and Ctrl-D.
+
+Each test waits for a prompt's text before it types, never for a screen layout."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+pexpect = pytest.importorskip("pexpect")
+
+if sys.platform == "win32":  # pragma: no cover
+    pytest.skip("pseudo-terminals need a POSIX system", allow_module_level=True)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "guide"
+DATE = "2026-11-26"
+UP, DOWN, SPACE, ENTER = "\x1b[A", "\x1b[B", " ", "\r"
+CTRL_C, CTRL_D, CTRL_U, BACKSPACE = "\x03", "\x04", "\x15", "\x7f"
+
+TEAM = "Team name"
+ROLES = "Which roles are in the team?"
+MODEL = "Which model do you want to adopt?"
+BASELINE = "Which model do you compare it with?"
+STAGES = "Which workflow stages are you considering handing over?"
+
+
+CPR_REQUEST = "\x1b[6n"
+
+
+class Terminal:
+    """``advisor guide ARGS`` in a 30x100 pseudo-terminal, answered like a terminal emulator.
+
+    prompt_toolkit asks the terminal where the cursor is (a CPR request) and draws
+    bottom toolbars, such as a checkbox's validation message, only once it knows;
+    this wrapper answers every request the way xterm would.
+    """
+
+    def __init__(self, folder: Path, *args: str, program: list[str] | None = None) -> None:
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("SOURCE_DATE_EPOCH", "COLUMNS", "LINES", "PROMPT_TOOLKIT_NO_CPR")}
+        env.update(TERM="xterm-256color", NO_COLOR="1")
+        argv = program or [sys.executable, "-m", "advisor", "guide", *args]
+        self.child = pexpect.spawn(argv[0], argv[1:], cwd=str(folder), env=env,
+                                   dimensions=(30, 100), encoding="utf-8",
+                                   codec_errors="replace", timeout=30)
+        self.seen = ""
+
+    def expect(self, text: str | type, timeout: float = 30) -> str:
+        """Wait for ``text`` (or pexpect.EOF); returns what came before it."""
+        target = text if isinstance(text, type) else re.escape(text)
+        before = ""
+        while True:
+            i = self.child.expect([re.escape(CPR_REQUEST), target], timeout=timeout)
+            before += self.child.before
+            if i == 0:
+                self.child.send("\x1b[1;1R")  # the cursor is at the top left
+                continue
+            self.seen += before
+            return before
+
+    def send(self, keys: str) -> None:
+        self.child.send(keys)
+
+    def finish(self) -> tuple[int, str]:
+        """Wait for the end: the exit status and everything printed since the last expect."""
+        rest = self.expect(pexpect.EOF, timeout=60)
+        self.child.close()
+        assert self.child.signalstatus is None, f"killed by signal {self.child.signalstatus}"
+        assert "Traceback" not in self.seen
+        return self.child.exitstatus, rest
+
+
+def spawn(folder: Path, *args: str, program: list[str] | None = None) -> Terminal:
+    return Terminal(folder, *args, program=program)
+
+
+def finish(term: Terminal) -> tuple[int, str]:
+    return term.finish()
+
+
+def files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_questionnaire_with_validation_errors_writes_the_chosen_guide(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "-o", "OUT.md", "--date", DATE)
+
+    child.expect(TEAM)
+    child.send(CTRL_U + ENTER)  # clear the default, submit nothing
+    child.expect("An answer is required")
+    child.send("Fraud ML" + ENTER)
+
+    # All roles start checked: uncheck all four, try to go on, then pick two.
+    child.expect(ROLES)
+    child.send(SPACE + DOWN + SPACE + DOWN + SPACE + DOWN + SPACE + ENTER)
+    child.expect("Choose at least one")
+    child.send(UP + UP + SPACE + DOWN + DOWN + SPACE + ENTER)  # ML engineer, student
+
+    child.expect(MODEL)
+    child.send(DOWN + UP + ENTER)  # down to GPT-5.4 and back to GPT-5.5
+    child.expect(BASELINE)
+    child.send(ENTER)  # its predecessor, GPT-5.4, is preselected
+    child.expect(STAGES)
+    child.send(DOWN + SPACE + ENTER)  # all but model selection
+
+    status, rest = finish(child)
+    assert status == 0, rest
+    assert "Wrote OUT.md: 2 roles, model gpt-5.5 vs gpt-5.4" in rest
+    md = (tmp_path / "OUT.md").read_text()
+    assert md.startswith("# Fraud ML: adopting GPT-5.5\n")
+    assert f"{DATE}, compared with GPT-5.4" in md
+    assert "\n## ML engineers\n" in md and "\n## Students / researchers\n" in md
+    assert "\n## Data scientists\n" not in md and "\n## Tech leads\n" not in md
+    stage_rows = [ln.split(" | ")[0] for ln in md.splitlines()
+                  if ln.startswith(("| Data processing", "| Model selection", "| Training",
+                                    "| Result validation"))]
+    assert stage_rows == ["| Data processing", "| Training & tuning", "| Result validation"] * 2
+    assert files(tmp_path) == ["OUT.md"]
+
+
+def test_model_search_filter_and_no_comparison(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "-o", "OUT.md", "--date", DATE, "--save-answers", "answers.yaml")
+    child.expect(TEAM)
+    child.send(ENTER)  # keep the default team name
+    child.expect(ROLES)
+    child.send(ENTER)
+    child.expect(MODEL)
+    child.send("zzz")
+    child.expect("zzz")  # the filter line shows what was typed
+    child.send(ENTER)  # matches nothing: Enter must not pick a model
+    child.send(BACKSPACE * 3 + "thesis")
+    child.expect("thesis")
+    child.send(ENTER)
+    child.expect(BASELINE)
+    child.send(ENTER)  # the imported model has no predecessor: '(none)' is preselected
+    child.expect(STAGES)
+    child.send(ENTER)
+
+    status, rest = finish(child)
+    assert status == 0, rest
+    md = (tmp_path / "OUT.md").read_text()
+    assert md.startswith("# ML team: adopting gpt-5-codex (Thesis)\n")
+    assert "compared with" not in md
+    assert "Missing evidence: Terminal-Bench 2.0." in md
+    assert yaml.safe_load((tmp_path / "answers.yaml").read_text()) == {
+        "team": "ML team",
+        "roles": ["data-scientist", "ml-engineer", "tech-lead", "student"],
+        "model": "thesis-gpt-5-codex",
+        "baseline": "none",
+        "stages": ["data-processing", "model-selection", "training-tuning", "result-validation"],
+    }
+
+
+@pytest.mark.parametrize("at", [TEAM, ROLES, MODEL, STAGES])
+def test_ctrl_c_stops_with_130_and_writes_nothing(tmp_path: Path, at: str) -> None:
+    child = spawn(tmp_path, "-o", "OUT.md", "--save-answers", "answers.yaml")
+    for prompt in (TEAM, ROLES, MODEL, BASELINE, STAGES):
+        child.expect(prompt)
+        if prompt == at:
+            child.send(CTRL_C)
+            break
+        child.send(ENTER)
+    status, rest = finish(child)
+    assert status == 130
+    assert "advisor: interrupted; nothing was written" in rest
+    assert files(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("at", "keys"),
+    [(TEAM, CTRL_U + CTRL_D), (ROLES, CTRL_D), (MODEL, CTRL_D), (BASELINE, CTRL_D)],
+    ids=["empty-text", "checkbox", "select-with-filter", "select"],
+)
+def test_end_of_input_exits_2_naming_the_alternatives(tmp_path: Path, at: str, keys: str) -> None:
+    child = spawn(tmp_path, "-o", "OUT.md")
+    for prompt in (TEAM, ROLES, MODEL, BASELINE):
+        child.expect(prompt)
+        if prompt == at:
+            child.send(keys)
+            break
+        child.send(ENTER)
+    status, rest = finish(child)
+    assert status == 2
+    assert "advisor: error: input ended before all questions were answered" in rest
+    assert "--answers" in rest and "--defaults" in rest
+    assert files(tmp_path) == []
+
+
+def test_prompts_go_to_stderr_so_stdout_holds_only_the_guide(tmp_path: Path) -> None:
+    script = 'exec "$0" -m advisor guide -o - --date 2026-11-26 --team Solo > guide.md'
+    child = spawn(tmp_path, program=["/bin/sh", "-c", script, sys.executable])
+    for prompt in (ROLES, MODEL, BASELINE, STAGES):
+        child.expect(prompt)
+        child.send(ENTER)
+    status, rest = finish(child)
+    assert status == 0, rest
+    assert "Wrote the guide to stdout" in rest
+    md = (tmp_path / "guide.md").read_text()
+    assert md.startswith("# Solo: adopting GPT-5.5\n")
+    assert ROLES not in md and "\x1b" not in md and "Wrote" not in md
+
+
+def test_flags_answer_their_questions_and_only_the_rest_is_asked(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "-o", "OUT.md", "--date", DATE, "--team", "Flags", "--role", "ds",
+                  "--model", "gpt-5.5", "--baseline", "none")
+    asked = child.expect(STAGES)
+    child.send(ENTER)
+    status, rest = finish(child)
+    assert status == 0, rest
+    for prompt in (TEAM, ROLES, MODEL, BASELINE):
+        assert prompt not in asked
+    assert (tmp_path / "OUT.md").read_text().startswith("# Flags: adopting GPT-5.5\n")
+
+
+def test_existing_guide_is_refused_before_any_question(tmp_path: Path) -> None:
+    (tmp_path / "OUT.md").write_text("keep\n")
+    child = spawn(tmp_path, "-o", "OUT.md")
+    status, rest = finish(child)
+    assert status == 1
+    assert "OUT.md: already exists; use --force to overwrite it" in rest
+    assert TEAM not in rest
+    assert (tmp_path / "OUT.md").read_text() == "keep\n"
+
+
+def test_organisation_questions_number_confirm_and_condition(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "-o", "OUT.md", "--date", DATE, "--rules",
+                  str(FIXTURES / "org-questions.yaml"), "--save-answers", "answers.yaml")
+    for prompt in (TEAM, ROLES, MODEL, BASELINE, STAGES):
+        child.expect(prompt)
+        child.send(ENTER)
+    child.expect("How many people are in the team?")
+    child.send(CTRL_U + "twelve" + ENTER)
+    child.expect("Enter a number")
+    # The terminal only redraws what changed: the new message extends the old one.
+    child.send(CTRL_U + "1000" + ENTER)
+    child.expect("from 1 to 500")
+    child.send(CTRL_U + "12" + ENTER)
+    child.expect("Does the team work on regulated data?")
+    child.send("y")
+    # Asked only because the answer above was yes.
+    child.expect("Which regulator oversees the data?")
+    child.send(DOWN + ENTER)
+    status, rest = finish(child)
+    assert status == 0, rest
+    saved = yaml.safe_load((tmp_path / "answers.yaml").read_text())
+    assert (saved["team_size"], saved["regulated"], saved["regulator"]) == (12.0, True, "fda")
+
+
+def test_condition_not_met_skips_the_question(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "-o", "OUT.md", "--rules", str(FIXTURES / "org-questions.yaml"),
+                  "--save-answers", "answers.yaml")
+    for prompt in (TEAM, ROLES, MODEL, BASELINE, STAGES, "How many people"):
+        child.expect(prompt)
+        child.send(ENTER)
+    child.expect("Does the team work on regulated data?")
+    child.send("n")
+    status, rest = finish(child)
+    assert status == 0, rest
+    assert "regulator" not in rest
+    saved = yaml.safe_load((tmp_path / "answers.yaml").read_text())
+    assert (saved["team_size"], saved["regulated"]) == (8.0, False)
+    assert "regulator" not in saved
