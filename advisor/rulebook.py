@@ -596,7 +596,8 @@ def _check(book: Rulebook, tables: dict[str, s.Table], disabled: set[str], probl
 
     _check_questions(book, problems)
     _compile_tables(book, tables, disabled, problems)
-    _check_tests(book, problems, disabled)
+    declared = {r.id for t in tables.values() for r in t.rules}
+    _check_tests(book, problems, disabled, declared)
 
 
 def _check_questions(book: Rulebook, problems: _Problems) -> None:
@@ -725,10 +726,14 @@ def _compile_rule(
     return CompiledRule(rule, table.id, index, tests, templates, rloc, cell_locs)
 
 
-def _check_tests(book: Rulebook, problems: _Problems, disabled: Iterable[str] = ()) -> None:
+def _check_tests(
+    book: Rulebook, problems: _Problems, disabled: Iterable[str] = (),
+    declared: Iterable[str] = (),
+) -> None:
     # A test may still name a rule that an organisation disabled: the test
     # comes from the base rulebook, and 'advisor rules test' skips that check.
-    rule_ids = {r.id for r in book.rules()} | set(disabled)
+    # A rule with errors of its own is reported once, not again as unknown here.
+    rule_ids = {r.id for r in book.rules()} | set(disabled) | set(declared)
     table_ids = {t.id for t in book.tables}
     for test in book.tests:
         loc = book.where("test", test.id)

@@ -132,9 +132,10 @@ def test_duplicate_role_id_across_two_files(rules: Path) -> None:
 
 def test_duplicate_rule_id_across_two_files(rules: Path) -> None:
     f = rules / "guide.yaml"
-    edit(f, "      - id: guide-ds-early\n", "      - id: ds-hands-on-low\n")
+    copy = "      - {id: ds-hands-on-low, when: {role: student}, text: A copy.}\n"
+    edit(f, "      - id: guide-ds-early\n", copy + "      - id: guide-ds-early\n")
     assert errors(validate(rules)) == [
-        f"advisor: error: {at(f, 'ds-hands-on-low')}: duplicate rule id 'ds-hands-on-low' "
+        f"advisor: error: {at(f, 'ds-hands-on-low', 0)}: duplicate rule id 'ds-hands-on-low' "
         "(also in table 'stage-advice')"
     ]
 
@@ -297,3 +298,21 @@ def test_broken_rulebook_in_rules_option_of_an_evaluating_command(rules: Path) -
         f"advisor: error: {at(f, 'score: 136', 7)}: models.0.scores.0.score: "
         "Input should be less than or equal to 100, got 136\n"
     )
+
+
+def test_a_broken_rule_named_by_a_rule_test_is_reported_once(rules: Path) -> None:
+    (rules / "team-tests.yaml").write_text(
+        "tests:\n"
+        "  - id: team-low\n"
+        "    given: {scores: {mle-bench: 5}}\n"
+        "    expect:\n"
+        "      - {role: data-scientist, stage: data-processing, rule: ds-hands-on-low}\n"
+    )
+    f = rules / "advice.yaml"
+    edit(f, FIRST_RULE, FIRST_RULE.replace('"[0..15)"', '"[0..15"'))
+    cell = at(f, '"[0..15"}')
+    assert errors(validate(rules)) == [
+        f"advisor: error: {cell}: rule 'ds-hands-on-low', mle-bench: "
+        "cannot read '[0..15'; expected a number test such as '>= 30', '< 50', '[30..50)' "
+        "or '-' for any"
+    ]
