@@ -120,3 +120,19 @@ def test_init_from_a_shell(here: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "advisor", "rules", "test", "nested/org rules"],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_pre_commit_hooks_run_advisor_commands(here: Path) -> None:
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).parents[1] / ".pre-commit-hooks.yaml").read_text())
+    assert [h["id"] for h in hooks] == ["advisor-validate", "advisor-lint", "advisor-test"]
+    run("init")
+    for hook in hooks:
+        assert hook["language"] == "python" and hook["pass_filenames"] is False
+        assert hook["files"] == r"\.ya?ml$"
+        program, *args = hook["entry"].split()
+        assert program == "advisor"
+        # As the README configures them: the rulebook folder as the argument.
+        code, out = run(*args, "rulebook")
+        assert code == 0, (hook["id"], out)
