@@ -150,6 +150,14 @@ def test_raw_cells_counts_escaped_pipes_as_text() -> None:
     assert raw_cells("|---|---|") == 2
 
 
+def test_well_formed_check_catches_broken_rows_and_raw_html() -> None:
+    assert_well_formed("| a | b |\n|---|---|\n| x \\| y | z |\n")
+    with pytest.raises(AssertionError):
+        assert_well_formed("| a | b |\n|---|---|\n| x | y | z |\n")
+    with pytest.raises(AssertionError):
+        assert_well_formed("| a |\n|---|\n| <b>x</b> |\n")
+
+
 # --------------------------------------------------------------------------- answers files
 
 
