@@ -117,13 +117,17 @@ def href(value: Any) -> str:
 
 
 def mediawiki_href(value: Any) -> str:
-    """Like :func:`href`, for ``[URL text]``: no ``[``, ``]``, quotes, ``{`` or ``~`` left."""
+    """Like :func:`href`, for ``[URL text]``: no brackets, quotes, braces, ``~`` or ``_``.
+
+    ``~~~`` (signatures) and ``__`` (magic words) are markup even inside a
+    link, so ``~`` and ``_`` are percent-encoded too (an equivalent URL).
+    """
     from urllib.parse import quote
 
     url = str(value).strip()
     if not _HTTP_URL.match(url):
         return ""
-    return quote(url, safe=":/?#@!$&()*+,;=%-._")
+    return quote(url, safe=":/?#@!$&()*+,;=%-.").replace("~", "%7E").replace("_", "%5F")
 
 
 _MERMAID_DROP = re.compile(r"[^\w .,:()+/'-]")
