@@ -12,13 +12,15 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor.conditions import CellError, parse_cell
 from advisor.engine import Profile
 from advisor.errors import InputError, Location, RulebookError
 from advisor.rulebook import Rulebook
-from advisor.schema import Question
+
+if TYPE_CHECKING:
+    from advisor.schema import Question
 
 #: The value of the baseline question that means "compare with nothing".
 NO_BASELINE = "none"
@@ -33,7 +35,7 @@ class Choice:
 
 
 #: ask(question, choices, default) -> raw answer; raises KeyboardInterrupt or EOFError.
-AskFn = Callable[[Question, list[Choice], Any], Any]
+AskFn = Callable[["Question", list[Choice], Any], Any]
 
 
 def choices(book: Rulebook, q: Question) -> list[Choice]:
@@ -143,6 +145,11 @@ def _one_choice(
     if q.choices_from == "models" and key in book.models and not book.models[key].scores:
         raise fail(f"model {key!r} has no scores to advise from; add them with --scores FILE")
     if key not in {c.value for c in opts}:
+        # An answer may also name a choice by its label, in any case, when that is unambiguous.
+        folded = {c.value for c in opts
+                  if c.value and key.casefold() in (c.value.casefold(), c.label.casefold())}
+        if len(folded) == 1:
+            return folded.pop()
         import difflib
 
         values = [c.value for c in opts if c.value]
