@@ -389,3 +389,36 @@ def test_export_of_an_unknown_format_is_a_usage_error() -> None:
     result = run("rules", "export", "--format", "pdf")
     assert result.exit_code == 2
     assert "pdf" in result.stderr
+
+
+# --------------------------------------------------------------------------- README
+
+
+def readme_formats() -> str:
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = text.index("<!-- section: formats -->")
+    return text[start:text.index("<!-- section:", start + 1)]
+
+
+def test_readme_formats_table_matches_the_commands() -> None:
+    from advisor.render import EXTENSIONS, FORMATS
+
+    section = readme_formats()
+    table = next(t for t in parse("md", section).tables if t.header[0] == "--format")
+    assert [norm(c) for c in table.column("--format")] == list(FORMATS)
+    assert [norm(c) for c in table.column("File (guide default)")] == [
+        f"TEAM_GUIDE{EXTENSIONS[f]}" for f in FORMATS]
+
+
+def test_readme_export_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my-rules").mkdir()
+    (tmp_path / "my-rules" / "org.yaml").write_text("extends: builtin\n", encoding="utf-8")
+    lines = [ln.split("#")[0].split() for ln in readme_formats().splitlines()
+             if ln.startswith("advisor rules export")]
+    assert len(lines) >= 2
+    for argv in lines:
+        result = run(*argv[1:])
+        assert result.exit_code == 0, (argv, result.output)
+    assert (tmp_path / "rules.wiki").read_text(encoding="utf-8") == exported("builtin", "mediawiki")
+    assert json.loads((tmp_path / "rules.json").read_text(encoding="utf-8"))["tables"]
