@@ -165,6 +165,7 @@ def test_model_without_terminal_bench_score_says_so() -> None:
     assert "Missing evidence: Terminal-Bench 2.0." in md
     t = table_of(md, "Benchmark")
     assert t["header"] == ["Benchmark", "GPT-5.4"]
+    assert "\n| Benchmark | GPT-5.4 |\n|---|---|\n" in md  # no trailing blanks
     assert t["rows"] == [["MLE-Bench", "23% (unverified) [1]"]]
     text = norm(rendered_text(md))
     assert "gpt-5.4 scores 23% on mle-bench" in text
@@ -180,6 +181,7 @@ def test_imported_leaderboard_model_guides_with_its_provenance() -> None:
     assert_well_formed(md)
     assert md.startswith("# ML team: adopting gpt-5-codex (Thesis)\n")
     assert table_of(md, "Benchmark")["rows"] == [["MLE-Bench", "48.4% [1]"]]  # verified
+    assert "Scores marked unverified" not in md  # no mark, so no footnote explaining it
     assert "Missing evidence: Terminal-Bench 2.0." in md
     text = norm(rendered_text(md))
     assert "about half of standard ml engineering tasks" in text
