@@ -647,3 +647,37 @@ def test_hostile_answers_file_values_stay_literal(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert_well_formed(result.stdout)
     assert rendered_text(result.stdout).splitlines()[0] == "||| | x | |---|: adopting GPT-5.5"
+
+
+# --------------------------------------------------------------------------- the README's examples
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def readme_block(lang: str, containing: str) -> str:
+    guide_section = README.read_text().split("<!-- section: guide -->")[1].split("<!-- section:")[0]
+    blocks = re.findall(rf"```{lang}\n(.*?)```", guide_section, re.S)
+    [block] = [b for b in blocks if containing in b]
+    return block
+
+
+def test_readme_answers_file_and_template_examples_work(tmp_path: Path) -> None:
+    (tmp_path / "answers.yaml").write_text(readme_block("yaml", "team: Fraud ML"))
+    (tmp_path / "t.j2").write_text(readme_block("jinja", "r.role.plural"))
+    result = guide("--answers", "answers.yaml", "--template", "t.j2", "-o", "-", stdin="")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        f"# Fraud ML: GPT-5.5 ({DATE})\n\n"
+        "## ML engineers\n\n"
+        "- Data processing: Supervised (mle-pipeline-moderate-cli)\n"
+        "- Training & tuning: Supervised (mle-pipeline-moderate-cli)\n\n"
+        "## Students / researchers\n\n"
+        "- Data processing: Supervised (st-baseline-moderate)\n"
+        "- Training & tuning: Supervised (st-baseline-moderate)\n"
+    )
+
+
+def test_readme_organisation_questions_example_is_the_fixture() -> None:
+    example = yaml.safe_load(readme_block("yaml", "extends: builtin"))
+    fixture = yaml.safe_load((FIXTURES / "org-questions.yaml").read_text())
+    assert example == fixture
