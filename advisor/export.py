@@ -87,8 +87,9 @@ def _unit(book: Rulebook, name: str) -> str:
 
 def _id_names(book: Rulebook, name: str, ids: frozenset[str]) -> list[str]:
     """Ids of a cell as names, in the rulebook's order (unknown ids last, sorted)."""
-    known: dict[str, Any] = {"role": book.roles, "stage": book.stages, "model": book.models,
-                             "baseline": book.models}.get(name, {})
+    tables: dict[str, dict[str, Any]] = {"role": book.roles, "stage": book.stages,
+                                         "model": book.models, "baseline": book.models}
+    known = tables.get(name, {})
     ordered = [i for i in known if i in ids] + sorted(i for i in ids if i not in known)
     return [known[i].name if i in known else i for i in ordered]
 

@@ -427,7 +427,7 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
         return out
 
     levels = {lv["id"]: lv for lv in level_views(book)}
-    roles = []
+    roles: list[dict[str, Any]] = []
     for r in result.roles:
         role = book.roles[r.role]
         stages = []
@@ -471,6 +471,7 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
     compared = [m for m in (model_view(result.model), model_view(result.baseline)) if m]
     chart = chart_view(
         [{"benchmark": c["benchmark"]["name"],
+    n = len(compared)
           "values": [c["model_score"], c["baseline_score"]][:len(compared)],
           "verified": [bool(e and e["verified"]) for e in
                        (c["model_evidence"], c["baseline_evidence"])][:len(compared)]}
