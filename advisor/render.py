@@ -469,13 +469,12 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
                   for s in (roles[0]["stages"] and [x["stage"]["id"] for x in roles[0]["stages"]]
                             or [])]
     compared = [m for m in (model_view(result.model), model_view(result.baseline)) if m]
-    chart = chart_view(
-        [{"benchmark": c["benchmark"]["name"],
     n = len(compared)
-          "values": [c["model_score"], c["baseline_score"]][:len(compared)],
-          "verified": [bool(e and e["verified"]) for e in
-                       (c["model_evidence"], c["baseline_evidence"])][:len(compared)]}
-         for c in comparison],
+    chart = chart_view(
+        [{"benchmark": book.benchmarks[c.benchmark].name,
+          "values": [c.model_score, c.baseline_score][:n],
+          "verified": [bool(e and e.verified) for e in (c.model_evidence, c.baseline_evidence)][:n]}
+         for c in result.comparison],
         compared,
     )
     overview = {
