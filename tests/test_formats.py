@@ -378,3 +378,20 @@ def test_guide_command_writes_each_format_from_a_hostile_rulebook(tmp_path: Path
     assert res.exit_code == 0, res.output
     assert out.read_text(encoding="utf-8") == rendered("hostile", fmt)[0]
     parse(fmt, out.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("fmt", WIKI_FORMATS)
+def test_a_stage_without_a_rule_shows_no_rule(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "org.yaml").write_text(
+        "extends: builtin\noverrides:\n  disable: [ds-hands-on-moderate]\n", encoding="utf-8")
+    book = load_rulebook(tmp_path)
+    answers = resolve_answers(book, {"roles": ["ds"]}, use_defaults=True)
+    text = make_guide(book, answers, date=DATE, fmt=fmt).text
+    parsed = parse(fmt, text)
+    [overview] = table_with(parsed, "Role", *[s.name for s in book.stages.values()])
+    assert [c.upper() for c in overview.rows[0][1:]] == ["NO RULE", "DRAFT", "NO RULE", "ASSIST"]
+    if fmt == "confluence":
+        assert {"colour": "Red", "title": "NO RULE"} in parsed.extra["statuses"]
+    if fmt == "html":
+        cells = [td for td in parsed.extra["doc"].iter("td") if td.text == "No rule"]
+        assert cells and all("none" in td.get("class", "").split() for td in cells)
