@@ -21,11 +21,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from advisor.engine import Profile, Result, Trace, evaluate, evidence_of
 from advisor.errors import AdvisorError, Location
 from advisor.rulebook import CompiledTable, Rulebook
-from advisor.schema import Expect, Given, RuleTest
+
+if TYPE_CHECKING:
+    # Only for annotations: a cached rulebook is tested without importing pydantic.
+    from advisor.schema import Expect, Given, RuleTest
 
 #: The model id used when a test gives scores without naming a model.
 GIVEN_MODEL = "given"

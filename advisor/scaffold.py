@@ -14,7 +14,6 @@ import shlex
 from pathlib import Path
 
 from advisor.errors import InputError, Location, OutputError
-from advisor.schema import ID_PATTERN
 
 DEFAULT_FOLDER = "rulebook"
 DEFAULT_ID = "my-org"
@@ -111,6 +110,7 @@ def scaffold(
             nothing is written then.
     """
     from advisor.output import write_text
+    from advisor.schema import ID_PATTERN
 
     if not re.match(ID_PATTERN, rulebook_id) or len(rulebook_id) > 60:
         raise InputError(f"--id {rulebook_id!r}: use lowercase letters, digits, '.', '_' or '-'")
