@@ -367,7 +367,7 @@ def rules_validate_cmd(paths: tuple[str, ...]) -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @json_option
 def rules_lint_cmd(paths: tuple[str, ...], as_json: bool) -> None:
-    """Check every role × stage × score region: gaps, overlaps, falling autonomy.
+    """Find gaps, overlaps and falling autonomy, exactly.
 
     \b
     Example:  advisor rules lint my-rules/
@@ -395,7 +395,7 @@ def rules_lint_cmd(paths: tuple[str, ...], as_json: bool) -> None:
     help="Fail when fewer than PCT% of the rules are reached by a test (compared exactly).",
 )
 def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None) -> None:
-    """Run the rulebook's tests; show failures with traces, and rule coverage.
+    """Run rule tests and report rule coverage.
 
     \b
     Example:  advisor rules test my-rules/ --coverage-min 100
