@@ -9,6 +9,7 @@ Usage::
 
     python benchmarks/gen_rulebook.py 10000 -o /tmp/big.yaml
     advisor rules lint /tmp/big.yaml
+    ADVISOR_NO_CACHE=1 python benchmarks/gen_rulebook.py 10000 -o /tmp/big.yaml --time
 """
 
 from __future__ import annotations
@@ -108,15 +109,41 @@ def write_rulebook(path: str | Path, n_rules: int, bands: int = 25) -> Path:
     return target
 
 
+def time_lint(path: str | Path) -> tuple[float, float, int]:
+    """Load and lint a rulebook in this process.
+
+    Returns:
+        Seconds to load, seconds to lint, and the number of lint errors.
+    """
+    import time
+
+    from advisor.lint import lint
+    from advisor.rulebook import load_rulebook
+
+    start = time.perf_counter()
+    book = load_rulebook(path)
+    loaded = time.perf_counter()
+    report = lint(book)
+    done = time.perf_counter()
+    return loaded - start, done - loaded, report.errors
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Command line: ``gen_rulebook.py N -o FILE [--bands K]``."""
+    """Command line: ``gen_rulebook.py N -o FILE [--bands K] [--time]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rules", type=int, help="number of rules")
     parser.add_argument("-o", "--output", required=True, help="YAML file to write")
     parser.add_argument("--bands", type=int, default=25, help="rules per role × stage group")
+    parser.add_argument("--time", action="store_true",
+                        help="then load and lint it here and print how long each took "
+                             "(set ADVISOR_NO_CACHE=1 for a cold load)")
     args = parser.parse_args(argv)
     path = write_rulebook(args.output, args.rules, args.bands)
     print(f"wrote {path} ({args.rules} rules)")
+    if args.time:
+        load_s, lint_s, errors = time_lint(path)
+        print(f"load {load_s:.2f} s, lint {lint_s:.2f} s, total {load_s + lint_s:.2f} s, "
+              f"{errors} lint errors")
 
 
 if __name__ == "__main__":
