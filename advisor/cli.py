@@ -223,10 +223,11 @@ def guide_cmd(
             given[key] = value
             origins[key] = "--" + {"roles": "role", "stages": "stage"}.get(key, key)
     ask = None
-    if not defaults and sys.stdin.isatty():
-        from advisor.prompts import ask as ask_fn
+    if not defaults:
+        from advisor.prompts import asker, prompt_stream
 
-        ask = ask_fn
+        stream = prompt_stream(stdout_taken=out == "-")
+        ask = asker(stream) if stream is not None else None
     answers = resolve_answers(book, given, use_defaults=defaults, ask=ask, origins=origins)
     guide = make_guide(book, answers, date=when, fmt=fmt, template=template, fragment=fragment)
     written = write_text(out, guide.text, force=force)

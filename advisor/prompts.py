@@ -2,16 +2,18 @@
 
 The questionnaire itself (choices, defaults, validation) lives in
 :mod:`advisor.questionnaire`; this module only draws prompts. Prompts are
-drawn on stderr so that ``-o -`` keeps stdout for the guide.
+drawn on stderr so that ``-o -`` keeps stdout for the guide (on stdout when only
+stdout is a terminal, e.g. ``advisor guide 2> log``).
 """
 
 from __future__ import annotations
 
+import functools
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 from advisor.errors import InputError
-from advisor.questionnaire import Choice
+from advisor.questionnaire import AskFn, Choice
 from advisor.schema import Question
 
 #: A select with more choices than this gets questionary's type-to-filter search.
@@ -83,12 +85,30 @@ def _validator(q: Question) -> Any:
     return check
 
 
-def ask(q: Question, choices: list[Choice], default: Any) -> Any:
+def prompt_stream(stdout_taken: bool) -> TextIO | None:
+    """Where to draw prompts: stderr when it is a terminal, else stdout when it is one and
+    does not carry the guide (``-o -``); None when the user could not see them (or stdin
+    is not a terminal), so that advisor never asks into the void."""
+    if not sys.stdin.isatty():
+        return None
+    if sys.stderr.isatty():
+        return sys.stderr
+    if not stdout_taken and sys.stdout.isatty():
+        return sys.stdout
+    return None
+
+
+def asker(stream: TextIO) -> AskFn:
+    """An ``ask`` for :func:`advisor.questionnaire.resolve_answers` that draws on ``stream``."""
+    return functools.partial(ask, stream=stream)
+
+
+def ask(q: Question, choices: list[Choice], default: Any, stream: TextIO | None = None) -> Any:
     """Ask one question; Ctrl-C raises KeyboardInterrupt, end of input an InputError."""
     import questionary
     from prompt_toolkit.output import create_output
 
-    out = create_output(stdout=sys.stderr)
+    out = create_output(stdout=stream or sys.stderr)
     kwargs: dict[str, Any] = {"output": out}
     if q.help:
         kwargs["instruction"] = f"({q.help})"

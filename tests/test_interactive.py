@@ -267,3 +267,27 @@ def test_condition_not_met_skips_the_question(tmp_path: Path) -> None:
     saved = yaml.safe_load((tmp_path / "answers.yaml").read_text())
     assert (saved["team_size"], saved["regulated"]) == (8.0, False)
     assert "regulator" not in saved
+
+
+def test_with_stderr_redirected_the_prompts_use_stdout(tmp_path: Path) -> None:
+    script = 'exec "$0" -m advisor guide -o OUT.md --date 2026-11-26 --team Logged 2> err.log'
+    child = spawn(tmp_path, program=["/bin/sh", "-c", script, sys.executable])
+    for prompt in (ROLES, MODEL, BASELINE, STAGES):
+        child.expect(prompt)
+        child.send(ENTER)
+    status, rest = finish(child)
+    assert status == 0, (tmp_path / "err.log").read_text()
+    assert (tmp_path / "OUT.md").read_text().startswith("# Logged: adopting GPT-5.5\n")
+    assert ROLES not in (tmp_path / "err.log").read_text()
+
+
+def test_no_visible_terminal_for_prompts_is_no_terminal(tmp_path: Path) -> None:
+    # stdout carries the guide and stderr goes to a file: a prompt would be invisible.
+    script = 'exec "$0" -m advisor guide -o - 2> err.log > guide.md'
+    child = spawn(tmp_path, program=["/bin/sh", "-c", script, sys.executable])
+    status, rest = finish(child)
+    assert status == 2
+    err = (tmp_path / "err.log").read_text()
+    assert "no terminal to ask team, roles, model, baseline, stages" in err
+    assert "--answers" in err and "--defaults" in err
+    assert (tmp_path / "guide.md").read_text() == ""
