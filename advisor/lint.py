@@ -441,9 +441,9 @@ class _TableCheck:
                     ks = list(_bits(mask))[:MAX_OVERLAP_BITS]
                     for a in range(len(ks)):
                         for b in range(a + 1, len(ks)):
-                            key = tuple(sorted((cands[ks[a]], cands[ks[b]])))
-                            if key not in self.overlaps:
-                                self.overlaps[key] = example(idx)  # type: ignore[index]
+                            x, y = sorted((cands[ks[a]], cands[ks[b]]))
+                            if (x, y) not in self.overlaps:
+                                self.overlaps[(x, y)] = example(idx)
             chosen_bits |= chosen
             if levels is not None and not (policy == "unique" and several):
                 w = cands[chosen.bit_length() - 1]
