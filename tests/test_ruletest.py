@@ -188,3 +188,33 @@ tests:
     code, out = run("rules", "test", str(tmp_path / "org.yaml"))
     assert code == 1
     assert ("table 'selection-guide' does not run per stage; drop 'stage'") in out
+
+
+def test_999_of_1000_rules_is_99_9_percent_and_fails_100(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "gen_rulebook", Path(__file__).parents[1] / "benchmarks" / "gen_rulebook.py")
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    # 1000 rules: 25 roles × 4 stages, ten 10-point MLE-Bench bands each.
+    gen.write_rulebook(tmp_path / "book.yaml", 1000, bands=10)
+    tests = ["tests:"]
+    for band in range(10):
+        tests += [f"  - id: band-{band}", f"    given: {{scores: {{mle-bench: {band * 10 + 5}}}}}",
+                  "    expect:"]
+        for group in range(100):
+            if (band, group) != (0, 0):  # leave exactly one rule unreached
+                role, stage = divmod(group, 4)
+                tests.append(f"      - {{role: role-{role}, stage: stage-{stage}, "
+                             f"rule: g{group}-b{band}}}")
+    (tmp_path / "tests.yaml").write_text("\n".join(tests) + "\n")
+    code, out = run("rules", "test", str(tmp_path), "--coverage-min", "100")
+    lines = out.splitlines()
+    assert lines[:2] == ["10 passed, 0 failed", "coverage: 999 of 1000 rules (99.9%)"]
+    assert lines[3].endswith(": g0-b0 (table stage-advice)")
+    assert lines[-1] == "coverage 99.9% is below the minimum of 100%"
+    assert code == 1
+    code, _ = run("rules", "test", str(tmp_path), "--coverage-min", "99.9")
+    assert code == 0
