@@ -291,3 +291,17 @@ def test_no_visible_terminal_for_prompts_is_no_terminal(tmp_path: Path) -> None:
     assert "no terminal to ask team, roles, model, baseline, stages" in err
     assert "--answers" in err and "--defaults" in err
     assert (tmp_path / "guide.md").read_text() == ""
+
+
+def test_sigterm_mid_questionnaire_exits_143_and_writes_nothing(tmp_path: Path) -> None:
+    import signal
+
+    child = spawn(tmp_path, "-o", "OUT.md", "--save-answers", "answers.yaml")
+    child.expect(TEAM)
+    child.send(ENTER)
+    child.expect(ROLES)
+    child.child.kill(signal.SIGTERM)
+    status, rest = finish(child)
+    assert status == 143
+    assert "advisor: terminated; nothing was written" in rest
+    assert files(tmp_path) == []
