@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: guide test lint bench clean
+.PHONY: guide test lint bench templates clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check advisor tests benchmarks
 	$(BIN)/mypy advisor
+
+## Recompile the built-in templates shipped in advisor/_precompiled (after editing templates/).
+templates: $(STAMP)
+	$(BIN)/python -m advisor.precompiled
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

@@ -233,9 +233,16 @@ def guide_cmd(
     written = write_text(out, guide.text, force=force)
     if save_answers:
         write_text(save_answers, dump_answers(answers), force=force)
+    # With -o - stdout holds the guide itself; everything else goes to stderr.
+    if not show and not (sys.stdout if written is not None else sys.stderr).isatty():
+        # Pipes, logs and CI get the summary as plain text, without loading rich.
+        from advisor.reports import guide_summary_lines
+
+        for line in guide_summary_lines(book, guide.result, written):
+            click.echo(line, err=written is None)
+        return
     from advisor.terminal import print_guide_summary, show_markdown
 
-    # With -o - stdout holds the guide itself; everything else goes to stderr.
     term = console(stderr=written is None)
     if show:
         shown = guide.text if fmt == "md" else render(guide.result, book, "md", fragment=fragment)

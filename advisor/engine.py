@@ -14,13 +14,15 @@ import calendar
 import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor import wording
 from advisor.errors import EvaluationError, InputError
 from advisor.rulebook import CompiledRule, CompiledTable, Rulebook, unknown
 from advisor.sandbox import render_text
-from advisor.schema import Model, Score
+
+if TYPE_CHECKING:
+    from advisor.schema import Model, Score
 
 
 @dataclass

@@ -269,11 +269,13 @@ def chart_view(groups: list[dict[str, Any]], series: list[dict[str, Any]]) -> di
 @cache
 def environment(fmt: str) -> SandboxedEnvironment:
     """The sandboxed Jinja2 environment for one output format."""
-    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
+    from advisor.precompiled import PrecompiledLoader
+
     env = SandboxedEnvironment(
-        loader=FileSystemLoader(str(builtin_templates())),
+        loader=PrecompiledLoader(str(builtin_templates())),
         autoescape=fmt in ("html", "confluence"),
         undefined=StrictUndefined,
         trim_blocks=True,

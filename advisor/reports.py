@@ -59,6 +59,27 @@ def compare(book: Rulebook, model: str, baseline: str) -> dict[str, Any]:
     }
 
 
+def guide_summary_lines(book: Rulebook, result: Any, written: Any) -> list[str]:
+    """What ``advisor guide`` did, as plain text: the file, then the autonomy by role and stage.
+
+    The CLI prints these lines when the output is not a terminal (and the
+    same table with rich when it is).
+    """
+    where = f"Wrote {written}" if written is not None else "Wrote the guide to stdout"
+    lines = [f"{where}: {len(result.roles)} roles, model {result.model}"
+             + (f" vs {result.baseline}" if result.baseline else "")]
+    if not result.roles:
+        return lines
+    rows = [["Role", *[book.stages[st.stage].name for st in result.roles[0].stages]]]
+    rows += [[book.roles[r.role].name,
+              *[(st.advice.autonomy if st.advice else "no rule") or "" for st in r.stages]]
+             for r in result.roles]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+              for row in rows]
+    return lines
+
+
 def explain(
     book: Rulebook,
     *,

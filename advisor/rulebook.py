@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from jinja2 import Template
 
     from advisor import schema as s
+    from advisor.sandbox import TextPlan
 
 #: Inputs every table may read besides benchmark, metric and question ids.
 BUILTIN_INPUTS = {"role": "id", "stage": "id", "model": "id", "baseline": "id"}
@@ -47,7 +48,8 @@ class CompiledRule:
     table_id: str
     index: int
     tests: dict[str, Test]
-    templates: dict[str, Template | None]
+    #: compiled texts (a TextPlan for the simple ones); None for plain text
+    templates: dict[str, Template | TextPlan | None]
     location: Location
     cell_locations: dict[str, Location]
 
@@ -327,7 +329,16 @@ def load_rulebook(
         paths = [builtin_rules()]
     elif isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    return _load(list(paths), chain=())
+    from advisor import cache
+
+    # A rulebook validated before is rebuilt from the cache (see advisor.cache).
+    key = cache.key_for(rulebook_files(paths))
+    book = cache.load(key) if key else None
+    if book is None:
+        book = _load(list(paths), chain=())
+        if key:
+            cache.store(key, book)
+    return book
 
 
 def _load(paths: list[str | os.PathLike[str]], chain: tuple[str, ...]) -> Rulebook:
@@ -679,7 +690,7 @@ def _compile_rule(
     rloc: Location,
     problems: _Problems,
 ) -> CompiledRule | None:
-    from advisor.sandbox import compile_text, needs_template
+    from advisor.sandbox import needs_template, text_template
 
     ok = True
     tests: dict[str, Test] = {}
@@ -709,13 +720,13 @@ def _compile_rule(
                     problems.add(f"rule {rule.id!r}: " + unknown(name, ident, list(known)).message, cloc)
                     ok = False
         tests[name] = test
-    templates: dict[str, Template | None] = {}
+    templates: dict[str, Template | TextPlan | None] = {}
     for key in ("text", "review", "time_saved", "rationale"):
         value = getattr(rule, key)
         if value and needs_template(value):
             tloc = book.where("text", f"{rule.id}\0{key}") or rloc
             try:
-                templates[key] = compile_text(value, tloc)
+                templates[key] = text_template(value, tloc)
             except AdvisorError as exc:
                 problems.extend([exc])
                 ok = False

@@ -1,0 +1,527 @@
+"""A cache of validated rulebooks, kept as plain JSON data in the user's cache folder.
+
+Loading a rulebook validates every file with pydantic, parses every cell and
+prepares every text; for the built-in rulebook that is about 0.1 s, most of
+it importing pydantic and building its models, on every run. After a
+successful load the rulebook is saved here as plain data; the next load of
+the same files rebuilds it from that data, without pydantic.
+
+Safety:
+
+* The cache is plain JSON (strings, numbers, lists, mappings): reading it
+  never runs code. Rule texts are kept as their source plus, for the simple
+  ones, a :class:`~advisor.sandbox.TextPlan` (plain data); the others are
+  compiled from their source when first used.
+* The key hashes advisor's version, the size and modification time of each
+  of advisor's own modules (an edited checkout is a new version), the
+  versions of the libraries that validate and parse, the working folder
+  (locations are relative to it), and the name and every byte of each
+  rulebook file. An ``extends:`` base is checked by the hash of each of its
+  files on every hit. Any change is a miss; nothing is trusted across
+  versions.
+* Files are written atomically (temporary file, then rename) and carry a
+  SHA-256 of their body; a file that cannot be read, fails its checksum, or
+  does not hold what is expected is ignored silently and replaced.
+* ``ADVISOR_NO_CACHE=1`` turns the cache off; ``ADVISOR_CACHE_DIR`` moves it
+  (default ``$XDG_CACHE_HOME/advisor``, else ``~/.cache/advisor``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from advisor import __version__
+from advisor.conditions import Interval, Test
+from advisor.errors import Location
+
+if TYPE_CHECKING:
+    from advisor.rulebook import Rulebook
+
+#: Bumped whenever the layout of a cache file changes.
+FORMAT = 1
+#: Cache files kept; the least recently written are removed beyond this.
+MAX_ENTRIES = 64
+#: Rulebook files larger than this are not hashed (the loader refuses them anyway).
+MAX_FILE_BYTES = 5 * 1024 * 1024
+_PREFIX = "rulebook-"
+_PACKAGE = Path(__file__).resolve().parent
+_LIBRARIES = ("pydantic", "pydantic_core", "yaml", "jinja2")
+
+# The fields the encoder knows; a class that grows a field disables the cache
+# until this module learns it (see _known_shapes).
+_FIELDS = {
+    "Rulebook": {"meta", "levels", "roles", "stages", "benchmarks", "sources", "models",
+                 "metrics", "questions", "tables", "tests", "files", "locations", "changes",
+                 "aliases"},
+    "CompiledTable": {"spec", "rules", "input_kinds", "location", "priority_rank"},
+    "CompiledRule": {"spec", "table_id", "index", "tests", "templates", "location",
+                     "cell_locations"},
+    "RuleChange": {"rule_id", "action", "location", "original"},
+    "Test": {"source", "kind", "ids", "boolean", "intervals", "or_missing"},
+    "Interval": {"lo", "hi", "lo_closed", "hi_closed"},
+    "Location": {"file", "line", "column"},
+}
+
+
+def cache_dir(environ: dict[str, str] | None = None) -> Path | None:
+    """The cache folder, or None when the cache is turned off."""
+    env = os.environ if environ is None else environ
+    if env.get("ADVISOR_NO_CACHE", "") not in ("", "0"):
+        return None
+    if env.get("ADVISOR_CACHE_DIR"):
+        return Path(env["ADVISOR_CACHE_DIR"])
+    xdg = env.get("XDG_CACHE_HOME", "")
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "advisor"
+    home = env.get("HOME") or os.path.expanduser("~")
+    if not home or home == "~":
+        return None
+    return Path(home) / ".cache" / "advisor"
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def _code_fingerprint() -> list[Any]:
+    out: list[Any] = [__version__, FORMAT, sys.version_info[:2]]
+    with os.scandir(_PACKAGE) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name.endswith(".py"):
+                st = entry.stat()
+                out.append([entry.name, st.st_size, st.st_mtime_ns])
+    from importlib.util import find_spec
+
+    for name in _LIBRARIES:
+        spec = find_spec(name)
+        origin = spec.origin if spec is not None else None
+        if origin and os.path.exists(origin):
+            st = os.stat(origin)
+            out.append([name, origin, st.st_size, st.st_mtime_ns])
+        else:
+            out.append([name, None])
+    return out
+
+
+def _read_small(path: str | os.PathLike[str]) -> bytes | None:
+    """The bytes of a regular file under the size limit, else None."""
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
+            return None
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return None
+    return data if len(data) <= MAX_FILE_BYTES else None
+
+
+def key_for(files: Sequence[str | os.PathLike[str]]) -> str | None:
+    """The cache key of a rulebook made of ``files``; None when it cannot be cached or
+    the cache is off."""
+    if cache_dir() is None:
+        return None
+    h = hashlib.sha256()
+    h.update(json.dumps(_code_fingerprint()).encode())
+    h.update(os.getcwd().encode("utf-8", "surrogateescape"))
+    for f in files:
+        data = _read_small(f)
+        if data is None:
+            return None
+        name = os.fsencode(f)
+        h.update(b"\0file\0%d\0" % len(name) + name + b"\0%d\0" % len(data))
+        h.update(data)
+    return h.hexdigest()
+
+
+def _digest(path: str) -> str | None:
+    data = _read_small(path)
+    return None if data is None else hashlib.sha256(data).hexdigest()
+
+
+# --------------------------------------------------------------------------- load and store
+
+
+def load(key: str, environ: dict[str, str] | None = None) -> Rulebook | None:
+    """The cached rulebook for ``key``, or None (no entry, stale, corrupt, or cache off)."""
+    folder = cache_dir(environ)
+    if folder is None:
+        return None
+    try:
+        raw = (folder / f"{_PREFIX}{key}.json").read_bytes()
+        head, _, body = raw.partition(b"\n")
+        header = json.loads(head)
+        if (header.get("format") != FORMAT or header.get("key") != key
+                or header.get("sha256") != hashlib.sha256(body).hexdigest()):
+            return None
+        data = json.loads(body)
+        for path, digest in data["deps"]:
+            if _digest(path) != digest:
+                return None
+        return _decode(data["book"])
+    except Exception:  # a missing, unreadable or corrupt cache is a miss, never an error
+        return None
+
+
+def store(key: str, book: Rulebook, environ: dict[str, str] | None = None) -> bool:
+    """Save ``book`` under ``key``; False when it was not saved (never raises)."""
+    folder = cache_dir(environ)
+    if folder is None:
+        return False
+    try:
+        plain = {"deps": _deps(book), "book": _encode(book)}
+        body = json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if json.loads(body) != plain:  # a value JSON cannot keep exactly: do not cache
+            return False
+        header = json.dumps({"format": FORMAT, "key": key, "version": __version__,
+                             "sha256": hashlib.sha256(body).hexdigest()}).encode()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(header + b"\n" + body)
+            os.replace(tmp, folder / f"{_PREFIX}{key}.json")
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _prune(folder)
+        return True
+    except Exception:  # a cache that cannot be written only costs speed
+        return False
+
+
+def _deps(book: Rulebook) -> list[list[str]]:
+    out = []
+    for name in book.files:
+        path = os.path.abspath(name)
+        digest = _digest(path)
+        if digest is None:
+            raise ValueError(f"{name}: cannot hash")
+        out.append([path, digest])
+    return out
+
+
+def _prune(folder: Path) -> None:
+    entries = []
+    with os.scandir(folder) as it:
+        for e in it:
+            if e.name.startswith(_PREFIX) and e.name.endswith(".json"):
+                with contextlib.suppress(OSError):
+                    entries.append((e.stat().st_mtime_ns, e.path))
+    entries.sort()
+    for _, path in entries[:max(0, len(entries) - MAX_ENTRIES)]:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+# --------------------------------------------------------------------------- records
+
+
+class Record:
+    """A read-only stand-in for a validated rulebook model, rebuilt from cached data.
+
+    It has the model's fields as attributes and :meth:`model_dump`, which is
+    what the engine, the questionnaire and the renderers read.
+    """
+
+    _fields: tuple[str, ...] = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise TypeError(f"{type(self).__name__} is frozen")
+
+    def __delattr__(self, name: str) -> None:
+        raise TypeError(f"{type(self).__name__} is frozen")
+
+    def model_dump(self, *, mode: str = "python", include: Any = None,
+                   exclude: Any = None) -> dict[str, Any]:
+        """The fields as plain data (nested records as dicts), like pydantic's."""
+        names = [n for n in self._fields
+                 if (include is None or n in include) and (exclude is None or n not in exclude)]
+        return {n: _plain(self.__dict__[n]) for n in names}
+
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> Record:
+        """A copy with some fields replaced."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.__dict__.update(update or {})
+        return new
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, *[self.__dict__[n] for n in self._fields]))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={self.__dict__[n]!r}" for n in self._fields)
+        return f"{type(self).__name__}({fields})"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _shape_of(cls: Any, shapes: dict[str, Any]) -> str:
+    """Record the fields of a pydantic model class (and of the models nested in it)."""
+    import types
+    import typing
+
+    from pydantic import BaseModel
+
+    name = cls.__name__
+    if name in shapes:
+        if shapes[name]["class"] is not cls:
+            raise ValueError(f"two model classes named {name}")
+        return name
+    entry: dict[str, Any] = {"class": cls, "fields": list(cls.model_fields), "nested": {}}
+    shapes[name] = entry
+
+    def is_model(tp: Any) -> bool:
+        return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+    def mentions_model(tp: Any) -> bool:
+        return is_model(tp) or any(mentions_model(a) for a in typing.get_args(tp))
+
+    for field, info in cls.model_fields.items():
+        tp = info.annotation
+        origin, args = typing.get_origin(tp), typing.get_args(tp)
+        if origin in (typing.Union, types.UnionType):
+            rest = [a for a in args if a is not type(None)]
+            if len(rest) == 1:
+                tp = rest[0]
+                origin, args = typing.get_origin(tp), typing.get_args(tp)
+            elif any(mentions_model(a) for a in rest):
+                raise ValueError(f"{name}.{field}: a union of models cannot be cached")
+        if is_model(tp):
+            entry["nested"][field] = ["one", _shape_of(tp, shapes)]
+        elif origin is list and args and is_model(args[0]):
+            entry["nested"][field] = ["list", _shape_of(args[0], shapes)]
+        elif origin is dict and len(args) == 2 and is_model(args[1]):
+            entry["nested"][field] = ["dict", _shape_of(args[1], shapes)]
+        elif mentions_model(tp):
+            raise ValueError(f"{name}.{field}: this kind of nested model cannot be cached")
+    return name
+
+
+def _known_shapes(book: Rulebook) -> None:
+    from advisor.rulebook import CompiledRule, CompiledTable, RuleChange
+    from advisor.rulebook import Rulebook as RulebookClass
+
+    for cls in (RulebookClass, CompiledTable, CompiledRule, RuleChange, Test, Interval, Location):
+        names = {f.name for f in dataclasses.fields(cls)}
+        if names != _FIELDS[cls.__name__]:
+            raise ValueError(f"{cls.__name__} has fields the cache does not know")
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.shapes: dict[str, Any] = {}
+        self.files: dict[str, int] = {}
+        self.tests: dict[Test, int] = {}
+
+    def model(self, obj: Any) -> list[Any]:
+        return [_shape_of(type(obj), self.shapes), obj.model_dump()]
+
+    def loc(self, loc: Location | None) -> list[Any] | None:
+        if loc is None:
+            return None
+        fi = self.files.setdefault(loc.file, len(self.files))
+        return [fi, loc.line, loc.column]
+
+    def test(self, t: Test) -> int:
+        return self.tests.setdefault(t, len(self.tests))
+
+
+def _encode(book: Rulebook) -> dict[str, Any]:
+    from advisor.sandbox import TextPlan
+
+    _known_shapes(book)
+    enc = _Encoder()
+    tables = []
+    for table in book.tables:
+        rules = []
+        for r in table.rules:
+            if table.spec.rules[r.index] is not r.spec or r.table_id != table.spec.id:
+                raise ValueError("a compiled rule does not match its table")
+            texts: dict[str, Any] = {}
+            for k, tpl in r.templates.items():
+                if tpl is None:
+                    texts[k] = None
+                elif isinstance(tpl, TextPlan):
+                    texts[k] = ["plan", tpl.parts]
+                else:
+                    texts[k] = ["jinja"]
+            rules.append([
+                r.index, {n: enc.test(t) for n, t in r.tests.items()}, texts, enc.loc(r.location),
+                {n: enc.loc(loc) for n, loc in r.cell_locations.items()},
+            ])
+        tables.append({
+            "spec": enc.model(table.spec), "rules": rules, "kinds": dict(table.input_kinds),
+            "loc": enc.loc(table.location), "rank": dict(table.priority_rank),
+        })
+    out = {
+        "meta": enc.model(book.meta),
+        "levels": [enc.model(x) for x in book.levels],
+        "questions": [enc.model(x) for x in book.questions],
+        "tests": [enc.model(x) for x in book.tests],
+        "tables": tables,
+        "files": list(book.files),
+        "locations": [[k, i, *(enc.loc(v) or [])] for (k, i), v in book.locations.items()],
+        "changes": [[c.rule_id, c.action, enc.loc(c.location), enc.loc(c.original)]
+                    for c in book.changes],
+        "aliases": dict(book.aliases),
+    }
+    for sec in ("roles", "stages", "benchmarks", "sources", "models", "metrics"):
+        out[sec] = [[k, enc.model(v)] for k, v in getattr(book, sec).items()]
+    out["cells"] = [
+        [t.source, t.kind, sorted(t.ids), t.boolean,
+         [[iv.lo, iv.hi, iv.lo_closed, iv.hi_closed] for iv in t.intervals], t.or_missing]
+        for t in enc.tests
+    ]
+    out["filenames"] = list(enc.files)
+    out["shapes"] = {n: {"fields": s["fields"], "nested": s["nested"]}
+                     for n, s in enc.shapes.items()}
+    return out
+
+
+class _Decoder:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.shapes = data["shapes"]
+        self.classes: dict[str, type[Record]] = {}
+        self.files = data["filenames"]
+        self.tests = [self.test(t) for t in data["cells"]]
+
+    def record(self, name: str, values: dict[str, Any]) -> Record:
+        cls = self.classes.get(name)
+        shape = self.shapes[name]
+        if cls is None:
+            cls = type(name, (Record,), {"_fields": tuple(shape["fields"]),
+                                         "__module__": "advisor.cache"})
+            self.classes[name] = cls
+        if set(values) != set(shape["fields"]):
+            raise ValueError(f"{name}: fields do not match")
+        if shape["nested"]:
+            values = dict(values)
+            for field, (kind, sub) in shape["nested"].items():
+                v = values[field]
+                if v is None:
+                    continue
+                if kind == "one":
+                    values[field] = self.record(sub, v)
+                elif kind == "list":
+                    values[field] = [self.record(sub, x) for x in v]
+                else:
+                    values[field] = {k: self.record(sub, x) for k, x in v.items()}
+        obj = object.__new__(cls)
+        obj.__dict__.update(values)
+        return obj
+
+    def model(self, pair: list[Any]) -> Any:
+        name, values = pair
+        return self.record(name, values)
+
+    def loc(self, raw: list[Any] | None) -> Location | None:
+        if raw is None:
+            return None
+        fi, line, column = raw
+        return Location(self.files[fi], line, column)
+
+    def req(self, raw: list[Any]) -> Location:
+        loc = self.loc(raw)
+        if loc is None:
+            raise ValueError("a required location is missing")
+        return loc
+
+    def test(self, raw: list[Any]) -> Test:
+        source, kind, ids, boolean, intervals, or_missing = raw
+        return Test(source, kind, frozenset(ids), boolean,
+                    tuple(Interval(*iv) for iv in intervals), or_missing)
+
+
+class _LazyText:
+    """A rule text that needs the compiler: compiled from its source when first rendered."""
+
+    __slots__ = ("source", "location", "_template")
+
+    def __init__(self, source: str, location: Location | None) -> None:
+        self.source = source
+        self.location = location
+        self._template: Any = None
+
+    def render(self, context: dict[str, Any]) -> str:
+        if self._template is None:
+            from advisor.sandbox import compile_text
+
+            self._template = compile_text(self.source, self.location)
+        return str(self._template.render(context))
+
+
+def _decode(data: dict[str, Any]) -> Rulebook:
+    from advisor.rulebook import CompiledRule, CompiledTable, Rulebook, RuleChange
+    from advisor.sandbox import TextPlan
+
+    dec = _Decoder(data)
+    locations: dict[tuple[str, str], Location] = {}
+    files = dec.files
+    for kind, ident, fi, line, column in data["locations"]:
+        locations[(kind, ident)] = Location(files[fi], line, column)
+    tables = []
+    for t in data["tables"]:
+        spec = dec.model(t["spec"])
+        rules = []
+        for index, tests, texts, loc, cells in t["rules"]:
+            rspec = spec.rules[index]
+            rloc = dec.req(loc)
+            templates: dict[str, Any] = {}
+            for k, v in texts.items():
+                if v is None:
+                    templates[k] = None
+                elif v[0] == "plan":
+                    templates[k] = TextPlan(v[1])
+                else:
+                    where = locations.get(("text", f"{rspec.id}\0{k}")) or rloc
+                    templates[k] = _LazyText(getattr(rspec, k), where)
+            rules.append(CompiledRule(
+                rspec, spec.id, index, {n: dec.tests[i] for n, i in tests.items()}, templates,
+                rloc, {n: dec.req(c) for n, c in cells.items()},
+            ))
+        tables.append(CompiledTable(spec, rules, t["kinds"], dec.req(t["loc"]), t["rank"]))
+
+    def by_id(sec: str) -> dict[str, Any]:
+        return {k: dec.model(v) for k, v in data[sec]}
+
+    return Rulebook(
+        meta=dec.model(data["meta"]),
+        levels=[dec.model(x) for x in data["levels"]],
+        roles=by_id("roles"),
+        stages=by_id("stages"),
+        benchmarks=by_id("benchmarks"),
+        sources=by_id("sources"),
+        models=by_id("models"),
+        metrics=by_id("metrics"),
+        questions=[dec.model(x) for x in data["questions"]],
+        tables=tables,
+        tests=[dec.model(x) for x in data["tests"]],
+        files=list(data["files"]),
+        locations=locations,
+        changes=[RuleChange(a, b, dec.req(c), dec.req(d)) for a, b, c, d in data["changes"]],
+        aliases=dict(data["aliases"]),
+    )

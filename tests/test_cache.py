@@ -1,0 +1,413 @@
+"""The speed machinery: the rulebook cache, rule-text plans and precompiled templates.
+
+Each must give exactly what the slow path gives; the cache must never serve
+a stale, corrupt or other-version entry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from advisor import cache
+from advisor.cli import cli
+from advisor.engine import Profile, evaluate
+from advisor.errors import RulebookError
+from advisor.render import render
+from advisor.resources import builtin_rules
+from advisor.rulebook import Rulebook, load_rulebook, rulebook_files
+from advisor.sandbox import TextPlan, plan_text, text_environment
+
+
+@pytest.fixture(autouse=True)
+def cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(folder))
+    monkeypatch.delenv("ADVISOR_NO_CACHE", raising=False)
+    return folder
+
+
+def entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("rulebook-*.json")) if folder.is_dir() else []
+
+
+def fresh(paths: Any = None) -> Rulebook:
+    """A rulebook loaded without the cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ADVISOR_NO_CACHE", "1")
+        return load_rulebook(paths)
+
+
+def view(book: Rulebook) -> dict[str, Any]:
+    """Everything in a rulebook as plain data, to compare a cached one with a fresh one."""
+
+    def dump(obj: Any) -> Any:
+        return obj.model_dump()
+
+    return {
+        "meta": dump(book.meta),
+        "levels": [dump(x) for x in book.levels],
+        **{sec: {k: dump(v) for k, v in getattr(book, sec).items()}
+           for sec in ("roles", "stages", "benchmarks", "sources", "models", "metrics")},
+        "questions": [dump(q) for q in book.questions],
+        "tests": [dump(t) for t in book.tests],
+        "tables": [
+            {
+                "spec": dump(t.spec), "kinds": t.input_kinds, "loc": t.location,
+                "rank": t.priority_rank,
+                "rules": [(r.id, r.table_id, r.index, r.tests, r.location, r.cell_locations,
+                           {k: v is None for k, v in r.templates.items()},
+                           r.spec is t.spec.rules[r.index])
+                          for r in t.rules],
+            }
+            for t in book.tables
+        ],
+        "files": book.files,
+        "locations": book.locations,
+        "changes": book.changes,
+        "aliases": book.aliases,
+    }
+
+
+def guide_of(book: Rulebook, fmt: str = "md", **profile: Any) -> str:
+    result = evaluate(book, Profile(**{"model": "gpt-5.5", "baseline": "gpt-5.4",
+                                       "date": "2026-01-01", **profile}))
+    return render(result, book, fmt)
+
+
+def copy_builtin(tmp_path: Path) -> Path:
+    target = tmp_path / "rules"
+    shutil.copytree(builtin_rules(), target)
+    return target
+
+
+# --------------------------------------------------------------------------- hits
+
+
+def test_second_load_is_a_hit_and_equals_a_fresh_load(cache_folder: Path) -> None:
+    first = load_rulebook()
+    assert type(first.meta).__module__ == "advisor.schema"  # validated with pydantic
+    assert len(entries(cache_folder)) == 1
+    second = load_rulebook()
+    assert type(second.meta).__module__ == "advisor.cache"  # rebuilt from the cache
+    assert view(second) == view(first) == view(fresh())
+
+
+def test_a_hit_gives_the_same_guides_and_json(cache_folder: Path) -> None:
+    load_rulebook()
+    hit = load_rulebook()
+    assert type(hit.meta).__module__ == "advisor.cache"
+    slow = fresh()
+    for fmt in ("md", "json"):
+        assert guide_of(hit, fmt) == guide_of(slow, fmt)
+    for profile in ({"model": "gpt-5.4", "baseline": None}, {"model": "gpt-5.5", "roles": ["mle"]},
+                    {"scores": {"mle-bench": 12.5}, "model": "x", "baseline": None}):
+        a, b = evaluate(hit, Profile(**profile)), evaluate(slow, Profile(**profile))
+        assert a.to_dict() == b.to_dict()
+        assert [(t.table, t.matched, t.chosen, [str(n) for n in t.near_misses]) for t in a.traces] \
+            == [(t.table, t.matched, t.chosen, [str(n) for n in t.near_misses]) for t in b.traces]
+
+
+def test_records_behave_like_the_models_they_stand_for(cache_folder: Path) -> None:
+    load_rulebook()
+    hit, slow = load_rulebook(), fresh()
+    model, expected = hit.models["gpt-5.5"], slow.models["gpt-5.5"]
+    assert model.model_dump() == expected.model_dump()
+    assert type(model.scores[0]).__name__ == "Score" and model.scores[0].benchmark
+    assert repr(model).startswith("Model(id='gpt-5.5', ")
+    with pytest.raises(TypeError):
+        model.name = "changed"  # type: ignore[misc]
+    dumped = model.model_dump()
+    dumped["scores"].clear()  # a dump is a copy
+    assert model.scores
+
+
+def test_cli_output_is_the_same_from_the_cache(tmp_path: Path, cache_folder: Path) -> None:
+    runner = CliRunner()
+    args = ["guide", "--defaults", "--date", "2026-01-01", "-o", "-"]
+    cold = runner.invoke(cli, args, env={"ADVISOR_NO_CACHE": "1"})
+    first = runner.invoke(cli, args)
+    warm = runner.invoke(cli, args)
+    assert cold.exit_code == first.exit_code == warm.exit_code == 0, warm.output
+    assert cold.stdout == first.stdout == warm.stdout
+    assert len(entries(cache_folder)) == 1
+
+
+# --------------------------------------------------------------------------- invalidation
+
+
+def test_editing_a_file_is_a_miss(tmp_path: Path, cache_folder: Path) -> None:
+    rules = copy_builtin(tmp_path)
+    load_rulebook(rules)
+    assert type(load_rulebook(rules).meta).__module__ == "advisor.cache"
+    advice = rules / "advice.yaml"
+    advice.write_text(advice.read_text(encoding="utf-8").replace(
+        "Do data processing and training yourself;", "Edited, do it yourself;", 1),
+        encoding="utf-8")
+    edited = load_rulebook(rules)
+    assert type(edited.meta).__module__ == "advisor.schema"
+    assert edited.rule("ds-hands-on-low").spec.text.startswith("Edited, do it yourself;")
+    assert view(load_rulebook(rules)) == view(fresh(rules))
+
+
+def test_adding_a_file_is_a_miss(tmp_path: Path, cache_folder: Path) -> None:
+    rules = copy_builtin(tmp_path)
+    load_rulebook(rules)
+    (rules / "more.yaml").write_text(
+        "sources:\n  - {id: extra-source, title: An extra source}\n", encoding="utf-8")
+    assert "extra-source" in load_rulebook(rules).sources
+
+
+def test_editing_an_extended_base_is_a_miss(tmp_path: Path, cache_folder: Path) -> None:
+    base = copy_builtin(tmp_path)
+    org = tmp_path / "org.yaml"
+    org.write_text("rulebook: {id: org, name: Org}\nextends: rules\n", encoding="utf-8")
+    assert load_rulebook(org).meta.id == "org"
+    assert type(load_rulebook(org).meta).__module__ == "advisor.cache"
+    models = base / "models.yaml"
+    models.write_text(models.read_text(encoding="utf-8").replace(
+        "name: GPT-5.5", "name: GPT-5.5 (edited)", 1), encoding="utf-8")
+    book = load_rulebook(org)
+    assert book.models["gpt-5.5"].name == "GPT-5.5 (edited)"
+    assert view(book) == view(fresh(org))
+
+
+def test_another_advisor_version_never_reads_the_entry(
+    cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_rulebook()
+    [entry] = entries(cache_folder)
+    monkeypatch.setattr(cache, "__version__", "99.0.0")
+    assert type(load_rulebook().meta).__module__ == "advisor.schema"
+    assert len(entries(cache_folder)) == 2
+    # Even an entry renamed to the new key is refused: its header names the old key.
+    key = cache.key_for(rulebook_files([builtin_rules()]))
+    assert key is not None
+    shutil.copy(entry, cache_folder / f"rulebook-{key}.json")
+    assert cache.load(key) is None
+
+
+def test_another_cache_format_never_reads_the_entry(
+    cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_rulebook()
+    monkeypatch.setattr(cache, "FORMAT", cache.FORMAT + 1)
+    assert type(load_rulebook().meta).__module__ == "advisor.schema"
+
+
+def test_the_working_folder_is_part_of_the_key(
+    tmp_path: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Locations are written relative to the working folder.
+    rules = copy_builtin(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    first = load_rulebook(Path("rules"))
+    monkeypatch.chdir(rules)
+    second = load_rulebook(Path("."))
+    assert first.files[0].startswith("rules/") and not second.files[0].startswith("rules/")
+    assert len(entries(cache_folder)) == 2
+
+
+# --------------------------------------------------------------------------- corruption
+
+
+@pytest.mark.parametrize("damage", [
+    lambda raw: b"",
+    lambda raw: raw[: len(raw) // 2],
+    lambda raw: b"not json at all\n{}",
+    lambda raw: raw.replace(b'"ds-hands-on-low"', b'"ds-hands-on-lox"', 1),  # checksum fails
+    lambda raw: b"\xff\xfe" + raw,
+])
+def test_a_corrupt_entry_is_ignored_and_replaced(cache_folder: Path, damage: Any) -> None:
+    load_rulebook()
+    [entry] = entries(cache_folder)
+    entry.write_bytes(damage(entry.read_bytes()))
+    book = load_rulebook()
+    assert type(book.meta).__module__ == "advisor.schema"
+    assert view(book) == view(fresh())
+    assert type(load_rulebook().meta).__module__ == "advisor.cache"  # rewritten
+
+
+def test_an_entry_with_a_valid_checksum_but_the_wrong_shape_is_ignored(cache_folder: Path) -> None:
+    import hashlib
+
+    load_rulebook()
+    [entry] = entries(cache_folder)
+    head, _, body = entry.read_bytes().partition(b"\n")
+    data = json.loads(body)
+    data["book"]["tables"][0]["rules"][0][0] = 10_000  # a rule index that does not exist
+    body = json.dumps(data).encode()
+    header = json.loads(head)
+    header["sha256"] = hashlib.sha256(body).hexdigest()
+    entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
+    assert view(load_rulebook()) == view(fresh())
+
+
+def test_an_unwritable_cache_folder_only_costs_speed(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(blocker / "cache"))
+    assert load_rulebook().meta.id == "builtin"
+    assert load_rulebook().meta.id == "builtin"
+
+
+def test_entries_are_plain_json(cache_folder: Path) -> None:
+    load_rulebook()
+    [entry] = entries(cache_folder)
+    head, _, body = entry.read_bytes().partition(b"\n")
+    header, data = json.loads(head), json.loads(body)
+    assert header["format"] == cache.FORMAT and header["version"]
+    assert set(data) == {"deps", "book"}
+    assert b"pickle" not in body and not body.startswith(b"\x80")
+
+
+# --------------------------------------------------------------------------- switches
+
+
+def test_no_cache_turns_it_off(cache_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADVISOR_NO_CACHE", "1")
+    load_rulebook()
+    assert type(load_rulebook().meta).__module__ == "advisor.schema"
+    assert not cache_folder.exists()
+
+
+def test_cache_folder_follows_xdg_and_home() -> None:
+    assert cache.cache_dir({"ADVISOR_CACHE_DIR": "/c"}) == Path("/c")
+    assert cache.cache_dir({"XDG_CACHE_HOME": "/x", "HOME": "/h"}) == Path("/x/advisor")
+    assert cache.cache_dir({"XDG_CACHE_HOME": "relative", "HOME": "/h"}) == Path(
+        "/h/.cache/advisor")
+    assert cache.cache_dir({"HOME": "/h"}) == Path("/h/.cache/advisor")
+    assert cache.cache_dir({"HOME": "/h", "ADVISOR_NO_CACHE": "1"}) is None
+    assert cache.cache_dir({"HOME": "/h", "ADVISOR_NO_CACHE": "0"}) == Path("/h/.cache/advisor")
+
+
+def test_invalid_rulebooks_are_never_cached(tmp_path: Path, cache_folder: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rulebook: {id: bad, name: Bad}\nroles: [{id: r}]\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(RulebookError):
+            load_rulebook(bad)
+    assert entries(cache_folder) == []
+
+
+def test_old_entries_are_pruned(tmp_path: Path, cache_folder: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 2)
+    rules = copy_builtin(tmp_path)
+    extra = rules / "extra.yaml"
+    for i in range(4):
+        extra.write_text(f"sources:\n  - {{id: s{i}, title: S{i}}}\n", encoding="utf-8")
+        load_rulebook(rules)
+    assert len(entries(cache_folder)) == 2
+
+
+# --------------------------------------------------------------------------- text plans
+
+CONTEXT = {"model": {"name": "GPT-5.5"}, "scores": {"mle-bench": 36.0, "none": None},
+           "metrics": {"d": 4.5}, "x": -3.14159, "k": "name", "items": [1, 2]}
+TEXTS = [
+    "Plain {{ model.name }} and {{ scores['mle-bench'] | pct }}.\n",
+    "{{ fraction(scores['mle-bench']) }} / {{ fraction(100 - scores['mle-bench']) }}",
+    "{{ (0 - metrics['d']) | num }} {{ metrics['d'] | abs | num(2) }} {{ -x }} {{ x ** 2 }}",
+    "{{ model[k] }} {{ items[1] }} {{ x // 1 }} {{ x % 2 }} {{ x * 2 / 4 }}",
+    "{{ model.name | upper }} {{ model.name | default('?') }} {{ x | round(1) }}",
+    "{{ 'a {0}'.format(model.name) }} {{ range(3) }} {{ dict(a=1) }}",
+    "{{- model.name -}} ! {# a comment #}\r\n{% raw %}{{ kept }}{% endraw %}",
+    "{{ nope }}", "{{ model.nope }}", "{{ scores['nope'] | pct }}", "{{ scores.none | pct }}",
+    "{{ model.__class__ }}", "{{ model.name.__class__.__mro__ }}", "{{ nope(1) }}",
+    "{{ model.name(1) }}", "{{ 1 / 0 }}", "{{ x | num(digits=2) }}", "{{ items[5] }}",
+]
+
+
+def outcome(fn: Any) -> Any:
+    try:
+        return fn()
+    except Exception as exc:  # compare what went wrong, not only that something did
+        return type(exc).__name__, re.sub(r" at 0x[0-9a-f]+", "", str(exc))
+
+
+@pytest.mark.parametrize("text", TEXTS)
+@pytest.mark.parametrize("context", [CONTEXT, {**CONTEXT, "fraction": None}, {}])
+def test_a_plan_renders_exactly_like_the_compiled_text(text: str, context: dict) -> None:
+    plan = plan_text(text)
+    assert plan is not None, text
+    compiled = text_environment().from_string(text)
+    assert outcome(lambda: plan.render(dict(context))) == outcome(
+        lambda: compiled.render(dict(context)))
+
+
+@pytest.mark.parametrize("text", [
+    "{% if x %}a{% endif %}", "{{ x if x }}", "{{ x > 1 }}", "{{ 'a' ~ x }}", "{{ [1, 2] }}",
+    "{{ self }}", "{{ items | list }}", "{% set y = 1 %}{{ y }}", "{{ x | nosuchfilter }}",
+])
+def test_texts_beyond_plans_are_compiled(text: str) -> None:
+    assert plan_text(text) is None
+
+
+def test_every_built_in_text_has_a_plan() -> None:
+    book = fresh()
+    texts = [t for r in book.rules() for t in r.templates.values() if t is not None]
+    assert texts and all(isinstance(t, TextPlan) for t in texts)
+
+
+def test_plans_are_plain_data() -> None:
+    plan = plan_text("{{ fraction(100 - scores['m']) | upper }} {{ a.b[c] }}")
+    assert plan is not None
+    assert json.loads(json.dumps(plan.parts)) == plan.parts
+
+
+# --------------------------------------------------------------------------- precompiled templates
+
+
+def test_precompiled_templates_are_up_to_date() -> None:
+    import jinja2
+
+    from advisor import _precompiled, precompiled
+
+    if jinja2.__version__ != _precompiled.JINJA2_VERSION:
+        pytest.skip("precompiled with another Jinja2; templates are compiled at run time")
+    assert not precompiled.stale(), (
+        "a built-in template changed: run `make templates` (python -m advisor.precompiled) "
+        "and commit advisor/_precompiled/")
+
+
+def test_a_precompiled_template_renders_like_a_compiled_one(tmp_path: Path) -> None:
+    from jinja2 import FileSystemLoader
+
+    from advisor.render import environment
+    from advisor.resources import builtin_templates
+
+    env = environment("md")
+    template = env.get_template("guide.md.j2")
+    plain = env.overlay(loader=FileSystemLoader(str(builtin_templates())), cache_size=0)
+    compiled = plain.get_template("guide.md.j2")
+    if template.filename == compiled.filename:
+        pytest.skip("no precompiled module for this Jinja2 or template")
+    assert "_precompiled" in str(template.filename)
+    book = fresh()
+    result = evaluate(book, Profile(model="gpt-5.5", baseline="gpt-5.4", date="2026-01-01"))
+    from advisor.render import guide_context
+
+    context = guide_context(book, result)
+    assert template.render(context) == compiled.render(context)
+
+
+def test_an_edited_template_is_compiled_not_taken_precompiled(tmp_path: Path) -> None:
+    from advisor.precompiled import PrecompiledLoader
+    from advisor.render import environment
+    from advisor.resources import builtin_templates
+
+    shutil.copytree(builtin_templates(), tmp_path / "templates")
+    guide = tmp_path / "templates" / "guide.md.j2"
+    guide.write_text(guide.read_text(encoding="utf-8") + "EDITED\n", encoding="utf-8")
+    env = environment("md").overlay(loader=PrecompiledLoader(str(tmp_path / "templates")),
+                                    cache_size=0)
+    template = env.get_template("guide.md.j2")
+    assert "_precompiled" not in str(template.filename)
