@@ -8,8 +8,12 @@ stdout is a terminal, e.g. ``advisor guide 2> log``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from advisor.errors import InputError
@@ -31,7 +35,7 @@ def _extra_keys(question: Any, search: bool) -> None:
     """Key bindings questionary's list prompts lack.
 
     - Ctrl-D ends the questionnaire, as it does on an empty text prompt (questionary's
-      list prompts ignore it, which leaves Ctrl-C as the only way out).
+      list prompts ignore it, which leaves Ctrl-C as the only way out); so does a SIGINT.
     - With the type-to-filter search of a select, Enter does nothing while the filter
       matches no choice: questionary would then pick whichever choice the pointer is
       on, although the user typed something else.
@@ -46,6 +50,12 @@ def _extra_keys(question: Any, search: bool) -> None:
     @extra.add("c-d", eager=True)
     def _(event: Any) -> None:
         event.app.exit(exception=EOFError(), style="class:aborting")
+
+    # prompt_toolkit turns a SIGINT from outside (kill -INT) into this key, which
+    # questionary's list prompts leave unbound, so the signal would be lost.
+    @extra.add("<sigint>", eager=True)
+    def _(event: Any) -> None:
+        event.app.exit(exception=KeyboardInterrupt(), style="class:aborting")
 
     control = next((c for c in app.layout.find_all_controls()
                     if isinstance(c, InquirerControl)), None)
@@ -62,6 +72,51 @@ def _extra_keys(question: Any, search: bool) -> None:
             event.app.output.bell()
 
     app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), extra])
+
+
+class _Signalled(Exception):
+    """A signal arrived while a prompt was up; the prompt ended to let it through."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_end_the_prompt(app: Any) -> Iterator[None]:
+    """Let SIGINT and SIGTERM stop a running prompt cleanly.
+
+    Python raises a signal handler's exception wherever the main thread is. While a
+    prompt runs, that is inside prompt_toolkit's event loop, which reports the
+    exception and then waits for Enter ("Press ENTER to continue..."): a ``kill``
+    would leave advisor hanging. During a prompt a signal therefore ends the prompt;
+    :func:`ask` then re-raises it outside the loop, where the usual handlers
+    (exit 130 or 143, nothing written) take over.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signums = [getattr(signal, n) for n in ("SIGINT", "SIGTERM") if hasattr(signal, n)]
+
+    def handler(signum: int, frame: Any) -> None:
+        loop = getattr(app, "loop", None)
+        if loop is None or not app.is_running:
+            raise _Signalled(signum)  # not in the event loop yet: plain raise is safe
+
+        def stop() -> None:
+            if app.future is not None and not app.future.done():
+                app.exit(exception=_Signalled(signum))
+
+        loop.call_soon_threadsafe(stop)
+
+    previous = {n: signal.getsignal(n) for n in signums}
+    for n in signums:
+        signal.signal(n, handler)
+    try:
+        yield
+    finally:
+        for n, h in previous.items():
+            signal.signal(n, h)
 
 
 def _validator(q: Question) -> Any:
@@ -139,7 +194,11 @@ def ask(q: Question, choices: list[Choice], default: Any, stream: TextIO | None 
     if q.type in ("select", "checkbox"):
         _extra_keys(question, search=q.type == "select" and len(choices) > SEARCH_FROM)
     try:
-        return question.unsafe_ask()
+        with _signals_end_the_prompt(question.application):
+            return question.unsafe_ask()
+    except _Signalled as sig:
+        signal.raise_signal(sig.signum)  # now outside the loop: the usual handler runs
+        return ask(q, choices, default, stream)  # the signal is ignored: ask again
     except EOFError:
         raise InputError(
             "input ended before all questions were answered; use --answers FILE or --defaults"

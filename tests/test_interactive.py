@@ -293,15 +293,32 @@ def test_no_visible_terminal_for_prompts_is_no_terminal(tmp_path: Path) -> None:
     assert (tmp_path / "guide.md").read_text() == ""
 
 
-def test_sigterm_mid_questionnaire_exits_143_and_writes_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signame", "at", "status", "message"),
+    [
+        ("SIGTERM", TEAM, 143, "terminated"),
+        ("SIGTERM", ROLES, 143, "terminated"),
+        ("SIGTERM", MODEL, 143, "terminated"),
+        ("SIGINT", TEAM, 130, "interrupted"),
+        ("SIGINT", ROLES, 130, "interrupted"),
+        ("SIGINT", BASELINE, 130, "interrupted"),
+    ],
+)
+def test_signal_from_outside_mid_questionnaire_stops_cleanly(
+    tmp_path: Path, signame: str, at: str, status: int, message: str
+) -> None:
+    """`kill` while a prompt is up: no hang at "Press ENTER to continue", nothing written."""
     import signal
 
     child = spawn(tmp_path, "-o", "OUT.md", "--save-answers", "answers.yaml")
-    child.expect(TEAM)
-    child.send(ENTER)
-    child.expect(ROLES)
-    child.child.kill(signal.SIGTERM)
-    status, rest = finish(child)
-    assert status == 143
-    assert "advisor: terminated; nothing was written" in rest
+    for prompt in (TEAM, ROLES, MODEL, BASELINE):
+        child.expect(prompt)
+        if prompt == at:
+            break
+        child.send(ENTER)
+    child.child.kill(getattr(signal, signame))
+    code, rest = finish(child)
+    assert code == status, rest
+    assert f"advisor: {message}; nothing was written" in rest
+    assert "Press ENTER" not in child.seen
     assert files(tmp_path) == []
