@@ -681,3 +681,15 @@ def test_readme_organisation_questions_example_is_the_fixture() -> None:
     example = yaml.safe_load(readme_block("yaml", "extends: builtin"))
     fixture = yaml.safe_load((FIXTURES / "org-questions.yaml").read_text())
     assert example == fixture
+
+
+def test_saved_answers_keep_awkward_team_names_exactly(tmp_path: Path) -> None:
+    team = "yes: A | B # c 'd' \"e\" — Zürich & <Co> [x]"
+    first = guide("--defaults", "--team", team, "-o", "first.md", "--save-answers", "a.yaml")
+    assert first.exit_code == 0, first.stderr
+    assert yaml.safe_load((tmp_path / "a.yaml").read_text())["team"] == team
+    again = guide("--answers", "a.yaml", "-o", "again.md", stdin="")
+    assert again.exit_code == 0, again.stderr
+    assert (tmp_path / "first.md").read_bytes() == (tmp_path / "again.md").read_bytes()
+    assert rendered_text((tmp_path / "again.md").read_text()).splitlines()[0] == (
+        team + ": adopting GPT-5.5")
