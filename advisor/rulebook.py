@@ -12,7 +12,6 @@ An organisation rulebook names the rulebook it builds on with ``extends:``
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -149,6 +148,8 @@ class Rulebook:
             return key
         if key in self.aliases:
             return self.aliases[key]
+        import difflib  # only on this error path: it costs a start-up otherwise
+
         # Aliases count as near misses but are named by the role they stand for.
         close = difflib.get_close_matches(key, [*self.roles, *self.aliases], n=3, cutoff=0.5)
         ids = list(dict.fromkeys(self.aliases.get(c, c) for c in close))
@@ -173,6 +174,8 @@ class Rulebook:
 
 def unknown(kind: str, name: str, known: Sequence[str]) -> InputError:
     """An "unknown X" error that names the closest known ids."""
+    import difflib
+
     close = difflib.get_close_matches(name.strip().lower(), list(known), n=3, cutoff=0.5)
     if close:
         hint = "did you mean " + " or ".join(close) + "?"
