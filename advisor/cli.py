@@ -181,13 +181,16 @@ def cli() -> None:
               help="Custom Jinja2 template (rendered in the sandbox).")
 @click.option("--fragment", is_flag=True, help="Leave out the title block (to include in a page).")
 @click.option("--show", is_flag=True, help="Also show the guide in the terminal.")
+@click.option("--since", "since", type=click.Path(),
+              help="Scores file of the last edition: add a 'What changed' section.")
 @rules_option
 @scores_option
 def guide_cmd(
     answers_file: str | None, save_answers: str | None, team: str | None, roles: tuple[str, ...],
     model: str | None, baseline: str | None, stages: tuple[str, ...], defaults: bool,
     output: str | None, force: bool, fmt: str, date: str | None, template: str | None,
-    fragment: bool, show: bool, rules_path: tuple[str, ...], scores_path: tuple[str, ...],
+    fragment: bool, show: bool, since: str | None, rules_path: tuple[str, ...],
+    scores_path: tuple[str, ...],
 ) -> None:
     """Ask a few questions and write a team guide.
 
@@ -196,6 +199,7 @@ def guide_cmd(
       advisor guide                                   (interactive)
       advisor guide --defaults --team "Fraud ML" -o -
       advisor guide --answers answers.yaml --format html -o guide.html
+      advisor guide --defaults --scores new.yaml --since last.yaml
     """
     from advisor.errors import InputError
     from advisor.guide import guide_date, make_guide
@@ -233,7 +237,9 @@ def guide_cmd(
         stream = prompt_stream(stdout_taken=out == "-")
         ask = asker(stream) if stream is not None else None
     answers = resolve_answers(book, given, use_defaults=defaults, ask=ask, origins=origins)
-    guide = make_guide(book, answers, date=when, fmt=fmt, template=template, fragment=fragment)
+    last = load_book(rules_path, [since]) if since else None
+    guide = make_guide(book, answers, date=when, fmt=fmt, template=template, fragment=fragment,
+                       since=last)
     written = write_text(out, guide.text, force=force)
     if save_answers:
         write_text(save_answers, dump_answers(answers), force=force)

@@ -68,6 +68,7 @@ def make_guide(
     template: str | Path | None = None,
     fragment: bool = False,
     extra: dict[str, Any] | None = None,
+    since: Rulebook | None = None,
 ) -> Guide:
     """Evaluate validated answers and render the guide.
 
@@ -78,12 +79,23 @@ def make_guide(
         fmt: Output format (``md``, ``html``, ``confluence``, ``mediawiki``, ``json``).
         template: Optional custom template file.
         fragment: Leave out the title block.
-        extra: More template context (e.g. changes since the last edition).
+        extra: More template context.
+        since: The rulebook as of the last edition (its scores): the guide then
+            gets ``changes`` and ``changes_md``, what changed since that edition.
 
     Templates (and the JSON result) also get ``answers``: every answer by question
     id, so that an organisation's own questions can shape its own template.
     """
-    result = evaluate(book, answers_to_profile(answers, date))
-    context = {"answers": dict(answers), **(extra or {})}
+    profile = answers_to_profile(answers, date)
+    result = evaluate(book, profile)
+    context: dict[str, Any] = {"answers": dict(answers)}
+    if since is not None:
+        from advisor.diff import diff_results, render_changes_md
+
+        changes = diff_results(evaluate(since, profile), result, book, old_book=since)
+        context["changes"] = [c.to_dict() for c in changes]
+        if fmt != "json":
+            context["changes_md"] = render_changes_md(changes)
+    context.update(extra or {})
     text = render(result, book, fmt, template=template, fragment=fragment, extra=context)
     return Guide(result, text, fmt)

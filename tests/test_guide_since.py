@@ -1,0 +1,76 @@
+"""`advisor guide --since`: a "What changed since the last edition" section."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from markdown_it import MarkdownIt
+
+from advisor.cli import cli
+
+LAST_EDITION = """\
+models:
+  - id: gpt-5.5
+    name: GPT-5.5
+    baseline: gpt-5.4
+    scores:
+      - {benchmark: mle-bench, score: 28, date: "2026-03", source: an earlier edition,
+         verified: false}
+"""
+
+
+def run(tmp_path, *args):
+    last = tmp_path / "last.yaml"
+    last.write_text(LAST_EDITION, encoding="utf-8")
+    return CliRunner().invoke(
+        cli,
+        ["guide", "--defaults", "--date", "2026-11-26", "--since", str(last), *args],
+        catch_exceptions=False,
+    )
+
+
+def test_since_adds_the_changes_section(tmp_path):
+    out = tmp_path / "guide.md"
+    result = run(tmp_path, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    headings = [
+        t.content for i, t in enumerate(tokens) if i and tokens[i - 1].type == "heading_open"
+    ]
+    assert (
+        headings.index("What changed since the last edition") == headings.index("Bottom line") + 1
+    )
+    row = next(
+        line for line in text.splitlines() if line.startswith("| Data scientist | Data processing")
+    )
+    assert "Draft (`ds-hands-on-emerging`)" in row
+    assert "Supervised (`ds-hands-on-moderate`)" in row
+    assert "mle-bench 28 → 36 crossed 30" in row
+
+
+def test_without_since_there_is_no_changes_section(tmp_path):
+    result = CliRunner().invoke(cli, ["guide", "--defaults", "--date", "2026-11-26", "-o", "-"])
+    assert result.exit_code == 0
+    assert "What changed" not in result.stdout
+
+
+def test_since_in_json_gives_the_changes_as_data(tmp_path):
+    result = run(tmp_path, "--format", "json", "-o", "-")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    changed = [c for c in data["changes"] if c["changed"]]
+    assert {"role": "ml-engineer", "stage": "model-selection"}.items() <= next(
+        c for c in changed if c["role"] == "ml-engineer" and c["stage"] == "model-selection"
+    ).items()
+    assert "changes_md" not in data
+
+
+def test_since_with_a_broken_file_is_a_located_error(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("models:\n  - id: gpt-5.5\n    nme: x\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["guide", "--defaults", "--since", str(bad), "-o", "-"])
+    assert result.exit_code == 1
+    assert f"{bad}:3:5: " in result.output
+    assert "Traceback" not in result.output
