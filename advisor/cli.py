@@ -223,6 +223,7 @@ def guide_cmd(
     if template:
         load_template("md" if fmt == "json" else fmt, template)
     book = load_book(rules_path, scores_path)
+    last = load_book(rules_path, [since]) if since else None
     given, origins = load_answers_file(answers_file) if answers_file else ({}, {})
     flags = {"team": team, "roles": list(roles) or None, "model": model, "baseline": baseline,
              "stages": list(stages) or None}
@@ -237,7 +238,6 @@ def guide_cmd(
         stream = prompt_stream(stdout_taken=out == "-")
         ask = asker(stream) if stream is not None else None
     answers = resolve_answers(book, given, use_defaults=defaults, ask=ask, origins=origins)
-    last = load_book(rules_path, [since]) if since else None
     guide = make_guide(book, answers, date=when, fmt=fmt, template=template, fragment=fragment,
                        since=last)
     written = write_text(out, guide.text, force=force)
