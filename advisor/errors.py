@@ -42,14 +42,37 @@ class AdvisorError(Exception):
     exit_code = EXIT_USAGE
 
     def __init__(self, message: str, location: Location | None = None) -> None:
+        message = one_line(message)
         super().__init__(message)
         self.message = message
         self.location = location
 
     def __str__(self) -> str:
         if self.location is not None:
-            return f"{self.location}: {self.message}"
+            return f"{one_line(str(self.location))}: {self.message}"
         return self.message
+
+
+#: Messages longer than this are cut in the middle, where a quoted value usually is.
+MAX_MESSAGE = 1000
+
+
+def one_line(text: str) -> str:
+    """Text that is safe to print as one line of a message.
+
+    Values from files and flags end up in messages; a newline, a terminal
+    escape sequence or a bidirectional control in one of them must not break
+    the line or reach the terminal, and a 100 kB value must not become a
+    100 kB message. Unprintable characters are shown escaped (``\\n``,
+    ``\\x1b``, ``\\u202e``) and an over-long text keeps its start (what was
+    wrong) and its end (what to do).
+    """
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    if len(text) > MAX_MESSAGE:
+        head, tail = MAX_MESSAGE * 3 // 5, MAX_MESSAGE // 3
+        text = f"{text[:head]} [... {len(text) - head - tail} characters ...] {text[-tail:]}"
+    return text
 
 
 class InputError(AdvisorError):

@@ -85,8 +85,9 @@ def validate_answer(book: Rulebook, q: Question, value: Any, where: str = "") ->
         if isinstance(value, bool):
             # YAML reads an unquoted yes, no, on or off as a yes/no value.
             raise fail("expected text, got a yes/no value; put the answer in quotes")
-        if not isinstance(value, (str, int, float)):
-            raise fail(f"expected text, got {type(value).__name__}")
+        if not isinstance(value, (str, int, float)) or (
+                isinstance(value, float) and not math.isfinite(value)):
+            raise fail(f"expected text, got {_got(value)}{_quote_hint(value)}")
         text = " ".join(str(value).split())
         if q.required and not text:
             raise fail("an answer is required")
@@ -116,12 +117,17 @@ def validate_answer(book: Rulebook, q: Question, value: Any, where: str = "") ->
     opts = choices(book, q)
     if q.type == "select":
         if not isinstance(value, str):
-            raise fail(f"expected one value, got {value!r}; {_allowed(opts)}")
+            raise fail(f"expected one value, got {_got(value)}{_quote_hint(value)}; "
+                       f"{_allowed(opts)}")
         return _one_choice(book, q, value, opts, fail)
     # checkbox
     items = [v for v in value.split(",")] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
-        raise fail(f"expected a list of values, got {value!r}; {_allowed(opts)}")
+    if not isinstance(items, list):
+        raise fail(f"expected a list of values, got {_got(value)}; {_allowed(opts)}")
+    for v in items:
+        if not isinstance(v, str):
+            raise fail(f"expected a list of values, got {_got(v)} in the list{_quote_hint(v)}; "
+                       f"{_allowed(opts)}")
     out: list[str] = []
     for item in items:
         v = _one_choice(book, q, item, opts, fail)
@@ -132,6 +138,32 @@ def validate_answer(book: Rulebook, q: Question, value: Any, where: str = "") ->
     # Keep the rulebook's order so that the same set gives the same guide.
     order = [c.value for c in opts]
     return sorted(out, key=order.index)
+
+
+def _got(value: Any) -> str:
+    """What YAML made of an answer that is not text, in words."""
+    import datetime as dt
+
+    if value is None:
+        return "no value"
+    if isinstance(value, bool):
+        return "a yes/no value"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "the number " + (".nan" if value != value else ".inf" if value > 0 else "-.inf")
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f"the date {value.isoformat()}"
+    return {"list": "a list", "dict": "a mapping"}.get(type(value).__name__,
+                                                       type(value).__name__)
+
+
+def _quote_hint(value: Any) -> str:
+    # YAML reads unquoted yes/no/on/off, numbers and dates as such; quotes keep text.
+    import datetime as dt
+
+    scalar = isinstance(value, (bool, int, float, dt.date))
+    return "; put the answer in quotes" if scalar else ""
 
 
 def _one_choice(

@@ -36,6 +36,8 @@ SECTIONS = (
     "metrics", "questions", "tables", "tests",
 )  # fmt: skip
 MAX_FILES = 200
+#: Problems reported one by one; the rest are counted.
+MAX_SHOWN = 100
 MAX_EXTENDS_DEPTH = 8
 
 
@@ -193,6 +195,7 @@ class _Problems:
 
     def __init__(self) -> None:
         self.items: list[AdvisorError] = []
+        self.hidden = 0  # problems counted but not collected one by one
 
     def add(self, message: str, location: Location | None) -> None:
         self.items.append(AdvisorError(message, location))
@@ -203,10 +206,17 @@ class _Problems:
     def raise_if_any(self) -> None:
         if self.items:
             self.items.sort(key=lambda e: (e.location or Location(""), e.message))
-            n = len(self.items)
+            n = len(self.items) + self.hidden
             first = self.items[0]
             msg = first.message if n == 1 else f"{first.message} (and {n - 1} more problems)"
-            raise RulebookError(msg, first.location, problems=list(self.items))
+            shown = self.items[:MAX_SHOWN]
+            if n > len(shown):
+                more = "about " if self.hidden else ""
+                shown.append(AdvisorError(
+                    f"... and {more}{n - len(shown)} more problems; fix these first and "
+                    "check again"
+                ))
+            raise RulebookError(msg, first.location, problems=shown)
 
 
 @dataclass
@@ -225,14 +235,18 @@ def rulebook_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
+        try:
+            is_dir, exists = p.is_dir(), p.exists()
+        except OSError as exc:  # a name too long, say
+            raise InputError(f"{p}: cannot read: {exc.strerror or exc}") from None
+        if is_dir:
             found = sorted(
                 f for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file()
             )
             if not found:
                 raise InputError(f"{p}: folder holds no .yaml files; point to a rulebook")
             out.extend(found)
-        elif p.exists():
+        elif exists:
             out.append(p)
         else:
             raise InputError(f"{p}: no such file or folder")
@@ -250,34 +264,71 @@ def _display(path: Path) -> str:
 
 
 def _pydantic_problems(exc: Any, smap: SourceMap) -> list[AdvisorError]:
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for err in exc.errors(include_url=False, include_context=False):
+        groups.setdefault(_real_path(smap, tuple(err["loc"]), err["type"]), []).append(err)
     out = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        # Tagged unions add the type name into loc; keep only real keys/indices.
-        path = tuple(p for p in loc if isinstance(p, int) or p in _keys_along(smap, loc))
+    for path, errs in groups.items():
+        err = errs[0]
         where = smap.key_location(path) if err["type"] == "extra_forbidden" else None
         where = where or smap.locate(path)
         dotted = ".".join(str(p) for p in path) or "(top)"
         if err["type"] == "extra_forbidden":
-            msg = f"{dotted}: unknown key {path[-1]!r}; check the spelling (see 'advisor schema')"
+            key = path[-1] if path else err["loc"][-1]
+            msg = f"{dotted}: unknown key {key!r}; check the spelling (see 'advisor schema')"
         elif err["type"] == "missing":
             msg = f"{dotted}: required key missing"
         else:
-            got = err.get("input")
-            shown = repr(got) if isinstance(got, (str, int, float, bool)) or got is None else (
-                type(got).__name__
-            )
-            msg = f"{dotted}: {err['msg'].rstrip('.')}, got {shown[:60]}"
+            msg = f"{dotted}: {_expected(errs)}, got {_shown(err.get('input'))}"
         out.append(AdvisorError(msg, where))
     return out
 
 
-def _keys_along(smap: SourceMap, loc: tuple[Any, ...]) -> set[Any]:
-    # Keys of a pydantic error location that are real YAML keys: the others are
-    # names pydantic adds for union members ("str", "list[str]", ...).
-    return {p for p in loc if isinstance(p, str) and not any(c in p for c in "[]") and p not in (
-        "str", "float", "bool", "int", "function-after", "constrained-str"
-    )}
+def _real_path(smap: SourceMap, loc: tuple[Any, ...], kind: str) -> tuple[Any, ...]:
+    """The part of a pydantic error location that is keys and indices of the file.
+
+    Pydantic adds names of union members ('str', 'list[str]', ...) to a location;
+    a step is kept only when the file has a value there (or it names a missing key).
+    """
+    path: tuple[Any, ...] = ()
+    for i, step in enumerate(loc):
+        if smap.get((*path, step)) is not None or (kind == "missing" and i == len(loc) - 1):
+            path = (*path, step)
+    return path
+
+
+_TYPE_WORDS = {"model_type": "a mapping (key: value)", "dict_type": "a mapping (key: value)",
+               "model_attributes_type": "a mapping (key: value)"}
+
+
+def _expected(errs: list[dict[str, Any]]) -> str:
+    """What pydantic expected; the members of a union are named together, once."""
+    # A value of the right type that fails a check (range, pattern, NaN) says most.
+    specific = [e for e in errs if not e["type"].endswith(("_type", "_parsing"))]
+    if specific:
+        text = specific[0]["msg"].rstrip(".")
+    else:
+        wants = list(dict.fromkeys(
+            _TYPE_WORDS.get(e["type"], e["msg"].rstrip(".").removeprefix("Input should be "))
+            for e in errs
+        ))
+        text = "Input should be " + (
+            wants[0] if len(wants) == 1 else ", ".join(wants[:-1]) + " or " + wants[-1]
+        )
+    got = errs[0].get("input")
+    if not specific and isinstance(got, bool) and any(e["type"] == "string_type" for e in errs):
+        text += " (YAML reads unquoted yes, no, on, off, true and false as true/false: quote it)"
+    elif not specific and isinstance(got, (int, float)) and any(
+            e["type"] == "string_type" for e in errs):
+        text += " (quote it to use it as text)"
+    return text
+
+
+def _shown(got: Any) -> str:
+    if isinstance(got, (str, int, float, bool)) or got is None:
+        text = repr(got)
+        return text if len(text) <= 60 else f"{text[:45]}...{text[-12:]}"
+    return type(got).__name__
 
 
 def _read_file(path: Path, problems: _Problems) -> _File | None:
@@ -308,9 +359,28 @@ def _read_file(path: Path, problems: _Problems) -> _File | None:
     try:
         parsed = RulebookFile.model_validate(data)
     except ValidationError as exc:
+        total, hidden = exc.error_count(), 0
+        if total > MAX_SHOWN:
+            # Each pydantic error costs about a kilobyte: a file of 200,000 bad values
+            # would take hundreds of megabytes. The problems shown come from a copy with
+            # every list and mapping cut to its first entries.
+            try:
+                RulebookFile.model_validate(_head(data))
+            except ValidationError as short:
+                exc, hidden = short, total - short.error_count()
         problems.extend(_pydantic_problems(exc, smap))
+        problems.hidden += hidden
         return None
     return _File(name, parsed, smap)
+
+
+def _head(data: Any) -> Any:
+    """``data`` with every list and mapping cut to its first MAX_SHOWN entries."""
+    if isinstance(data, list):
+        return [_head(x) for x in data[:MAX_SHOWN]]
+    if isinstance(data, dict):
+        return {k: _head(v) for k, v in list(data.items())[:MAX_SHOWN]}
+    return data
 
 
 def load_rulebook(
@@ -787,8 +857,14 @@ def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
     """
     import dataclasses
 
-    if not Path(path).is_file():
-        what = "is a folder, expected a YAML file" if Path(path).is_dir() else "no such file"
+    try:
+        is_file, is_dir = Path(path).is_file(), Path(path).is_dir()
+    except OSError as exc:  # a name too long, say
+        raise InputError(
+            f"{path}: cannot read: {exc.strerror or exc} (given with --scores)"
+        ) from None
+    if not is_file:
+        what = "is a folder, expected a YAML file" if is_dir else "no such file"
         raise InputError(f"{path}: {what} (given with --scores)")
     problems = _Problems()
     f = _read_file(Path(path), problems)
@@ -799,6 +875,14 @@ def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
         problems.add(f"a scores file holds only 'models:'; remove {k!r}", f.smap.key_location((k,)))
     if not f.data.models:
         problems.add("the scores file lists no models; add a 'models:' list", Location(f.path, 1, 1))
+    first_at: dict[str, Location] = {}
+    for i, m in enumerate(f.data.models):
+        loc = f.smap.locate(("models", i, "id"))
+        if m.id in first_at:
+            problems.add(
+                f"duplicate model id {m.id!r} (first at {first_at[m.id]}); ids must be unique", loc
+            )
+        first_at.setdefault(m.id, loc)
     problems.raise_if_any()
     models = dict(book.models)
     locations = dict(book.locations)

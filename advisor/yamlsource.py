@@ -43,7 +43,8 @@ __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "SourceMap", "load_yaml", "loa
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
-MAX_NODES = 1_000_000
+#: About 130 MB while loading: 2.5 times a 10,000-rule rulebook, 90 times the built-in one.
+MAX_NODES = 250_000
 
 # Looked up at call time so tests can exercise the pure-Python fallback.
 _LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -218,10 +219,10 @@ def _read_capped(path: str | os.PathLike, name: str, max_bytes: int) -> bytes:
 
 
 def _too_big(size: int, limit: int, where: Location) -> YamlError:
-    return YamlError(
-        f"file is {_format_size(size)}, over the {_format_size(limit, compact=True)} limit",
-        where,
-    )
+    shown, cap = _format_size(size), _format_size(limit, compact=True)
+    # A file just over the limit (or one that keeps growing) would read "5.0 MB, over 5 MB".
+    what = f"is {shown}, over" if shown.replace(".0 ", " ") != cap else "is over"
+    return YamlError(f"file {what} the {cap} limit", where)
 
 
 def _format_size(size: int, compact: bool = False) -> str:

@@ -173,7 +173,7 @@ def test_any_yaml_document_as_a_scores_file(data: Any, book: Rulebook) -> None:
 
 def mutate(text: str, draw: Any) -> str:
     """One random edit of the kinds a hand edit or a bad merge makes."""
-    lines = text.splitlines(keepends=True)
+    lines = text.splitlines(keepends=True) or [""]
     kind = draw(st.sampled_from(["delete", "duplicate", "swap", "replace", "insert", "truncate",
                                  "indent", "value"]))
     i = draw(st.integers(0, max(len(lines) - 1, 0)))
