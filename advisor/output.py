@@ -81,12 +81,23 @@ def check_target(path: str | os.PathLike[str], *, force: bool = False) -> Path |
     if str(path) == "-":
         return None
     target = Path(path)
-    if target.is_dir():
-        raise OutputError(f"{target}: is a folder; give a file name (-o {target}/GUIDE.md)")
-    if (target.exists() or target.is_symlink()) and not force:
-        raise OutputError(f"{target}: already exists; use --force to overwrite it")
     folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
+    try:
+        is_dir, exists, is_file = target.is_dir(), target.exists(), target.is_file()
+        is_link, folder_ok = target.is_symlink(), folder.is_dir()
+    except OSError as exc:  # a name too long, say
+        raise OutputError(f"{target}: cannot write there: {exc.strerror or exc}") from None
+    if is_dir:
+        raise OutputError(f"{target}: is a folder; give a file name (-o {target}/GUIDE.md)")
+    if exists and not is_file:
+        # Replacing /dev/null or a named pipe with a file would break whatever uses it.
+        raise OutputError(
+            f"{target}: is not a regular file (a device, pipe or socket); give a file name, "
+            "or -o - for standard output"
+        )
+    if (exists or is_link) and not force:
+        raise OutputError(f"{target}: already exists; use --force to overwrite it")
+    if not folder_ok:
         raise OutputError(f"{target}: folder {folder} does not exist; create it first")
     return target
 
