@@ -33,7 +33,14 @@ FOLDER = Path(__file__).resolve().parent / "_precompiled"
 
 
 def fingerprint(env: Environment, name: str, source: str) -> str:
-    """The hash that names the compiled module of ``name`` with ``source`` in ``env``."""
+    """The hash that names the compiled module of ``name`` with ``source`` in ``env``.
+
+    It covers what the generated code depends on: the template's text, the
+    Jinja2 version and the settings that change lexing and code generation.
+    Filters and tests are looked up when the template renders, so adding one
+    does not make a compiled module stale (a filter a built-in template uses
+    and that disappeared would fail at render time instead of compile time).
+    """
     import jinja2
 
     autoescape = env.autoescape
@@ -44,8 +51,7 @@ def fingerprint(env: Environment, name: str, source: str) -> str:
         env.variable_end_string, env.comment_start_string, env.comment_end_string,
         env.line_statement_prefix, env.line_comment_prefix, env.trim_blocks, env.lstrip_blocks,
         env.newline_sequence, env.keep_trailing_newline, env.optimized, env.is_async,
-        env.finalize is None, env.undefined.__qualname__, sorted(env.extensions),
-        sorted(env.filters), sorted(env.tests), name,
+        env.finalize is None, env.undefined.__qualname__, sorted(env.extensions), name,
     ]
     h = hashlib.sha256(repr(settings).encode("utf-8"))
     h.update(b"\0" + source.encode("utf-8", "surrogatepass"))

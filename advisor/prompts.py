@@ -14,11 +14,13 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from advisor.errors import InputError
 from advisor.questionnaire import AskFn, Choice
-from advisor.schema import Question
+
+if TYPE_CHECKING:  # pydantic costs ~0.1 s to import: only for annotations here
+    from advisor.schema import Question
 
 #: A select with more choices than this gets questionary's type-to-filter search.
 SEARCH_FROM = 8

@@ -125,10 +125,11 @@ class TextPlan:
         """Render with ``context``, like :meth:`jinja2.Template.render`."""
         env = text_environment()
         state: dict[str, Any] = {}
-        return "".join(
+        # Joined by the environment, as a compiled template's output is (limits included).
+        return str(env.concat(  # type: ignore[attr-defined]
             part if isinstance(part, str) else str(_evaluate(part, context, env, state))
             for part in self.parts
-        )
+        ))
 
     def __repr__(self) -> str:
         return f"TextPlan({self.parts!r})"

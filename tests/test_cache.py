@@ -411,3 +411,113 @@ def test_an_edited_template_is_compiled_not_taken_precompiled(tmp_path: Path) ->
                                     cache_size=0)
     template = env.get_template("guide.md.j2")
     assert "_precompiled" not in str(template.filename)
+
+
+# --------------------------------------------------------------------------- what start-up imports
+
+PROBE = """
+import json, sys
+from advisor.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"pydantic", "rich", "questionary"})
+print(json.dumps(heavy), file=sys.stderr)
+"""
+
+
+def imported_heavy(tmp_path: Path, *args: str) -> list[str]:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ADVISOR_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
+                          cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, check=False)
+    return json.loads(proc.stderr.strip().splitlines()[-1])
+
+
+def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
+    assert imported_heavy(tmp_path, "--help") == []
+
+
+def test_a_guide_from_answers_with_a_warm_cache_needs_neither_pydantic_nor_rich(
+    tmp_path: Path,
+) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("team: T\nmodel: gpt-5.5\nbaseline: gpt-5.4\nroles: [mle]\n"
+                       "stages: [data-processing]\n", encoding="utf-8")
+    args = ("guide", "--answers", str(answers), "-o", str(tmp_path / "g.md"), "--force")
+    assert "pydantic" in imported_heavy(tmp_path, *args)  # the first run validates
+    assert imported_heavy(tmp_path, *args) == []
+    assert (tmp_path / "g.md").read_text(encoding="utf-8").startswith("# T: adopting GPT-5.5")
+
+
+# --------------------------------------------------------------------------- engine index
+
+CELLS = ["-", "missing", "[{a}..{b})", "({a}..{b}]", "[{a}..{b}]", ">= {a}", "> {a}", "< {b}",
+         "<= {b}", "= {a}", "{a}", "[{a}..{b}], missing", "< {a}, > {b}", "({a}..{b}), missing"]
+POINTS = [0, 10, 12.5, 20, 25, 30, 33.3, 50, 70, 99.99, 100]
+
+
+def random_table(rng: Any, n: int, policy: str) -> str:
+    rules = []
+    for i in range(n):
+        when = {"role": rng.choice(["-", "r1", "r2", "[r1, r2]"]),
+                "stage": rng.choice(["-", "s1", "s2"])}
+        for name in ("mle-bench", "terminal-bench-2"):
+            a, b = sorted(rng.sample(POINTS, 2))
+            when[name] = rng.choice(CELLS).format(a=a, b=b)
+        cells = ", ".join(f"{k}: {v}" if v.startswith("[r") else f"{k}: '{v}'"
+                          for k, v in when.items())
+        rules.append(f"      - {{id: rule-{i}, when: {{{cells}}}, autonomy: low}}")
+    return "\n".join([
+        "rulebook: {id: t, name: T}",
+        "autonomy: [{id: low, name: Low, ai: a, human: h}, {id: high, name: High, ai: a, "
+        "human: h}]",
+        "roles: [{id: r1, name: R1}, {id: r2, name: R2}]",
+        "stages: [{id: s1, name: S1}, {id: s2, name: S2}]",
+        "benchmarks: [{id: mle-bench, name: M, measures: m}, "
+        "{id: terminal-bench-2, name: T, measures: t}]",
+        "tables:",
+        "  - id: t",
+        "    purpose: stage-advice",
+        f"    hit_policy: {policy}",
+        "    inputs: [role, stage, mle-bench, terminal-bench-2]",
+        "    rules:",
+        *rules,
+    ]) + "\n"
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_numeric_index_finds_exactly_what_a_full_scan_finds(tmp_path: Path, seed: int) -> None:
+    import math
+    import random
+
+    from advisor.engine import run_table
+    from advisor.errors import EvaluationError
+
+    rng = random.Random(seed)
+    path = tmp_path / "t.yaml"
+    path.write_text(random_table(rng, rng.choice([10, 40, 120]),
+                                 rng.choice(["collect", "first", "unique"])), encoding="utf-8")
+    book = load_rulebook(path)
+    [table] = book.tables
+    values: list[Any] = [None, True, "30", math.nan, -5, 1000, *POINTS]
+    values += [p + d for p in POINTS for d in (-1e-9, 1e-9, 0.5)]
+    values += [rng.uniform(-10, 110) for _ in range(30)] + [int(p) for p in POINTS]
+
+    def outcome(inputs: dict, role: str, stage: str, trace: bool) -> Any:
+        try:
+            return [r.id for r in run_table(book, table, inputs, role, stage, trace=trace)[0]]
+        except EvaluationError as exc:
+            return str(exc)
+
+    for role in ("r1", "r2"):
+        for stage in ("s1", "s2"):
+            for _ in range(150):
+                inputs = {"role": role, "stage": stage, "mle-bench": rng.choice(values),
+                          "terminal-bench-2": rng.choice(values)}
+                assert outcome(inputs, role, stage, False) == outcome(inputs, role, stage, True), \
+                    inputs

@@ -20,6 +20,7 @@ def root(context, missing=missing, environment=environment):
     l_0_bottom_line = resolve('bottom_line')
     l_0_readings = resolve('readings')
     l_0_missing = resolve('missing')
+    l_0_changes_md = resolve('changes_md')
     l_0_comparison = resolve('comparison')
     l_0_shown = resolve('shown')
     l_0_chart = resolve('chart')
@@ -97,48 +98,60 @@ def root(context, missing=missing, environment=environment):
         def t_11(*unused):
             raise TemplateRuntimeError("No filter named 'signed' found.")
     try:
-        t_12 = environment.filters['url']
+        t_12 = environment.filters['trim']
     except KeyError:
         @internalcode
         def t_12(*unused):
-            raise TemplateRuntimeError("No filter named 'url' found.")
+            raise TemplateRuntimeError("No filter named 'trim' found.")
     try:
-        t_13 = environment.tests['none']
+        t_13 = environment.filters['url']
     except KeyError:
         @internalcode
         def t_13(*unused):
+            raise TemplateRuntimeError("No filter named 'url' found.")
+    try:
+        t_14 = environment.tests['defined']
+    except KeyError:
+        @internalcode
+        def t_14(*unused):
+            raise TemplateRuntimeError("No test named 'defined' found.")
+    try:
+        t_15 = environment.tests['none']
+    except KeyError:
+        @internalcode
+        def t_15(*unused):
             raise TemplateRuntimeError("No test named 'none' found.")
     pass
     def macro(l_1_value, l_1_ev):
-        t_14 = []
+        t_16 = []
         if l_1_value is missing:
             l_1_value = undefined("parameter 'value' was not provided", name='value')
         if l_1_ev is missing:
             l_1_ev = undefined("parameter 'ev' was not provided", name='ev')
         pass
-        if t_13(l_1_value):
+        if t_15(l_1_value):
             pass
-            t_14.append(
+            t_16.append(
                 'n/a',
             )
         else:
             pass
-            t_14.append(
+            t_16.append(
                 str(environment.finalize(t_7(l_1_value))),
             )
             if (l_1_ev and (not environment.getattr(l_1_ev, 'verified'))):
                 pass
-                t_14.append(
+                t_16.append(
                     ' (unverified)',
                 )
             if l_1_ev:
                 pass
-                t_14.extend((
+                t_16.extend((
                     ' [',
                     str(environment.finalize(environment.getattr(l_1_ev, 'ref'))),
                     ']',
                 ))
-        return concat(t_14)
+        return concat(t_16)
     context.exported_vars.add('score')
     context.vars['score'] = l_0_score = Macro(environment, macro, 'score', ('value', 'ev'), False, False, False, context.eval_ctx.autoescape)
     if (not (undefined(name='fragment') if l_0_fragment is missing else l_0_fragment)):
@@ -182,6 +195,11 @@ def root(context, missing=missing, environment=environment):
         yield '\nMissing evidence: '
         yield str(environment.finalize(t_2(context.eval_ctx, t_4(context, (undefined(name='missing') if l_0_missing is missing else l_0_missing), 'md'), ', ')))
         yield '.\n'
+    if t_14((undefined(name='changes_md') if l_0_changes_md is missing else l_0_changes_md)):
+        pass
+        yield '\n'
+        yield str(environment.finalize(t_12((undefined(name='changes_md') if l_0_changes_md is missing else l_0_changes_md))))
+        yield '\n'
     yield '\n## Model comparison\n\n'
     if (undefined(name='comparison') if l_0_comparison is missing else l_0_comparison):
         pass
@@ -253,12 +271,12 @@ def root(context, missing=missing, environment=environment):
                     yield ', '
             l_1_loop = l_1_bar = missing
             yield ']\n```\n'
-        def t_15(fiter):
+        def t_17(fiter):
             for l_1_row in fiter:
                 if environment.getattr(l_1_row, 'note'):
                     yield l_1_row
         l_1_loop = missing
-        for l_1_row, l_1_loop in LoopContext(t_15((undefined(name='comparison') if l_0_comparison is missing else l_0_comparison)), undefined):
+        for l_1_row, l_1_loop in LoopContext(t_17((undefined(name='comparison') if l_0_comparison is missing else l_0_comparison)), undefined):
             _loop_vars = {}
             pass
             if environment.getattr(l_1_loop, 'first'):
@@ -361,16 +379,16 @@ def root(context, missing=missing, environment=environment):
         l_2_st = missing
     l_1_r = missing
     yield '\n## Caveats\n\n'
-    t_16 = 1
+    t_18 = 1
     for l_1_c in (undefined(name='caveats') if l_0_caveats is missing else l_0_caveats):
         _loop_vars = {}
         pass
         yield '- '
         yield str(environment.finalize(t_5(environment.getattr(l_1_c, 'text'))))
         yield '\n'
-        t_16 = 0
+        t_18 = 0
     l_1_c = missing
-    if t_16:
+    if t_18:
         pass
         yield '- None recorded.\n'
     yield '\n## Sources\n\n'
@@ -383,7 +401,7 @@ def root(context, missing=missing, environment=environment):
         if environment.getattr(l_1_s, 'url'):
             pass
             yield ' '
-            yield str(environment.finalize(t_12(environment.getattr(l_1_s, 'url'))))
+            yield str(environment.finalize(t_13(environment.getattr(l_1_s, 'url'))))
         if environment.getattr(l_1_s, 'date'):
             pass
             yield ', '
@@ -399,4 +417,4 @@ def root(context, missing=missing, environment=environment):
     l_1_s = missing
 
 blocks = {}
-debug_info = '3=109&4=116&6=141&7=144&9=148&14=161&15=164&17=167&19=170&20=174&23=177&25=180&30=183&31=186&33=194&35=198&36=202&40=218&41=222&43=226&48=230&49=241&50=244&53=253&54=261&57=265&67=274&68=278&73=284&75=292&77=298&78=302&86=314&87=318&89=325&91=329&93=331&94=334&99=338&100=342&106=362&107=366&114=374&115=377'
+debug_info = '3=122&4=129&6=154&7=157&9=161&14=174&15=177&17=180&19=183&20=187&23=190&25=193&27=195&29=198&34=201&35=204&37=212&39=216&40=220&44=236&45=240&47=244&52=248&53=259&54=262&57=271&58=279&61=283&71=292&72=296&77=302&79=310&81=316&82=320&90=332&91=336&93=343&95=347&97=349&98=352&103=356&104=360&110=380&111=384&118=392&119=395'
