@@ -1,4 +1,4 @@
-"""A cache of validated rulebooks, kept as plain JSON data in the user's cache folder.
+"""A cache of validated rulebooks, kept as plain data in the user's cache folder.
 
 Loading a rulebook validates every file with pydantic, parses every cell and
 prepares every text; for the built-in rulebook that is about 0.1 s, most of
@@ -8,10 +8,11 @@ the same files rebuilds it from that data, without pydantic.
 
 Safety:
 
-* The cache is plain JSON (strings, numbers, lists, mappings): reading it
-  never runs code. Rule texts are kept as their source plus, for the simple
-  ones, a :class:`~advisor.sandbox.TextPlan` (plain data); the others are
-  compiled from their source when first used.
+* The cache holds plain data only: strings, numbers, lists and mappings,
+  written with :mod:`marshal` (never pickle) after a one-line JSON header;
+  reading it never runs code. Rule texts are kept as their source plus, for
+  the simple ones, a :class:`~advisor.sandbox.TextPlan` (plain data); the
+  others are compiled from their source when first used.
 * The key hashes advisor's version, the size and modification time of each
   of advisor's own modules (an edited checkout is a new version), the
   versions of the libraries that validate and parse, the working folder
@@ -20,8 +21,9 @@ Safety:
   files on every hit. Any change is a miss; nothing is trusted across
   versions.
 * Files are written atomically (temporary file, then rename) and carry a
-  SHA-256 of their body; a file that cannot be read, fails its checksum, or
-  does not hold what is expected is ignored silently and replaced.
+  SHA-256 of their body, checked before the body is read; a file that cannot
+  be read, fails its checksum, or does not hold what is expected is ignored
+  silently and replaced.
 * ``ADVISOR_NO_CACHE=1`` turns the cache off; ``ADVISOR_CACHE_DIR`` moves it
   (default ``$XDG_CACHE_HOME/advisor``, else ``~/.cache/advisor``).
 """
@@ -30,13 +32,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import json
+import marshal
 import os
 import stat
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +58,9 @@ MAX_ENTRIES = 64
 #: Rulebook files larger than this are not hashed (the loader refuses them anyway).
 MAX_FILE_BYTES = 5 * 1024 * 1024
 _PREFIX = "rulebook-"
+_SUFFIX = ".cache"
+#: marshal's format; it can change between Python versions, which the key covers.
+_MARSHAL = 4
 _PACKAGE = Path(__file__).resolve().parent
 _LIBRARIES = ("pydantic", "pydantic_core", "yaml", "jinja2")
 
@@ -157,19 +164,35 @@ def load(key: str, environ: dict[str, str] | None = None) -> Rulebook | None:
     if folder is None:
         return None
     try:
-        raw = (folder / f"{_PREFIX}{key}.json").read_bytes()
+        raw = (folder / f"{_PREFIX}{key}{_SUFFIX}").read_bytes()
         head, _, body = raw.partition(b"\n")
         header = json.loads(head)
         if (header.get("format") != FORMAT or header.get("key") != key
+                or header.get("python") != list(sys.version_info[:2])
                 or header.get("sha256") != hashlib.sha256(body).hexdigest()):
             return None
-        data = json.loads(body)
-        for path, digest in data["deps"]:
-            if _digest(path) != digest:
-                return None
-        return _decode(data["book"])
+        with no_gc():
+            data = marshal.loads(body)
+            for path, digest in data["deps"]:
+                if _digest(path) != digest:
+                    return None
+            return _decode(data["book"])
     except Exception:  # a missing, unreadable or corrupt cache is a miss, never an error
         return None
+
+
+@contextlib.contextmanager
+def no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused: loading, rebuilding or dumping a big
+    rulebook makes many objects and no garbage cycles, and the collector passing
+    over them again and again costs more than the work itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def store(key: str, book: Rulebook, environ: dict[str, str] | None = None) -> bool:
@@ -178,18 +201,18 @@ def store(key: str, book: Rulebook, environ: dict[str, str] | None = None) -> bo
     if folder is None:
         return False
     try:
-        plain = {"deps": _deps(book), "book": _encode(book)}
-        body = json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        if json.loads(body) != plain:  # a value JSON cannot keep exactly: do not cache
-            return False
+        with no_gc():
+            plain = {"deps": _deps(book), "book": _encode(book)}
+            body = marshal.dumps(plain, _MARSHAL)  # ValueError for anything but plain data
         header = json.dumps({"format": FORMAT, "key": key, "version": __version__,
+                             "python": list(sys.version_info[:2]),
                              "sha256": hashlib.sha256(body).hexdigest()}).encode()
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=folder)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(header + b"\n" + body)
-            os.replace(tmp, folder / f"{_PREFIX}{key}.json")
+            os.replace(tmp, folder / f"{_PREFIX}{key}{_SUFFIX}")
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
@@ -215,7 +238,7 @@ def _prune(folder: Path) -> None:
     entries = []
     with os.scandir(folder) as it:
         for e in it:
-            if e.name.startswith(_PREFIX) and e.name.endswith(".json"):
+            if e.name.startswith(_PREFIX) and e.name.endswith(_SUFFIX):
                 with contextlib.suppress(OSError):
                     entries.append((e.stat().st_mtime_ns, e.path))
     entries.sort()

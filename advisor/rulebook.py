@@ -408,7 +408,8 @@ def load_rulebook(
     key = cache.key_for(rulebook_files(paths))
     book = cache.load(key) if key else None
     if book is None:
-        book = _load(list(paths), chain=())
+        with cache.no_gc():  # many objects, no cycles: the collector only costs time here
+            book = _load(list(paths), chain=())
         if key:
             cache.store(key, book)
     return book

@@ -34,7 +34,7 @@ def cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def entries(folder: Path) -> list[Path]:
-    return sorted(folder.glob("rulebook-*.json")) if folder.is_dir() else []
+    return sorted(folder.glob("rulebook-*.cache")) if folder.is_dir() else []
 
 
 def fresh(paths: Any = None) -> Rulebook:
@@ -189,7 +189,7 @@ def test_another_advisor_version_never_reads_the_entry(
     # Even an entry renamed to the new key is refused: its header names the old key.
     key = cache.key_for(rulebook_files([builtin_rules()]))
     assert key is not None
-    shutil.copy(entry, cache_folder / f"rulebook-{key}.json")
+    shutil.copy(entry, cache_folder / f"rulebook-{key}.cache")
     assert cache.load(key) is None
 
 
@@ -221,7 +221,7 @@ def test_the_working_folder_is_part_of_the_key(
     lambda raw: b"",
     lambda raw: raw[: len(raw) // 2],
     lambda raw: b"not json at all\n{}",
-    lambda raw: raw.replace(b'"ds-hands-on-low"', b'"ds-hands-on-lox"', 1),  # checksum fails
+    lambda raw: raw.replace(b"ds-hands-on-low", b"ds-hands-on-lox", 1),  # checksum fails
     lambda raw: b"\xff\xfe" + raw,
 ])
 def test_a_corrupt_entry_is_ignored_and_replaced(cache_folder: Path, damage: Any) -> None:
@@ -236,13 +236,14 @@ def test_a_corrupt_entry_is_ignored_and_replaced(cache_folder: Path, damage: Any
 
 def test_an_entry_with_a_valid_checksum_but_the_wrong_shape_is_ignored(cache_folder: Path) -> None:
     import hashlib
+    import marshal
 
     load_rulebook()
     [entry] = entries(cache_folder)
     head, _, body = entry.read_bytes().partition(b"\n")
-    data = json.loads(body)
+    data = marshal.loads(body)
     data["book"]["tables"][0]["rules"][0][0] = 10_000  # a rule index that does not exist
-    body = json.dumps(data).encode()
+    body = marshal.dumps(data)
     header = json.loads(head)
     header["sha256"] = hashlib.sha256(body).hexdigest()
     entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
@@ -258,14 +259,24 @@ def test_an_unwritable_cache_folder_only_costs_speed(tmp_path: Path,
     assert load_rulebook().meta.id == "builtin"
 
 
-def test_entries_are_plain_json(cache_folder: Path) -> None:
+def test_entries_hold_plain_data_only(cache_folder: Path) -> None:
+    import marshal
+
     load_rulebook()
     [entry] = entries(cache_folder)
     head, _, body = entry.read_bytes().partition(b"\n")
-    header, data = json.loads(head), json.loads(body)
-    assert header["format"] == cache.FORMAT and header["version"]
+    header, data = json.loads(head), marshal.loads(body)
+    assert header["format"] == cache.FORMAT and header["version"] and header["python"]
     assert set(data) == {"deps", "book"}
-    assert b"pickle" not in body and not body.startswith(b"\x80")
+
+    def plain(value: Any) -> bool:
+        if isinstance(value, dict):
+            return all(isinstance(k, str) and plain(v) for k, v in value.items())
+        if isinstance(value, list):
+            return all(plain(v) for v in value)
+        return value is None or isinstance(value, (str, int, float, bool))
+
+    assert plain(data)  # no code objects, no tuples or sets: nothing but data
 
 
 # --------------------------------------------------------------------------- switches
@@ -294,6 +305,17 @@ def test_invalid_rulebooks_are_never_cached(tmp_path: Path, cache_folder: Path) 
     for _ in range(2):
         with pytest.raises(RulebookError):
             load_rulebook(bad)
+    assert entries(cache_folder) == []
+
+
+def test_a_value_the_cache_cannot_keep_means_no_entry(tmp_path: Path, cache_folder: Path) -> None:
+    rules = copy_builtin(tmp_path)
+    (rules / "dated.yaml").write_text(
+        "tests:\n  - id: dated\n    given: {model: gpt-5.5, answers: {since: 2026-01-02}}\n"
+        "    expect: [{role: data-scientist}]\n", encoding="utf-8")
+    for _ in range(2):
+        book = load_rulebook(rules)
+        assert type(book.meta).__module__ == "advisor.schema"
     assert entries(cache_folder) == []
 
 
