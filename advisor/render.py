@@ -270,11 +270,11 @@ def chart_view(groups: list[dict[str, Any]], series: list[dict[str, Any]]) -> di
 def environment(fmt: str) -> SandboxedEnvironment:
     """The sandboxed Jinja2 environment for one output format."""
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
 
     from advisor.precompiled import PrecompiledLoader
+    from advisor.sandbox import GuardedSandbox
 
-    env = SandboxedEnvironment(
+    env = GuardedSandbox(
         loader=PrecompiledLoader(str(builtin_templates())),
         autoescape=fmt in ("html", "confluence"),
         undefined=StrictUndefined,
@@ -318,12 +318,17 @@ def load_template(fmt: str, path: str | Path | None = None) -> Template:
         raise InputError(f"{p}: cannot read template: {exc.strerror or exc}") from None
     if "\x00" in source:
         raise InputError(f"{p}: binary file, not a template")
+    from advisor.sandbox import unsafe_error, unsafe_use
+
     try:
+        unsafe = unsafe_use(source, env)
         template = env.from_string(source)
     except TemplateSyntaxError as exc:
         raise AdvisorError(
             f"template syntax error: {exc.message}", Location(str(p), exc.lineno or 1, 1)
         ) from None
+    if unsafe is not None:
+        raise unsafe_error(unsafe[1], Location(str(p), unsafe[0], 1))
     template.name = str(p)
     return template
 
@@ -356,6 +361,8 @@ def _run(template: Template, context: dict[str, Any], name: str) -> str:
         raise AdvisorError(f"template failed: {exc}", _where(name)) from None
     except (ArithmeticError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         raise AdvisorError(f"template failed: {type(exc).__name__}: {exc}", _where(name)) from None
+    except MemoryError:
+        raise AdvisorError("template failed: out of memory", _where(name)) from None
 
 
 def _where(name: str) -> Location:

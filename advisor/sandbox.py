@@ -7,9 +7,15 @@ an attempt to reach Python internals raises :class:`TemplateSecurityError`.
 
 from __future__ import annotations
 
+import contextvars
 import math
+import re
+import time
 from functools import cache
 from typing import TYPE_CHECKING, Any
+
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import Namespace
 
 from advisor import wording
 from advisor.errors import AdvisorError, Location, TemplateSecurityError
@@ -27,6 +33,238 @@ FILTERS = {
 }
 
 
+# --------------------------------------------------------------------------- limits
+
+#: The longest text or list a template may build with one operation.
+MAX_BUILD = 1_000_000
+#: The most text one template may produce.
+MAX_OUTPUT = 10_000_000
+#: The longest a template may run.
+MAX_SECONDS = 10.0
+
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("deadline", default=None)
+# A width or precision of a million or more, in a %-format or a {}-format.
+_WIDE_FORMAT = re.compile(r"%[-#0 +]*(\d{7,}|\d*\.\d{7,})|\{[^{}]*:[^{}]*\d{7,}[^{}]*\}")
+_NESTED_SPEC = re.compile(r"\{[^{}]*\{")  # '{:{w}}' takes its width from an argument
+_PADDING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
+
+
+def _refuse(what: str) -> Exception:
+    from jinja2.exceptions import SecurityError
+
+    return SecurityError(what)
+
+
+def _tick() -> None:
+    deadline = _DEADLINE.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise _refuse(f"the template ran for more than {MAX_SECONDS:g} s; simplify its loops")
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, (str, list, tuple, dict)) else 0
+
+
+def _weight(value: Any, limit: int = MAX_BUILD + 1) -> int:
+    """Characters and items in ``value``, shared parts counted each time as printing
+    would count them; stops counting once past ``limit``."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if not isinstance(value, (list, tuple)):
+        return 0
+    total = len(value)
+    for item in value:
+        if total > limit:
+            break
+        if isinstance(item, (str, list, tuple, dict)):
+            total += _weight(item, limit - total)
+    return total
+
+
+def _check_size(n: int, what: str) -> None:
+    if n > MAX_BUILD:
+        raise _refuse(f"{what} would make {n} characters or items; the limit is {MAX_BUILD}")
+
+
+def _check_binop(op: str, a: Any, b: Any) -> None:
+    _tick()
+    if op == "*":
+        for seq, times in ((a, b), (b, a)):
+            if _size(seq) and isinstance(times, int) and times > 0:
+                _check_size(_weight(seq, MAX_BUILD // times + 1) * times,
+                            "repeating a text or list")
+    elif op == "**" and isinstance(a, int) and isinstance(b, int) and abs(a) > 1 and b > 0:
+        if b * abs(a).bit_length() > 100_000:
+            raise _refuse(f"{a} ** {b} is too large a number")
+    elif op == "%" and isinstance(a, str):
+        _check_format(a, b if isinstance(b, tuple) else (b,))
+
+
+def _check_format(fmt: str, args: Any) -> None:
+    if _WIDE_FORMAT.search(fmt):
+        raise _refuse("a format width or precision of a million or more")
+    if "*" not in fmt and not _NESTED_SPEC.search(fmt):
+        return
+    values = list(args.values()) if isinstance(args, dict) else list(args)
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool) and value > MAX_BUILD:
+            raise _refuse(f"a format width of {value}")
+
+
+def _check_call(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    _tick()
+    for value in (*args, *kwargs.values()):
+        _check_size(_size(value), "passing on a value")
+    target = getattr(func, "__wrapped__", func)
+    owner, name = getattr(target, "__self__", None), getattr(target, "__name__", "")
+    if not isinstance(owner, str):
+        return
+    if name in _PADDING:
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, int) and not isinstance(value, bool):
+                _check_size(value, f"str.{name}")
+    elif name == "replace" and len(args) >= 2 and isinstance(args[0], str):
+        old, new = args[0], args[1]
+        _check_size(len(owner) + (owner.count(old) if old else len(owner) + 1) * _size(new),
+                    "str.replace")
+    elif name == "join" and args and isinstance(args[0], (list, tuple, _Range)):
+        _check_size(len(owner) * len(args[0]) + _weight(list(args[0])), "str.join")
+    elif name == "join":
+        raise _refuse("str.join takes a list here; use the join filter")
+    elif name in ("format", "format_map"):
+        _check_format(owner, (*args, *kwargs.values()))
+
+
+def _guard_filter(name: str, func: Any) -> Any:
+    """A built-in filter that refuses arguments that would build a huge value."""
+    import functools
+
+    @functools.wraps(func)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        _tick()
+        if name in ("join", "sum") and len(args) >= 2:
+            # join(eval_ctx, value, d="", ...), sum(environment, iterable, ...): the items
+            # are taken first (a range checks the time as it goes), then weighed.
+            items = list(args[1])
+            sep = kwargs.get("d", args[2] if len(args) > 2 else "") if name == "join" else ""
+            _check_size(len(str(sep)) * len(items) + _weight(items), name)
+            return func(args[0], items, *args[2:], **kwargs)
+        # The filtered value comes after the context or environment a filter may take.
+        values = [a for a in args if isinstance(a, (str, list, tuple, dict, int))]
+        if name == "replace" and len(values) >= 3 and all(isinstance(v, str) for v in values[:3]):
+            s, old, new = values[:3]
+            _check_size(len(s) + (s.count(old) if old else len(s) + 1) * len(new), "replace")
+        elif name == "format" and values and isinstance(values[0], str):
+            _check_format(values[0], values[1:])
+        else:
+            for value in (*args[1:], *kwargs.values()):
+                if isinstance(value, int) and not isinstance(value, bool):
+                    _check_size(value, f"the {name} filter")
+        return func(*args, **kwargs)
+
+    return guarded
+
+
+_GUARDED_FILTERS = ("center", "indent", "format", "replace", "join", "sum", "slice", "batch",
+                    "wordwrap", "truncate")
+
+
+class _Range:
+    """``range`` for templates: the sandbox's size limit, and time checked as it runs."""
+
+    __slots__ = ("_range",)
+
+    def __init__(self, *args: int) -> None:
+        from jinja2.sandbox import safe_range
+
+        self._range = safe_range(*args)
+
+    def __iter__(self) -> Any:
+        for i, x in enumerate(self._range):
+            if not i & 1023:
+                _tick()
+            yield x
+
+    def __len__(self) -> int:
+        return len(self._range)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._range[key]
+
+    def __contains__(self, x: Any) -> bool:
+        return x in self._range
+
+    def __reversed__(self) -> Any:
+        return reversed(self._range)
+
+    def __repr__(self) -> str:
+        return repr(self._range)
+
+
+class _Namespace(Namespace):
+    """``namespace()`` whose attributes cannot grow past the size limit (doubling in a loop)."""
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        _check_size(_size(value), f"setting {name}")
+        super().__setitem__(name, value)
+
+
+def _bounded_concat(parts: Any) -> str:
+    """Join a template's output, within the output and time limits."""
+    token = None
+    if _DEADLINE.get() is None:
+        token = _DEADLINE.set(time.monotonic() + MAX_SECONDS)
+    try:
+        out: list[str] = []
+        total = 0
+        for part in parts:
+            total += len(part)
+            if total > MAX_OUTPUT:
+                raise _refuse(f"the template wrote more than {MAX_OUTPUT} characters")
+            out.append(part)
+        return "".join(out)
+    finally:
+        if token is not None:
+            _DEADLINE.reset(token)
+
+
+class GuardedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja2's sandbox, also bounded in what a template may build and how long it runs.
+
+    The sandbox stops templates from reaching Python internals, and the
+    immutable sandbox from changing lists and mappings in place; neither stops
+    ``'x' * 10**10``, ``2 ** 10**10``, ``'%999999999s'``, a padding filter with
+    a huge width, a namespace doubling a text in a loop or nested loops that
+    never end. Here each of those raises :class:`jinja2.exceptions.SecurityError`:
+    no single value over :data:`MAX_BUILD` characters or items, no output over
+    :data:`MAX_OUTPUT`, no run over :data:`MAX_SECONDS`.
+    """
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+    concat = staticmethod(_bounded_concat)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.globals["range"] = _Range
+        self.globals["namespace"] = _Namespace
+        for name in _GUARDED_FILTERS:
+            self.filters[name] = _guard_filter(name, self.filters[name])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        _check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        _check_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        _tick()
+        return super().getattr(obj, attribute)
+
+
 def _add_filters(env: SandboxedEnvironment) -> SandboxedEnvironment:
     env.filters.update(FILTERS)
     env.globals["fraction"] = wording.fraction_words
@@ -37,9 +275,49 @@ def _add_filters(env: SandboxedEnvironment) -> SandboxedEnvironment:
 def text_environment() -> SandboxedEnvironment:
     """The environment for short texts in rulebooks (no autoescape: output formats escape)."""
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
 
-    return _add_filters(SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=False))
+    return _add_filters(GuardedSandbox(undefined=StrictUndefined, keep_trailing_newline=False))
+
+
+_FORMAT_INTERNALS = re.compile(r"\{[^{}]*[.\[]\s*_")  # '{0.__class__}', '{x[_y]}'
+
+
+def unsafe_use(source: str, env: SandboxedEnvironment) -> tuple[int, str] | None:
+    """Where a template reaches for Python internals, found without running it.
+
+    The sandbox refuses every attribute or item whose name starts with ``_``
+    when the template runs; finding them in the source as well reports a
+    rulebook or template that tries, even when no guide happens to run it.
+
+    Returns:
+        The line and the offending expression, or None.
+    """
+    from jinja2 import nodes
+
+    for node in env.parse(source).find_all((nodes.Getattr, nodes.Getitem, nodes.Filter,
+                                            nodes.Const)):
+        if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
+            return node.lineno, f".{node.attr}"
+        if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and str(
+                node.arg.value).startswith("_"):
+            return node.lineno, f"[{node.arg.value!r}]"
+        if (isinstance(node, nodes.Filter) and node.name == "attr" and node.args
+                and isinstance(node.args[0], nodes.Const)
+                and str(node.args[0].value).startswith("_")):
+            return node.lineno, f"attr({node.args[0].value!r})"
+        if isinstance(node, nodes.Const) and isinstance(node.value, str):
+            found = _FORMAT_INTERNALS.search(node.value)
+            if found:
+                return node.lineno, found.group()
+    return None
+
+
+def unsafe_error(what: str, location: Location | None) -> TemplateSecurityError:
+    return TemplateSecurityError(
+        f"unsafe template blocked by the sandbox: {what!r} reaches for Python internals; "
+        "remove it",
+        location,
+    )
 
 
 def needs_template(text: str) -> bool:
@@ -79,8 +357,10 @@ def render_text(template: Template, context: dict[str, Any], location: Location 
         ) from None
     except TemplateError as exc:
         raise AdvisorError(f"text could not be rendered: {exc}", location) from None
-    except (ArithmeticError, TypeError, ValueError, AttributeError) as exc:
+    except (ArithmeticError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         raise AdvisorError(f"text could not be rendered: {exc}", location) from None
+    except MemoryError:
+        raise AdvisorError("text could not be rendered: out of memory", location) from None
 
 
 # --------------------------------------------------------------------------- text plans
@@ -176,6 +456,8 @@ def _evaluate(node: list[Any], context: dict[str, Any], env: SandboxedEnvironmen
     if op == "op":
         left = _evaluate(node[2], context, env, state)
         right = _evaluate(node[3], context, env, state)
+        if node[1] in env.intercepted_binops:
+            return env.call_binop(None, node[1], left, right)  # type: ignore[arg-type]
         return _apply(node[1], left, right)
     if op == "unop":
         value = _evaluate(node[2], context, env, state)
@@ -210,7 +492,7 @@ def plan_text(text: str) -> TextPlan | None:
     from jinja2 import nodes
 
     env = text_environment()
-    if env.intercepted_binops or env.intercepted_unops:
+    if env.intercepted_unops:
         return None
     body = env.parse(text).body
     if not body:
@@ -295,7 +577,10 @@ def text_template(text: str, location: Location | None = None) -> Template | Tex
     from jinja2 import TemplateSyntaxError
 
     try:
+        unsafe = unsafe_use(text, text_environment())
         plan = plan_text(text)
     except TemplateSyntaxError as exc:
         raise AdvisorError(f"template syntax error in text: {exc.message}", location) from None
+    if unsafe is not None:
+        raise unsafe_error(unsafe[1], location)
     return plan if plan is not None else compile_text(text, location)
