@@ -279,7 +279,7 @@ def text_environment() -> SandboxedEnvironment:
     return _add_filters(GuardedSandbox(undefined=StrictUndefined, keep_trailing_newline=False))
 
 
-_FORMAT_INTERNALS = re.compile(r"\{[^{}]*[.\[]\s*_")  # '{0.__class__}', '{x[_y]}'
+_FORMAT_INTERNALS = re.compile(r"\{[^{}.\[]*[.\[]\s*_\w*")  # '{0.__class__}', '{x[_y]}'
 
 
 def unsafe_use(source: str, env: SandboxedEnvironment) -> tuple[int, str] | None:
@@ -294,22 +294,34 @@ def unsafe_use(source: str, env: SandboxedEnvironment) -> tuple[int, str] | None
     """
     from jinja2 import nodes
 
+    found: list[tuple[int, str, str]] = []  # (line, what, name to find it by in the line)
     for node in env.parse(source).find_all((nodes.Getattr, nodes.Getitem, nodes.Filter,
                                             nodes.Const)):
         if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
-            return node.lineno, f".{node.attr}"
-        if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and str(
+            found.append((node.lineno, f".{node.attr}", node.attr))
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and str(
                 node.arg.value).startswith("_"):
-            return node.lineno, f"[{node.arg.value!r}]"
-        if (isinstance(node, nodes.Filter) and node.name == "attr" and node.args
+            found.append((node.lineno, f"[{node.arg.value!r}]", str(node.arg.value)))
+        elif (isinstance(node, nodes.Filter) and node.name == "attr" and node.args
                 and isinstance(node.args[0], nodes.Const)
                 and str(node.args[0].value).startswith("_")):
-            return node.lineno, f"attr({node.args[0].value!r})"
-        if isinstance(node, nodes.Const) and isinstance(node.value, str):
-            found = _FORMAT_INTERNALS.search(node.value)
-            if found:
-                return node.lineno, found.group()
-    return None
+            found.append((node.lineno, f"attr({node.args[0].value!r})", "attr"))
+        elif isinstance(node, nodes.Const) and isinstance(node.value, str):
+            match = _FORMAT_INTERNALS.search(node.value)
+            if match:
+                found.append((node.lineno, match.group(), match.group()))
+    if not found:
+        return None
+    # The first one as the line reads (the parser lists the outermost first).
+    lines = source.splitlines() or [""]
+
+    def place(item: tuple[int, str, str]) -> tuple[int, int]:
+        text = lines[min(item[0], len(lines)) - 1]
+        at = text.find(item[2])
+        return item[0], at if at >= 0 else len(text)
+
+    line, what, _ = min(found, key=place)
+    return line, what
 
 
 def unsafe_error(what: str, location: Location | None) -> TemplateSecurityError:
