@@ -71,11 +71,18 @@ class AdvisorGroup(click.Group):
         except AdvisorError as exc:
             raise AdvisorCliError(exc) from None
         except KeyboardInterrupt:
-            click.echo("advisor: interrupted; nothing was written", err=True)
+            click.echo(f"advisor: interrupted; {_what_was_written(ctx)}", err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except Terminated:
-            click.echo("advisor: terminated; nothing was written", err=True)
+            click.echo(f"advisor: terminated; {_what_was_written(ctx)}", err=True)
             ctx.exit(EXIT_TERMINATED)
+
+
+def _what_was_written(ctx: click.Context) -> str:
+    # Every command writes one file atomically, except batch, which writes one per team.
+    if ctx.invoked_subcommand == "batch":
+        return "the guides already written are complete; the others were not written"
+    return "nothing was written"
 
 
 class SubGroup(AdvisorGroup):
