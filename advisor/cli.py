@@ -9,6 +9,8 @@ jinja2, rich, questionary) are imported inside the commands so that
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import signal
@@ -19,7 +21,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from advisor import __version__
-from advisor.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, AdvisorError
+from advisor.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    AdvisorError,
+    OutputError,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -76,6 +84,29 @@ class AdvisorGroup(click.Group):
         except Terminated:
             click.echo(f"advisor: terminated; {_what_was_written(ctx)}", err=True)
             ctx.exit(EXIT_TERMINATED)
+        except BrokenPipeError:
+            # The reader went away (advisor ... | head): stop quietly, as other tools do.
+            _quiet_stdout()
+            ctx.exit(EXIT_FAILED)
+        except OSError as exc:
+            if exc.errno not in _DISK_ERRORS:
+                raise
+            # A full disk or a failing device under stdout (files go through write_text).
+            where = exc.filename or "standard output"
+            raise AdvisorCliError(
+                OutputError(f"{where}: write failed: {exc.strerror or exc}")
+            ) from None
+
+
+_DISK_ERRORS = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EROFS}
+
+
+def _quiet_stdout() -> None:
+    # Python flushes stdout once more at exit; point it at /dev/null so that
+    # flush cannot fail again.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _what_was_written(ctx: click.Context) -> str:

@@ -427,6 +427,9 @@ def _text(row: dict[str, Any], key: str, at: Any, limit: int) -> str:
     if isinstance(value, (dict, list)):
         raise _Skip(f"{key} must be text, got a {'mapping' if isinstance(value, dict) else 'list'}",
                     at(key))
+    if isinstance(value, bool):
+        # YAML reads an unquoted yes, no, on or off as a yes/no value: 'model: no' is False.
+        raise _Skip(f"{key} must be text, got a yes/no value; put it in quotes", at(key))
     text = " ".join(str(value).split())
     if len(text) > limit:
         raise _Skip(f"{key} is {len(text)} characters long, over the limit of {limit}", at(key))

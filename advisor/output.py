@@ -34,6 +34,8 @@ def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) 
             or the write failed; the target is then left as it was.
     """
     if str(path) == "-":
+        if sys.stdout is None:  # started with stdout closed (advisor ... >&-)
+            raise OutputError("standard output is closed; write to a file with -o FILE")
         sys.stdout.write(text)
         sys.stdout.flush()
         return None
@@ -41,6 +43,16 @@ def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) 
     assert target is not None
     folder = target.parent if str(target.parent) else Path(".")
     data = text.encode("utf-8")
+    if _special(target):
+        # A device or a named pipe (/dev/stdout, /dev/null, a FIFO) is written in place,
+        # as a shell redirection would; replacing it with a file would break whatever
+        # uses it (as root, /dev itself).
+        try:
+            with open(target, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise OutputError(f"{target}: write failed: {exc.strerror or exc}") from None
+        return target
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
@@ -90,16 +102,20 @@ def check_target(path: str | os.PathLike[str], *, force: bool = False) -> Path |
     if is_dir:
         raise OutputError(f"{target}: is a folder; give a file name (-o {target}/GUIDE.md)")
     if exists and not is_file:
-        # Replacing /dev/null or a named pipe with a file would break whatever uses it.
-        raise OutputError(
-            f"{target}: is not a regular file (a device, pipe or socket); give a file name, "
-            "or -o - for standard output"
-        )
+        return target  # a device or a pipe: written in place, nothing to overwrite
     if (exists or is_link) and not force:
         raise OutputError(f"{target}: already exists; use --force to overwrite it")
     if not folder_ok:
         raise OutputError(f"{target}: folder {folder} does not exist; create it first")
     return target
+
+
+def _special(target: Path) -> bool:
+    """Whether ``target`` (or what a symlink points to) exists and is not a file or folder."""
+    try:
+        return target.exists() and not target.is_file() and not target.is_dir()
+    except OSError:
+        return False
 
 
 def _mode_for(target: Path) -> int:

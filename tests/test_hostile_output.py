@@ -15,6 +15,8 @@ from __future__ import annotations
 import errno
 import json
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -134,25 +136,37 @@ def test_symlink_to_a_folder_is_a_folder(tmp_path: Path) -> None:
     assert list((tmp_path / "real").iterdir()) == []
 
 
-def test_a_pipe_is_never_replaced_by_a_file() -> None:
+def test_a_named_pipe_is_written_into_not_replaced() -> None:
+    import threading
+
     os.mkfifo("pipe")
-    result = guide("-o", "pipe", "--force")
-    assert result.exit_code == 1
-    assert result.stderr == (
-        "advisor: error: pipe: is not a regular file (a device, pipe or socket); give a file "
-        "name, or -o - for standard output\n"
-    )
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(Path("pipe").read_bytes()))
+    reader.start()
+    result = guide("-o", "pipe")
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.stderr
+    assert received and received[0].startswith(b"# ML team: adopting GPT-5.5")
     assert Path("pipe").is_fifo()
     assert leftovers() == []
 
 
-def test_a_symlink_to_a_device_is_never_replaced() -> None:
-    # As /dev/stdout is: replacing it as root would break the system's /dev.
+def test_a_symlink_to_a_device_is_written_through_not_replaced() -> None:
+    # As /dev/stdout is a symlink: replacing it as root would break the system's /dev.
     os.symlink("/dev/null", "null")
-    result = guide("-o", "null", "--force")
+    result = guide("-o", "null")
+    assert result.exit_code == 0, result.stderr
+    assert Path("null").is_symlink() and os.readlink("null") == "/dev/null"
+    assert leftovers() == []
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_a_full_device_as_the_output_file() -> None:
+    result = guide("-o", "/dev/full")
     assert result.exit_code == 1
-    assert "null: is not a regular file (a device, pipe or socket)" in result.stderr
-    assert Path("null").is_symlink()
+    assert result.stderr == (
+        "advisor: error: /dev/full: write failed: No space left on device\n"
+    )
 
 
 def test_a_name_too_long_for_the_file_system() -> None:
@@ -367,3 +381,50 @@ def test_batch_file_names_never_leave_the_folder(tmp_path: Path) -> None:
         assert p.name.isprintable() and "/" not in p.name and "\\" not in p.name
     assert len(written) >= 9, written  # the 300-character name is over the team name limit
     assert result.exit_code == 1
+
+
+# --------------------------------------------------------------------------- standard output
+
+
+def advisor_process(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **ENV, "ADVISOR_CACHE_DIR": os.path.abspath(".cache")}
+    return subprocess.run([sys.executable, "-m", "advisor", *args], env=env, text=True,
+                          timeout=60, **kwargs)  # type: ignore[call-overload]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize(
+    "argv",
+    [["guide", "--defaults", "-o", "-"], ["schema"], ["models", "--json"], ["models"],
+     ["rules", "export"]],
+)
+def test_a_full_disk_under_standard_output(argv: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        proc = advisor_process(*argv, stdout=full, stderr=subprocess.PIPE)
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        "advisor: error: standard output: write failed: No space left on device\n"
+    )
+
+
+def test_standard_output_closed() -> None:
+    proc = advisor_process("guide", "--defaults", "-o", "-", stderr=subprocess.PIPE,
+                           preexec_fn=lambda: os.close(1))
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        "advisor: error: standard output is closed; write to a file with -o FILE\n"
+    )
+
+
+def test_reader_going_away_stops_quietly() -> None:
+    # Four megabytes of guide into a pipe whose reader has gone.
+    Path("t.j2").write_text("{% for i in range(40000) %}" + "x" * 99 + "\n{% endfor %}")
+    env = {**os.environ, **ENV, "ADVISOR_CACHE_DIR": os.path.abspath(".cache")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "advisor", "guide", "--defaults", "--template", "t.j2", "-o", "-"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before advisor has written anything: imports take longer
+    assert proc.wait(timeout=60) == 1
+    assert proc.stderr.read() == ""
