@@ -137,16 +137,21 @@ def key_for(files: Sequence[str | os.PathLike[str]]) -> str | None:
     the cache is off."""
     if cache_dir() is None:
         return None
-    h = hashlib.sha256()
-    h.update(json.dumps(_code_fingerprint()).encode())
-    h.update(os.getcwd().encode("utf-8", "surrogateescape"))
-    for f in files:
-        data = _read_small(f)
-        if data is None:
-            return None
-        name = os.fsencode(f)
-        h.update(b"\0file\0%d\0" % len(name) + name + b"\0%d\0" % len(data))
-        h.update(data)
+    from advisor import yamlsource
+
+    try:
+        h = hashlib.sha256()
+        h.update(json.dumps([_code_fingerprint(), yamlsource.MAX_BYTES]).encode())
+        h.update(os.getcwd().encode("utf-8", "surrogateescape"))
+        for f in files:
+            data = _read_small(f)
+            if data is None:
+                return None
+            name = os.fsencode(f)
+            h.update(b"\0file\0%d\0" % len(name) + name + b"\0%d\0" % len(data))
+            h.update(data)
+    except (OSError, ValueError):  # no working folder, an unreadable package: no cache
+        return None
     return h.hexdigest()
 
 

@@ -347,7 +347,8 @@ def compile_text(text: str, location: Location | None = None) -> Template:
         raise AdvisorError(f"template syntax error in text: {exc.message}", location) from None
 
 
-def render_text(template: Template, context: dict[str, Any], location: Location | None) -> str:
+def render_text(template: Template | TextPlan, context: dict[str, Any],
+                location: Location | None) -> str:
     """Render a compiled rule text in the sandbox.
 
     Raises:
