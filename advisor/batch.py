@@ -137,12 +137,25 @@ def read_roster(
         YamlError: invalid or unsafe YAML.
     """
     name = display_name if display_name is not None else os.fsdecode(path)
+    _check_readable(Path(path), name, "a roster file (.csv or .yaml)")
     suffix = Path(path).suffix.lower()
     if suffix in (".yaml", ".yml"):
         return _yaml_rows(path, name)
     if suffix in (".csv", ".tsv"):
         return _csv_rows(path, name, "\t" if suffix == ".tsv" else ",")
     raise InputError(f"{name}: cannot tell the format; name the roster .csv, .tsv or .yaml")
+
+
+def _check_readable(path: Path, name: str, what: str) -> None:
+    """A missing file or a folder is named as such, before its name's suffix is read."""
+    try:
+        is_dir, exists = path.is_dir(), path.exists()
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    if is_dir:
+        raise InputError(f"{name}: is a folder; give {what}")
+    if not exists:
+        raise InputError(f"{name}: no such file")
 
 
 def _yaml_rows(path: str | os.PathLike[str], name: str) -> list[RosterRow]:

@@ -201,6 +201,15 @@ def import_leaderboard(
 
 
 def _format_of(path: Path, name: str) -> str:
+    # A missing file or a folder is named as such, before its name's suffix is read.
+    try:
+        is_dir, exists = path.is_dir(), path.exists()
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    if is_dir:
+        raise InputError(f"{name}: is a folder; give a leaderboard file (.csv or .yaml)")
+    if not exists:
+        raise InputError(f"{name}: no such file")
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         return "yaml"

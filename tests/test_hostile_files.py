@@ -298,7 +298,7 @@ FOLDER: dict[str, tuple[list[str], str]] = {
     ),
     "scores import": (
         ["scores", "import", "dir.yaml", "-o", "out.yaml"],
-        "dir.yaml: is a folder, expected a YAML file",
+        "dir.yaml: is a folder; give a leaderboard file (.csv or .yaml)",
     ),
 }
 
