@@ -2,6 +2,7 @@
 
     make bench                      # installs the 'bench' extra, then runs this
     .venv/bin/python benchmarks/run.py [--rounds N] [--quick] [--only startup,engine,...]
+    .venv/bin/python benchmarks/run.py --before REF   # an older commit timed alongside
 
 Measures, on this machine and in one run:
 
@@ -51,7 +52,7 @@ ADVISOR = BIN / "advisor"
 COPIER = BIN / "copier"
 SECTIONS = ("startup", "engine", "lint", "batch")
 
-#: The targets of issue 7, as (label, check) pairs filled in by each section.
+#: A target of issue 7 as checked by a section: (label, what was measured, met or None).
 Target = tuple[str, str, bool | None]
 
 
