@@ -232,7 +232,8 @@ def read_text(path: str | os.PathLike[str], name: str, what: str = "a leaderboar
     try:
         size = p.stat().st_size
         if size > MAX_BYTES:
-            raise InputError(f"{name}: file is {size} bytes, over the limit of {MAX_BYTES}")
+            raise InputError(f"{name}: file is {size / 2**20:.1f} MB, over the "
+                             f"{MAX_BYTES // 2**20} MB limit")
         data = p.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None

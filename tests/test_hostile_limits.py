@@ -176,8 +176,7 @@ def test_csv_leaderboard_over_the_size_limit() -> None:
         f.write("mle-bench,m,1,2026,s\n" * 300_000)
     result = run("scores", "import", "board.csv", "-o", "out.yaml")
     assert result.exit_code == 2
-    assert result.stderr.startswith("advisor: error: board.csv: file is ")
-    assert "over the limit of 5242880" in result.stderr
+    assert result.stderr == "advisor: error: board.csv: file is 6.0 MB, over the 5 MB limit\n"
     assert not Path("out.yaml").exists()
 
 

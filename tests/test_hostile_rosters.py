@@ -275,3 +275,13 @@ def test_leaderboard_markup_stays_data() -> None:
     assert model["scores"][0]["source"] == "javascript:alert(1)"
     assert skipped(result)[0].startswith("b.csv:2:1: benchmark '=HYPERLINK(\"http://x\")' is not "
                                          "in the rulebook")
+
+
+def test_a_roster_over_the_size_limit() -> None:
+    with open("r.csv", "w") as f:
+        f.write("team,model\n")
+        f.write("A team with a long name,gpt-5.5\n" * 200_000)
+    result = run("batch", "r.csv", "--out-dir", "out")
+    assert result.exit_code == 2
+    assert error_lines(result) == ["advisor: error: r.csv: file is 6.1 MB, over the 5 MB limit"]
+    assert written() == []
