@@ -594,7 +594,11 @@ def scores_yaml(imported: Imported) -> str:
         why = f"all {imported.rows} rows were skipped" if imported.rows else "it has no rows"
         if imported.filtered:
             why = f"no row of the chosen split ({imported.filtered} rows of other splits)"
-        hint = "; --benchmark ID imports rows of another benchmark" if imported.skipped else ""
+        hint = ""
+        if any("is not in the rulebook" in skip.reason for skip in imported.skipped):
+            hint = "; --benchmark ID imports rows of another benchmark"
+        elif imported.skipped:
+            hint = "; the reason for each row is given above"
         raise InputError(f"nothing to import: {why}{hint}", Location(imported.source))
     n_scores = sum(len(e.rows) for e in imported.entries)
     head = (

@@ -285,3 +285,14 @@ def test_a_roster_over_the_size_limit() -> None:
     assert result.exit_code == 2
     assert error_lines(result) == ["advisor: error: r.csv: file is 6.1 MB, over the 5 MB limit"]
     assert written() == []
+
+
+def test_nothing_to_import_points_at_the_reasons() -> None:
+    result = imported("b.csv", BOARD + "mle-bench,A,m,high,2026,s\nmle-bench,A,m,40,2026\n")
+    assert result.exit_code == 2
+    assert error_lines(result) == [
+        "advisor: error: b.csv: nothing to import: all 2 rows were skipped; the reason for each "
+        "row is given above"
+    ]
+    result = imported("c.csv", BOARD + "no-such-bench,A,m,40,2026,s\n")
+    assert error_lines(result)[0].endswith("--benchmark ID imports rows of another benchmark")
