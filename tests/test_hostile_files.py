@@ -29,6 +29,7 @@ OUT_FILES = ("out.md", "out.yaml")
 @pytest.fixture(autouse=True)
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / ".cache"))
     return tmp_path
 
 
@@ -464,3 +465,39 @@ def test_template_that_includes_files_cannot_read_outside_the_templates() -> Non
         lines = failed(run("guide", "--defaults", "--template", "t.j2", "-o", "out.md"), 2)
         assert len(lines) == 1 and lines[0].startswith("advisor: error: t.j2:1:1: template ")
         assert "SECRET" not in lines[0] and "root:" not in lines[0]
+
+
+# --------------------------------------------------------------------------- the rulebook cache
+
+
+@pytest.mark.parametrize("damage", ["random bytes", "truncated", "empty", "a folder"])
+def test_a_damaged_rulebook_cache_is_ignored(
+    damage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(cache))
+    first = CliRunner().invoke(cli, ["rules", "validate"], env=ENV)
+    assert first.exit_code == 0
+    entries = [p for p in cache.rglob("*") if p.is_file()]
+    assert entries, "the first run filled the cache"
+    for entry in entries:
+        data = entry.read_bytes()
+        if damage == "a folder":
+            entry.unlink()
+            entry.mkdir()
+        else:
+            entry.write_bytes({"random bytes": os.urandom(len(data)), "truncated": data[:-7],
+                               "empty": b""}[damage])
+    again = run("rules", "validate")
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == first.stdout
+
+
+def test_a_cache_folder_that_is_a_file_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "cache").write_text("not a folder\n")
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
+    result = run("guide", "--defaults", "-o", "out.md")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "cache").read_text() == "not a folder\n"
