@@ -859,13 +859,14 @@ def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
     import dataclasses
 
     try:
-        is_file, is_dir = Path(path).is_file(), Path(path).is_dir()
+        is_file, is_dir, exists = Path(path).is_file(), Path(path).is_dir(), Path(path).exists()
     except OSError as exc:  # a name too long, say
         raise InputError(
             f"{path}: cannot read: {exc.strerror or exc} (given with --scores)"
         ) from None
     if not is_file:
-        what = "is a folder, expected a YAML file" if is_dir else "no such file"
+        what = ("is a folder, expected a YAML file" if is_dir
+                else "is not a regular file, expected a YAML file" if exists else "no such file")
         raise InputError(f"{path}: {what} (given with --scores)")
     problems = _Problems()
     f = _read_file(Path(path), problems)

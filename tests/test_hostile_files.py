@@ -501,3 +501,35 @@ def test_a_cache_folder_that_is_a_file_is_ignored(
     result = run("guide", "--defaults", "-o", "out.md")
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "cache").read_text() == "not a folder\n"
+
+
+def test_a_device_given_as_a_scores_file() -> None:
+    assert failed(run("models", "--scores", "/dev/zero"), 2) == [
+        "advisor: error: /dev/zero: is not a regular file, expected a YAML file (given with "
+        "--scores)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "expected"),
+    [
+        (["diff", "--from", "broken.yaml", "--to", "broken.yaml"], 1,
+         "broken.yaml:2:1: YAML syntax error: did not find expected node content"),
+        (["diff", "--rules-from", "broken.yaml", "--rules-to", "broken.yaml"], 1,
+         "broken.yaml:2:1: YAML syntax error: did not find expected node content"),
+        (["rules", "lint", "broken.yaml"], 1,
+         "broken.yaml:2:1: YAML syntax error: did not find expected node content"),
+        (["rules", "test", "broken.yaml"], 1,
+         "broken.yaml:2:1: YAML syntax error: did not find expected node content"),
+        (["rules", "export", "--rules", "broken.yaml"], 1,
+         "broken.yaml:2:1: YAML syntax error: did not find expected node content"),
+        (["explain", "--role", "mle", "--model", "gpt-5.5", "--rules", "broken.yaml"], 1,
+         "broken.yaml:2:1: YAML syntax error: did not find expected node content"),
+        (["init", "broken.yaml"], 1, "broken.yaml: is a file; give a folder for the rulebook"),
+    ],
+    ids=["diff scores", "diff rules", "lint", "test", "export", "explain", "init"],
+)
+def test_other_commands_given_a_broken_file(argv: list[str], code: int, expected: str) -> None:
+    Path("broken.yaml").write_text("models: [\n")
+    assert failed(run(*argv), code) == [f"advisor: error: {expected}"]
+    assert Path("broken.yaml").read_text() == "models: [\n"
