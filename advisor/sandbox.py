@@ -153,8 +153,9 @@ def _guard_filter(name: str, func: Any) -> Any:
             return func(args[0], items, *args[2:], **kwargs)
         # The filtered value comes after the context or environment a filter may take.
         values = [a for a in args if isinstance(a, (str, list, tuple, dict, int))]
-        if name == "replace" and len(values) >= 3 and all(isinstance(v, str) for v in values[:3]):
-            s, old, new = values[:3]
+        texts = [v for v in values[:3] if isinstance(v, str)]
+        if name == "replace" and len(texts) == 3:
+            s, old, new = texts
             _check_size(len(s) + (s.count(old) if old else len(s) + 1) * len(new), "replace")
         elif name == "format" and values and isinstance(values[0], str):
             _check_format(values[0], values[1:])
