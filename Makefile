@@ -21,7 +21,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check advisor tests benchmarks
+	$(BIN)/ruff check advisor tests benchmarks hatch_build.py
+	$(BIN)/ruff format --check advisor benchmarks hatch_build.py
 	$(BIN)/mypy advisor
 
 ## Recompile the built-in templates shipped in advisor/_precompiled (after editing templates/).

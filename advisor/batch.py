@@ -31,8 +31,14 @@ FORMAT_KEY = "format"
 LIST_KEYS = ("roles", "stages")
 MAX_NAME = 100
 WRITERS = 32
-_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
-             *(f"lpt{i}" for i in range(10))}
+_RESERVED = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(10)),
+    *(f"lpt{i}" for i in range(10)),
+}
 
 
 @dataclass
@@ -166,8 +172,10 @@ def _yaml_rows(path: str | os.PathLike[str], name: str) -> list[RosterRow]:
     if isinstance(data, dict) and set(data) == {"teams"}:
         data, prefix = data["teams"], ("teams",)
     if not isinstance(data, list):
-        raise InputError("a roster is a list of teams (- team: ..., model: ..., roles: [...])",
-                         smap.locate(prefix))
+        raise InputError(
+            "a roster is a list of teams (- team: ..., model: ..., roles: [...])",
+            smap.locate(prefix),
+        )
     rows = []
     for i, item in enumerate(data):
         loc = smap.locate(prefix + (i,))
@@ -207,14 +215,20 @@ def _csv_rows(path: str | os.PathLike[str], name: str, delimiter: str) -> list[R
                 header = [c.strip().lower() for c in record]
                 dup = next((k for i, k in enumerate(header) if k and k in header[:i]), None)
                 if dup:
-                    raise InputError(f"column {dup!r} appears twice in the header",
-                                     Location(name, start, 1))
+                    raise InputError(
+                        f"column {dup!r} appears twice in the header", Location(name, start, 1)
+                    )
                 continue
             loc = Location(name, start, 1)
-            if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
-                rows.append(RosterRow(
-                    loc, {}, {}, f"row has {len(record)} fields but the header has {len(header)}"
-                ))
+            if len(record) > len(header) and any(c.strip() for c in record[len(header) :]):
+                rows.append(
+                    RosterRow(
+                        loc,
+                        {},
+                        {},
+                        f"row has {len(record)} fields but the header has {len(header)}",
+                    )
+                )
                 continue
             cols = field_columns(lines[start - 1], delimiter) if start == last else []
             given: dict[str, Any] = {}
@@ -228,8 +242,10 @@ def _csv_rows(path: str | os.PathLike[str], name: str, delimiter: str) -> list[R
     except csv.Error as exc:
         raise InputError(f"not valid CSV: {exc}", Location(name, reader.line_num, 1)) from None
     if header is None:
-        raise InputError("empty roster: expected a header row (team,roles,model,...) and a row "
-                         "per team", Location(name, 1, 1))
+        raise InputError(
+            "empty roster: expected a header row (team,roles,model,...) and a row per team",
+            Location(name, 1, 1),
+        )
     if "team" not in header:
         raise InputError("the header row has no 'team' column", Location(name, 1, 1))
     return rows
@@ -317,8 +333,11 @@ def run_batch(
                 row_fmt = row_fmt or fmt
                 if row_fmt not in FORMATS:
                     where = row.origins.get(FORMAT_KEY, "")
-                    raise InputError(f"unknown format {row_fmt!r}" + (f" (from {where})" if where
-                                     else "") + f"; choose one of {', '.join(FORMATS)}")
+                    raise InputError(
+                        f"unknown format {row_fmt!r}"
+                        + (f" (from {where})" if where else "")
+                        + f"; choose one of {', '.join(FORMATS)}"
+                    )
                 path = target_in(folder, names.take(safe_name(team), EXTENSIONS[row_fmt]))
                 guide = make_guide(book, answers, date=date, fmt=row_fmt, template=template)
             except AdvisorError as exc:

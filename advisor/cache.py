@@ -67,12 +67,33 @@ _LIBRARIES = ("pydantic", "pydantic_core", "yaml", "jinja2")
 # The fields the encoder knows; a class that grows a field disables the cache
 # until this module learns it (see _known_shapes).
 _FIELDS = {
-    "Rulebook": {"meta", "levels", "roles", "stages", "benchmarks", "sources", "models",
-                 "metrics", "questions", "tables", "tests", "files", "locations", "changes",
-                 "aliases"},
+    "Rulebook": {
+        "meta",
+        "levels",
+        "roles",
+        "stages",
+        "benchmarks",
+        "sources",
+        "models",
+        "metrics",
+        "questions",
+        "tables",
+        "tests",
+        "files",
+        "locations",
+        "changes",
+        "aliases",
+    },
     "CompiledTable": {"spec", "rules", "input_kinds", "location", "priority_rank"},
-    "CompiledRule": {"spec", "table_id", "index", "tests", "templates", "location",
-                     "cell_locations"},
+    "CompiledRule": {
+        "spec",
+        "table_id",
+        "index",
+        "tests",
+        "templates",
+        "location",
+        "cell_locations",
+    },
     "RuleChange": {"rule_id", "action", "location", "original"},
     "Test": {"source", "kind", "ids", "boolean", "intervals", "or_missing"},
     "Interval": {"lo", "hi", "lo_closed", "hi_closed"},
@@ -172,9 +193,12 @@ def load(key: str, environ: dict[str, str] | None = None) -> Rulebook | None:
         raw = (folder / f"{_PREFIX}{key}{_SUFFIX}").read_bytes()
         head, _, body = raw.partition(b"\n")
         header = json.loads(head)
-        if (header.get("format") != FORMAT or header.get("key") != key
-                or header.get("python") != list(sys.version_info[:2])
-                or header.get("sha256") != hashlib.sha256(body).hexdigest()):
+        if (
+            header.get("format") != FORMAT
+            or header.get("key") != key
+            or header.get("python") != list(sys.version_info[:2])
+            or header.get("sha256") != hashlib.sha256(body).hexdigest()
+        ):
             return None
         with no_gc():
             data = marshal.loads(body)
@@ -209,9 +233,15 @@ def store(key: str, book: Rulebook, environ: dict[str, str] | None = None) -> bo
         with no_gc():
             plain = {"deps": _deps(book), "book": _encode(book)}
             body = marshal.dumps(plain, _MARSHAL)  # ValueError for anything but plain data
-        header = json.dumps({"format": FORMAT, "key": key, "version": __version__,
-                             "python": list(sys.version_info[:2]),
-                             "sha256": hashlib.sha256(body).hexdigest()}).encode()
+        header = json.dumps(
+            {
+                "format": FORMAT,
+                "key": key,
+                "version": __version__,
+                "python": list(sys.version_info[:2]),
+                "sha256": hashlib.sha256(body).hexdigest(),
+            }
+        ).encode()
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=folder)
         try:
@@ -247,7 +277,7 @@ def _prune(folder: Path) -> None:
                 with contextlib.suppress(OSError):
                     entries.append((e.stat().st_mtime_ns, e.path))
     entries.sort()
-    for _, path in entries[:max(0, len(entries) - MAX_ENTRIES)]:
+    for _, path in entries[: max(0, len(entries) - MAX_ENTRIES)]:
         with contextlib.suppress(OSError):
             os.unlink(path)
 
@@ -270,11 +300,15 @@ class Record:
     def __delattr__(self, name: str) -> None:
         raise TypeError(f"{type(self).__name__} is frozen")
 
-    def model_dump(self, *, mode: str = "python", include: Any = None,
-                   exclude: Any = None) -> dict[str, Any]:
+    def model_dump(
+        self, *, mode: str = "python", include: Any = None, exclude: Any = None
+    ) -> dict[str, Any]:
         """The fields as plain data (nested records as dicts), like pydantic's."""
-        names = [n for n in self._fields
-                 if (include is None or n in include) and (exclude is None or n not in exclude)]
+        names = [
+            n
+            for n in self._fields
+            if (include is None or n in include) and (exclude is None or n not in exclude)
+        ]
         return {n: _plain(self.__dict__[n]) for n in names}
 
     def model_copy(self, *, update: dict[str, Any] | None = None) -> Record:
@@ -397,14 +431,24 @@ def _encode(book: Rulebook) -> dict[str, Any]:
                     texts[k] = ["plan", tpl.parts]
                 else:
                     texts[k] = ["jinja"]
-            rules.append([
-                r.index, {n: enc.test(t) for n, t in r.tests.items()}, texts, enc.loc(r.location),
-                {n: enc.loc(loc) for n, loc in r.cell_locations.items()},
-            ])
-        tables.append({
-            "spec": enc.model(table.spec), "rules": rules, "kinds": dict(table.input_kinds),
-            "loc": enc.loc(table.location), "rank": dict(table.priority_rank),
-        })
+            rules.append(
+                [
+                    r.index,
+                    {n: enc.test(t) for n, t in r.tests.items()},
+                    texts,
+                    enc.loc(r.location),
+                    {n: enc.loc(loc) for n, loc in r.cell_locations.items()},
+                ]
+            )
+        tables.append(
+            {
+                "spec": enc.model(table.spec),
+                "rules": rules,
+                "kinds": dict(table.input_kinds),
+                "loc": enc.loc(table.location),
+                "rank": dict(table.priority_rank),
+            }
+        )
     out = {
         "meta": enc.model(book.meta),
         "levels": [enc.model(x) for x in book.levels],
@@ -413,20 +457,28 @@ def _encode(book: Rulebook) -> dict[str, Any]:
         "tables": tables,
         "files": list(book.files),
         "locations": [[k, i, *(enc.loc(v) or [])] for (k, i), v in book.locations.items()],
-        "changes": [[c.rule_id, c.action, enc.loc(c.location), enc.loc(c.original)]
-                    for c in book.changes],
+        "changes": [
+            [c.rule_id, c.action, enc.loc(c.location), enc.loc(c.original)] for c in book.changes
+        ],
         "aliases": dict(book.aliases),
     }
     for sec in ("roles", "stages", "benchmarks", "sources", "models", "metrics"):
         out[sec] = [[k, enc.model(v)] for k, v in getattr(book, sec).items()]
     out["cells"] = [
-        [t.source, t.kind, sorted(t.ids), t.boolean,
-         [[iv.lo, iv.hi, iv.lo_closed, iv.hi_closed] for iv in t.intervals], t.or_missing]
+        [
+            t.source,
+            t.kind,
+            sorted(t.ids),
+            t.boolean,
+            [[iv.lo, iv.hi, iv.lo_closed, iv.hi_closed] for iv in t.intervals],
+            t.or_missing,
+        ]
         for t in enc.tests
     ]
     out["filenames"] = list(enc.files)
-    out["shapes"] = {n: {"fields": s["fields"], "nested": s["nested"]}
-                     for n, s in enc.shapes.items()}
+    out["shapes"] = {
+        n: {"fields": s["fields"], "nested": s["nested"]} for n, s in enc.shapes.items()
+    }
     return out
 
 
@@ -441,8 +493,9 @@ class _Decoder:
         cls = self.classes.get(name)
         shape = self.shapes[name]
         if cls is None:
-            cls = type(name, (Record,), {"_fields": tuple(shape["fields"]),
-                                         "__module__": "advisor.cache"})
+            cls = type(
+                name, (Record,), {"_fields": tuple(shape["fields"]), "__module__": "advisor.cache"}
+            )
             self.classes[name] = cls
         if set(values) != set(shape["fields"]):
             raise ValueError(f"{name}: fields do not match")
@@ -480,8 +533,14 @@ class _Decoder:
 
     def test(self, raw: list[Any]) -> Test:
         source, kind, ids, boolean, intervals, or_missing = raw
-        return Test(source, kind, frozenset(ids), boolean,
-                    tuple(Interval(*iv) for iv in intervals), or_missing)
+        return Test(
+            source,
+            kind,
+            frozenset(ids),
+            boolean,
+            tuple(Interval(*iv) for iv in intervals),
+            or_missing,
+        )
 
 
 class _LazyText:
@@ -527,10 +586,17 @@ def _decode(data: dict[str, Any]) -> Rulebook:
                 else:
                     where = locations.get(("text", f"{rspec.id}\0{k}")) or rloc
                     templates[k] = _LazyText(getattr(rspec, k), where)
-            rules.append(CompiledRule(
-                rspec, spec.id, index, {n: dec.tests[i] for n, i in tests.items()}, templates,
-                rloc, {n: dec.req(c) for n, c in cells.items()},
-            ))
+            rules.append(
+                CompiledRule(
+                    rspec,
+                    spec.id,
+                    index,
+                    {n: dec.tests[i] for n, i in tests.items()},
+                    templates,
+                    rloc,
+                    {n: dec.req(c) for n, c in cells.items()},
+                )
+            )
         tables.append(CompiledTable(spec, rules, t["kinds"], dec.req(t["loc"]), t["rank"]))
 
     def by_id(sec: str) -> dict[str, Any]:

@@ -46,7 +46,7 @@ class AdvisorCliError(click.ClickException):
 
     def __init__(self, error: AdvisorError) -> None:
         super().__init__(str(error))
-        self.exit_code = error.exit_code
+        self.exit_code = error.exit_code  # type: ignore[misc]  # click reads it per instance
         problems = getattr(error, "problems", [error])
         self.lines = [str(p) for p in problems] if len(problems) > 1 else [str(error)]
 
@@ -142,14 +142,20 @@ PATH = click.Path()
 
 def rules_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--rules", "rules_path", multiple=True, type=PATH,
+        "--rules",
+        "rules_path",
+        multiple=True,
+        type=PATH,
         help="Rulebook file or folder to use instead of the built-in one (repeatable).",
     )(f)
 
 
 def scores_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--scores", "scores_path", multiple=True, type=PATH,
+        "--scores",
+        "scores_path",
+        multiple=True,
+        type=PATH,
         help="YAML file of extra models with scores (top-level 'models:'), repeatable.",
     )(f)
 
@@ -174,8 +180,9 @@ def console(stderr: bool = False) -> Console:
 
     # rich's own NO_COLOR handling drops colours but keeps bold and italics.
     plain = bool(os.environ.get("NO_COLOR"))
-    return Console(stderr=stderr, highlight=False, soft_wrap=False,
-                   color_system=None if plain else "auto")
+    return Console(
+        stderr=stderr, highlight=False, soft_wrap=False, color_system=None if plain else "auto"
+    )
 
 
 def print_json(data: Any) -> None:
@@ -198,8 +205,7 @@ def cli() -> None:
 
 
 @cli.command("guide")
-@click.option("--answers", "answers_file", type=PATH,
-              help="YAML file of answers (no prompts).")
+@click.option("--answers", "answers_file", type=PATH, help="YAML file of answers (no prompts).")
 @click.option("--save-answers", type=PATH, help="Write the answers given to this file.")
 @click.option("--team", help="Team name.")
 @click.option("--role", "roles", multiple=True, help="Role id or alias (repeatable).")
@@ -207,27 +213,50 @@ def cli() -> None:
 @click.option("--baseline", help="Model to compare with ('none' for no comparison).")
 @click.option("--stage", "stages", multiple=True, help="Workflow stage (repeatable).")
 @click.option("--defaults", is_flag=True, help="Take the default for every question not answered.")
-@click.option("-o", "--output", default=None,
-              help="File to write (default TEAM_GUIDE.<ext>); '-' for stdout.")
+@click.option(
+    "-o", "--output", default=None, help="File to write (default TEAM_GUIDE.<ext>); '-' for stdout."
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@click.option("--format", "fmt",
-              type=click.Choice(["md", "html", "confluence", "mediawiki", "json"]),
-              default="md", show_default=True, help="Output format.")
-@click.option("--date",
-              help="Date printed in the guide, YYYY-MM-DD (default SOURCE_DATE_EPOCH, else today).")
-@click.option("--template", type=PATH,
-              help="Custom Jinja2 template (rendered in the sandbox).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "confluence", "mediawiki", "json"]),
+    default="md",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--date", help="Date printed in the guide, YYYY-MM-DD (default SOURCE_DATE_EPOCH, else today)."
+)
+@click.option("--template", type=PATH, help="Custom Jinja2 template (rendered in the sandbox).")
 @click.option("--fragment", is_flag=True, help="Leave out the title block (to include in a page).")
 @click.option("--show", is_flag=True, help="Also show the guide in the terminal.")
-@click.option("--since", "since", type=click.Path(),
-              help="Scores file of the last edition: add a 'What changed' section.")
+@click.option(
+    "--since",
+    "since",
+    type=click.Path(),
+    help="Scores file of the last edition: add a 'What changed' section.",
+)
 @rules_option
 @scores_option
 def guide_cmd(
-    answers_file: str | None, save_answers: str | None, team: str | None, roles: tuple[str, ...],
-    model: str | None, baseline: str | None, stages: tuple[str, ...], defaults: bool,
-    output: str | None, force: bool, fmt: str, date: str | None, template: str | None,
-    fragment: bool, show: bool, since: str | None, rules_path: tuple[str, ...],
+    answers_file: str | None,
+    save_answers: str | None,
+    team: str | None,
+    roles: tuple[str, ...],
+    model: str | None,
+    baseline: str | None,
+    stages: tuple[str, ...],
+    defaults: bool,
+    output: str | None,
+    force: bool,
+    fmt: str,
+    date: str | None,
+    template: str | None,
+    fragment: bool,
+    show: bool,
+    since: str | None,
+    rules_path: tuple[str, ...],
     scores_path: tuple[str, ...],
 ) -> None:
     """Ask a few questions and write a team guide.
@@ -249,8 +278,11 @@ def guide_cmd(
     out = output or f"TEAM_GUIDE{EXTENSIONS[fmt]}"
     if save_answers == "-" and out == "-":
         raise InputError("-o - and --save-answers - both write to stdout; send one to a file")
-    if save_answers and save_answers != "-" and out != "-" and (
-        os.path.abspath(save_answers) == os.path.abspath(out)
+    if (
+        save_answers
+        and save_answers != "-"
+        and out != "-"
+        and (os.path.abspath(save_answers) == os.path.abspath(out))
     ):
         raise InputError(f"--save-answers {save_answers} is the guide's own file; choose another")
     # Refuse before the questions: nobody should answer them all for a file that
@@ -263,8 +295,13 @@ def guide_cmd(
     book = load_book(rules_path, scores_path)
     last = load_book(rules_path, [since]) if since else None
     given, origins = load_answers_file(answers_file) if answers_file else ({}, {})
-    flags = {"team": team, "roles": list(roles) or None, "model": model, "baseline": baseline,
-             "stages": list(stages) or None}
+    flags = {
+        "team": team,
+        "roles": list(roles) or None,
+        "model": model,
+        "baseline": baseline,
+        "stages": list(stages) or None,
+    }
     for key, value in flags.items():
         if value is not None:
             given[key] = value
@@ -276,8 +313,9 @@ def guide_cmd(
         stream = prompt_stream(stdout_taken=out == "-")
         ask = asker(stream) if stream is not None else None
     answers = resolve_answers(book, given, use_defaults=defaults, ask=ask, origins=origins)
-    guide = make_guide(book, answers, date=when, fmt=fmt, template=template, fragment=fragment,
-                       since=last)
+    guide = make_guide(
+        book, answers, date=when, fmt=fmt, template=template, fragment=fragment, since=last
+    )
     written = write_text(out, guide.text, force=force)
     if save_answers:
         write_text(save_answers, dump_answers(answers), force=force)
@@ -327,7 +365,10 @@ def models_cmd(rules_path: tuple[str, ...], scores_path: tuple[str, ...], as_jso
 @scores_option
 @json_option
 def compare_cmd(
-    model: str, baseline: str, rules_path: tuple[str, ...], scores_path: tuple[str, ...],
+    model: str,
+    baseline: str,
+    rules_path: tuple[str, ...],
+    scores_path: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Compare two models benchmark by benchmark.
@@ -357,8 +398,14 @@ def compare_cmd(
 @scores_option
 @json_option
 def explain_cmd(
-    role: str, model: str, baseline: str | None, no_baseline: bool, stage: str | None,
-    rules_path: tuple[str, ...], scores_path: tuple[str, ...], as_json: bool,
+    role: str,
+    model: str,
+    baseline: str | None,
+    no_baseline: bool,
+    stage: str | None,
+    rules_path: tuple[str, ...],
+    scores_path: tuple[str, ...],
+    as_json: bool,
 ) -> None:
     """Show why each piece of advice was given: inputs, metrics, matching rules.
 
@@ -368,8 +415,9 @@ def explain_cmd(
     from advisor.reports import explain
 
     book = load_book(rules_path, scores_path)
-    data = explain(book, role=role, model=model, baseline=baseline, no_baseline=no_baseline,
-                   stage=stage)
+    data = explain(
+        book, role=role, model=model, baseline=baseline, no_baseline=no_baseline, stage=stage
+    )
     if as_json:
         print_json(data)
         return
@@ -416,7 +464,9 @@ def rules_validate_cmd(paths: tuple[str, ...]) -> None:
 
     book = load_rulebook(list(paths) or None)
     n = sum(len(t.rules) for t in book.tables)
-    click.echo(f"ok: {book.meta.id} ({len(book.files)} files, {len(book.tables)} tables, {n} rules)")
+    click.echo(
+        f"ok: {book.meta.id} ({len(book.files)} files, {len(book.tables)} tables, {n} rules)"
+    )
 
 
 @rules_group.command("lint")
@@ -447,7 +497,10 @@ def rules_lint_cmd(paths: tuple[str, ...], as_json: bool) -> None:
 @rules_group.command("test")
 @click.argument("paths", nargs=-1, type=PATH)
 @click.option(
-    "--coverage-min", type=click.FloatRange(0, 100), default=None, metavar="PCT",
+    "--coverage-min",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="PCT",
     help="Fail when fewer than PCT% of the rules are reached by a test (compared exactly).",
 )
 def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None) -> None:
@@ -466,18 +519,28 @@ def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None) -> None:
         click.echo(line)
     low = coverage_min is not None and report.below(coverage_min)
     if low:
-        click.echo(f"coverage {report.coverage_percent()} is below the minimum of "
-                   f"{coverage_min:g}%")
+        click.echo(
+            f"coverage {report.coverage_percent()} is below the minimum of {coverage_min:g}%"
+        )
     if report.failed or low:
         click.get_current_context().exit(EXIT_FAILED)
 
 
 @cli.command("init")
 @click.argument("folder", required=False, default="rulebook", type=PATH)
-@click.option("--id", "rulebook_id", default="my-org", show_default=True,
-              help="Id of the new rulebook (lowercase a-z, 0-9, '.', '_', '-').")
-@click.option("--name", default="My organisation's rulebook", show_default=True,
-              help="Name of the new rulebook, shown in guides.")
+@click.option(
+    "--id",
+    "rulebook_id",
+    default="my-org",
+    show_default=True,
+    help="Id of the new rulebook (lowercase a-z, 0-9, '.', '_', '-').",
+)
+@click.option(
+    "--name",
+    default="My organisation's rulebook",
+    show_default=True,
+    help="Name of the new rulebook, shown in guides.",
+)
 @click.option("--force", is_flag=True, help="Overwrite the scaffold's files if they exist.")
 def init_cmd(folder: str, rulebook_id: str, name: str, force: bool) -> None:
     """Scaffold an organisation rulebook that extends the built-in one.
@@ -494,21 +557,33 @@ def init_cmd(folder: str, rulebook_id: str, name: str, force: bool) -> None:
     for path in scaffold(folder, rulebook_id=rulebook_id, name=name, force=force):
         click.echo(f"wrote {path}")
     q = shlex.quote(folder)
-    click.echo(f"next: advisor rules validate {q} && advisor rules lint {q} && "
-               f"advisor rules test {q}")
+    click.echo(
+        f"next: advisor rules validate {q} && advisor rules lint {q} && advisor rules test {q}"
+    )
 
 
 @rules_group.command("export")
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "confluence", "mediawiki", "json"]),
-              default="md", show_default=True, help="Output format.")
-@click.option("-o", "--output", default="-", show_default=True,
-              help="File to write; '-' for stdout.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "confluence", "mediawiki", "json"]),
+    default="md",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o", "--output", default="-", show_default=True, help="File to write; '-' for stdout."
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @click.option("--fragment", is_flag=True, help="Leave out the title block (to include in a page).")
 @rules_option
 @scores_option
 def rules_export_cmd(
-    fmt: str, output: str, force: bool, fragment: bool, rules_path: tuple[str, ...],
+    fmt: str,
+    output: str,
+    force: bool,
+    fragment: bool,
+    rules_path: tuple[str, ...],
     scores_path: tuple[str, ...],
 ) -> None:
     """Export the rulebook as decision tables for a wiki (one table per role).
@@ -543,16 +618,25 @@ def scores_group() -> None:
 
 @scores_group.command("import")
 @click.argument("file", type=PATH)
-@click.option("-o", "--output", type=PATH, default="-",
-              help="Scores file to write (default stdout).")
-@click.option("--benchmark", default=None,
-              help="Import every row as this benchmark id, whatever the row says.")
-@click.option("--split", default=None,
-              help="Keep only rows of this split, e.g. 'all' (default: every split).")
+@click.option(
+    "-o", "--output", type=PATH, default="-", help="Scores file to write (default stdout)."
+)
+@click.option(
+    "--benchmark",
+    default=None,
+    help="Import every row as this benchmark id, whatever the row says.",
+)
+@click.option(
+    "--split", default=None, help="Keep only rows of this split, e.g. 'all' (default: every split)."
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @rules_option
 def scores_import_cmd(
-    file: str, output: str, benchmark: str | None, split: str | None, force: bool,
+    file: str,
+    output: str,
+    benchmark: str | None,
+    split: str | None,
+    force: bool,
     rules_path: tuple[str, ...],
 ) -> None:
     """Turn a leaderboard (CSV or YAML rows) into a scores file for --scores.
@@ -584,31 +668,59 @@ def scores_import_cmd(
 @cli.command("diff")
 @click.option("--from", "from_path", type=PATH, help="Scores file of the last edition.")
 @click.option("--to", "to_path", type=PATH, help="Scores file of the new edition.")
-@click.option("--rules-from", multiple=True, type=PATH,
-              help="Rulebook of the last edition (default: --rules or the built-in one).")
-@click.option("--rules-to", multiple=True, type=PATH,
-              help="Rulebook of the new edition (default: --rules or the built-in one).")
+@click.option(
+    "--rules-from",
+    multiple=True,
+    type=PATH,
+    help="Rulebook of the last edition (default: --rules or the built-in one).",
+)
+@click.option(
+    "--rules-to",
+    multiple=True,
+    type=PATH,
+    help="Rulebook of the new edition (default: --rules or the built-in one).",
+)
 @click.option("--model-from", default=None, help="Model of the last edition, e.g. gpt-5.4.")
 @click.option("--model-to", default=None, help="Model of the new edition, e.g. gpt-5.5.")
-@click.option("--model", default=None,
-              help="Model on both sides (default: every model the scores files define).")
+@click.option(
+    "--model",
+    default=None,
+    help="Model on both sides (default: every model the scores files define).",
+)
 @click.option("--baseline", default=None, help="Baseline on both sides (default: each model's).")
 @click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
 @click.option("--role", "roles", multiple=True, help="Only this role (repeatable).")
 @click.option("--stage", "stages", multiple=True, help="Only this stage (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "md", "json"]), default="table",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "md", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 @click.option("--all", "show_all", is_flag=True, help="Show unchanged lines too.")
-@click.option("-o", "--output", type=PATH, default="-",
-              help="File to write (default stdout).")
+@click.option("-o", "--output", type=PATH, default="-", help="File to write (default stdout).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @rules_option
 @scores_option
 def diff_cmd(
-    from_path: str | None, to_path: str | None, rules_from: tuple[str, ...],
-    rules_to: tuple[str, ...], model_from: str | None, model_to: str | None, model: str | None,
-    baseline: str | None, no_baseline: bool, roles: tuple[str, ...], stages: tuple[str, ...],
-    fmt: str, show_all: bool, output: str, force: bool, rules_path: tuple[str, ...],
+    from_path: str | None,
+    to_path: str | None,
+    rules_from: tuple[str, ...],
+    rules_to: tuple[str, ...],
+    model_from: str | None,
+    model_to: str | None,
+    model: str | None,
+    baseline: str | None,
+    no_baseline: bool,
+    roles: tuple[str, ...],
+    stages: tuple[str, ...],
+    fmt: str,
+    show_all: bool,
+    output: str,
+    force: bool,
+    rules_path: tuple[str, ...],
     scores_path: tuple[str, ...],
 ) -> None:
     """Show what changed between two editions: scores, rulebooks or models.
@@ -625,31 +737,51 @@ def diff_cmd(
     from advisor.errors import InputError
 
     if not (from_path or to_path or rules_from or rules_to or model_from or model_to):
-        raise InputError("nothing to compare: give --from/--to (scores files), "
-                         "--rules-from/--rules-to or --model-from/--model-to")
+        raise InputError(
+            "nothing to compare: give --from/--to (scores files), "
+            "--rules-from/--rules-to or --model-from/--model-to"
+        )
     old_scores = [*scores_path, *([from_path] if from_path else [])]
     new_scores = [*scores_path, *([to_path] if to_path else [])]
     old_book = load_book(rules_from or rules_path, old_scores)
     new_book = load_book(rules_to or rules_path, new_scores)
-    default = next((str(q.default) for q in new_book.questions
-                    if q.id == "model" and isinstance(q.default, str)), None)
+    default = next(
+        (
+            str(q.default)
+            for q in new_book.questions
+            if q.id == "model" and isinstance(q.default, str)
+        ),
+        None,
+    )
     pairs, added, removed = model_pairs(
-        old_book, new_book, model_from=model_from, model_to=model_to, model=model,
-        old_file=bool(from_path), new_file=bool(to_path), default=default,
+        old_book,
+        new_book,
+        model_from=model_from,
+        model_to=model_to,
+        model=model,
+        old_file=bool(from_path),
+        new_file=bool(to_path),
+        default=default,
     )
     label_old = " + ".join([from_path or "", *rules_from]).strip(" +") or "built-in"
     label_new = " + ".join([to_path or "", *rules_to]).strip(" +") or "built-in"
     result = compare_editions(
-        Side(old_book, model_from or label_old), Side(new_book, model_to or label_new), pairs,
-        baseline=baseline, no_baseline=no_baseline, roles=roles, stages=stages,
+        Side(old_book, model_from or label_old),
+        Side(new_book, model_to or label_new),
+        pairs,
+        baseline=baseline,
+        no_baseline=no_baseline,
+        roles=roles,
+        stages=stages,
         include_unchanged=show_all,
     )
     result.added, result.removed = added, removed
     if fmt == "json":
         from advisor.output import write_text
 
-        write_text(output, json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n",
-                   force=force)
+        write_text(
+            output, json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", force=force
+        )
         return
     if fmt == "md":
         from advisor.output import write_text
@@ -672,16 +804,22 @@ def _print_changes(result: Any, output: str, force: bool) -> None:
     for c in result.changes:
         models.setdefault(c.model, []).append(c)
     for model, rows in models.items():
-        title = f"{model}: {result.old} → {result.new}" if len(models) > 1 else (
-            f"What changed: {result.old} → {result.new}")
+        title = (
+            f"{model}: {result.old} → {result.new}"
+            if len(models) > 1
+            else (f"What changed: {result.old} → {result.new}")
+        )
         table = Table(title=title, title_justify="left")
         for col in ("Role, stage", "Before", "Now", "Why"):
             table.add_column(col, overflow="fold")
         for c in rows:
             why = "\n".join(c.reasons) if c.changed else "unchanged"
-            table.add_row(f"{c.role_name}\n{c.stage_name}",
-                          side_text(c.old_level, c.old_rules, "\n"),
-                          side_text(c.new_level, c.new_rules, "\n"), why)
+            table.add_row(
+                f"{c.role_name}\n{c.stage_name}",
+                side_text(c.old_level, c.old_rules, "\n"),
+                side_text(c.new_level, c.new_rules, "\n"),
+                why,
+            )
         tables.append(table)
     notes = []
     if not any(c.changed for c in result.changes):
@@ -704,26 +842,38 @@ def _print_changes(result: Any, output: str, force: bool) -> None:
         from advisor.output import write_text
 
         text = out.file.getvalue()  # type: ignore[attr-defined]
-        write_text(output, "".join(line.rstrip() + "\n" for line in text.splitlines()),
-                   force=force)
+        write_text(output, "".join(line.rstrip() + "\n" for line in text.splitlines()), force=force)
 
 
 @cli.command("batch")
 @click.argument("roster", type=PATH)
-@click.option("--out-dir", required=True, type=PATH,
-              help="Existing folder to write one guide per team into.")
-@click.option("--format", "fmt", default="md", show_default=True,
-              type=click.Choice(["md", "html", "confluence", "mediawiki", "json"]),
-              help="Format of rows that name none.")
-@click.option("--date", help="Date printed in the guides, YYYY-MM-DD (default SOURCE_DATE_EPOCH, "
-              "else today).")
+@click.option(
+    "--out-dir", required=True, type=PATH, help="Existing folder to write one guide per team into."
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="md",
+    show_default=True,
+    type=click.Choice(["md", "html", "confluence", "mediawiki", "json"]),
+    help="Format of rows that name none.",
+)
+@click.option(
+    "--date", help="Date printed in the guides, YYYY-MM-DD (default SOURCE_DATE_EPOCH, else today)."
+)
 @click.option("--template", type=PATH, help="Custom Jinja2 template for every guide.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 @rules_option
 @scores_option
 def batch_cmd(
-    roster: str, out_dir: str, fmt: str, date: str | None, template: str | None, force: bool,
-    rules_path: tuple[str, ...], scores_path: tuple[str, ...],
+    roster: str,
+    out_dir: str,
+    fmt: str,
+    date: str | None,
+    template: str | None,
+    force: bool,
+    rules_path: tuple[str, ...],
+    scores_path: tuple[str, ...],
 ) -> None:
     """Write one guide per team of a roster (CSV or YAML) into a folder.
 
@@ -746,11 +896,18 @@ def batch_cmd(
 
         with Progress(console=err, transient=True) as bar:
             task = bar.add_task("Writing guides", total=len(rows))
-            report = run_batch(book, rows, out_dir, date=when, fmt=fmt, force=force,
-                               template=template, progress=lambda _o: bar.advance(task))
+            report = run_batch(
+                book,
+                rows,
+                out_dir,
+                date=when,
+                fmt=fmt,
+                force=force,
+                template=template,
+                progress=lambda _o: bar.advance(task),
+            )
     else:
-        report = run_batch(book, rows, out_dir, date=when, fmt=fmt, force=force,
-                           template=template)
+        report = run_batch(book, rows, out_dir, date=when, fmt=fmt, force=force, template=template)
     for o in report.failed:
         click.echo(f"advisor: error: {o.location}: {o.error}", err=True)
     _print_batch_summary(report)
@@ -770,9 +927,15 @@ def _print_batch_summary(report: Any, limit: int = 50) -> None:
         for col in ("Line", "Team", "File", "Result"):
             table.add_column(col, overflow="fold")
         for o in rows:
-            table.add_row(str(o.location.line), o.team, o.path.name if o.path else "-",
-                          "written" if o.ok else "failed")
+            table.add_row(
+                str(o.location.line),
+                o.team,
+                o.path.name if o.path else "-",
+                "written" if o.ok else "failed",
+            )
         out.print(table)
     n_failed = len(report.failed)
-    out.print(f"{len(report.outcomes) - n_failed} written, {n_failed} failed, in "
-              f"{report.out_dir}", markup=False)
+    out.print(
+        f"{len(report.outcomes) - n_failed} written, {n_failed} failed, in {report.out_dir}",
+        markup=False,
+    )

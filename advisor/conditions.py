@@ -184,8 +184,9 @@ def parse_cell(raw: object, kind: str) -> Test:
             parts = [p.strip() for p in raw.split(",")]
             or_missing = MISSING in parts
             rest = ",".join(p for p in parts if p != MISSING)
-            return Test(raw.strip(), "number", intervals=parse_number_cell(rest),
-                        or_missing=or_missing)
+            return Test(
+                raw.strip(), "number", intervals=parse_number_cell(rest), or_missing=or_missing
+            )
         raise CellError(f"expected {_NUMERIC_HELP}, got a {type(raw).__name__}")
     if kind == "bool":
         if isinstance(raw, bool):
@@ -195,8 +196,10 @@ def parse_cell(raw: object, kind: str) -> Test:
     values = raw if isinstance(raw, list) else [raw]
     if not values:
         raise CellError("an empty list matches nothing; use '-' for any")
+    names: list[str] = []
     for v in values:
         if not isinstance(v, str) or not v.strip():
             raise CellError(f"expected an id or a list of ids, got {v!r}")
-    ids = frozenset(v.strip() for v in values)
+        names.append(v.strip())
+    ids = frozenset(names)
     return Test(", ".join(sorted(ids)), "ids", ids=ids)

@@ -40,14 +40,20 @@ class Crossing:
         text = f"{self.input} {_value(self.old)} → {_value(self.new)}"
         if self.boundaries:
             marks = [wording.number(b, 2) for b in self.boundaries]
-            text += " crossed " + (marks[0] if len(marks) == 1 else
-                                   ", ".join(marks[:-1]) + " and " + marks[-1])
+            text += " crossed " + (
+                marks[0] if len(marks) == 1 else ", ".join(marks[:-1]) + " and " + marks[-1]
+            )
         return text
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
-        return {"input": self.input, "old": self.old, "new": self.new,
-                "boundaries": self.boundaries, "text": str(self)}
+        return {
+            "input": self.input,
+            "old": self.old,
+            "new": self.new,
+            "boundaries": self.boundaries,
+            "text": str(self),
+        }
 
 
 @dataclass
@@ -133,21 +139,33 @@ def diff_results(
             prev = old_stages.get(st.stage)
             if prev is None:
                 continue
-            lines.append((
-                st.stage, _name(book, old_book, "stages", st.stage),
-                prev.advice.autonomy if prev.advice else None,
-                st.advice.autonomy if st.advice else None,
-                [prev.advice.rule] if prev.advice else [],
-                [st.advice.rule] if st.advice else [],
-            ))
+            lines.append(
+                (
+                    st.stage,
+                    _name(book, old_book, "stages", st.stage),
+                    prev.advice.autonomy if prev.advice else None,
+                    st.advice.autonomy if st.advice else None,
+                    [prev.advice.rule] if prev.advice else [],
+                    [st.advice.rule] if st.advice else [],
+                )
+            )
         for stage, stage_name, old_auto, new_auto, o_rules, n_rules in lines:
             changed = old_auto != new_auto or o_rules != n_rules
             if not changed and not include_unchanged:
                 continue
             change = Change(
-                model, role.role, role_name, stage, stage_name, old_auto, new_auto,
-                _level(old_book, old_auto, stage), _level(book, new_auto, stage),
-                o_rules, n_rules, changed=changed,
+                model,
+                role.role,
+                role_name,
+                stage,
+                stage_name,
+                old_auto,
+                new_auto,
+                _level(old_book, old_auto, stage),
+                _level(book, new_auto, stage),
+                o_rules,
+                n_rules,
+                changed=changed,
             )
             if changed:
                 change.crossings = _crossings(old, new, old_book, book, o_rules, n_rules)
@@ -187,8 +205,12 @@ def _cells(book: Rulebook, rule_ids: Sequence[str]) -> dict[str, list[Test]]:
 
 
 def _crossings(
-    old: Result, new: Result, old_book: Rulebook, book: Rulebook,
-    old_rules: Sequence[str], new_rules: Sequence[str],
+    old: Result,
+    new: Result,
+    old_book: Rulebook,
+    book: Rulebook,
+    old_rules: Sequence[str],
+    new_rules: Sequence[str],
 ) -> list[Crossing]:
     cells = _cells(old_book, old_rules)
     for name, tests in _cells(book, new_rules).items():
@@ -205,10 +227,15 @@ def _crossings(
             out.append(Crossing(name, a, b))
             continue
         lo, hi = min(a, b), max(a, b)
-        bounds = sorted({
-            x for t in tests for iv in t.intervals for x in (iv.lo, iv.hi)
-            if math.isfinite(x) and lo <= x <= hi and iv.contains(a) != iv.contains(b)
-        })
+        bounds = sorted(
+            {
+                x
+                for t in tests
+                for iv in t.intervals
+                for x in (iv.lo, iv.hi)
+                if math.isfinite(x) and lo <= x <= hi and iv.contains(a) != iv.contains(b)
+            }
+        )
         out.append(Crossing(name, a, b, bounds if a < b else bounds[::-1]))
     return out
 
@@ -365,13 +392,15 @@ def compare_editions(
             else:
                 base = book.models[mid].baseline
             profile = Profile(
-                model=mid, baseline=base,
+                model=mid,
+                baseline=base,
                 roles=[book.resolve_role(r) for r in roles],
                 stages=[book.resolve_stage(s) for s in stages],
             )
             results.append(evaluate(book, profile, trace=False))
-        changes += diff_results(results[0], results[1], new.book, old_book=old.book,
-                                include_unchanged=include_unchanged)
+        changes += diff_results(
+            results[0], results[1], new.book, old_book=old.book, include_unchanged=include_unchanged
+        )
     return Comparison(old.label, new.label, changes)
 
 

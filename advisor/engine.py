@@ -114,8 +114,13 @@ class NearMiss:
     test: str
 
     def __str__(self) -> str:
-        shown = "missing" if self.value is None else wording.number(self.value, 2) if isinstance(
-            self.value, (int, float)) and not isinstance(self.value, bool) else self.value
+        shown = (
+            "missing"
+            if self.value is None
+            else wording.number(self.value, 2)
+            if isinstance(self.value, (int, float)) and not isinstance(self.value, bool)
+            else self.value
+        )
         return f"{self.input} = {shown} is not in {self.test}"
 
 
@@ -209,7 +214,9 @@ class Result:
                     "delta_pp": _round(c.delta_pp),
                     "relative_gain_pct": _round(c.relative_gain_pct),
                     "model_evidence": asdict(c.model_evidence) if c.model_evidence else None,
-                    "baseline_evidence": asdict(c.baseline_evidence) if c.baseline_evidence else None,
+                    "baseline_evidence": asdict(c.baseline_evidence)
+                    if c.baseline_evidence
+                    else None,
                     "note": c.note,
                 }
                 for c in self.comparison
@@ -258,8 +265,17 @@ def evidence_of(model: Model, benchmark: str) -> Evidence | None:
 
 def _evidence(model_id: str, sc: Score) -> Evidence:
     return Evidence(
-        model_id, sc.benchmark, sc.score, sc.stderr, sc.split, sc.agent, sc.date, sc.source,
-        sc.verified, list(sc.flags), sc.notes,
+        model_id,
+        sc.benchmark,
+        sc.score,
+        sc.stderr,
+        sc.split,
+        sc.agent,
+        sc.date,
+        sc.source,
+        sc.verified,
+        list(sc.flags),
+        sc.notes,
     )
 
 
@@ -270,8 +286,18 @@ def _scores(
     if override is not None:
         for b, v in override.items():
             if v is not None:
-                out[b] = Evidence(model_id or "given", b, float(v), None, "given", "given", "",
-                                  "given in the test", True, [])
+                out[b] = Evidence(
+                    model_id or "given",
+                    b,
+                    float(v),
+                    None,
+                    "given",
+                    "given",
+                    "",
+                    "given in the test",
+                    True,
+                    [],
+                )
         return out
     if model_id is not None:
         model = book.models[model_id]
@@ -318,7 +344,8 @@ def _candidates(table: CompiledTable, role: str | None, stage: str | None) -> li
     hit = cache.get(key)
     if hit is None:
         hit = [
-            r for r in table.rules
+            r
+            for r in table.rules
             if ("role" not in r.tests or r.tests["role"].matches(role))
             and ("stage" not in r.tests or r.tests["stage"].matches(stage))
         ]
@@ -332,7 +359,10 @@ _NO_INDEX: tuple[Any, ...] = ("", (), [], [])
 
 
 def _narrowed(
-    table: CompiledTable, role: str | None, stage: str | None, candidates: list[CompiledRule],
+    table: CompiledTable,
+    role: str | None,
+    stage: str | None,
+    candidates: list[CompiledRule],
     inputs: dict[str, Any],
 ) -> list[CompiledRule]:
     """The candidates that can match ``inputs``, in table order: every match, and maybe more.
@@ -378,9 +408,16 @@ def _numeric_index(table: CompiledTable, candidates: list[CompiledRule]) -> tupl
 def _index_on(name: str, candidates: list[CompiledRule]) -> tuple[float, tuple[Any, ...]] | None:
     import math
 
-    bounds = sorted({x for r in candidates if name in r.tests and r.tests[name].kind == "number"
-                     for iv in r.tests[name].intervals for x in (iv.lo, iv.hi)
-                     if math.isfinite(x)})
+    bounds = sorted(
+        {
+            x
+            for r in candidates
+            if name in r.tests and r.tests[name].kind == "number"
+            for iv in r.tests[name].intervals
+            for x in (iv.lo, iv.hi)
+            if math.isfinite(x)
+        }
+    )
     k = len(bounds)
     where = {x: i for i, x in enumerate(bounds)}
     # A value inside each segment: segment 2i is below bounds[i], 2i+1 is bounds[i] itself.
@@ -394,8 +431,11 @@ def _index_on(name: str, candidates: list[CompiledRule]) -> tuple[float, tuple[A
             rep = bounds[-1] + max(1.0, abs(bounds[-1]))
         else:
             rep = (bounds[i - 1] + bounds[i]) / 2
-        if not math.isfinite(rep) or (i < k and not rep < bounds[i]) or (
-                i > 0 and not rep > bounds[i - 1]):
+        if (
+            not math.isfinite(rep)
+            or (i < k and not rep < bounds[i])
+            or (i > 0 and not rep > bounds[i - 1])
+        ):
             return None  # boundaries too close or too large to tell apart safely
         reps.append(rep)
         if i < k:
@@ -412,8 +452,11 @@ def _index_on(name: str, candidates: list[CompiledRule]) -> tuple[float, tuple[A
             spans: set[int] = set()
             for iv in test.intervals:
                 lo = 0 if math.isinf(iv.lo) else 2 * where[iv.lo] + (1 if iv.lo_closed else 2)
-                hi = (len(reps) - 1 if math.isinf(iv.hi)
-                      else 2 * where[iv.hi] + (1 if iv.hi_closed else 0))
+                hi = (
+                    len(reps) - 1
+                    if math.isinf(iv.hi)
+                    else 2 * where[iv.hi] + (1 if iv.hi_closed else 0)
+                )
                 spans.update(range(lo, hi + 1))
             hits = sorted(spans)
         else:
@@ -478,8 +521,12 @@ def run_table(
         chosen = matched
     elif policy == "priority":
         big = len(table.priority_rank)
-        chosen = [min(matched, key=lambda r: (table.priority_rank.get(r.spec.autonomy or "", big),
-                                              r.index))]
+        chosen = [
+            min(
+                matched,
+                key=lambda r: (table.priority_rank.get(r.spec.autonomy or "", big), r.index),
+            )
+        ]
     else:  # first
         chosen = [matched[0]]
     if not trace:
@@ -490,9 +537,15 @@ def run_table(
         own = table.__dict__["_own"] = {r.id for r in table.spec.rules}
     changes = [f"{c.rule_id} {c.action} at {c.location}" for c in book.changes if c.rule_id in own]
     tr = Trace(
-        table.id, policy, role, stage,
-        [r.id for r in matched], chosen_ids,
-        [r.id for r in matched if r.id not in chosen_ids], misses, changes,
+        table.id,
+        policy,
+        role,
+        stage,
+        [r.id for r in matched],
+        chosen_ids,
+        [r.id for r in matched if r.id not in chosen_ids],
+        misses,
+        changes,
     )
     return chosen, tr
 
@@ -507,8 +560,14 @@ def _advice(book: Rulebook, rule: CompiledRule, context: dict[str, Any]) -> Advi
             loc = book.where("text", f"{rule.id}\0{key}") or rule.location
             texts[key] = render_text(template, context, loc).strip()
     return Advice(
-        rule.id, rule.table_id, rule.spec.autonomy, texts["text"], texts["review"],
-        texts["time_saved"], texts["rationale"], list(rule.spec.sources),
+        rule.id,
+        rule.table_id,
+        rule.spec.autonomy,
+        texts["text"],
+        texts["review"],
+        texts["time_saved"],
+        texts["rationale"],
+        list(rule.spec.sources),
     )
 
 
@@ -532,12 +591,12 @@ def check_profile(book: Rulebook, profile: Profile) -> None:
             if bench not in book.benchmarks:
                 raise unknown("benchmark", str(bench), list(book.benchmarks))
             if value is not None and (
-                isinstance(value, bool) or not isinstance(value, (int, float))
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
                 or not 0 <= value <= 100  # also refuses NaN
             ):
                 raise InputError(
-                    f"{label}: {bench} must be a percentage from 0 to 100 or missing, "
-                    f"got {value!r}"
+                    f"{label}: {bench} must be a percentage from 0 to 100 or missing, got {value!r}"
                 )
 
 
@@ -568,7 +627,7 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
     roles = [book.resolve_role(r) for r in profile.roles] or list(book.roles)
     stages = list(profile.stages) or list(book.stages)
     model_ev = _scores(book, profile.model, profile.scores)
-    base_ev = (
+    base_ev: dict[str, Evidence | None] = (
         _scores(book, profile.baseline, profile.baseline_scores)
         if profile.baseline is not None or profile.baseline_scores is not None
         else {b: None for b in book.benchmarks}
@@ -631,8 +690,9 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         stage_table = next(t for t in book.tables if t.scope == "stage")
         for stage_id in stages:
             st_inputs = {**role_inputs, "stage": stage_id}
-            chosen, tr = run_table(book, stage_table, st_inputs, role=role_id, stage=stage_id,
-                                   trace=True)
+            chosen, tr = run_table(
+                book, stage_table, st_inputs, role=role_id, stage=stage_id, trace=True
+            )
             assert tr is not None
             if trace:
                 traces.append(tr)
@@ -645,8 +705,9 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
             )
         results.append(RoleResult(role_id, summary, stage_list))
 
-    caveats = _caveats(book, profile, model_ev, base_ev, comparison, missing, metric_notes,
-                       results, table_caveats)
+    caveats = _caveats(
+        book, profile, model_ev, base_ev, comparison, missing, metric_notes, results, table_caveats
+    )
     caveats += near_threshold_caveats(book, inputs, model_ev, results, profile.near_margin)
     caveats += stale_caveats(book, profile, model_ev, base_ev)
     evidence = [e for e in model_ev.values() if e] + [e for e in base_ev.values() if e]
@@ -703,9 +764,11 @@ def comparison_rows(
         elif has_baseline:
             who = "baseline" if m is not None else "model"
             note = f"no {who} score: not compared"
-        rows.append(ComparisonRow(
-            b, m.score if m else None, base.score if base else None, delta, gain, m, base, note
-        ))
+        rows.append(
+            ComparisonRow(
+                b, m.score if m else None, base.score if base else None, delta, gain, m, base, note
+            )
+        )
     return rows
 
 
@@ -724,45 +787,60 @@ def _caveats(
     names = {b: x.name for b, x in book.benchmarks.items()}
     for ev in [e for e in model_ev.values() if e] + [e for e in base_ev.values() if e]:
         if not ev.verified:
-            out.append(Caveat(
-                "unverified",
-                f"{_model_name(book, ev.model)} on {names[ev.benchmark]} "
-                f"({wording.pct(ev.score)}) is unverified: no primary source corroborates it "
-                f"(source: {ev.source}).",
-            ))
+            out.append(
+                Caveat(
+                    "unverified",
+                    f"{_model_name(book, ev.model)} on {names[ev.benchmark]} "
+                    f"({wording.pct(ev.score)}) is unverified: no primary source corroborates it "
+                    f"(source: {ev.source}).",
+                )
+            )
         if "known-leakage" in ev.flags:
-            out.append(Caveat(
-                "leakage",
-                f"{_model_name(book, ev.model)} on {names[ev.benchmark]} is flagged for known "
-                "test-data leakage; its score may overstate real ability.",
-            ))
+            out.append(
+                Caveat(
+                    "leakage",
+                    f"{_model_name(book, ev.model)} on {names[ev.benchmark]} is flagged for known "
+                    "test-data leakage; its score may overstate real ability.",
+                )
+            )
     for b in missing:
-        out.append(Caveat(
-            "missing",
-            f"No {names[b]} score for {_model_name(book, profile.model)}: advice that reads it "
-            "falls back to the evidence that exists.",
-        ))
+        out.append(
+            Caveat(
+                "missing",
+                f"No {names[b]} score for {_model_name(book, profile.model)}: advice that reads it "
+                "falls back to the evidence that exists.",
+            )
+        )
     for row in comparison:
-        if row.model_evidence and row.baseline_evidence and (
-            row.model_evidence.agent != row.baseline_evidence.agent
-            or row.model_evidence.split != row.baseline_evidence.split
+        if (
+            row.model_evidence
+            and row.baseline_evidence
+            and (
+                row.model_evidence.agent != row.baseline_evidence.agent
+                or row.model_evidence.split != row.baseline_evidence.split
+            )
         ):
-            out.append(Caveat(
-                "harness",
-                f"{names[row.benchmark]}: the two scores come from different agents or splits "
-                f"({row.model_evidence.agent}, {row.model_evidence.split} vs "
-                f"{row.baseline_evidence.agent}, {row.baseline_evidence.split}); the same model "
-                "can score very differently under another harness.",
-            ))
+            out.append(
+                Caveat(
+                    "harness",
+                    f"{names[row.benchmark]}: the two scores come from different agents or splits "
+                    f"({row.model_evidence.agent}, {row.model_evidence.split} vs "
+                    f"{row.baseline_evidence.agent}, {row.baseline_evidence.split}); "
+                    "the same model "
+                    "can score very differently under another harness.",
+                )
+            )
     out.extend(Caveat("metric", n) for n in metric_notes)
     for r in results:
         for st in r.stages:
             if st.advice is None:
-                out.append(Caveat(
-                    "no-rule",
-                    f"No rule gives advice for {book.roles[r.role].name} at "
-                    f"{book.stages[st.stage].name}: treat it as manual and fix the rulebook.",
-                ))
+                out.append(
+                    Caveat(
+                        "no-rule",
+                        f"No rule gives advice for {book.roles[r.role].name} at "
+                        f"{book.stages[st.stage].name}: treat it as manual and fix the rulebook.",
+                    )
+                )
     shown = {row.benchmark for row in comparison}
     for b, bench in book.benchmarks.items():
         if b in shown:
@@ -802,8 +880,12 @@ def _outcome(
 
 def _boundaries(rules: list[CompiledRule], name: str, lo: float, hi: float) -> list[float]:
     found = {
-        x for r in rules if name in r.tests for iv in r.tests[name].intervals
-        for x in (iv.lo, iv.hi) if lo <= x <= hi
+        x
+        for r in rules
+        if name in r.tests
+        for iv in r.tests[name].intervals
+        for x in (iv.lo, iv.hi)
+        if lo <= x <= hi
     }
     return sorted(found)
 
@@ -839,8 +921,11 @@ def near_threshold_caveats(
                     rules = _candidates(table, r.role, stage)
                     here = {**inputs, "role": r.role} | ({"stage": stage} if stage else {})
                     for b in _boundaries(rules, bench, lo, hi):
-                        sides = [_outcome(book, table, {**here, bench: x}, r.role, stage)
-                                 for x in (b - _EPS, b, b + _EPS) if 0 <= x <= 100]
+                        sides = [
+                            _outcome(book, table, {**here, bench: x}, r.role, stage)
+                            for x in (b - _EPS, b, b + _EPS)
+                            if 0 <= x <= 100
+                        ]
                         if None in sides or len(set(sides)) < 2:
                             continue
                         now = _outcome(book, table, here, r.role, stage)
@@ -855,7 +940,10 @@ def near_threshold_caveats(
 
 
 def _near_text(
-    book: Rulebook, ev: Evidence, m: float, b: float,
+    book: Rulebook,
+    ev: Evidence,
+    m: float,
+    b: float,
     where: list[tuple[str, str | None, tuple[str, ...], tuple[str, ...]]],
 ) -> str:
     name = book.benchmarks[ev.benchmark].name
@@ -873,7 +961,8 @@ def _near_text(
     return (
         f"{name} {wording.number(ev.score, 2)}{err} is within {wording.number(m, 2)} pp"
         f"{why} of the {wording.number(b, 2)} boundary, so this advice may flip: "
-        + "; ".join(parts) + "."
+        + "; ".join(parts)
+        + "."
     )
 
 
@@ -931,11 +1020,13 @@ def stale_caveats(
         except ValueError:
             continue
         if dated < cutoff:
-            out.append(Caveat(
-                "stale",
-                f"{_model_name(book, ev.model)} on {book.benchmarks[ev.benchmark].name} "
-                f"({wording.pct(ev.score)}) dates from {ev.date}, more than "
-                f"{profile.stale_months} months before this guide ({profile.date}); newer "
-                "results may change the advice.",
-            ))
+            out.append(
+                Caveat(
+                    "stale",
+                    f"{_model_name(book, ev.model)} on {book.benchmarks[ev.benchmark].name} "
+                    f"({wording.pct(ev.score)}) dates from {ev.date}, more than "
+                    f"{profile.stale_months} months before this guide ({profile.date}); newer "
+                    "results may change the advice.",
+                )
+            )
     return out

@@ -33,8 +33,13 @@ TEMPLATE_FILES = {
     "confluence": "rules.confluence.j2",
     "mediawiki": "rules.mediawiki.j2",
 }
-EXTENSIONS = {"md": ".md", "html": ".html", "confluence": ".xml", "mediawiki": ".wiki",
-              "json": ".json"}
+EXTENSIONS = {
+    "md": ".md",
+    "html": ".html",
+    "confluence": ".xml",
+    "mediawiki": ".wiki",
+    "json": ".json",
+}
 
 HIT_POLICIES = {
     "unique": "exactly one rule may match",
@@ -87,8 +92,12 @@ def _unit(book: Rulebook, name: str) -> str:
 
 def _id_names(book: Rulebook, name: str, ids: frozenset[str]) -> list[str]:
     """Ids of a cell as names, in the rulebook's order (unknown ids last, sorted)."""
-    tables: dict[str, dict[str, Any]] = {"role": book.roles, "stage": book.stages,
-                                         "model": book.models, "baseline": book.models}
+    tables: dict[str, dict[str, Any]] = {
+        "role": book.roles,
+        "stage": book.stages,
+        "model": book.models,
+        "baseline": book.models,
+    }
     known = tables.get(name, {})
     ordered = [i for i in known if i in ids] + sorted(i for i in ids if i not in known)
     return [known[i].name if i in known else i for i in ordered]
@@ -114,12 +123,14 @@ def _conditions(book: Rulebook, table: CompiledTable, rule: CompiledRule) -> lis
         if name in ("role", "stage"):
             continue
         test = rule.tests.get(name)
-        out.append({
-            "input": name,
-            "name": _input_name(book, name),
-            "test": test.source if test else "-",
-            "words": condition_words(book, name, test),
-        })
+        out.append(
+            {
+                "input": name,
+                "name": _input_name(book, name),
+                "test": test.source if test else "-",
+                "words": condition_words(book, name, test),
+            }
+        )
     return out
 
 
@@ -138,9 +149,11 @@ def _rule_data(book: Rulebook, table: CompiledTable, rule: CompiledRule) -> dict
     role_test = rule.tests.get("role")
     stage_test = rule.tests.get("stage")
     roles = [r for r in book.roles if role_test is None or role_test.matches(r)]
-    stages = None if "stage" not in table.spec.inputs else [
-        s for s in book.stages if stage_test is None or stage_test.matches(s)
-    ]
+    stages = (
+        None
+        if "stage" not in table.spec.inputs
+        else [s for s in book.stages if stage_test is None or stage_test.matches(s)]
+    )
     conditions = _conditions(book, table, rule)
     return {
         "id": rule.id,
@@ -192,26 +205,64 @@ def _table_data(book: Rulebook, table: CompiledTable) -> dict[str, Any]:
 def export_data(book: Rulebook) -> dict[str, Any]:
     """The rulebook's vocabulary and decision tables as plain data (``--format json``)."""
     return {
-        "rulebook": {"id": book.meta.id, "name": book.meta.name, "version": book.meta.version,
-                     "description": book.meta.description},
-        "levels": [{"id": lv.id, "name": lv.name, "ai": lv.ai, "human": lv.human, "rank": i}
-                   for i, lv in enumerate(book.levels)],
-        "roles": [{"id": r.id, "name": r.name, "plural": r.plural or r.name,
-                   "aliases": list(r.aliases), "description": r.description}
-                  for r in book.roles.values()],
-        "stages": [{"id": s.id, "name": s.name, "description": s.description}
-                   for s in book.stages.values()],
-        "benchmarks": [{"id": b.id, "name": b.name, "measures": b.measures, "unit": b.unit,
-                        "size": b.size, "url": b.url, "limits": list(b.limits)}
-                       for b in book.benchmarks.values()],
-        "metrics": [{"id": m.id, "name": m.name or m.id, "formula": m.formula,
-                     "benchmarks": [m.benchmark] if m.benchmark else list(m.benchmarks)}
-                    for m in book.metrics.values()],
+        "rulebook": {
+            "id": book.meta.id,
+            "name": book.meta.name,
+            "version": book.meta.version,
+            "description": book.meta.description,
+        },
+        "levels": [
+            {"id": lv.id, "name": lv.name, "ai": lv.ai, "human": lv.human, "rank": i}
+            for i, lv in enumerate(book.levels)
+        ],
+        "roles": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "plural": r.plural or r.name,
+                "aliases": list(r.aliases),
+                "description": r.description,
+            }
+            for r in book.roles.values()
+        ],
+        "stages": [
+            {"id": s.id, "name": s.name, "description": s.description} for s in book.stages.values()
+        ],
+        "benchmarks": [
+            {
+                "id": b.id,
+                "name": b.name,
+                "measures": b.measures,
+                "unit": b.unit,
+                "size": b.size,
+                "url": b.url,
+                "limits": list(b.limits),
+            }
+            for b in book.benchmarks.values()
+        ],
+        "metrics": [
+            {
+                "id": m.id,
+                "name": m.name or m.id,
+                "formula": m.formula,
+                "benchmarks": [m.benchmark] if m.benchmark else list(m.benchmarks),
+            }
+            for m in book.metrics.values()
+        ],
         "tables": [_table_data(book, t) for t in book.tables],
         "models": [_model_data(book, m.id) for m in book.models.values()],
-        "sources": [{"id": s.id, "anchor": source_anchor(s.id), "title": s.title, "url": s.url,
-                     "date": s.date or "", "verified": s.verified, "note": s.note}
-                    for s in book.sources.values()],
+        "sources": [
+            {
+                "id": s.id,
+                "anchor": source_anchor(s.id),
+                "title": s.title,
+                "url": s.url,
+                "date": s.date or "",
+                "verified": s.verified,
+                "note": s.note,
+            }
+            for s in book.sources.values()
+        ],
         "changes": [{"rule": c.rule_id, "action": c.action} for c in book.changes],
     }
 
@@ -227,12 +278,21 @@ def _model_data(book: Rulebook, model_id: str) -> dict[str, Any]:
         "baseline": {"id": base.id, "name": base.name} if base else None,
         "notes": m.notes,
         "scores": [
-            {"benchmark": sc.benchmark,
-             "benchmark_name": book.benchmarks[sc.benchmark].name
-             if sc.benchmark in book.benchmarks else sc.benchmark,
-             "score": sc.score, "stderr": sc.stderr, "split": sc.split, "agent": sc.agent,
-             "date": sc.date, "source": sc.source, "verified": sc.verified,
-             "flags": list(sc.flags), "notes": sc.notes}
+            {
+                "benchmark": sc.benchmark,
+                "benchmark_name": book.benchmarks[sc.benchmark].name
+                if sc.benchmark in book.benchmarks
+                else sc.benchmark,
+                "score": sc.score,
+                "stderr": sc.stderr,
+                "split": sc.split,
+                "agent": sc.agent,
+                "date": sc.date,
+                "source": sc.source,
+                "verified": sc.verified,
+                "flags": list(sc.flags),
+                "notes": sc.notes,
+            }
             for sc in m.scores
         ],
     }
@@ -257,21 +317,27 @@ def export_context(book: Rulebook, *, fragment: bool = False) -> dict[str, Any]:
     for table in data["tables"]:
         groups: list[tuple[dict[str, Any] | None, list[dict[str, Any]]]]
         if table["by_role"]:
-            groups = [(role, [r for r in table["rules"] if role["id"] in r["roles"]])
-                      for role in data["roles"]]
+            groups = [
+                (role, [r for r in table["rules"] if role["id"] in r["roles"]])
+                for role in data["roles"]
+            ]
         else:
             groups = [(None, list(table["rules"]))]
         sections = []
         for role, rules in groups:
             rows = []
             for r in rules:
-                rows.append({
-                    **r,
-                    "level": levels[r["autonomy"]["rank"]] if r["autonomy"] else None,
-                    "first": r["id"] not in seen,
-                    "source_list": [{"id": s, "anchor": source_anchor(s),
-                                     "title": source_titles.get(s, s)} for s in r["sources"]],
-                })
+                rows.append(
+                    {
+                        **r,
+                        "level": levels[r["autonomy"]["rank"]] if r["autonomy"] else None,
+                        "first": r["id"] not in seen,
+                        "source_list": [
+                            {"id": s, "anchor": source_anchor(s), "title": source_titles.get(s, s)}
+                            for s in r["sources"]
+                        ],
+                    }
+                )
                 seen.add(r["id"])
             sections.append({"role": role, "rules": rows})
         tables.append({**table, "sections": sections})

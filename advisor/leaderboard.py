@@ -232,8 +232,9 @@ def read_text(path: str | os.PathLike[str], name: str, what: str = "a leaderboar
     try:
         size = p.stat().st_size
         if size > MAX_BYTES:
-            raise InputError(f"{name}: file is {size / 2**20:.1f} MB, over the "
-                             f"{MAX_BYTES // 2**20} MB limit")
+            raise InputError(
+                f"{name}: file is {size / 2**20:.1f} MB, over the {MAX_BYTES // 2**20} MB limit"
+            )
         data = p.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
@@ -307,15 +308,16 @@ def _read_csv(
                 row[key] = record[j].strip() if j < len(record) else ""
                 where[key] = Location(name, start, cols[j] if j < len(cols) else 1)
             loc = Location(name, start, 1)
-            if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
+            if len(record) > len(header) and any(c.strip() for c in record[len(header) :]):
                 out.append((loc, _TooMany(len(record), len(header)), {}))
                 continue
             out.append((loc, row, where))
     except csv.Error as exc:
         raise InputError(f"not valid CSV: {exc}", Location(name, reader.line_num, 1)) from None
     if header is None:
-        raise InputError("empty file: expected a header row and one row per score",
-                         Location(name, 1, 1))
+        raise InputError(
+            "empty file: expected a header row and one row per score", Location(name, 1, 1)
+        )
     return out
 
 
@@ -341,8 +343,10 @@ def _check_header(header: list[str], name: str, line: int, cols: list[int]) -> N
         )
     for j, key in enumerate(header):
         if key and header.index(key) != j:
-            raise InputError(f"column {key!r} appears twice in the header",
-                             Location(name, line, cols[j] if j < len(cols) else 1))
+            raise InputError(
+                f"column {key!r} appears twice in the header",
+                Location(name, line, cols[j] if j < len(cols) else 1),
+            )
 
 
 @dataclass(frozen=True)
@@ -372,8 +376,9 @@ def _row(
     if isinstance(data, _TooMany):
         raise _Skip(f"row has {data.got} fields but the header has {data.expected}")
     if not isinstance(data, dict):
-        raise _Skip(f"a row is a mapping of benchmark, agent, model, score, ...; got "
-                    f"{type(data).__name__}")
+        raise _Skip(
+            f"a row is a mapping of benchmark, agent, model, score, ...; got {type(data).__name__}"
+        )
     row = {str(k).strip().lower(): v for k, v in data.items()}
 
     def at(key: str) -> Location:
@@ -421,8 +426,18 @@ def _row(
     if leakage and "known-leakage" not in flags:
         flags.append("known-leakage")
     return Row(
-        location, bench, agent, model, score, stderr, split, date, source,
-        True if verified is None else verified, flags, notes,
+        location,
+        bench,
+        agent,
+        model,
+        score,
+        stderr,
+        split,
+        date,
+        source,
+        True if verified is None else verified,
+        flags,
+        notes,
     )
 
 
@@ -435,8 +450,9 @@ def _text(row: dict[str, Any], key: str, at: Any, limit: int) -> str:
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
-        raise _Skip(f"{key} must be text, got a {'mapping' if isinstance(value, dict) else 'list'}",
-                    at(key))
+        raise _Skip(
+            f"{key} must be text, got a {'mapping' if isinstance(value, dict) else 'list'}", at(key)
+        )
     if isinstance(value, bool):
         # YAML reads an unquoted yes, no, on or off as a yes/no value: 'model: no' is False.
         raise _Skip(f"{key} must be text, got a yes/no value; put it in quotes", at(key))
@@ -608,7 +624,10 @@ def scores_yaml(imported: Imported) -> str:
         "skipped. Use with --scores.\n"
     )
     body = yaml.safe_dump(
-        imported.to_dict(), sort_keys=False, allow_unicode=True, width=4096,
+        imported.to_dict(),
+        sort_keys=False,
+        allow_unicode=True,
+        width=4096,
         default_flow_style=False,
     )
     return head + body

@@ -38,10 +38,19 @@ MAX_POINTS = 2_000_000
 #: Overlapping rules examined per grid point; more rarely adds information.
 MAX_OVERLAP_BITS = 8
 
-_TEAM_NAMES = frozenset({
-    "team", "date", "model", "baseline", "scores", "baseline_scores", "metrics", "answers",
-    "benchmarks",
-})
+_TEAM_NAMES = frozenset(
+    {
+        "team",
+        "date",
+        "model",
+        "baseline",
+        "scores",
+        "baseline_scores",
+        "metrics",
+        "answers",
+        "benchmarks",
+    }
+)
 #: Names a rule text can use, by how often its table runs (see the engine's contexts).
 SCOPE_NAMES = {
     "team": _TEAM_NAMES,
@@ -165,17 +174,27 @@ def lint(book: Rulebook) -> LintReport:
     _check_unused(book, out)
     for rule in book.rules():
         if not rule.spec.sources:
-            out.append(Finding(
-                "warning", "no-source",
-                f"rule {rule.id!r} cites no source; add 'sources:' so readers can check it",
-                (rule.location,), rule.table_id, (rule.id,),
-            ))
+            out.append(
+                Finding(
+                    "warning",
+                    "no-source",
+                    f"rule {rule.id!r} cites no source; add 'sources:' so readers can check it",
+                    (rule.location,),
+                    rule.table_id,
+                    (rule.id,),
+                )
+            )
     for ch in book.changes:
-        out.append(Finding(
-            "info", ch.action,
-            f"rule {ch.rule_id!r} is {ch.action} by this rulebook",
-            (ch.location, ch.original), None, (ch.rule_id,),
-        ))
+        out.append(
+            Finding(
+                "info",
+                ch.action,
+                f"rule {ch.rule_id!r} is {ch.action} by this rulebook",
+                (ch.location, ch.original),
+                None,
+                (ch.rule_id,),
+            )
+        )
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     out.sort(key=lambda f: (rank[f.severity], f.location, f.code, f.message))
     return LintReport(book.meta.id, out)
@@ -315,7 +334,9 @@ class _TableCheck:
         self.rules = table.rules
         self.policy = table.spec.hit_policy
         self.check_gaps = self.policy != "collect" and table.spec.purpose in (
-            "stage-advice", "role-summary")
+            "stage-advice",
+            "role-summary",
+        )
         self.axes = [_axis(book, n) for n in table.spec.inputs if n not in ("role", "stage")]
         self.rank = [
             book.level_rank(r.spec.autonomy) if r.spec.autonomy in book.level_ids else None
@@ -361,8 +382,12 @@ class _TableCheck:
             if self.policy == "priority":
                 # Bits in order of preference: the lowest set bit is the winner.
                 big = len(self.table.priority_rank)
-                cands.sort(key=lambda i: (self.table.priority_rank.get(
-                    self.rules[i].spec.autonomy or "", big), i))
+                cands.sort(
+                    key=lambda i: (
+                        self.table.priority_rank.get(self.rules[i].spec.autonomy or "", big),
+                        i,
+                    )
+                )
             out.append((where, cands))
         return out
 
@@ -395,12 +420,16 @@ class _TableCheck:
         sizes = [len(p) for p in pts]
         total = math.prod(sizes)
         if total > MAX_POINTS:
-            self.out.append(Finding(
-                "warning", "lint-limit",
-                f"table {self.table.id!r}{_group_words(where)} has {total} input regions, over "
-                f"the limit of {MAX_POINTS}; split the table to have it checked",
-                (self.table.location,), self.table.id,
-            ))
+            self.out.append(
+                Finding(
+                    "warning",
+                    "lint-limit",
+                    f"table {self.table.id!r}{_group_words(where)} has {total} input regions, over "
+                    f"the limit of {MAX_POINTS}; split the table to have it checked",
+                    (self.table.location,),
+                    self.table.id,
+                )
+            )
             return
         strides = [0] * len(axes)
         acc = 1
@@ -474,11 +503,17 @@ class _TableCheck:
             self.chosen[cands[k]] = True
         if gap is not None and self.check_gaps:
             ex = example(gap)
-            self.out.append(Finding(
-                "error", "gap",
-                f"no rule of table {self.table.id!r} applies for {describe(ex)}",
-                (self.table.location,), self.table.id, (), (ex,),
-            ))
+            self.out.append(
+                Finding(
+                    "error",
+                    "gap",
+                    f"no rule of table {self.table.id!r} applies for {describe(ex)}",
+                    (self.table.location,),
+                    self.table.id,
+                    (),
+                    (ex,),
+                )
+            )
         if levels is not None:
             self.check_monotone(pts, sizes, strides, levels, winners, example)
 
@@ -526,39 +561,63 @@ class _TableCheck:
         table, rules, out = self.table, self.rules, self.out
         for (a, b), ex in sorted(self.overlaps.items()):
             ra, rb = rules[a], rules[b]
-            out.append(Finding(
-                "error", "overlap",
-                f"rules {ra.id!r} and {rb.id!r} both apply for {describe(ex)}; "
-                f"a unique table needs exactly one",
-                (ra.location, rb.location), table.id, (ra.id, rb.id), (ex,),
-            ))
+            out.append(
+                Finding(
+                    "error",
+                    "overlap",
+                    f"rules {ra.id!r} and {rb.id!r} both apply for {describe(ex)}; "
+                    f"a unique table needs exactly one",
+                    (ra.location, rb.location),
+                    table.id,
+                    (ra.id, rb.id),
+                    (ex,),
+                )
+            )
         for (lo_rule, hi_rule), (name, low, high) in sorted(self.falls.items()):
             r1, r2 = rules[lo_rule], rules[hi_rule]
-            out.append(Finding(
-                "error", "monotonicity",
-                f"autonomy falls as {name} rises: {describe(low)} gives "
-                f"{r1.spec.autonomy} (rule {r1.id!r}) but {name} = {_value(high[name])} gives "
-                f"{r2.spec.autonomy} (rule {r2.id!r})",
-                (r2.location, r1.location), table.id, (r2.id, r1.id), (low, high),
-            ))
+            out.append(
+                Finding(
+                    "error",
+                    "monotonicity",
+                    f"autonomy falls as {name} rises: {describe(low)} gives "
+                    f"{r1.spec.autonomy} (rule {r1.id!r}) but {name} = {_value(high[name])} gives "
+                    f"{r2.spec.autonomy} (rule {r2.id!r})",
+                    (r2.location, r1.location),
+                    table.id,
+                    (r2.id, r1.id),
+                    (low, high),
+                )
+            )
         for i, rule in enumerate(rules):
             if not self.matched[i]:
-                out.append(Finding(
-                    "warning", "unreachable",
-                    f"rule {rule.id!r} never applies: no role, stage and input values in their "
-                    "domains pass all its cells",
-                    (rule.location,), table.id, (rule.id,),
-                ))
+                out.append(
+                    Finding(
+                        "warning",
+                        "unreachable",
+                        f"rule {rule.id!r} never applies: no role, stage and input values in their "
+                        "domains pass all its cells",
+                        (rule.location,),
+                        table.id,
+                        (rule.id,),
+                    )
+                )
             elif not self.chosen[i]:
                 ex, w = self.lost[i]
                 winner = rules[w]
                 how = "comes first" if self.policy == "first" else "has priority"
-                out.append(Finding(
-                    "warning", "shadowed",
-                    f"rule {rule.id!r} is never chosen: wherever it applies another rule {how}, "
-                    f"e.g. {winner.id!r} for {describe(ex)}",
-                    (rule.location, winner.location), table.id, (rule.id, winner.id), (ex,),
-                ))
+                out.append(
+                    Finding(
+                        "warning",
+                        "shadowed",
+                        f"rule {rule.id!r} is never chosen: "
+                        f"wherever it applies another rule {how}, "
+                        f"e.g. {winner.id!r} for {describe(ex)}",
+                        (rule.location, winner.location),
+                        table.id,
+                        (rule.id, winner.id),
+                        (ex,),
+                    )
+                )
 
 
 def _unflatten(flat: int, sizes: list[int]) -> list[int]:
@@ -608,25 +667,37 @@ def _check_cells(book: Rulebook, out: list[Finding]) -> None:
                 loc = rule.cell_locations.get(name, rule.location)
                 if test.kind == "number":
                     outside = [
-                        e for iv in test.intervals for e in (iv.lo, iv.hi)
+                        e
+                        for iv in test.intervals
+                        for e in (iv.lo, iv.hi)
                         if math.isfinite(e) and not axis.lo <= e <= axis.hi
                     ]
                     if outside:
-                        out.append(Finding(
-                            "warning", "outside-domain",
-                            f"rule {rule.id!r}: {name} cell {test.source!r} uses "
-                            f"{_value(outside[0])}, outside {_domain(axis)}",
-                            (loc,), table.id, (rule.id,),
-                        ))
+                        out.append(
+                            Finding(
+                                "warning",
+                                "outside-domain",
+                                f"rule {rule.id!r}: {name} cell {test.source!r} uses "
+                                f"{_value(outside[0])}, outside {_domain(axis)}",
+                                (loc,),
+                                table.id,
+                                (rule.id,),
+                            )
+                        )
                 elif axis.closed is not None:
                     strange = sorted(v for v in test.ids if v not in axis.closed)
                     if strange:
-                        out.append(Finding(
-                            "warning", "unknown-value",
-                            f"rule {rule.id!r}: {name} is never {strange[0]!r}; its values are "
-                            + ", ".join(_value(v) for v in axis.closed),
-                            (loc,), table.id, (rule.id,),
-                        ))
+                        out.append(
+                            Finding(
+                                "warning",
+                                "unknown-value",
+                                f"rule {rule.id!r}: {name} is never {strange[0]!r}; its values are "
+                                + ", ".join(_value(v) for v in axis.closed),
+                                (loc,),
+                                table.id,
+                                (rule.id,),
+                            )
+                        )
 
 
 def _domain(axis: _Axis) -> str:
@@ -665,25 +736,38 @@ def _check_texts(book: Rulebook, out: list[Finding]) -> None:
                 ast = parsed[text]
                 loc = book.where("text", f"{rule.id}\0{key}") or rule.location
                 for name in sorted(meta.find_undeclared_variables(ast) - known):
-                    out.append(Finding(
-                        "error", "unknown-variable",
-                        f"rule {rule.id!r}, {key}: unknown variable {name!r}; a {table.scope}"
-                        f" text can use {', '.join(sorted(SCOPE_NAMES[table.scope]))}",
-                        (loc,), table.id, (rule.id,),
-                    ))
+                    out.append(
+                        Finding(
+                            "error",
+                            "unknown-variable",
+                            f"rule {rule.id!r}, {key}: unknown variable {name!r}; a {table.scope}"
+                            f" text can use {', '.join(sorted(SCOPE_NAMES[table.scope]))}",
+                            (loc,),
+                            table.id,
+                            (rule.id,),
+                        )
+                    )
                 for node in ast.find_all(nodes.Getitem):
-                    if not (isinstance(node.node, nodes.Name) and node.node.name in keyed
-                            and isinstance(node.arg, nodes.Const)
-                            and isinstance(node.arg.value, str)):
+                    if not (
+                        isinstance(node.node, nodes.Name)
+                        and node.node.name in keyed
+                        and isinstance(node.arg, nodes.Const)
+                        and isinstance(node.arg.value, str)
+                    ):
                         continue
                     kind, ids = keyed[node.node.name]
                     if node.arg.value not in ids:
-                        out.append(Finding(
-                            "error", "unknown-variable",
-                            f"rule {rule.id!r}, {key}: {node.node.name}[{node.arg.value!r}] "
-                            f"names no {kind} of this rulebook",
-                            (loc,), table.id, (rule.id,),
-                        ))
+                        out.append(
+                            Finding(
+                                "error",
+                                "unknown-variable",
+                                f"rule {rule.id!r}, {key}: {node.node.name}[{node.arg.value!r}] "
+                                f"names no {kind} of this rulebook",
+                                (loc,),
+                                table.id,
+                                (rule.id,),
+                            )
+                        )
 
 
 def _text_keys(book: Rulebook) -> set[str]:
@@ -715,22 +799,28 @@ def _check_unused(book: Rulebook, out: list[Finding]) -> None:
             continue
         for ident in items:
             if ident not in named[dim]:
-                out.append(Finding(
-                    "warning", f"unused-{dim}",
-                    f"no rule names {dim} {ident!r} while others are named; it only gets "
-                    f"rules written for any {dim}",
-                    (book.where(dim, ident) or Location(book.files[0]),),
-                ))
+                out.append(
+                    Finding(
+                        "warning",
+                        f"unused-{dim}",
+                        f"no rule names {dim} {ident!r} while others are named; it only gets "
+                        f"rules written for any {dim}",
+                        (book.where(dim, ident) or Location(book.files[0]),),
+                    )
+                )
     used = set(inputs) | _text_keys(book)
     for m in book.metrics.values():
         used.update([m.benchmark] if m.benchmark else m.benchmarks)
     for ident in book.benchmarks:
         if ident not in used:
-            out.append(Finding(
-                "warning", "unused-benchmark",
-                f"benchmark {ident!r} is read by no table, metric or rule text",
-                (book.where("benchmark", ident) or Location(book.files[0]),),
-            ))
+            out.append(
+                Finding(
+                    "warning",
+                    "unused-benchmark",
+                    f"benchmark {ident!r} is read by no table, metric or rule text",
+                    (book.where("benchmark", ident) or Location(book.files[0]),),
+                )
+            )
 
 
 __all__ = ["Finding", "LintReport", "describe", "lint"]

@@ -59,15 +59,14 @@ def _extra_keys(question: Any, search: bool) -> None:
     def _(event: Any) -> None:
         event.app.exit(exception=KeyboardInterrupt(), style="class:aborting")
 
-    control = next((c for c in app.layout.find_all_controls()
-                    if isinstance(c, InquirerControl)), None)
+    control = next(
+        (c for c in app.layout.find_all_controls() if isinstance(c, InquirerControl)), None
+    )
     if search and control is not None:
 
         def no_match() -> bool:
             text = (control.search_filter or "").lower()
-            return bool(text) and not any(
-                text in str(c.title).lower() for c in control.choices
-            )
+            return bool(text) and not any(text in str(c.title).lower() for c in control.choices)
 
         @extra.add("enter", eager=True, filter=Condition(no_match))
         def _(event: Any) -> None:
@@ -129,8 +128,11 @@ def _validator(q: Question) -> Any:
             except ValueError:
                 return "Enter a number"
             if (q.min is not None and value < q.min) or (q.max is not None and value > q.max):
-                return f"Enter a number from {q.min:g} to {q.max:g}" if (
-                    q.min is not None and q.max is not None) else "Number out of range"
+                return (
+                    f"Enter a number from {q.min:g} to {q.max:g}"
+                    if (q.min is not None and q.max is not None)
+                    else "Number out of range"
+                )
             return True
         stripped = " ".join(text.split())
         if q.required and not stripped:
@@ -171,9 +173,14 @@ def ask(q: Question, choices: list[Choice], default: Any, stream: TextIO | None 
         kwargs["instruction"] = f"({q.help})"
     if q.type in ("text", "number"):
         question = questionary.text(
-            q.prompt, default="" if default is None else f"{default:g}" if isinstance(
-                default, float) else str(default),
-            validate=_validator(q), **kwargs,
+            q.prompt,
+            default=""
+            if default is None
+            else f"{default:g}"
+            if isinstance(default, float)
+            else str(default),
+            validate=_validator(q),
+            **kwargs,
         )
     elif q.type == "confirm":
         question = questionary.confirm(q.prompt, default=bool(default), **kwargs)
@@ -181,15 +188,22 @@ def ask(q: Question, choices: list[Choice], default: Any, stream: TextIO | None 
         opts = [questionary.Choice(title=_title(c), value=c.value) for c in choices]
         values = [c.value for c in choices]
         question = questionary.select(
-            q.prompt, choices=opts, default=default if default in values else None,
-            use_search_filter=len(opts) > SEARCH_FROM, use_jk_keys=False, **kwargs,
+            q.prompt,
+            choices=opts,
+            default=default if default in values else None,
+            use_search_filter=len(opts) > SEARCH_FROM,
+            use_jk_keys=False,
+            **kwargs,
         )
     else:
         chosen = set(default or [])
-        opts = [questionary.Choice(title=c.label, value=c.value, checked=c.value in chosen)
-                for c in choices]
+        opts = [
+            questionary.Choice(title=c.label, value=c.value, checked=c.value in chosen)
+            for c in choices
+        ]
         question = questionary.checkbox(
-            q.prompt, choices=opts,
+            q.prompt,
+            choices=opts,
             validate=lambda picked: True if picked or not q.required else "Choose at least one",
             **kwargs,
         )

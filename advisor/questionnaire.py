@@ -86,7 +86,8 @@ def validate_answer(book: Rulebook, q: Question, value: Any, where: str = "") ->
             # YAML reads an unquoted yes, no, on or off as a yes/no value.
             raise fail("expected text, got a yes/no value; put the answer in quotes")
         if not isinstance(value, (str, int, float)) or (
-                isinstance(value, float) and not math.isfinite(value)):
+            isinstance(value, float) and not math.isfinite(value)
+        ):
             raise fail(f"expected text, got {_got(value)}{_quote_hint(value)}")
         text = " ".join(str(value).split())
         if q.required and not text:
@@ -100,8 +101,11 @@ def validate_answer(book: Rulebook, q: Question, value: Any, where: str = "") ->
                 value = float(value.strip())
             except ValueError:
                 raise fail(f"expected a number, got {value!r}") from None
-        if (isinstance(value, bool) or not isinstance(value, (int, float))
-                or not math.isfinite(value)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
             raise fail(f"expected a finite number, got {value!r}")
         if (q.min is not None and value < q.min) or (q.max is not None and value > q.max):
             lo = "-∞" if q.min is None else f"{q.min:g}"
@@ -117,8 +121,9 @@ def validate_answer(book: Rulebook, q: Question, value: Any, where: str = "") ->
     opts = choices(book, q)
     if q.type == "select":
         if not isinstance(value, str):
-            raise fail(f"expected one value, got {_got(value)}{_quote_hint(value)}; "
-                       f"{_allowed(opts)}")
+            raise fail(
+                f"expected one value, got {_got(value)}{_quote_hint(value)}; {_allowed(opts)}"
+            )
         return _one_choice(book, q, value, opts, fail)
     # checkbox
     items = [v for v in value.split(",")] if isinstance(value, str) else value
@@ -126,8 +131,10 @@ def validate_answer(book: Rulebook, q: Question, value: Any, where: str = "") ->
         raise fail(f"expected a list of values, got {_got(value)}; {_allowed(opts)}")
     for v in items:
         if not isinstance(v, str):
-            raise fail(f"expected a list of values, got {_got(v)} in the list{_quote_hint(v)}; "
-                       f"{_allowed(opts)}")
+            raise fail(
+                f"expected a list of values, got {_got(v)} in the list{_quote_hint(v)}; "
+                f"{_allowed(opts)}"
+            )
     out: list[str] = []
     for item in items:
         v = _one_choice(book, q, item, opts, fail)
@@ -154,8 +161,7 @@ def _got(value: Any) -> str:
         return f"the number {value!r}"
     if isinstance(value, (dt.date, dt.datetime)):
         return f"the date {value.isoformat()}"
-    return {"list": "a list", "dict": "a mapping"}.get(type(value).__name__,
-                                                       type(value).__name__)
+    return {"list": "a list", "dict": "a mapping"}.get(type(value).__name__, type(value).__name__)
 
 
 def _quote_hint(value: Any) -> str:
@@ -178,8 +184,11 @@ def _one_choice(
         raise fail(f"model {key!r} has no scores to advise from; add them with --scores FILE")
     if key not in {c.value for c in opts}:
         # An answer may also name a choice by its label, in any case, when that is unambiguous.
-        folded = {c.value for c in opts
-                  if c.value and key.casefold() in (c.value.casefold(), c.label.casefold())}
+        folded = {
+            c.value
+            for c in opts
+            if c.value and key.casefold() in (c.value.casefold(), c.label.casefold())
+        }
         if len(folded) == 1:
             return folded.pop()
         import difflib

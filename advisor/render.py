@@ -33,8 +33,13 @@ TEMPLATE_FILES = {
     "confluence": "guide.confluence.j2",
     "mediawiki": "guide.mediawiki.j2",
 }
-EXTENSIONS = {"md": ".md", "html": ".html", "confluence": ".xml", "mediawiki": ".wiki",
-              "json": ".json"}
+EXTENSIONS = {
+    "md": ".md",
+    "html": ".html",
+    "confluence": ".xml",
+    "mediawiki": ".wiki",
+    "json": ".json",
+}
 MAX_TEMPLATE_BYTES = 1024 * 1024
 
 
@@ -146,8 +151,13 @@ def format_filters(fmt: str) -> dict[str, Any]:
     elif fmt == "mediawiki":
         # Not autoescaped: every text goes through the wikitext filter; md and
         # cell mean the same here so that a Markdown-minded template stays safe.
-        filters.update(mediawiki=mediawiki_text, md=mediawiki_text, cell=mediawiki_text,
-                       url=mediawiki_href, href=mediawiki_href)
+        filters.update(
+            mediawiki=mediawiki_text,
+            md=mediawiki_text,
+            cell=mediawiki_text,
+            url=mediawiki_href,
+            href=mediawiki_href,
+        )
     else:
         # In autoescaped formats the environment escapes; these stay identity
         # so that one custom template can be reused across formats.
@@ -158,11 +168,11 @@ def format_filters(fmt: str) -> dict[str, Any]:
 # Characters no HTML, XML or wiki page may contain, even escaped: XML 1.0 forbids
 # most C0 controls and lone surrogates; HTML parsers flag C1 controls and the
 # noncharacters (U+FDD0..U+FDEF and the last two code points of every plane).
-_NONCHARACTERS = "".join(chr(plane * 0x10000 + last) for plane in range(17)
-                         for last in (0xFFFE, 0xFFFF))
+_NONCHARACTERS = "".join(
+    chr(plane * 0x10000 + last) for plane in range(17) for last in (0xFFFE, 0xFFFF)
+)
 _FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
-    + _NONCHARACTERS + "]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]"
 )
 
 
@@ -183,8 +193,13 @@ def _replacement(m: re.Match[str]) -> str:
 #: Confluence status-macro colours and matching HTML backgrounds, from the most
 #: cautious level up; a scale with another number of levels is spread over them.
 TONES = ("Grey", "Blue", "Yellow", "Green", "Purple")
-TONE_COLOURS = {"Grey": "#e5e7eb", "Blue": "#dbeafe", "Yellow": "#fef3c7", "Green": "#d1fae5",
-                "Purple": "#ede9fe"}
+TONE_COLOURS = {
+    "Grey": "#e5e7eb",
+    "Blue": "#dbeafe",
+    "Yellow": "#fef3c7",
+    "Green": "#d1fae5",
+    "Purple": "#ede9fe",
+}
 
 
 def level_tone(rank: int, count: int) -> str:
@@ -200,8 +215,17 @@ def level_views(book: Rulebook) -> list[dict[str, Any]]:
     out = []
     for i, lv in enumerate(book.levels):
         tone = level_tone(i, n)
-        out.append({"id": lv.id, "name": lv.name, "ai": lv.ai, "human": lv.human, "rank": i,
-                    "tone": tone, "colour": TONE_COLOURS[tone]})
+        out.append(
+            {
+                "id": lv.id,
+                "name": lv.name,
+                "ai": lv.ai,
+                "human": lv.human,
+                "rank": i,
+                "tone": tone,
+                "colour": TONE_COLOURS[tone],
+            }
+        )
     return out
 
 
@@ -230,25 +254,42 @@ def chart_view(groups: list[dict[str, Any]], series: list[dict[str, Any]]) -> di
     label_w, plot_w, bar_h, gap, line_h = 200, 420, 18, 14, 18
     left = label_w + 8
     plot_top = 8 + line_h * len(series) + 6
-    legend = [{"name": s["name"] if len(s["name"]) <= 60 else s["name"][:59] + "…",
-               "y": 8 + line_h * i, "text_y": 8 + line_h * i + 11}
-              for i, s in enumerate(series)]
+    legend = [
+        {
+            "name": s["name"] if len(s["name"]) <= 60 else s["name"][:59] + "…",
+            "y": 8 + line_h * i,
+            "text_y": 8 + line_h * i + 11,
+        }
+        for i, s in enumerate(series)
+    ]
     rows, y = [], plot_top + 8
     for g in groups:
         row_bars = []
         for i, (value, ok) in enumerate(zip(g["values"], g["verified"], strict=True)):
             width = 0.0 if value is None else plot_w * value / 100
             shown = "n/a" if value is None else _num(value) + "%" + ("" if ok else " (unverified)")
-            row_bars.append({
-                "series": i, "y": y + i * bar_h, "width": _num(round(width, 1)),
-                "height": bar_h - 4, "text": shown,
-                "title": f"{g['benchmark']}, {series[i]['name']}: {shown}",
-                "text_x": _num(round(left + width + 4, 1)), "text_y": y + i * bar_h + bar_h - 7,
-            })
+            row_bars.append(
+                {
+                    "series": i,
+                    "y": y + i * bar_h,
+                    "width": _num(round(width, 1)),
+                    "height": bar_h - 4,
+                    "text": shown,
+                    "title": f"{g['benchmark']}, {series[i]['name']}: {shown}",
+                    "text_x": _num(round(left + width + 4, 1)),
+                    "text_y": y + i * bar_h + bar_h - 7,
+                }
+            )
         height = bar_h * max(1, len(series))
         name = g["benchmark"]
-        rows.append({"benchmark": name, "label": name if len(name) <= 30 else name[:29] + "…",
-                     "label_y": y + height // 2 + 2, "bars": row_bars})
+        rows.append(
+            {
+                "benchmark": name,
+                "label": name if len(name) <= 30 else name[:29] + "…",
+                "label_y": y + height // 2 + 2,
+                "bars": row_bars,
+            }
+        )
         y += height + gap
     axis_y = y - gap + 6
     ticks = [{"x": _num(left + plot_w * t / 100), "label": f"{t}%"} for t in (0, 25, 50, 75, 100)]
@@ -256,9 +297,15 @@ def chart_view(groups: list[dict[str, Any]], series: list[dict[str, Any]]) -> di
         "max": 100,
         "bars": bars,
         "svg": {
-            "width": left + plot_w + 150, "height": axis_y + 20, "label_x": label_w,
-            "plot_top": plot_top, "axis_y": axis_y, "tick_y": axis_y + 14,
-            "legend": legend, "rows": rows, "ticks": ticks,
+            "width": left + plot_w + 150,
+            "height": axis_y + 20,
+            "label_x": label_w,
+            "plot_top": plot_top,
+            "axis_y": axis_y,
+            "tick_y": axis_y + 14,
+            "legend": legend,
+            "rows": rows,
+            "ticks": ticks,
         },
     }
 
@@ -414,8 +461,17 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
         key = (ev.source, ev.date)
         if key not in refs:
             refs[key] = len(sources) + 1
-            sources.append({"ref": refs[key], "kind": "score", "title": ev.source, "url": "",
-                            "date": ev.date, "verified": ev.verified, "supports": []})
+            sources.append(
+                {
+                    "ref": refs[key],
+                    "kind": "score",
+                    "title": ev.source,
+                    "url": "",
+                    "date": ev.date,
+                    "verified": ev.verified,
+                    "supports": [],
+                }
+            )
         name = models[ev.model].name if ev.model in models else ev.model
         sources[refs[key] - 1]["supports"].append(
             f"{name}, {book.benchmarks[ev.benchmark].name}: {wording.pct(ev.score)}"
@@ -429,9 +485,18 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
             if sid not in rule_refs:
                 src = book.sources[sid]
                 rule_refs[sid] = len(sources) + 1
-                sources.append({"ref": rule_refs[sid], "kind": "rule", "title": src.title,
-                                "url": src.url, "date": src.date or "", "verified": src.verified,
-                                "supports": [], "note": src.note})
+                sources.append(
+                    {
+                        "ref": rule_refs[sid],
+                        "kind": "rule",
+                        "title": src.title,
+                        "url": src.url,
+                        "date": src.date or "",
+                        "verified": src.verified,
+                        "supports": [],
+                        "note": src.note,
+                    }
+                )
             out.append(rule_refs[sid])
         return out
 
@@ -442,28 +507,35 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
         stages = []
         for st in r.stages:
             a = st.advice
-            stages.append({
-                "stage": {"id": st.stage, "name": book.stages[st.stage].name},
-                "level": levels[a.autonomy] if a and a.autonomy else None,
-                "text": a.text if a else "No rule applies: treat as manual.",
-                "review": a.review if a else "",
-                "time_saved": a.time_saved if a else "",
-                "rationale": a.rationale if a else "",
-                "rule": a.rule if a else "",
-                "sources": rule_sources(a.sources) if a else [],
-            })
-        roles.append({
-            "role": {"id": role.id, "name": role.name, "plural": role.plural or role.name},
-            "summary": [s.text for s in r.summary],
-            "summary_sources": rule_sources([x for s in r.summary for x in s.sources]),
-            "stages": stages,
-        })
+            stages.append(
+                {
+                    "stage": {"id": st.stage, "name": book.stages[st.stage].name},
+                    "level": levels[a.autonomy] if a and a.autonomy else None,
+                    "text": a.text if a else "No rule applies: treat as manual.",
+                    "review": a.review if a else "",
+                    "time_saved": a.time_saved if a else "",
+                    "rationale": a.rationale if a else "",
+                    "rule": a.rule if a else "",
+                    "sources": rule_sources(a.sources) if a else [],
+                }
+            )
+        roles.append(
+            {
+                "role": {"id": role.id, "name": role.name, "plural": role.plural or role.name},
+                "summary": [s.text for s in r.summary],
+                "summary_sources": rule_sources([x for s in r.summary for x in s.sources]),
+                "stages": stages,
+            }
+        )
     for a in result.bottom_line + result.readings:
         rule_sources(a.sources)
     comparison = [
         {
-            "benchmark": {"id": c.benchmark, "name": book.benchmarks[c.benchmark].name,
-                          "unit": book.benchmarks[c.benchmark].unit},
+            "benchmark": {
+                "id": c.benchmark,
+                "name": book.benchmarks[c.benchmark].name,
+                "unit": book.benchmarks[c.benchmark].unit,
+            },
             "model_score": c.model_score,
             "baseline_score": c.baseline_score,
             "delta_pp": c.delta_pp,
@@ -474,22 +546,28 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
         }
         for c in result.comparison
     ]
-    stage_list = [{"id": s, "name": book.stages[s].name}
-                  for s in (roles[0]["stages"] and [x["stage"]["id"] for x in roles[0]["stages"]]
-                            or [])]
+    stage_list = [
+        {"id": s, "name": book.stages[s].name}
+        for s in (roles[0]["stages"] and [x["stage"]["id"] for x in roles[0]["stages"]] or [])
+    ]
     compared = [m for m in (model_view(result.model), model_view(result.baseline)) if m]
     n = len(compared)
     chart = chart_view(
-        [{"benchmark": book.benchmarks[c.benchmark].name,
-          "values": [c.model_score, c.baseline_score][:n],
-          "verified": [bool(e and e.verified) for e in (c.model_evidence, c.baseline_evidence)][:n]}
-         for c in result.comparison],
+        [
+            {
+                "benchmark": book.benchmarks[c.benchmark].name,
+                "values": [c.model_score, c.baseline_score][:n],
+                "verified": [
+                    bool(e and e.verified) for e in (c.model_evidence, c.baseline_evidence)
+                ][:n],
+            }
+            for c in result.comparison
+        ],
         compared,
     )
     overview = {
         "stages": stage_list,
-        "rows": [{"role": r["role"], "levels": [st["level"] for st in r["stages"]]}
-                 for r in roles],
+        "rows": [{"role": r["role"], "levels": [st["level"] for st in r["stages"]]} for r in roles],
     }
     return {
         "tool": {"name": "advisor", "version": __version__},

@@ -66,17 +66,25 @@ def guide_summary_lines(book: Rulebook, result: Any, written: Any) -> list[str]:
     same table with rich when it is).
     """
     where = f"Wrote {written}" if written is not None else "Wrote the guide to stdout"
-    lines = [f"{where}: {len(result.roles)} roles, model {result.model}"
-             + (f" vs {result.baseline}" if result.baseline else "")]
+    lines = [
+        f"{where}: {len(result.roles)} roles, model {result.model}"
+        + (f" vs {result.baseline}" if result.baseline else "")
+    ]
     if not result.roles:
         return lines
     rows = [["Role", *[book.stages[st.stage].name for st in result.roles[0].stages]]]
-    rows += [[book.roles[r.role].name,
-              *[(st.advice.autonomy if st.advice else "no rule") or "" for st in r.stages]]
-             for r in result.roles]
+    rows += [
+        [
+            book.roles[r.role].name,
+            *[(st.advice.autonomy if st.advice else "no rule") or "" for st in r.stages],
+        ]
+        for r in result.roles
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-              for row in rows]
+    lines += [
+        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
     return lines
 
 
@@ -108,8 +116,13 @@ def explain(
         base_id = book.models[model_id].baseline if model_id in book.models else None
     result = evaluate(
         book,
-        Profile(model=model_id, baseline=base_id, roles=[role_id],
-                stages=[stage_id] if stage_id else [], scores=scores),
+        Profile(
+            model=model_id,
+            baseline=base_id,
+            roles=[role_id],
+            stages=[stage_id] if stage_id else [],
+            scores=scores,
+        ),
     )
     advice = {(st.stage): st.advice for r in result.roles for st in r.stages}
     tables = []
@@ -120,25 +133,39 @@ def explain(
         if tr.stage is not None and advice.get(tr.stage) is not None:
             a = advice[tr.stage]
             assert a is not None
-            chosen.append({"rule": a.rule, "autonomy": a.autonomy, "text": a.text,
-                           "location": str(book.where("rule", a.rule) or "")})
+            chosen.append(
+                {
+                    "rule": a.rule,
+                    "autonomy": a.autonomy,
+                    "text": a.text,
+                    "location": str(book.where("rule", a.rule) or ""),
+                }
+            )
         else:
-            chosen = [{"rule": rid, "location": str(book.where("rule", rid) or "")}
-                      for rid in tr.chosen]
-        tables.append({
-            "table": tr.table,
-            "hit_policy": tr.hit_policy,
-            "stage": tr.stage,
-            "matched": tr.matched,
-            "chosen": chosen,
-            "suppressed": tr.suppressed,
-            "near_misses": [
-                {"rule": nm.rule, "input": nm.input, "value": nm.value, "test": nm.test,
-                 "why": str(nm)}
-                for nm in tr.near_misses
-            ],
-            "changes": tr.changes,
-        })
+            chosen = [
+                {"rule": rid, "location": str(book.where("rule", rid) or "")} for rid in tr.chosen
+            ]
+        tables.append(
+            {
+                "table": tr.table,
+                "hit_policy": tr.hit_policy,
+                "stage": tr.stage,
+                "matched": tr.matched,
+                "chosen": chosen,
+                "suppressed": tr.suppressed,
+                "near_misses": [
+                    {
+                        "rule": nm.rule,
+                        "input": nm.input,
+                        "value": nm.value,
+                        "test": nm.test,
+                        "why": str(nm),
+                    }
+                    for nm in tr.near_misses
+                ],
+                "changes": tr.changes,
+            }
+        )
     return {
         "role": role_id,
         "model": model_id,

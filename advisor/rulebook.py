@@ -212,10 +212,12 @@ class _Problems:
             shown = self.items[:MAX_SHOWN]
             if n > len(shown):
                 more = "about " if self.hidden else ""
-                shown.append(AdvisorError(
-                    f"... and {more}{n - len(shown)} more problems; fix these first and "
-                    "check again"
-                ))
+                shown.append(
+                    AdvisorError(
+                        f"... and {more}{n - len(shown)} more problems; fix these first and "
+                        "check again"
+                    )
+                )
             raise RulebookError(msg, first.location, problems=shown)
 
 
@@ -240,9 +242,7 @@ def rulebook_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
         except OSError as exc:  # a name too long, say
             raise InputError(f"{p}: cannot read: {exc.strerror or exc}") from None
         if is_dir:
-            found = sorted(
-                f for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file()
-            )
+            found = sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file())
             if not found:
                 raise InputError(f"{p}: folder holds no .yaml files; point to a rulebook")
             out.extend(found)
@@ -297,8 +297,11 @@ def _real_path(smap: SourceMap, loc: tuple[Any, ...], kind: str) -> tuple[Any, .
     return path
 
 
-_TYPE_WORDS = {"model_type": "a mapping (key: value)", "dict_type": "a mapping (key: value)",
-               "model_attributes_type": "a mapping (key: value)"}
+_TYPE_WORDS = {
+    "model_type": "a mapping (key: value)",
+    "dict_type": "a mapping (key: value)",
+    "model_attributes_type": "a mapping (key: value)",
+}
 
 
 def _expected(errs: list[dict[str, Any]]) -> str:
@@ -308,18 +311,23 @@ def _expected(errs: list[dict[str, Any]]) -> str:
     if specific:
         text = specific[0]["msg"].rstrip(".")
     else:
-        wants = list(dict.fromkeys(
-            _TYPE_WORDS.get(e["type"], e["msg"].rstrip(".").removeprefix("Input should be "))
-            for e in errs
-        ))
+        wants = list(
+            dict.fromkeys(
+                _TYPE_WORDS.get(e["type"], e["msg"].rstrip(".").removeprefix("Input should be "))
+                for e in errs
+            )
+        )
         text = "Input should be " + (
             wants[0] if len(wants) == 1 else ", ".join(wants[:-1]) + " or " + wants[-1]
         )
     got = errs[0].get("input")
     if not specific and isinstance(got, bool) and any(e["type"] == "string_type" for e in errs):
         text += " (YAML reads unquoted yes, no, on, off, true and false as true/false: quote it)"
-    elif not specific and isinstance(got, (int, float)) and any(
-            e["type"] == "string_type" for e in errs):
+    elif (
+        not specific
+        and isinstance(got, (int, float))
+        and any(e["type"] == "string_type" for e in errs)
+    ):
         text += " (quote it to use it as text)"
     return text
 
@@ -434,7 +442,9 @@ def _load(paths: list[str | os.PathLike[str]], chain: tuple[str, ...]) -> Rulebo
     return _build(files, base, problems)
 
 
-def _load_base(f: _File, target: str, chain: tuple[str, ...], problems: _Problems) -> Rulebook | None:
+def _load_base(
+    f: _File, target: str, chain: tuple[str, ...], problems: _Problems
+) -> Rulebook | None:
     where = f.smap.locate(("extends",))
     if target == "builtin":
         base_path = builtin_rules()
@@ -550,7 +560,9 @@ def _record_model_locations(
         locs[("score", f"{model.id}\0{j}")] = where
 
 
-def _record_rule_locations(table: s.Table, f: _File, ti: int, locs: dict[tuple[str, str], Location]) -> None:
+def _record_rule_locations(
+    table: s.Table, f: _File, ti: int, locs: dict[tuple[str, str], Location]
+) -> None:
     for ri, rule in enumerate(f.data.tables[ti].rules):
         path = ("tables", ti, "rules", ri)
         # Only rules written in this file get this file's locations.
@@ -609,7 +621,9 @@ def _apply_disables(
         for i, rid in enumerate(f.data.overrides.disable):
             where = f.smap.locate(("overrides", "disable", i))
             if rid not in all_rules:
-                problems.add(unknown("rule", rid, sorted(all_rules)).message + " (in disable)", where)
+                problems.add(
+                    unknown("rule", rid, sorted(all_rules)).message + " (in disable)", where
+                )
                 continue
             disabled.add(rid)
             changes.append(RuleChange(rid, "disabled", where, locs.get(("rule", rid), where)))
@@ -619,18 +633,26 @@ def _apply_disables(
 # --------------------------------------------------------------------------- checks
 
 
-def _check(book: Rulebook, tables: dict[str, s.Table], disabled: set[str], problems: _Problems) -> None:
+def _check(
+    book: Rulebook, tables: dict[str, s.Table], disabled: set[str], problems: _Problems
+) -> None:
     where = book.where
     first = Location(book.files[0] if book.files else "rulebook", 1, 1)
-    for sec, items in (("autonomy", book.levels), ("roles", book.roles), ("stages", book.stages),
-                       ("benchmarks", book.benchmarks)):
+    for sec, items in (
+        ("autonomy", book.levels),
+        ("roles", book.roles),
+        ("stages", book.stages),
+        ("benchmarks", book.benchmarks),
+    ):
         if len(items) < (2 if sec == "autonomy" else 1):
             problems.add(f"the rulebook defines no {sec}; add a '{sec}:' section", first)
 
     for role in book.roles.values():
         for alias in role.aliases:
             if alias in book.roles or alias in book.aliases:
-                problems.add(f"role alias {alias!r} is already a role id or alias", where("role", role.id))
+                problems.add(
+                    f"role alias {alias!r} is already a role id or alias", where("role", role.id)
+                )
             book.aliases[alias] = role.id
 
     for model in book.models.values():
@@ -659,12 +681,16 @@ def _check(book: Rulebook, tables: dict[str, s.Table], disabled: set[str], probl
             seen.add(sc.benchmark)
 
     names: dict[str, str] = {n: "built-in input" for n in BUILTIN_INPUTS}
-    for kind, ids in (("benchmark", book.benchmarks), ("metric", book.metrics),
-                      ("question", [q.id for q in book.questions])):
+    for kind, ids in (
+        ("benchmark", book.benchmarks),
+        ("metric", book.metrics),
+        ("question", [q.id for q in book.questions]),
+    ):
         for ident in ids:
             if ident in names and not (kind == "question" and ident in ("model", "baseline")):
                 problems.add(
-                    f"{kind} id {ident!r} clashes with the {names[ident]} of the same name; rename it",
+                    f"{kind} id {ident!r} clashes with the {names[ident]} of the same name; "
+                    "rename it",
                     where(kind, ident),
                 )
             names.setdefault(ident, kind)
@@ -674,10 +700,16 @@ def _check(book: Rulebook, tables: dict[str, s.Table], disabled: set[str], probl
         given = [metric.benchmark] if metric.benchmark else list(metric.benchmarks)
         if len(given) != need or (metric.benchmark and metric.benchmarks):
             what = "'benchmark: ID'" if need == 1 else "'benchmarks: [ID, ID]'"
-            problems.add(f"metric {metric.id!r}: formula {metric.formula} takes {what}", where("metric", metric.id))
+            problems.add(
+                f"metric {metric.id!r}: formula {metric.formula} takes {what}",
+                where("metric", metric.id),
+            )
         for b in given:
             if b not in book.benchmarks:
-                problems.add(unknown("benchmark", b, list(book.benchmarks)).message, where("metric", metric.id))
+                problems.add(
+                    unknown("benchmark", b, list(book.benchmarks)).message,
+                    where("metric", metric.id),
+                )
 
     _check_questions(book, problems)
     _compile_tables(book, tables, disabled, problems)
@@ -690,25 +722,32 @@ def _check_questions(book: Rulebook, problems: _Problems) -> None:
     for q in book.questions:
         loc = book.where("question", q.id)
         if q.type in ("select", "checkbox") and not q.choices and not q.choices_from:
-            problems.add(f"question {q.id!r}: a {q.type} question needs 'choices' or 'choices_from'", loc)
+            problems.add(
+                f"question {q.id!r}: a {q.type} question needs 'choices' or 'choices_from'", loc
+            )
         for key in q.when:
             if key not in seen:
                 problems.add(
-                    f"question {q.id!r}: 'when' refers to {key!r}, which is not an earlier question", loc
+                    f"question {q.id!r}: 'when' refers to {key!r}, "
+                    "which is not an earlier question",
+                    loc,
                 )
         if q.min is not None and q.max is not None and q.min > q.max:
             problems.add(f"question {q.id!r}: min is above max", loc)
         seen.append(q.id)
 
 
-def _compile_tables(book: Rulebook, tables: dict[str, s.Table], disabled: set[str], problems: _Problems) -> None:
+def _compile_tables(
+    book: Rulebook, tables: dict[str, s.Table], disabled: set[str], problems: _Problems
+) -> None:
     levels = set(book.level_ids)
     rule_seen: dict[str, str] = {}
     stage_tables = [t for t in tables.values() if t.purpose == "stage-advice"]
     if len(stage_tables) != 1:
         first = Location(book.files[0] if book.files else "rulebook", 1, 1)
         problems.add(
-            f"a rulebook needs exactly one table with purpose 'stage-advice', found {len(stage_tables)}",
+            "a rulebook needs exactly one table with purpose 'stage-advice', "
+            f"found {len(stage_tables)}",
             book.where("table", stage_tables[1].id) if len(stage_tables) > 1 else first,
         )
     for table in tables.values():
@@ -717,23 +756,34 @@ def _compile_tables(book: Rulebook, tables: dict[str, s.Table], disabled: set[st
         for name in table.inputs:
             kind = book.input_kind(name)
             if kind is None:
-                problems.add(f"table {table.id!r}: unknown input {name!r}; inputs are role, stage, "
-                             "model, baseline, benchmark, metric and question ids", tloc)
+                problems.add(
+                    f"table {table.id!r}: unknown input {name!r}; inputs are role, stage, "
+                    "model, baseline, benchmark, metric and question ids",
+                    tloc,
+                )
                 continue
             if name == "stage" and table.purpose != "stage-advice":
                 problems.add(f"table {table.id!r}: only stage-advice tables can read 'stage'", tloc)
             if name == "role" and table.purpose not in ("stage-advice", "role-summary"):
-                problems.add(f"table {table.id!r}: a {table.purpose} table runs once per guide and cannot read 'role'", tloc)
+                problems.add(
+                    f"table {table.id!r}: a {table.purpose} table runs once per guide "
+                    "and cannot read 'role'",
+                    tloc,
+                )
             kinds[name] = kind
         rank = {lv: i for i, lv in enumerate(table.priority or book.level_ids)}
         for lv in table.priority:
             if lv not in levels:
-                problems.add(unknown("autonomy level", lv, list(levels)).message + " (in priority)", tloc)
+                problems.add(
+                    unknown("autonomy level", lv, list(levels)).message + " (in priority)", tloc
+                )
         compiled = CompiledTable(table, [], kinds, tloc, rank)
         for index, rule in enumerate(table.rules):
             rloc = book.where("rule", rule.id) or tloc
             if rule.id in rule_seen:
-                problems.add(f"duplicate rule id {rule.id!r} (also in table {rule_seen[rule.id]!r})", rloc)
+                problems.add(
+                    f"duplicate rule id {rule.id!r} (also in table {rule_seen[rule.id]!r})", rloc
+                )
                 continue
             rule_seen[rule.id] = table.id
             if rule.id in disabled:
@@ -773,8 +823,11 @@ def _compile_rule(
         cloc = book.where("cell", f"{rule.id}\0{name}") or rloc
         cell_locs[name] = cloc
         if name not in table.inputs:
-            problems.add(f"rule {rule.id!r}: {name!r} is not an input of table {table.id!r} "
-                         f"(inputs: {', '.join(table.inputs)})", cloc)
+            problems.add(
+                f"rule {rule.id!r}: {name!r} is not an input of table {table.id!r} "
+                f"(inputs: {', '.join(table.inputs)})",
+                cloc,
+            )
             ok = False
             continue
         kind = kinds.get(name)
@@ -786,12 +839,19 @@ def _compile_rule(
             problems.add(f"rule {rule.id!r}, {name}: {exc}", cloc)
             ok = False
             continue
-        known = {"role": book.roles, "stage": book.stages, "model": book.models,
-                 "baseline": book.models}.get(name)
+        id_sets: dict[str, dict[str, Any]] = {
+            "role": book.roles,
+            "stage": book.stages,
+            "model": book.models,
+            "baseline": book.models,
+        }
+        known = id_sets.get(name)
         if known is not None:
             for ident in sorted(test.ids):
                 if ident not in known:
-                    problems.add(f"rule {rule.id!r}: " + unknown(name, ident, list(known)).message, cloc)
+                    problems.add(
+                        f"rule {rule.id!r}: " + unknown(name, ident, list(known)).message, cloc
+                    )
                     ok = False
         tests[name] = test
     templates: dict[str, Template | TextPlan | None] = {}
@@ -812,7 +872,9 @@ def _compile_rule(
 
 
 def _check_tests(
-    book: Rulebook, problems: _Problems, disabled: Iterable[str] = (),
+    book: Rulebook,
+    problems: _Problems,
+    disabled: Iterable[str] = (),
     declared: Iterable[str] = (),
 ) -> None:
     # A test may still name a rule that an organisation disabled: the test
@@ -825,23 +887,42 @@ def _check_tests(
         g = test.given
         for ident in (g.model, g.baseline):
             if ident is not None and ident not in book.models:
-                problems.add(f"test {test.id!r}: " + unknown("model", ident, list(book.models)).message, loc)
+                problems.add(
+                    f"test {test.id!r}: " + unknown("model", ident, list(book.models)).message, loc
+                )
         if g.model is None and not g.scores:
             problems.add(f"test {test.id!r}: 'given' needs a model or scores", loc)
         for b in list(g.scores) + list(g.baseline_scores):
             if b not in book.benchmarks:
-                problems.add(f"test {test.id!r}: " + unknown("benchmark", b, list(book.benchmarks)).message, loc)
+                problems.add(
+                    f"test {test.id!r}: " + unknown("benchmark", b, list(book.benchmarks)).message,
+                    loc,
+                )
         for exp in test.expect:
             if exp.role not in book.roles:
-                problems.add(f"test {test.id!r}: " + unknown("role", exp.role, list(book.roles)).message, loc)
+                problems.add(
+                    f"test {test.id!r}: " + unknown("role", exp.role, list(book.roles)).message, loc
+                )
             if exp.stage is not None and exp.stage not in book.stages:
-                problems.add(f"test {test.id!r}: " + unknown("stage", exp.stage, list(book.stages)).message, loc)
+                problems.add(
+                    f"test {test.id!r}: " + unknown("stage", exp.stage, list(book.stages)).message,
+                    loc,
+                )
             if exp.autonomy is not None and exp.autonomy not in book.level_ids:
-                problems.add(f"test {test.id!r}: " + unknown("autonomy level", exp.autonomy, book.level_ids).message, loc)
+                problems.add(
+                    f"test {test.id!r}: "
+                    + unknown("autonomy level", exp.autonomy, book.level_ids).message,
+                    loc,
+                )
             if exp.rule is not None and exp.rule not in rule_ids:
-                problems.add(f"test {test.id!r}: " + unknown("rule", exp.rule, sorted(rule_ids)).message, loc)
+                problems.add(
+                    f"test {test.id!r}: " + unknown("rule", exp.rule, sorted(rule_ids)).message, loc
+                )
             if exp.table is not None and exp.table not in table_ids:
-                problems.add(f"test {test.id!r}: " + unknown("table", exp.table, sorted(table_ids)).message, loc)
+                problems.add(
+                    f"test {test.id!r}: " + unknown("table", exp.table, sorted(table_ids)).message,
+                    loc,
+                )
 
 
 # --------------------------------------------------------------------------- scores overlay
@@ -865,8 +946,13 @@ def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
             f"{path}: cannot read: {exc.strerror or exc} (given with --scores)"
         ) from None
     if not is_file:
-        what = ("is a folder, expected a YAML file" if is_dir
-                else "is not a regular file, expected a YAML file" if exists else "no such file")
+        what = (
+            "is a folder, expected a YAML file"
+            if is_dir
+            else "is not a regular file, expected a YAML file"
+            if exists
+            else "no such file"
+        )
         raise InputError(f"{path}: {what} (given with --scores)")
     problems = _Problems()
     f = _read_file(Path(path), problems)
@@ -876,7 +962,9 @@ def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
     for k in sorted(extra):
         problems.add(f"a scores file holds only 'models:'; remove {k!r}", f.smap.key_location((k,)))
     if not f.data.models:
-        problems.add("the scores file lists no models; add a 'models:' list", Location(f.path, 1, 1))
+        problems.add(
+            "the scores file lists no models; add a 'models:' list", Location(f.path, 1, 1)
+        )
     first_at: dict[str, Location] = {}
     for i, m in enumerate(f.data.models):
         loc = f.smap.locate(("models", i, "id"))

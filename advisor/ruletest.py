@@ -127,8 +127,10 @@ class TestReport:
                 out.extend(f"    {line}" for line in c.trace)
                 for rid in c.rules:
                     if rid in self.hints:
-                        out.append(f"    note: {self.hints[rid]}; if that is intended, redefine "
-                                   f"test {o.id!r} in your rulebook with the new expectation")
+                        out.append(
+                            f"    note: {self.hints[rid]}; if that is intended, redefine "
+                            f"test {o.id!r} in your rulebook with the new expectation"
+                        )
         skipped = [f"{o.id} ({', '.join(o.skipped)})" for o in self.outcomes if o.skipped]
         if skipped:
             out.append("skipped expectations naming disabled rules: " + "; ".join(skipped))
@@ -165,8 +167,9 @@ def run_tests(book: Rulebook) -> TestReport:
 # --------------------------------------------------------------------------- one test
 
 
-def _merged(book: Rulebook, model_id: str | None, given: dict[str, float | None]) -> dict[
-        str, float | None]:
+def _merged(
+    book: Rulebook, model_id: str | None, given: dict[str, float | None]
+) -> dict[str, float | None]:
     # Given scores replace the named model's scores one benchmark at a time,
     # so a test can ask "this model, but with 55 on MLE-Bench".
     out: dict[str, float | None] = {}
@@ -230,8 +233,11 @@ def _check(book: Rulebook, result: Result, exp: Expect, covered: set[str]) -> li
     for stage in stages:
         role = exp.role if table.scope != "team" else None
         tr = next(
-            (t for t in result.traces
-             if t.table == table.id and t.role == role and t.stage == stage),
+            (
+                t
+                for t in result.traces
+                if t.table == table.id and t.role == role and t.stage == stage
+            ),
             None,
         )
         what = " × ".join(x for x in (exp.role, stage) if x)
@@ -242,16 +248,23 @@ def _check(book: Rulebook, result: Result, exp: Expect, covered: set[str]) -> li
             continue
         covered.update(tr.chosen)
         fits = [
-            rid for rid in tr.chosen
+            rid
+            for rid in tr.chosen
             if (exp.rule is None or rid == exp.rule)
             and (exp.autonomy is None or _autonomy(book, rid) == exp.autonomy)
         ]
         ok = bool(fits)
         involved = [r for r in (exp.rule, *tr.chosen) if r]
-        out.append(Check(
-            what, _expected(exp), _actual(book, tr), ok,
-            [] if ok else _trace_lines(book, tr), list(dict.fromkeys(involved)),
-        ))
+        out.append(
+            Check(
+                what,
+                _expected(exp),
+                _actual(book, tr),
+                ok,
+                [] if ok else _trace_lines(book, tr),
+                list(dict.fromkeys(involved)),
+            )
+        )
     return out
 
 
@@ -281,8 +294,9 @@ def _actual(book: Rulebook, tr: Trace) -> str:
 
 def _trace_lines(book: Rulebook, tr: Trace) -> list[str]:
     where = " × ".join(x for x in (tr.role, tr.stage) if x)
-    out = [f"trace: table {tr.table}{' for ' + where if where else ''} "
-           f"(hit policy {tr.hit_policy})"]
+    out = [
+        f"trace: table {tr.table}{' for ' + where if where else ''} (hit policy {tr.hit_policy})"
+    ]
     out.append("  matched: " + (", ".join(tr.matched) or "none"))
     for rid in tr.chosen:
         out.append(f"  chosen: {rid} ({book.where('rule', rid) or '?'})")

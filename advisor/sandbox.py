@@ -93,8 +93,9 @@ def _check_binop(op: str, a: Any, b: Any) -> None:
     if op == "*":
         for seq, times in ((a, b), (b, a)):
             if _size(seq) and isinstance(times, int) and times > 0:
-                _check_size(_weight(seq, MAX_BUILD // times + 1) * times,
-                            "repeating a text or list")
+                _check_size(
+                    _weight(seq, MAX_BUILD // times + 1) * times, "repeating a text or list"
+                )
     elif op == "**" and isinstance(a, int) and isinstance(b, int) and abs(a) > 1 and b > 0:
         if b * abs(a).bit_length() > 100_000:
             raise _refuse(f"{a} ** {b} is too large a number")
@@ -127,8 +128,9 @@ def _check_call(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Non
                 _check_size(value, f"str.{name}")
     elif name == "replace" and len(args) >= 2 and isinstance(args[0], str):
         old, new = args[0], args[1]
-        _check_size(len(owner) + (owner.count(old) if old else len(owner) + 1) * _size(new),
-                    "str.replace")
+        _check_size(
+            len(owner) + (owner.count(old) if old else len(owner) + 1) * _size(new), "str.replace"
+        )
     elif name == "join" and args and isinstance(args[0], (list, tuple, _Range)):
         _check_size(len(owner) * len(args[0]) + _weight(list(args[0])), "str.join")
     elif name == "join":
@@ -168,8 +170,18 @@ def _guard_filter(name: str, func: Any) -> Any:
     return guarded
 
 
-_GUARDED_FILTERS = ("center", "indent", "format", "replace", "join", "sum", "slice", "batch",
-                    "wordwrap", "truncate")
+_GUARDED_FILTERS = (
+    "center",
+    "indent",
+    "format",
+    "replace",
+    "join",
+    "sum",
+    "slice",
+    "batch",
+    "wordwrap",
+    "truncate",
+)
 
 
 class _Range:
@@ -296,16 +308,24 @@ def unsafe_use(source: str, env: SandboxedEnvironment) -> tuple[int, str] | None
     from jinja2 import nodes
 
     found: list[tuple[int, str, str]] = []  # (line, what, name to find it by in the line)
-    for node in env.parse(source).find_all((nodes.Getattr, nodes.Getitem, nodes.Filter,
-                                            nodes.Const)):
+    for node in env.parse(source).find_all(
+        (nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const)
+    ):
         if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
             found.append((node.lineno, f".{node.attr}", node.attr))
-        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and str(
-                node.arg.value).startswith("_"):
+        elif (
+            isinstance(node, nodes.Getitem)
+            and isinstance(node.arg, nodes.Const)
+            and str(node.arg.value).startswith("_")
+        ):
             found.append((node.lineno, f"[{node.arg.value!r}]", str(node.arg.value)))
-        elif (isinstance(node, nodes.Filter) and node.name == "attr" and node.args
-                and isinstance(node.args[0], nodes.Const)
-                and str(node.args[0].value).startswith("_")):
+        elif (
+            isinstance(node, nodes.Filter)
+            and node.name == "attr"
+            and node.args
+            and isinstance(node.args[0], nodes.Const)
+            and str(node.args[0].value).startswith("_")
+        ):
             found.append((node.lineno, f"attr({node.args[0].value!r})", "attr"))
         elif isinstance(node, nodes.Const) and isinstance(node.value, str):
             match = _FORMAT_INTERNALS.search(node.value)
@@ -327,8 +347,7 @@ def unsafe_use(source: str, env: SandboxedEnvironment) -> tuple[int, str] | None
 
 def unsafe_error(what: str, location: Location | None) -> TemplateSecurityError:
     return TemplateSecurityError(
-        f"unsafe template blocked by the sandbox: {what!r} reaches for Python internals; "
-        "remove it",
+        f"unsafe template blocked by the sandbox: {what!r} reaches for Python internals; remove it",
         location,
     )
 
@@ -348,8 +367,9 @@ def compile_text(text: str, location: Location | None = None) -> Template:
         raise AdvisorError(f"template syntax error in text: {exc.message}", location) from None
 
 
-def render_text(template: Template | TextPlan, context: dict[str, Any],
-                location: Location | None) -> str:
+def render_text(
+    template: Template | TextPlan, context: dict[str, Any], location: Location | None
+) -> str:
     """Render a compiled rule text in the sandbox.
 
     Raises:
@@ -383,8 +403,15 @@ def render_text(template: Template | TextPlan, context: dict[str, Any],
 _SPECIAL_NAMES = frozenset({"self", "super", "loop", "caller", "varargs", "kwargs"})
 _CONST_TYPES = (str, int, float, bool, type(None))
 #: Jinja2 node -> Python operator, for the arithmetic the sandbox does not intercept.
-_BINOPS = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "FloorDiv": "//", "Mod": "%",
-           "Pow": "**"}
+_BINOPS = {
+    "Add": "+",
+    "Sub": "-",
+    "Mul": "*",
+    "Div": "/",
+    "FloorDiv": "//",
+    "Mod": "%",
+    "Pow": "**",
+}
 _UNOPS = {"Neg": "-", "Pos": "+"}
 
 
@@ -420,17 +447,20 @@ class TextPlan:
         env = text_environment()
         state: dict[str, Any] = {}
         # Joined by the environment, as a compiled template's output is (limits included).
-        return str(env.concat(  # type: ignore[attr-defined]
-            part if isinstance(part, str) else str(_evaluate(part, context, env, state))
-            for part in self.parts
-        ))
+        return str(
+            env.concat(  # type: ignore[attr-defined]
+                part if isinstance(part, str) else str(_evaluate(part, context, env, state))
+                for part in self.parts
+            )
+        )
 
     def __repr__(self) -> str:
         return f"TextPlan({self.parts!r})"
 
 
-def _evaluate(node: list[Any], context: dict[str, Any], env: SandboxedEnvironment,
-              state: dict[str, Any]) -> Any:
+def _evaluate(
+    node: list[Any], context: dict[str, Any], env: SandboxedEnvironment, state: dict[str, Any]
+) -> Any:
     op = node[0]
     if op == "n":
         name = node[1]
@@ -464,8 +494,9 @@ def _evaluate(node: list[Any], context: dict[str, Any], env: SandboxedEnvironmen
             from jinja2.runtime import new_context
 
             # The context a compiled template would pass: callables may ask for it.
-            state["context"] = new_context(env, None, {}, dict(context), False,
-                                           env.make_globals(None), None)
+            state["context"] = new_context(
+                env, None, {}, dict(context), False, env.make_globals(None), None
+            )
         return env.call(state["context"], func, *args, **kwargs)
     if op == "op":
         left = _evaluate(node[2], context, env, state)
@@ -545,8 +576,9 @@ def _plan_expr(node: Any, env: SandboxedEnvironment) -> list[Any] | None:
         return ["n", node.name]
     if kind is nodes.Const:
         value = node.value
-        if type(value) not in _CONST_TYPES or (isinstance(value, float)
-                                               and not math.isfinite(value)):
+        if type(value) not in _CONST_TYPES or (
+            isinstance(value, float) and not math.isfinite(value)
+        ):
             return None
         return ["c", value]
     if kind is nodes.Getattr:

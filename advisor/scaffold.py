@@ -118,12 +118,15 @@ def scaffold(
         raise InputError("--name: give one line of at most 300 characters")
     target = Path(folder)
     if target.exists() and not target.is_dir():
-        raise OutputError("is a file; give a folder for the rulebook",
-                          Location(str(target)))
+        raise OutputError("is a file; give a folder for the rulebook", Location(str(target)))
     shown = str(target)
-    values = {"id": rulebook_id, "name": name.strip(), "folder": shlex.quote(shown),
-              # JSON strings are valid YAML, so any name is quoted safely.
-              "name_yaml": json.dumps(name.strip(), ensure_ascii=False)}
+    values = {
+        "id": rulebook_id,
+        "name": name.strip(),
+        "folder": shlex.quote(shown),
+        # JSON strings are valid YAML, so any name is quoted safely.
+        "name_yaml": json.dumps(name.strip(), ensure_ascii=False),
+    }
     files = {
         target / "rulebook.yaml": _RULEBOOK.format(**values),
         target / "tests.yaml": _TESTS.format(**values),
@@ -138,8 +141,9 @@ def scaffold(
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create the folder: {exc.strerror or exc}",
-                          Location(shown)) from None
+        raise OutputError(
+            f"cannot create the folder: {exc.strerror or exc}", Location(shown)
+        ) from None
     for path, text in files.items():
         write_text(path, text, force=force)
     return list(files)

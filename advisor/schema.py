@@ -14,7 +14,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
-Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=80, description="A lowercase id: a-z, 0-9, '.', '_' or '-'.")]
+Id = Annotated[
+    str,
+    Field(
+        pattern=ID_PATTERN, max_length=80, description="A lowercase id: a-z, 0-9, '.', '_' or '-'."
+    ),
+]
 Text = Annotated[str, Field(max_length=4000)]
 ShortText = Annotated[str, Field(max_length=300)]
 DateText = Annotated[
@@ -209,8 +214,10 @@ class Table(Strict):
         description="For hit_policy priority: autonomy levels, highest priority first. "
         "Default: the scale from the most cautious level up.",
     )
-    inputs: list[str] = Field(description="Input names: role, stage, model, baseline, "
-                              "benchmark ids, metric ids and question ids.")
+    inputs: list[str] = Field(
+        description="Input names: role, stage, model, baseline, "
+        "benchmark ids, metric ids and question ids."
+    )
     rules: list[Rule]
 
 

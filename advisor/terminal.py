@@ -31,8 +31,13 @@ def print_models(console: Console, book: Rulebook, rows: list[dict[str, Any]]) -
             if ev is None:
                 table.add_row(label, "-", "-", "no scores", "")
             else:
-                table.add_row(label, book.benchmarks[ev["benchmark"]].name, wording.pct(ev["score"]),
-                              _provenance(ev), ev["source"])
+                table.add_row(
+                    label,
+                    book.benchmarks[ev["benchmark"]].name,
+                    wording.pct(ev["score"]),
+                    _provenance(ev),
+                    ev["source"],
+                )
             first = False
     console.print(table)
 
@@ -45,8 +50,11 @@ def print_comparison(console: Console, book: Rulebook, data: dict[str, Any]) -> 
         table.add_column(col, overflow="fold")
     for r in data["rows"]:
         table.add_row(
-            r["name"], wording.pct(r["model_score"]), wording.pct(r["baseline_score"]),
-            wording.signed(r["delta_pp"], " pp"), wording.signed(r["relative_gain_pct"], "%"),
+            r["name"],
+            wording.pct(r["model_score"]),
+            wording.pct(r["baseline_score"]),
+            wording.signed(r["delta_pp"], " pp"),
+            wording.signed(r["relative_gain_pct"], "%"),
             r["note"],
         )
     console.print(table)
@@ -54,8 +62,9 @@ def print_comparison(console: Console, book: Rulebook, data: dict[str, Any]) -> 
         for who, key in ((m.name, "model_evidence"), (b.name, "baseline_evidence")):
             ev = r[key]
             if ev:
-                console.print(f"  {who} on {r['name']}: {_provenance(ev)} — {ev['source']}",
-                              markup=False)
+                console.print(
+                    f"  {who} on {r['name']}: {_provenance(ev)} — {ev['source']}", markup=False
+                )
 
 
 def print_explanation(console: Console, data: dict[str, Any]) -> None:
@@ -68,8 +77,11 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
         console.print("Missing evidence: " + ", ".join(data["missing_evidence"]), markup=False)
     for t in data["tables"]:
         where = f" × {t['stage']}" if t["stage"] else ""
-        console.print(f"\nTable {t['table']}{where} (hit policy {t['hit_policy']})", markup=False,
-                      style="bold")
+        console.print(
+            f"\nTable {t['table']}{where} (hit policy {t['hit_policy']})",
+            markup=False,
+            style="bold",
+        )
         if not t["chosen"]:
             console.print("  no rule applies", markup=False)
         for c in t["chosen"]:
@@ -94,8 +106,11 @@ def _v(v: Any) -> str:
 def print_guide_summary(console: Console, book: Rulebook, result: Any, written: Any) -> None:
     """What ``advisor guide`` did: the file and the autonomy per role and stage."""
     where = f"Wrote {written}" if written is not None else "Wrote the guide to stdout"
-    console.print(f"{where}: {len(result.roles)} roles, model {result.model}"
-                  + (f" vs {result.baseline}" if result.baseline else ""), markup=False)
+    console.print(
+        f"{where}: {len(result.roles)} roles, model {result.model}"
+        + (f" vs {result.baseline}" if result.baseline else ""),
+        markup=False,
+    )
     if not result.roles:
         return
     table = Table(show_header=True, header_style="bold")
@@ -104,8 +119,10 @@ def print_guide_summary(console: Console, book: Rulebook, result: Any, written: 
     for sid in stages:
         table.add_column(book.stages[sid].name)
     for r in result.roles:
-        table.add_row(book.roles[r.role].name,
-                      *[(st.advice.autonomy if st.advice else "no rule") or "" for st in r.stages])
+        table.add_row(
+            book.roles[r.role].name,
+            *[(st.advice.autonomy if st.advice else "no rule") or "" for st in r.stages],
+        )
     console.print(table)
 
 

@@ -70,8 +70,9 @@ def zen_cell(test: Test | None) -> str:
 def jdm(table: CompiledTable) -> dict[str, Any]:
     """The JDM decision graph of one advisor table."""
     policy = "collect" if table.spec.hit_policy == "collect" else "first"
-    inputs = [{"id": f"in_{field_name(n)}", "name": n, "field": field_name(n)}
-              for n in table.spec.inputs]
+    inputs = [
+        {"id": f"in_{field_name(n)}", "name": n, "field": field_name(n)} for n in table.spec.inputs
+    ]
     rules = []
     for r in table.rules:
         row = {"_id": r.id}
@@ -82,19 +83,28 @@ def jdm(table: CompiledTable) -> dict[str, Any]:
         rules.append(row)
     return {
         "nodes": [
-            {"id": "request", "type": "inputNode", "name": "request",
-             "position": {"x": 0, "y": 0}},
-            {"id": "table", "type": "decisionTableNode", "name": table.id,
-             "position": {"x": 300, "y": 0},
-             "content": {
-                 "hitPolicy": policy,
-                 "inputs": inputs,
-                 "outputs": [{"id": "out_rule", "name": "rule", "field": "rule"},
-                             {"id": "out_autonomy", "name": "autonomy", "field": "autonomy"}],
-                 "rules": rules,
-             }},
-            {"id": "response", "type": "outputNode", "name": "response",
-             "position": {"x": 600, "y": 0}},
+            {"id": "request", "type": "inputNode", "name": "request", "position": {"x": 0, "y": 0}},
+            {
+                "id": "table",
+                "type": "decisionTableNode",
+                "name": table.id,
+                "position": {"x": 300, "y": 0},
+                "content": {
+                    "hitPolicy": policy,
+                    "inputs": inputs,
+                    "outputs": [
+                        {"id": "out_rule", "name": "rule", "field": "rule"},
+                        {"id": "out_autonomy", "name": "autonomy", "field": "autonomy"},
+                    ],
+                    "rules": rules,
+                },
+            },
+            {
+                "id": "response",
+                "type": "outputNode",
+                "name": "response",
+                "position": {"x": 600, "y": 0},
+            },
         ],
         "edges": [
             {"id": "e1", "sourceId": "request", "targetId": "table", "type": "edge"},
@@ -138,8 +148,7 @@ def zen_ids(response: dict[str, Any]) -> list[str]:
     return [result["rule"]] if result.get("rule") else []
 
 
-def check_same(book: Rulebook, table: CompiledTable, decision: Any,
-               cases: Sequence[Case]) -> int:
+def check_same(book: Rulebook, table: CompiledTable, decision: Any, cases: Sequence[Case]) -> int:
     """Assert both engines choose the same rules for every case; the number of matches."""
     matches = 0
     for case in cases:
@@ -170,8 +179,14 @@ def _timed(fn: Callable[[], int]) -> float:
     return n / (time.perf_counter() - start)
 
 
-def throughput(book: Rulebook, table: CompiledTable, decision: Any, cases: Sequence[Case],
-               zen_cases: Sequence[Case], rounds: int) -> dict[str, Throughput]:
+def throughput(
+    book: Rulebook,
+    table: CompiledTable,
+    decision: Any,
+    cases: Sequence[Case],
+    zen_cases: Sequence[Case],
+    rounds: int,
+) -> dict[str, Throughput]:
     """Interleaved rounds of advisor (without and with trace) and zen on the same cases."""
     contexts = [zen_context(c) for c in zen_cases]
 
@@ -180,6 +195,7 @@ def throughput(book: Rulebook, table: CompiledTable, decision: Any, cases: Seque
             for role, stage, inputs in cases:
                 run_table(book, table, inputs, role=role, stage=stage, trace=trace)
             return len(cases)
+
         return go
 
     def zen() -> int:

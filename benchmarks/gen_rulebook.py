@@ -30,7 +30,7 @@ def _stage_groups(n_groups: int, stages: list[str]) -> list[list[str]]:
     # The last role may have fewer groups than stages; its groups then take
     # several stages each, so that every role × stage pair keeps a rule.
     n = len(stages)
-    return [stages[i * n // n_groups:(i + 1) * n // n_groups] for i in range(n_groups)]
+    return [stages[i * n // n_groups : (i + 1) * n // n_groups] for i in range(n_groups)]
 
 
 def generate(n_rules: int, bands: int = 25) -> str:
@@ -49,8 +49,10 @@ def generate(n_rules: int, bands: int = 25) -> str:
     out = [
         "rulebook: {id: generated, name: Generated benchmark rulebook, version: '1'}",
         "autonomy:",
-        *[f"  - {{id: {lv}, name: {lv.title()}, ai: AI at {lv}., human: People at {lv}.}}"
-          for lv in LEVELS],
+        *[
+            f"  - {{id: {lv}, name: {lv.title()}, ai: AI at {lv}., human: People at {lv}.}}"
+            for lv in LEVELS
+        ],
         "roles:",
         *[f"  - {{id: role-{r}, name: Role {r}}}" for r in range(n_roles)],
         "stages:",
@@ -134,16 +136,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("rules", type=int, help="number of rules")
     parser.add_argument("-o", "--output", required=True, help="YAML file to write")
     parser.add_argument("--bands", type=int, default=25, help="rules per role × stage group")
-    parser.add_argument("--time", action="store_true",
-                        help="then load and lint it here and print how long each took "
-                             "(set ADVISOR_NO_CACHE=1 for a cold load)")
+    parser.add_argument(
+        "--time",
+        action="store_true",
+        help="then load and lint it here and print how long each took "
+        "(set ADVISOR_NO_CACHE=1 for a cold load)",
+    )
     args = parser.parse_args(argv)
     path = write_rulebook(args.output, args.rules, args.bands)
     print(f"wrote {path} ({args.rules} rules)")
     if args.time:
         load_s, lint_s, errors = time_lint(path)
-        print(f"load {load_s:.2f} s, lint {lint_s:.2f} s, total {load_s + lint_s:.2f} s, "
-              f"{errors} lint errors")
+        print(
+            f"load {load_s:.2f} s, lint {lint_s:.2f} s, total {load_s + lint_s:.2f} s, "
+            f"{errors} lint errors"
+        )
 
 
 if __name__ == "__main__":

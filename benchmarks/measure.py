@@ -36,8 +36,9 @@ def gnu_time() -> str | None:
     if not os.access(GNU_TIME, os.X_OK):
         return None
     try:
-        out = subprocess.run([GNU_TIME, "-f", "%M", "true"], capture_output=True, text=True,
-                             timeout=10, check=False)
+        out = subprocess.run(
+            [GNU_TIME, "-f", "%M", "true"], capture_output=True, text=True, timeout=10, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return GNU_TIME if out.returncode == 0 and out.stderr.strip().isdigit() else None
@@ -115,8 +116,14 @@ class Runner:
             argv = [self.time, "-f", "%M", "-o", memfile, *argv]
         with tempfile.TemporaryFile() as err:
             start = time.perf_counter()
-            proc = subprocess.Popen(argv, cwd=cmd.cwd, env=env, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=err)
+            proc = subprocess.Popen(
+                argv,
+                cwd=cmd.cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - start
             proc.returncode = code = os.waitstatus_to_exitcode(status)
@@ -131,8 +138,9 @@ class Runner:
             rss = usage.ru_maxrss // (1024 if sys.platform == "darwin" else 1)
         return wall, rss
 
-    def interleaved(self, commands: Sequence[Command], rounds: int, warmup: int = 1,
-                    seed: int = 7) -> dict[str, Timing]:
+    def interleaved(
+        self, commands: Sequence[Command], rounds: int, warmup: int = 1, seed: int = 7
+    ) -> dict[str, Timing]:
         """Run every command ``rounds`` times (after ``warmup`` untimed rounds), shuffled
         within each round; returns the timings by command name."""
         rng = random.Random(seed)

@@ -95,8 +95,9 @@ def export_ref(ref: str, tmp: Path) -> Before:
     """The files of commit ``ref`` in a temporary folder (the repository is only read)."""
     target = tmp / f"before-{ref.replace('/', '_')}"
     target.mkdir()
-    archive = subprocess.run(["git", "archive", "--format=tar", ref], cwd=REPO,
-                             capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", ref], cwd=REPO, capture_output=True, check=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
     return Before(ref, target)
 
@@ -108,8 +109,11 @@ def child_env(tmp: Path, **extra: str) -> dict[str, str]:
     cache as it does on an ordinary install (pip compiles site-packages at
     install time; an editable checkout compiles on first import).
     """
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONDONTWRITEBYTECODE", "ADVISOR_NO_CACHE", "NO_COLOR")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONDONTWRITEBYTECODE", "ADVISOR_NO_CACHE", "NO_COLOR")
+    }
     env["ADVISOR_CACHE_DIR"] = str(tmp / "advisor-cache")
     env.update(extra)
     return env
@@ -142,8 +146,13 @@ def machine() -> dict[str, str]:
         except PackageNotFoundError:
             versions.append(f"{dist} (not installed)")
     try:
-        commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO,
-                                capture_output=True, text=True, check=False).stdout.strip()
+        commit = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
     except OSError:
         commit = ""
     from advisor import __version__
@@ -178,8 +187,12 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 def timing_rows(timings: dict[str, Timing], base: str | None = None) -> list[list[str]]:
     rows = []
     for t in timings.values():
-        row = [f"`{t.name}`", ms(t.wall), ms(t.iqr) if len(t.walls) >= 4 else "–",
-               f"{t.rss_mb:.1f} MB"]
+        row = [
+            f"`{t.name}`",
+            ms(t.wall),
+            ms(t.iqr) if len(t.walls) >= 4 else "–",
+            f"{t.rss_mb:.1f} MB",
+        ]
         if base:
             row.append(f"{t.wall / timings[base].wall:.2f}×")
         rows.append(row)
@@ -230,8 +243,9 @@ COPIER_TEMPLATE = """\
 """
 
 
-def startup(report: Report, runner: Runner, tmp: Path, rounds: int,
-            before: Before | None = None) -> None:
+def startup(
+    report: Report, runner: Runner, tmp: Path, rounds: int, before: Before | None = None
+) -> None:
     py = sys.executable
     answers = tmp / "answers.yaml"
     import yaml
@@ -254,48 +268,76 @@ def startup(report: Report, runner: Runner, tmp: Path, rounds: int,
     guide = [str(ADVISOR), "guide", "--answers", str(answers), "-o", str(out)]
     commands = [
         Command("python -c pass", [py, "-c", "pass"], env=warm),
-        Command("python -c 'import click, yaml, jinja2'",
-                [py, "-c", "import click, yaml, jinja2"], env=warm),
+        Command(
+            "python -c 'import click, yaml, jinja2'",
+            [py, "-c", "import click, yaml, jinja2"],
+            env=warm,
+        ),
         Command("python -c 'import click'", [py, "-c", "import click"], env=warm),
         Command("advisor --help", [str(ADVISOR), "--help"], env=warm),
         Command("advisor guide --answers", guide, cwd=str(tmp), env=warm, setup=remove_out),
-        Command("advisor guide --answers (no cache)", guide, cwd=str(tmp), env=cold,
-                setup=remove_out),
+        Command(
+            "advisor guide --answers (no cache)", guide, cwd=str(tmp), env=cold, setup=remove_out
+        ),
     ]
     if before is not None:
         args = ["guide", "--answers", str(answers), "-o", str(out)]
         commands += [
-            Command("python -m advisor guide --answers", [sys.executable, "-m", "advisor", *args],
-                    cwd=str(tmp), env=warm, setup=remove_out),
-            Command(f"python -m advisor guide --answers @{before.ref}", before.argv(*args),
-                    cwd=str(tmp), env=before.env(warm), setup=remove_out),
+            Command(
+                "python -m advisor guide --answers",
+                [sys.executable, "-m", "advisor", *args],
+                cwd=str(tmp),
+                env=warm,
+                setup=remove_out,
+            ),
+            Command(
+                f"python -m advisor guide --answers @{before.ref}",
+                before.argv(*args),
+                cwd=str(tmp),
+                env=before.env(warm),
+                setup=remove_out,
+            ),
         ]
     has_copier = COPIER.exists()
     if has_copier:
-        data = [a for k, v in ANSWERS.items()
-                for a in ("--data", f"{k}={json.dumps(v) if isinstance(v, list) else v}")]
-        commands.append(Command("copier copy --defaults --data",
-                                [str(COPIER), "copy", "--defaults", "--quiet", *data, str(tpl),
-                                 str(dest)], cwd=str(tmp), env=warm, setup=remove_dest))
+        data = [
+            a
+            for k, v in ANSWERS.items()
+            for a in ("--data", f"{k}={json.dumps(v) if isinstance(v, list) else v}")
+        ]
+        commands.append(
+            Command(
+                "copier copy --defaults --data",
+                [str(COPIER), "copy", "--defaults", "--quiet", *data, str(tpl), str(dest)],
+                cwd=str(tmp),
+                env=warm,
+                setup=remove_dest,
+            )
+        )
     from advisor import precompiled
 
     stale = precompiled.stale()
     if stale:
         report.notes.append(
             f"The precompiled guide template is out of date ({', '.join(stale)}): `advisor "
-            "guide` compiled it at run time (about 10 ms more). Run `make templates`.")
+            "guide` compiled it at run time (about 10 ms more). Run `make templates`."
+        )
     t = runner.interleaved(commands, rounds=rounds, warmup=2)
     floor = t["python -c 'import click, yaml, jinja2'"]
     rows = timing_rows(t, base="python -c 'import click, yaml, jinja2'")
     text = table(["command", "median wall", "IQR", "peak RSS", "× floor"], rows)
-    text += (f"\n\n{rounds} interleaved rounds (after 2 warm-up rounds), medians. "
-             "*floor* = `python -c 'import click, yaml, jinja2'`, the imports a guide cannot "
-             "avoid. `advisor guide` runs with a warm rulebook cache (the warm-up fills it); "
-             "*(no cache)* sets `ADVISOR_NO_CACHE=1`.")
+    text += (
+        f"\n\n{rounds} interleaved rounds (after 2 warm-up rounds), medians. "
+        "*floor* = `python -c 'import click, yaml, jinja2'`, the imports a guide cannot "
+        "avoid. `advisor guide` runs with a warm rulebook cache (the warm-up fills it); "
+        "*(no cache)* sets `ADVISOR_NO_CACHE=1`."
+    )
     if before is not None:
-        text += (f" Rows marked `@{before.ref}` run that commit's code, started with `python -m "
-                 "advisor` (as is the `python -m advisor` row of this commit, for a like-for-like "
-                 "comparison).")
+        text += (
+            f" Rows marked `@{before.ref}` run that commit's code, started with `python -m "
+            "advisor` (as is the `python -m advisor` row of this commit, for a like-for-like "
+            "comparison)."
+        )
     if not runner.exact_memory:
         text += " Peak memory is an upper bound (no GNU time on this machine)."
     report.add("Start-up", text)
@@ -303,27 +345,37 @@ def startup(report: Report, runner: Runner, tmp: Path, rounds: int,
     g = t["advisor guide --answers"]
     click_t = t["python -c 'import click'"]
     help_ratio = t["advisor --help"].wall / click_t.wall
-    report.target("`advisor --help` ≤ 1.5× `python -c \"import click\"`", f"{help_ratio:.2f}×",
-                  help_ratio <= 1.5)
+    report.target(
+        '`advisor --help` ≤ 1.5× `python -c "import click"`',
+        f"{help_ratio:.2f}×",
+        help_ratio <= 1.5,
+    )
     guide_ratio = g.wall / floor.wall
-    report.target("`advisor guide --answers` ≤ 1.25× the floor", f"{guide_ratio:.2f}×",
-                  guide_ratio <= 1.25)
+    report.target(
+        "`advisor guide --answers` ≤ 1.25× the floor", f"{guide_ratio:.2f}×", guide_ratio <= 1.25
+    )
     if has_copier:
         speedup = t["copier copy --defaults --data"].wall / g.wall
-        report.target("`advisor guide --answers` ≥ 5× faster than copier", f"{speedup:.1f}×",
-                      speedup >= 5)
+        report.target(
+            "`advisor guide --answers` ≥ 5× faster than copier", f"{speedup:.1f}×", speedup >= 5
+        )
     else:
-        report.target("`advisor guide --answers` ≥ 5× faster than copier",
-                      "copier not installed", None)
-    report.target("`advisor guide --answers` peak memory ≤ 35 MB", f"{g.rss_mb:.1f} MB",
-                  g.rss_mb <= 35 if runner.exact_memory else None)
+        report.target(
+            "`advisor guide --answers` ≥ 5× faster than copier", "copier not installed", None
+        )
+    report.target(
+        "`advisor guide --answers` peak memory ≤ 35 MB",
+        f"{g.rss_mb:.1f} MB",
+        g.rss_mb <= 35 if runner.exact_memory else None,
+    )
 
 
 # --------------------------------------------------------------------------- engine
 
 
-def generated_rulebook(path: Path, n_rules: int, hit_policy: str = "unique",
-                       bands: int = 25) -> Path:
+def generated_rulebook(
+    path: Path, n_rules: int, hit_policy: str = "unique", bands: int = 25
+) -> Path:
     """A rulebook of ``n_rules`` rules from benchmarks/gen_rulebook.py, with a hit policy."""
     import gen_rulebook
 
@@ -349,11 +401,17 @@ def engine(report: Report, tmp: Path, rounds: int, quick: bool) -> None:
 
     rows = []
     worst: dict[int, float] = {}
-    shapes = [(100, "unique", 25), (100, "collect", 25), (10_000, "unique", 25),
-              (10_000, "collect", 25), (10_000, "unique", 2500)]
+    shapes = [
+        (100, "unique", 25),
+        (100, "collect", 25),
+        (10_000, "unique", 25),
+        (10_000, "collect", 25),
+        (10_000, "unique", 2500),
+    ]
     for n, policy, bands in shapes:
-        book = load_rulebook(generated_rulebook(tmp / f"engine-{n}-{policy}-{bands}.yaml", n,
-                                                policy, bands))
+        book = load_rulebook(
+            generated_rulebook(tmp / f"engine-{n}-{policy}-{bands}.yaml", n, policy, bands)
+        )
         [table_] = [t for t in book.tables if t.scope == "stage"]
         assert len(table_.rules) == n
         decision = zen.ZenEngine().create_decision(json.dumps(jdm(table_)))
@@ -363,34 +421,57 @@ def engine(report: Report, tmp: Path, rounds: int, quick: bool) -> None:
         tp = throughput(book, table_, decision, cases, zen_cases, rounds)
         ratio = tp["advisor"].rate / tp["zen-engine"].rate
         worst[n] = min(worst.get(n, ratio), ratio)
-        rows.append([f"{n:,}", f"{bands:,}", policy, f"{tp['advisor'].rate:,.0f}",
-                     f"{tp['advisor (trace)'].rate:,.0f}", f"{tp['zen-engine'].rate:,.0f}",
-                     f"{ratio:,.0f}×", f"{matches / len(zen_cases):.2f}"])
-    text = table(["rules", "bands per group", "hit policy", "advisor evals/s",
-                  "advisor with trace",
-                  "zen-engine evals/s", "advisor ÷ zen", "matches per case"], rows)
-    text += (f"\n\nOne evaluation = one decision table for one role, stage and set of scores "
-             "(`advisor.engine.run_table`, in process; zen: `ZenDecision.evaluate` of the "
-             "same table as a JDM graph through its Python API). Tables from "
-             "`benchmarks/gen_rulebook.py`: each role × stage group is a ladder of MLE-Bench "
-             "bands (25 by default, so 10,000 rules have 100 roles; the last row puts 2,500 "
-             "bands in each of 4 groups, where only the interval search avoids scanning "
-             "thousands of rows); the collect tables are the same tables under `collect`. "
-             "Both engines give the "
-             "same rules for every case before timing. Medians of "
-             f"{rounds} interleaved rounds; *with trace* keeps the explanation trace "
-             "(near misses), which `advisor explain` uses.")
+        rows.append(
+            [
+                f"{n:,}",
+                f"{bands:,}",
+                policy,
+                f"{tp['advisor'].rate:,.0f}",
+                f"{tp['advisor (trace)'].rate:,.0f}",
+                f"{tp['zen-engine'].rate:,.0f}",
+                f"{ratio:,.0f}×",
+                f"{matches / len(zen_cases):.2f}",
+            ]
+        )
+    text = table(
+        [
+            "rules",
+            "bands per group",
+            "hit policy",
+            "advisor evals/s",
+            "advisor with trace",
+            "zen-engine evals/s",
+            "advisor ÷ zen",
+            "matches per case",
+        ],
+        rows,
+    )
+    text += (
+        f"\n\nOne evaluation = one decision table for one role, stage and set of scores "
+        "(`advisor.engine.run_table`, in process; zen: `ZenDecision.evaluate` of the "
+        "same table as a JDM graph through its Python API). Tables from "
+        "`benchmarks/gen_rulebook.py`: each role × stage group is a ladder of MLE-Bench "
+        "bands (25 by default, so 10,000 rules have 100 roles; the last row puts 2,500 "
+        "bands in each of 4 groups, where only the interval search avoids scanning "
+        "thousands of rows); the collect tables are the same tables under `collect`. "
+        "Both engines give the "
+        "same rules for every case before timing. Medians of "
+        f"{rounds} interleaved rounds; *with trace* keeps the explanation trace "
+        "(near misses), which `advisor explain` uses."
+    )
     report.add("Engine throughput", text)
     for n, ratio in worst.items():
-        report.target(f"engine ≥ 10× zen-engine at {n:,} rules", f"{ratio:,.0f}× (lowest row)",
-                      ratio >= 10)
+        report.target(
+            f"engine ≥ 10× zen-engine at {n:,} rules", f"{ratio:,.0f}× (lowest row)", ratio >= 10
+        )
 
 
 # --------------------------------------------------------------------------- lint and batch
 
 
-def lint(report: Report, runner: Runner, tmp: Path, rounds: int,
-         before: Before | None = None) -> None:
+def lint(
+    report: Report, runner: Runner, tmp: Path, rounds: int, before: Before | None = None
+) -> None:
     try:
         import advisor.lint  # noqa: F401
     except ImportError:
@@ -405,35 +486,60 @@ def lint(report: Report, runner: Runner, tmp: Path, rounds: int,
         shutil.rmtree(first["ADVISOR_CACHE_DIR"], ignore_errors=True)
 
     commands = [
-        Command("advisor rules lint (10,000 rules)", [str(ADVISOR), "rules", "lint", str(path)],
-                cwd=str(tmp), env=warm),
-        Command("advisor rules lint (10,000 rules, first run)",
-                [str(ADVISOR), "rules", "lint", str(path)], cwd=str(tmp), env=first,
-                setup=empty_cache),
-        Command("advisor rules lint (10,000 rules, no cache)",
-                [str(ADVISOR), "rules", "lint", str(path)], cwd=str(tmp), env=cold),
-        Command("advisor rules validate (10,000 rules, no cache)",
-                [str(ADVISOR), "rules", "validate", str(path)], cwd=str(tmp), env=cold),
+        Command(
+            "advisor rules lint (10,000 rules)",
+            [str(ADVISOR), "rules", "lint", str(path)],
+            cwd=str(tmp),
+            env=warm,
+        ),
+        Command(
+            "advisor rules lint (10,000 rules, first run)",
+            [str(ADVISOR), "rules", "lint", str(path)],
+            cwd=str(tmp),
+            env=first,
+            setup=empty_cache,
+        ),
+        Command(
+            "advisor rules lint (10,000 rules, no cache)",
+            [str(ADVISOR), "rules", "lint", str(path)],
+            cwd=str(tmp),
+            env=cold,
+        ),
+        Command(
+            "advisor rules validate (10,000 rules, no cache)",
+            [str(ADVISOR), "rules", "validate", str(path)],
+            cwd=str(tmp),
+            env=cold,
+        ),
     ]
     if before is not None and (before.path / "advisor" / "lint.py").exists():
-        commands.append(Command(f"advisor rules lint (10,000 rules) @{before.ref}",
-                                before.argv("rules", "lint", str(path)), cwd=str(tmp),
-                                env=before.env(warm)))
+        commands.append(
+            Command(
+                f"advisor rules lint (10,000 rules) @{before.ref}",
+                before.argv("rules", "lint", str(path)),
+                cwd=str(tmp),
+                env=before.env(warm),
+            )
+        )
     t = runner.interleaved(commands, rounds=rounds, warmup=1)
     text = table(["command", "median wall", "IQR", "peak RSS"], timing_rows(t))
-    text += ("\n\nThe rulebook comes from `benchmarks/gen_rulebook.py 10000`. Cached: loading "
-             "is a cache hit, so the time is mostly the lint itself. *First run*: an empty "
-             "cache, so the rulebook is read, validated and then written to the cache (what a "
-             "CI job on a fresh machine pays). *No cache*: `ADVISOR_NO_CACHE=1`; `rules "
-             f"validate` alone shows the reading and validating part. {rounds} interleaved "
-             "rounds.")
+    text += (
+        "\n\nThe rulebook comes from `benchmarks/gen_rulebook.py 10000`. Cached: loading "
+        "is a cache hit, so the time is mostly the lint itself. *First run*: an empty "
+        "cache, so the rulebook is read, validated and then written to the cache (what a "
+        "CI job on a fresh machine pays). *No cache*: `ADVISOR_NO_CACHE=1`; `rules "
+        f"validate` alone shows the reading and validating part. {rounds} interleaved "
+        "rounds."
+    )
     report.add("Lint", text)
     warm_s = t["advisor rules lint (10,000 rules)"].wall
     first_s = t["advisor rules lint (10,000 rules, first run)"].wall
     cold_s = t["advisor rules lint (10,000 rules, no cache)"].wall
-    report.target("lint of 10,000 rules < 2 s",
-                  f"{warm_s:.2f} s cached, {first_s:.2f} s first run, {cold_s:.2f} s no cache",
-                  max(warm_s, first_s, cold_s) < 2)
+    report.target(
+        "lint of 10,000 rules < 2 s",
+        f"{warm_s:.2f} s cached, {first_s:.2f} s first run, {cold_s:.2f} s no cache",
+        max(warm_s, first_s, cold_s) < 2,
+    )
 
 
 def roster(path: Path, rows: int, seed: int = 5) -> Path:
@@ -447,15 +553,21 @@ def roster(path: Path, rows: int, seed: int = 5) -> Path:
         w.writerow(["team", "model", "baseline", "roles", "stages"])
         for i in range(rows):
             model, base = rng.choice(models)
-            w.writerow([f"Team {i:04d}", model, base,
-                        ";".join(sorted(rng.sample(roles, rng.randint(1, 4)), key=roles.index)),
-                        ";".join(sorted(rng.sample(stages, rng.randint(1, 4)),
-                                        key=stages.index))])
+            w.writerow(
+                [
+                    f"Team {i:04d}",
+                    model,
+                    base,
+                    ";".join(sorted(rng.sample(roles, rng.randint(1, 4)), key=roles.index)),
+                    ";".join(sorted(rng.sample(stages, rng.randint(1, 4)), key=stages.index)),
+                ]
+            )
     return path
 
 
-def batch(report: Report, runner: Runner, tmp: Path, rounds: int,
-          before: Before | None = None) -> None:
+def batch(
+    report: Report, runner: Runner, tmp: Path, rounds: int, before: Before | None = None
+) -> None:
     if not (REPO / "advisor" / "batch.py").exists():
         report.add("Batch", "advisor batch does not exist yet.")
         report.target("batch of 1,000 roster rows < 3 s", "no batch", None)
@@ -470,21 +582,33 @@ def batch(report: Report, runner: Runner, tmp: Path, rounds: int,
 
     argv = [str(ADVISOR), "batch", str(path), "--out-dir", str(out), "--date", "2026-01-01"]
     commands = [
-        Command("advisor batch (1,000 rows)", argv, cwd=str(tmp), env=child_env(tmp),
-                setup=clear),
-        Command("advisor batch (1,000 rows, no cache)", argv, cwd=str(tmp),
-                env=child_env(tmp, ADVISOR_NO_CACHE="1"), setup=clear),
+        Command("advisor batch (1,000 rows)", argv, cwd=str(tmp), env=child_env(tmp), setup=clear),
+        Command(
+            "advisor batch (1,000 rows, no cache)",
+            argv,
+            cwd=str(tmp),
+            env=child_env(tmp, ADVISOR_NO_CACHE="1"),
+            setup=clear,
+        ),
     ]
     if before is not None and (before.path / "advisor" / "batch.py").exists():
-        commands.append(Command(f"advisor batch (1,000 rows) @{before.ref}",
-                                before.argv(*argv[1:]), cwd=str(tmp),
-                                env=before.env(child_env(tmp)), setup=clear))
+        commands.append(
+            Command(
+                f"advisor batch (1,000 rows) @{before.ref}",
+                before.argv(*argv[1:]),
+                cwd=str(tmp),
+                env=before.env(child_env(tmp)),
+                setup=clear,
+            )
+        )
     t = runner.interleaved(commands, rounds=rounds, warmup=1)
     written = len(list(out.glob("*.md")))
     text = table(["command", "median wall", "IQR", "peak RSS"], timing_rows(t))
-    text += (f"\n\nA CSV roster of 1,000 teams (random roles, stages and models of the built-in "
-             f"rulebook), one Markdown guide each ({written} files written). {rounds} "
-             "interleaved rounds.")
+    text += (
+        f"\n\nA CSV roster of 1,000 teams (random roles, stages and models of the built-in "
+        f"rulebook), one Markdown guide each ({written} files written). {rounds} "
+        "interleaved rounds."
+    )
     report.add("Batch", text)
     s = t["advisor batch (1,000 rows)"].wall
     report.target("batch of 1,000 roster rows < 3 s", f"{s:.2f} s", s < 3)
@@ -495,8 +619,10 @@ def batch(report: Report, runner: Runner, tmp: Path, rounds: int,
 
 def write_results(path: Path, info: dict[str, str], report: Report, argv: list[str]) -> None:
     marks = {True: "met", False: "**missed**", None: "not measured"}
-    targets = table(["target", "measured", ""],
-                    [[label, value, marks[met]] for label, value, met in report.targets])
+    targets = table(
+        ["target", "measured", ""],
+        [[label, value, marks[met]] for label, value, met in report.targets],
+    )
     lines = [
         "# Benchmark results",
         "",
@@ -523,13 +649,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=21, help="rounds of start-up runs")
     parser.add_argument("--quick", action="store_true", help="fewer rounds and cases (a smoke run)")
-    parser.add_argument("--only", default=",".join(SECTIONS),
-                        help=f"comma-separated sections of {', '.join(SECTIONS)}")
-    parser.add_argument("-o", "--output", default=str(HERE / "results.md"),
-                        help="results file ('-' to write none)")
-    parser.add_argument("--before", metavar="REF",
-                        help="also time the commands of this older commit (git ref), "
-                             "run with python -m advisor")
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections of {', '.join(SECTIONS)}",
+    )
+    parser.add_argument(
+        "-o", "--output", default=str(HERE / "results.md"), help="results file ('-' to write none)"
+    )
+    parser.add_argument(
+        "--before",
+        metavar="REF",
+        help="also time the commands of this older commit (git ref), run with python -m advisor",
+    )
     args = parser.parse_args(argv)
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in only if s not in SECTIONS]
@@ -564,8 +696,9 @@ def main(argv: list[str] | None = None) -> int:
     info["load"] += ", " + _load() + " at the end"
     info["duration"] = f"{time.perf_counter() - start:.0f} s"
     if args.output != "-":
-        write_results(Path(args.output), info, report, list(argv if argv is not None
-                                                             else sys.argv[1:]))
+        write_results(
+            Path(args.output), info, report, list(argv if argv is not None else sys.argv[1:])
+        )
         print(f"\nwrote {args.output}")
     return 0
 
