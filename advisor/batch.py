@@ -146,10 +146,15 @@ def read_roster(
     _check_readable(Path(path), name, "a roster file (.csv or .yaml)")
     suffix = Path(path).suffix.lower()
     if suffix in (".yaml", ".yml"):
-        return _yaml_rows(path, name)
-    if suffix in (".csv", ".tsv"):
-        return _csv_rows(path, name, "\t" if suffix == ".tsv" else ",")
-    raise InputError(f"{name}: cannot tell the format; name the roster .csv, .tsv or .yaml")
+        rows = _yaml_rows(path, name)
+    elif suffix in (".csv", ".tsv"):
+        rows = _csv_rows(path, name, "\t" if suffix == ".tsv" else ",")
+    else:
+        raise InputError(f"{name}: cannot tell the format; name the roster .csv, .tsv or .yaml")
+    if not rows:
+        # An empty roster is almost always the wrong file; exiting 0 would hide that.
+        raise InputError(f"{name}: the roster lists no teams; add one row per team")
+    return rows
 
 
 def _check_readable(path: Path, name: str, what: str) -> None:

@@ -942,18 +942,16 @@ def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
     try:
         is_file, is_dir, exists = Path(path).is_file(), Path(path).is_dir(), Path(path).exists()
     except OSError as exc:  # a name too long, say
-        raise InputError(
-            f"{path}: cannot read: {exc.strerror or exc} (given with --scores)"
-        ) from None
+        raise InputError(f"{path}: cannot read this scores file: {exc.strerror or exc}") from None
     if not is_file:
         what = (
-            "is a folder, expected a YAML file"
+            "is a folder, expected a scores file (YAML)"
             if is_dir
-            else "is not a regular file, expected a YAML file"
+            else "is not a regular file, expected a scores file (YAML)"
             if exists
-            else "no such file"
+            else "no such scores file"
         )
-        raise InputError(f"{path}: {what} (given with --scores)")
+        raise InputError(f"{path}: {what}")
     problems = _Problems()
     f = _read_file(Path(path), problems)
     problems.raise_if_any()

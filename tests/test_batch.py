@@ -207,3 +207,16 @@ def test_progress_bar_only_on_a_terminal(tmp_path, out):
     assert "Writing guides" in text
     piped = batch(roster, out, "--force")
     assert "Writing guides" not in piped.output
+
+
+def test_a_roster_with_no_teams_is_an_error_not_a_silent_success(tmp_path):
+    roster = tmp_path / "teams.csv"
+    roster.write_text("team,roles,model\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = CliRunner().invoke(cli, ["batch", str(roster), "--out-dir", str(out)])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"advisor: error: {roster}: the roster lists no teams; add one row per team"
+    )
+    assert list(out.iterdir()) == []

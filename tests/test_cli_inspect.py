@@ -383,7 +383,7 @@ def test_empty_or_missing_scores_file(tmp_path: Path) -> None:
         "(autonomy, roles, stages, benchmarks, ...); add one or remove the file"
     )
     assert fails(2, "models", "--scores", "nope.yaml") == (
-        "advisor: error: nope.yaml: no such file (given with --scores)"
+        "advisor: error: nope.yaml: no such scores file"
     )
 
 

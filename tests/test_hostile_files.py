@@ -252,7 +252,7 @@ MISSING: dict[str, tuple[list[str], str]] = {
     "--rules": (["models", "--rules", "nope.yaml"], "nope.yaml: no such file or folder"),
     "--scores": (
         ["models", "--scores", "nope.yaml"],
-        "nope.yaml: no such file (given with --scores)",
+        "nope.yaml: no such scores file",
     ),
     "--answers": (
         ["guide", "--defaults", "--answers", "nope.yaml", "-o", "out.md"],
@@ -287,7 +287,7 @@ FOLDER: dict[str, tuple[list[str], str]] = {
     ),
     "--scores": (
         ["models", "--scores", "dir.yaml"],
-        "dir.yaml: is a folder, expected a YAML file (given with --scores)",
+        "dir.yaml: is a folder, expected a scores file (YAML)",
     ),
     "--answers": (
         ["guide", "--defaults", "--answers", "dir.yaml", "-o", "out.md"],
@@ -505,8 +505,7 @@ def test_a_cache_folder_that_is_a_file_is_ignored(
 
 def test_a_device_given_as_a_scores_file() -> None:
     assert failed(run("models", "--scores", "/dev/zero"), 2) == [
-        "advisor: error: /dev/zero: is not a regular file, expected a YAML file (given with "
-        "--scores)"
+        "advisor: error: /dev/zero: is not a regular file, expected a scores file (YAML)"
     ]
 
 
