@@ -95,6 +95,10 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
             console.print(f"  near miss: {nm['rule']}: {nm['why']}", markup=False)
         for ch in t["changes"]:
             console.print(f"  organisation change: {ch}", markup=False)
+    if data["caveats"]:
+        console.print("\nCaveats", markup=False, style="bold")
+        for c in data["caveats"]:
+            console.print(f"  {c['kind']}: {c['text']}", markup=False)
 
 
 def _v(v: Any) -> str:

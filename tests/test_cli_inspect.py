@@ -539,3 +539,14 @@ def test_shell_completion_through_click(tmp_path: Path) -> None:
     options = complete({"_ADVISOR_COMPLETE": "bash_complete",
                         "COMP_WORDS": "advisor explain --sta", "COMP_CWORD": "2"})
     assert options.stdout.split() == ["plain,--stage"]
+
+
+def test_explain_in_text_lists_the_caveats_of_its_json():
+    runner = CliRunner()
+    args = ["explain", "--role", "ml-engineer", "--model", "gpt-5.4", "--stage", "data-processing"]
+    data = json.loads(runner.invoke(cli, [*args, "--json"]).stdout)
+    text = runner.invoke(cli, args, env={"COLUMNS": "400"}).stdout
+    assert data["caveats"], "gpt-5.4 has unverified and missing evidence"
+    assert "\nCaveats\n" in text
+    for c in data["caveats"]:
+        assert f"  {c['kind']}: {c['text']}" in text
