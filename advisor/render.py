@@ -628,4 +628,7 @@ def render(
         context.update(extra)
     tpl = load_template("md" if fmt == "json" else fmt, template)
     text = _run(tpl, context, str(template) if template else TEMPLATE_FILES[fmt])
+    if not text.strip():
+        # An empty page pushed to a wiki would replace a real guide with nothing.
+        raise InputError(f"{template or TEMPLATE_FILES[fmt]}: the template rendered nothing")
     return text.rstrip("\n") + "\n"

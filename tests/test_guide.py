@@ -693,3 +693,15 @@ def test_saved_answers_keep_awkward_team_names_exactly(tmp_path: Path) -> None:
     assert (tmp_path / "first.md").read_bytes() == (tmp_path / "again.md").read_bytes()
     assert rendered_text((tmp_path / "again.md").read_text()).splitlines()[0] == (
         team + ": adopting GPT-5.5")
+
+
+def test_a_custom_template_that_renders_nothing_writes_nothing(tmp_path):
+    template = tmp_path / "empty.j2"
+    template.write_text("{# nothing #}\n", encoding="utf-8")
+    out = tmp_path / "guide.md"
+    result = CliRunner().invoke(
+        cli, ["guide", "--defaults", "--template", str(template), "-o", str(out)]
+    )
+    assert result.exit_code == 2
+    assert result.output.strip() == f"advisor: error: {template}: the template rendered nothing"
+    assert not out.exists()

@@ -74,3 +74,4 @@ def test_since_with_a_broken_file_is_a_located_error(tmp_path):
     assert result.exit_code == 1
     assert f"{bad}:3:5: " in result.output
     assert "Traceback" not in result.output
+
