@@ -192,7 +192,8 @@ def test_explain_shows_inputs_chosen_rule_and_near_misses() -> None:
     assert lines[stage + 1] == (
         f"  chosen: mle-select-moderate → draft  ({rule_location('mle-select-moderate')})"
     )
-    assert lines[stage + 3:] == [
+    caveats = lines.index("Caveats")
+    assert lines[stage + 3 : caveats - 1] == [
         "  near miss: mle-select-low: mle-bench = 36 is not in [0..15)",
         "  near miss: mle-select-emerging: mle-bench = 36 is not in [15..30)",
         "  near miss: mle-select-top: mle-bench = 36 is not in [70..100]",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from readme import readme_section
 
 from advisor import Profile, evaluate, load_rulebook
 from advisor.cli import cli
@@ -347,21 +348,13 @@ def test_library_ids_are_matched_like_the_cli_matches_them(builtin: Rulebook) ->
         evaluate(builtin, Profile(model="gpt-5.5", stages=["modelselection"]))
 
 
-def readme_section(name: str) -> str:
-    """The text of one README section, up to the next section marker."""
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    start = text.index(f"<!-- section: {name} -->")
-    end = text.find("<!-- section:", start + 1)
-    return text[start:end if end > 0 else None]
-
-
 def test_readme_library_example_runs(tmp_path: Path) -> None:
     import re
     import subprocess
     import sys
 
-    [scores] = re.findall(r"```yaml\n(models:\n.*?)```", readme_section("usage"), re.S)
-    [code] = re.findall(r"```python\n(.*?)```", readme_section("library"), re.S)
+    [scores] = re.findall(r"```yaml\n(models:\n.*?)```", readme_section("Usage"), re.S)
+    [code] = re.findall(r"```python\n(.*?)```", readme_section("Library"), re.S)
     (tmp_path / "acme.yaml").write_text(scores, encoding="utf-8")
     run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                          text=True, check=False, timeout=60)

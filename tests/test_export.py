@@ -395,9 +395,9 @@ def test_export_of_an_unknown_format_is_a_usage_error() -> None:
 
 
 def readme_formats() -> str:
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    start = text.index("<!-- section: formats -->")
-    return text[start:text.index("<!-- section:", start + 1)]
+    from readme import readme_section
+
+    return readme_section("Wiki formats")
 
 
 def test_readme_formats_table_matches_the_commands() -> None:

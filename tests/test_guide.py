@@ -655,7 +655,9 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def readme_block(lang: str, containing: str) -> str:
-    guide_section = README.read_text().split("<!-- section: guide -->")[1].split("<!-- section:")[0]
+    from readme import readme_section
+
+    guide_section = readme_section("The team guide")
     blocks = re.findall(rf"```{lang}\n(.*?)```", guide_section, re.S)
     [block] = [b for b in blocks if containing in b]
     return block

@@ -9,39 +9,20 @@ under a 500 MB address-space limit.
 
 from __future__ import annotations
 
-import os
-import resource
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from clitools import ENV, limited, run, workdir  # noqa: F401
 
 from advisor import sandbox
-from advisor.cli import cli
 from advisor.resources import builtin_rules
 
-ENV = {"COLUMNS": "120", "NO_COLOR": "1", "SOURCE_DATE_EPOCH": "1777777777"}
 BLOCKED = "unsafe template blocked by the sandbox: "
 
 
-@pytest.fixture(autouse=True)
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / ".cache"))
-    return tmp_path
 
 
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(cli, list(args), env=ENV, prog_name="advisor")
-    assert "Traceback" not in result.output, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception
-    )
-    return result
 
 
 def nothing_ran() -> None:
@@ -229,22 +210,12 @@ MEMORY_ATTACKS = [
 ]
 
 
-def limited(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (500 * 2**20, 500 * 2**20))
-
-    env = {**os.environ, **ENV, "ADVISOR_CACHE_DIR": os.path.abspath(".cache")}
-    start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True,
-                          text=True, timeout=60, env=env, preexec_fn=limit)
-    return proc, time.monotonic() - start
 
 
 @pytest.mark.parametrize(("attack", "message"), MEMORY_ATTACKS)
 def test_template_that_would_exhaust_memory_is_stopped(attack: str, message: str | None) -> None:
     Path("t.j2").write_text(attack)
-    proc, seconds = limited("guide", "--defaults", "--template", "t.j2", "-o", "out.md")
-    assert seconds < 20
+    proc = limited("guide", "--defaults", "--template", "t.j2", "-o", "out.md")
     if message is None:  # within the limits: it just works
         assert proc.returncode == 0, proc.stderr
         return
@@ -271,9 +242,7 @@ def test_template_that_would_run_forever_is_stopped(
 ) -> None:
     monkeypatch.setattr(sandbox, "MAX_SECONDS", 0.5)
     Path("t.j2").write_text(attack)
-    start = time.monotonic()
     result = run("guide", "--defaults", "--template", "t.j2", "-o", "out.md")
-    assert time.monotonic() - start < 10
     assert result.exit_code == 2
     assert result.stderr == (
         f"advisor: error: t.j2:1:1: {BLOCKED}the template ran for more than 0.5 s; "

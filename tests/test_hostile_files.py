@@ -18,29 +18,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from clitools import ENV, run, workdir  # noqa: F401
 
 from advisor.cli import cli
 from advisor.resources import builtin_rules
 
-ENV = {"COLUMNS": "120", "NO_COLOR": "1", "SOURCE_DATE_EPOCH": "1777777777"}
 OUT_FILES = ("out.md", "out.yaml")
 
 
-@pytest.fixture(autouse=True)
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / ".cache"))
-    return tmp_path
 
 
-def run(*args: str) -> Result:
-    """Run the CLI in-process; a traceback or a stray exception fails the test."""
-    result = CliRunner().invoke(cli, list(args), env=ENV, prog_name="advisor")
-    assert "Traceback" not in result.output, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception
-    )
-    return result
 
 
 def failed(result: Result, code: int) -> list[str]:
@@ -159,7 +146,7 @@ def test_broken_yaml_is_one_located_line(surface: str, kind: str) -> None:
     assert not Path("CANARY").exists()
 
 
-def test_a_bom_before_valid_yaml_is_ignored_everywhere(workdir: Path) -> None:
+def test_a_bom_before_valid_yaml_is_ignored_everywhere(workdir: Path) -> None:  # noqa: F811
     bom = b"\xef\xbb\xbf"
     Path("answers.yaml").write_bytes(bom + b"team: Fraud ML\nroles: [mle]\n")
     result = run("guide", "--defaults", "--answers", "answers.yaml", "-o", "out.md")

@@ -21,29 +21,17 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
+from clitools import ENV, run, workdir  # noqa: F401
 from format_parsers import PARSERS, norm, parse_markdown
 
-from advisor.cli import Terminated, cli
+from advisor.cli import Terminated
 
-ENV = {"COLUMNS": "120", "NO_COLOR": "1", "SOURCE_DATE_EPOCH": "1777777777"}
 OLD = "# The team's current guide\n\nhand-edited, must survive\n"
 
 
-@pytest.fixture(autouse=True)
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / ".cache"))
-    return tmp_path
 
 
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(cli, list(args), env=ENV, prog_name="advisor")
-    assert "Traceback" not in result.output, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception
-    )
-    return result
 
 
 def leftovers(folder: Path | str = ".") -> list[str]:

@@ -13,9 +13,9 @@ README = Path(__file__).parents[1] / "README.md"
 
 
 def section() -> str:
-    text = README.read_text(encoding="utf-8")
-    start = text.index("<!-- section: exit-codes -->")
-    return text[start : text.index("<!-- section:", start + 1)]
+    from readme import readme_section
+
+    return readme_section("Exit codes")
 
 
 def table_after(heading: str) -> list[list[str]]:

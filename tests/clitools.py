@@ -1,0 +1,50 @@
+"""Helpers shared by the tests that drive the CLI with hostile input."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from advisor.cli import cli
+
+ENV = {"COLUMNS": "120", "NO_COLOR": "1", "SOURCE_DATE_EPOCH": "1777777777"}
+MEMORY_LIMIT = 500 * 2**20
+#: A hang guard for subprocesses, not a speed target (speed is the benchmark's job).
+HANG_TIMEOUT = 120
+
+
+@pytest.fixture(autouse=True)
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test runs in its own folder, with its own rulebook cache."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / ".cache"))
+    return tmp_path
+
+
+def run(*args: str) -> Result:
+    """Run the CLI in-process; a traceback or a stray exception fails the test."""
+    result = CliRunner().invoke(cli, list(args), env=ENV, prog_name="advisor")
+    assert "Traceback" not in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    return result
+
+
+def limited(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m advisor ARGS`` in at most 500 MB of address space."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+    env = {**os.environ, **ENV, "ADVISOR_CACHE_DIR": os.path.abspath(".cache")}
+    return subprocess.run(
+        [sys.executable, "-m", "advisor", *args],
+        capture_output=True, text=True, timeout=HANG_TIMEOUT, env=env, preexec_fn=limit,
+    )
