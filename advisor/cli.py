@@ -28,6 +28,7 @@ from advisor.errors import (
     AdvisorError,
     OutputError,
 )
+from advisor.formats import FORMATS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -220,7 +221,7 @@ def cli() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "html", "confluence", "mediawiki", "json"]),
+    type=click.Choice(FORMATS),
     default="md",
     show_default=True,
     help="Output format.",
@@ -234,7 +235,7 @@ def cli() -> None:
 @click.option(
     "--since",
     "since",
-    type=click.Path(),
+    type=PATH,
     help="Scores file of the last edition: add a 'What changed' section.",
 )
 @rules_option
@@ -566,7 +567,7 @@ def init_cmd(folder: str, rulebook_id: str, name: str, force: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "html", "confluence", "mediawiki", "json"]),
+    type=click.Choice(FORMATS),
     default="md",
     show_default=True,
     help="Output format.",
@@ -730,6 +731,7 @@ def diff_cmd(
       advisor diff --model-from gpt-5.4 --model-to gpt-5.5
       advisor diff --from lb-2026-01.yaml --to lb-2026-04.yaml --role mle
       advisor diff --rules-from old-rules/ --rules-to rules/ --format md
+
     Lists, per role and stage whose advice changed, the old and new autonomy,
     the rules, and which input crossed which boundary. Exit 0 either way.
     """
@@ -855,7 +857,7 @@ def _print_changes(result: Any, output: str, force: bool) -> None:
     "fmt",
     default="md",
     show_default=True,
-    type=click.Choice(["md", "html", "confluence", "mediawiki", "json"]),
+    type=click.Choice(FORMATS),
     help="Format of rows that name none.",
 )
 @click.option(

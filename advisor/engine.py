@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from advisor import wording
 from advisor.errors import EvaluationError, InputError
 from advisor.rulebook import CompiledRule, CompiledTable, Rulebook, unknown
-from advisor.sandbox import render_text
 
 if TYPE_CHECKING:
     from advisor.schema import Model, Score
@@ -558,6 +557,8 @@ def _advice(book: Rulebook, rule: CompiledRule, context: dict[str, Any]) -> Advi
             texts[key] = raw
         else:
             loc = book.where("text", f"{rule.id}\0{key}") or rule.location
+            from advisor.sandbox import render_text  # jinja2 only when a text needs it
+
             texts[key] = render_text(template, context, loc).strip()
     return Advice(
         rule.id,

@@ -33,13 +33,6 @@ TEMPLATE_FILES = {
     "confluence": "rules.confluence.j2",
     "mediawiki": "rules.mediawiki.j2",
 }
-EXTENSIONS = {
-    "md": ".md",
-    "html": ".html",
-    "confluence": ".xml",
-    "mediawiki": ".wiki",
-    "json": ".json",
-}
 
 HIT_POLICIES = {
     "unique": "exactly one rule may match",

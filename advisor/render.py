@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor import __version__, wording
 from advisor.errors import AdvisorError, InputError, Location, TemplateSecurityError
+from advisor.formats import EXTENSIONS, FORMATS  # noqa: F401  (re-exported)
 from advisor.resources import builtin_templates
 from advisor.sandbox import FILTERS
 
@@ -26,19 +27,11 @@ if TYPE_CHECKING:
     from advisor.engine import Evidence, Result
     from advisor.rulebook import Rulebook
 
-FORMATS = ("md", "html", "confluence", "mediawiki", "json")
 TEMPLATE_FILES = {
     "md": "guide.md.j2",
     "html": "guide.html.j2",
     "confluence": "guide.confluence.j2",
     "mediawiki": "guide.mediawiki.j2",
-}
-EXTENSIONS = {
-    "md": ".md",
-    "html": ".html",
-    "confluence": ".xml",
-    "mediawiki": ".wiki",
-    "json": ".json",
 }
 MAX_TEMPLATE_BYTES = 1024 * 1024
 
@@ -66,7 +59,7 @@ def md_url(value: Any) -> str:
     from urllib.parse import quote
 
     url = str(value).strip()
-    if not re.match(r"^https?://[^\s]+$", url):
+    if not _HTTP_URL.match(url):
         return md_text(url)
     return "<" + quote(url, safe=":/?#[]@!$&'()*+,;=%-._~") + ">"
 

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from advisor.engine import Profile, comparison_rows, evaluate, evidence_of
+from advisor.errors import InputError
 from advisor.rulebook import Rulebook
 
 
@@ -29,7 +30,13 @@ def models_table(book: Rulebook) -> list[dict[str, Any]]:
 
 
 def compare(book: Rulebook, model: str, baseline: str) -> dict[str, Any]:
-    """Scores of two models side by side, with differences and provenance."""
+    """Scores of two models side by side, with differences and provenance.
+
+    Raises:
+        InputError: both ids name the same model.
+    """
+    if model == baseline:
+        raise InputError(f"compare {model} with another model, not with itself")
     m, b = book.models[model], book.models[baseline]
     rows = comparison_rows(
         book,
@@ -177,6 +184,9 @@ def explain(
         },
         "metrics": {k: (None if v is None else round(v, 2)) for k, v in result.metrics.items()},
         "missing_evidence": result.missing,
+        "unverified_inputs": sorted(
+            e.benchmark for e in result.evidence if e.model == model_id and not e.verified
+        ),
         "tables": tables,
         "caveats": [asdict(c) for c in result.caveats],
     }

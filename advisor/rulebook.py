@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 from advisor.conditions import CellError, Test, parse_cell
 from advisor.errors import AdvisorError, InputError, Location, RulebookError
 from advisor.resources import builtin_rules
-from advisor.yamlsource import SourceMap, load_yaml
 
 if TYPE_CHECKING:
     from jinja2 import Template
 
     from advisor import schema as s
     from advisor.sandbox import TextPlan
+    from advisor.yamlsource import SourceMap
 
 #: Inputs every table may read besides benchmark, metric and question ids.
 BUILTIN_INPUTS = {"role": "id", "stage": "id", "model": "id", "baseline": "id"}
@@ -343,6 +343,7 @@ def _read_file(path: Path, problems: _Problems) -> _File | None:
     from pydantic import ValidationError
 
     from advisor.schema import RulebookFile
+    from advisor.yamlsource import load_yaml
 
     name = _display(path)
     try:

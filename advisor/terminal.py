@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from advisor import wording
-from advisor.rulebook import Rulebook
+
+if TYPE_CHECKING:
+    from advisor.rulebook import Rulebook
 
 
 def _provenance(ev: dict[str, Any] | None) -> str:
     if not ev:
         return ""
     mark = "verified" if ev["verified"] else "UNVERIFIED"
-    err = f" ± {wording.number(ev['stderr'], 2)}" if ev.get("stderr") is not None else ""
-    return f"{mark}; {ev['date']}; {ev['agent']}; {ev['split']}{err}"
+    err = f"; ± {wording.number(ev['stderr'], 2)}" if ev.get("stderr") is not None else ""
+    flags = "".join(f"; FLAG {f}" for f in ev.get("flags") or [])
+    return f"{mark}; date {ev['date']}; agent {ev['agent']}; split {ev['split']}{err}{flags}"
 
 
 def print_models(console: Console, book: Rulebook, rows: list[dict[str, Any]]) -> None:
@@ -71,7 +74,11 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
     """The trace of ``advisor explain``."""
     base = data["baseline"] or "none"
     console.print(f"Role {data['role']}, model {data['model']}, baseline {base}", markup=False)
-    inputs = ", ".join(f"{k} = {_v(v)}" for k, v in data["inputs"].items())
+    unverified = set(data.get("unverified_inputs", []))
+    inputs = ", ".join(
+        f"{k} = {_v(v)}" + (" (unverified)" if k in unverified else "")
+        for k, v in data["inputs"].items()
+    )
     console.print(f"Inputs: {inputs}", markup=False)
     if data["missing_evidence"]:
         console.print("Missing evidence: " + ", ".join(data["missing_evidence"]), markup=False)

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from advisor.cli import cli
 from advisor.resources import builtin_rules
 
-WIDE = {"COLUMNS": "200", "NO_COLOR": None, "FORCE_COLOR": None}
+WIDE = {"COLUMNS": "320", "NO_COLOR": None, "FORCE_COLOR": None}
 
 ACME = """\
 models:
@@ -131,7 +131,10 @@ def test_compare_table_shows_points_and_relative_gain() -> None:
     assert table_rows(out, "Terminal-Bench 2.0") == [
         "Terminal-Bench 2.0", "82.7%", "n/a", "n/a", "n/a", "no baseline score: not compared",
     ]
-    assert "  GPT-5.5 on MLE-Bench: UNVERIFIED; 2026-04; unspecified; unspecified — " in out
+    assert (
+        "  GPT-5.5 on MLE-Bench: UNVERIFIED; date 2026-04; agent unspecified; split unspecified — "
+        in out
+    )
 
 
 def test_compare_with_a_zero_baseline_explains_the_missing_relative_gain(tmp_path: Path) -> None:
@@ -172,8 +175,13 @@ def test_models_table_marks_unverified_scores() -> None:
     out = ok("models")
     row = table_rows(out, "gpt-5.5")
     assert row[:3] == ["gpt-5.5", "MLE-Bench", "36%"]
-    assert row[3] == "UNVERIFIED; 2026-04; unspecified; unspecified"
+    assert row[3] == "UNVERIFIED; date 2026-04; agent unspecified; split unspecified"
     assert row[4].startswith("https://chaobro.com/en/posts/gpt55-mle-bench/")
+
+
+def test_models_table_shows_flags_such_as_known_leakage() -> None:
+    row = table_rows(ok("models"), "disarray-ensemble")
+    assert row[3].endswith("; ± 0.44; FLAG known-leakage")
 
 
 # --------------------------------------------------------------------------- explain
@@ -184,7 +192,8 @@ def test_explain_shows_inputs_chosen_rule_and_near_misses() -> None:
     lines = out.splitlines()
     assert lines[0] == "Role ml-engineer, model gpt-5.5, baseline gpt-5.4"
     assert lines[1] == (
-        "Inputs: mle-bench = 36, terminal-bench-2 = 82.7, swe-bench-verified = missing, "
+        "Inputs: mle-bench = 36 (unverified), terminal-bench-2 = 82.7 (unverified), "
+        "swe-bench-verified = missing, "
         "mle-bench-delta = 13, mle-bench-gain = 56.52, cli-ml-gap = 46.7"
     )
     assert "Missing evidence" not in out
@@ -551,3 +560,18 @@ def test_explain_in_text_lists_the_caveats_of_its_json():
     assert "\nCaveats\n" in text
     for c in data["caveats"]:
         assert f"  {c['kind']}: {c['text']}" in text
+
+
+def test_compare_refuses_a_model_against_itself() -> None:
+    result = run("compare", "gpt-5.5", "GPT-5.5")
+    assert result.exit_code == 2
+    assert result.stderr == "advisor: error: compare gpt-5.5 with another model, not with itself\n"
+
+
+def test_explain_marks_unverified_inputs() -> None:
+    out = ok("explain", "--role", "ds", "--model", "gpt-5.5", "--stage", "data-processing")
+    inputs = next(line for line in out.splitlines() if line.startswith("Inputs: "))
+    assert "mle-bench = 36 (unverified)" in inputs
+    assert "terminal-bench-2 = 82.7 (unverified)" in inputs
+    verified = ok("explain", "--role", "ds", "--model", "thesis-gpt-5-codex")
+    assert "(unverified)" not in next(x for x in verified.splitlines() if x.startswith("Inputs: "))

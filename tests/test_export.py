@@ -401,7 +401,7 @@ def readme_formats() -> str:
 
 
 def test_readme_formats_table_matches_the_commands() -> None:
-    from advisor.render import EXTENSIONS, FORMATS
+    from advisor.formats import EXTENSIONS, FORMATS
 
     section = readme_formats()
     table = next(t for t in parse("md", section).tables if t.header[0] == "--format")
