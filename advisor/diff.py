@@ -35,6 +35,8 @@ class Crossing:
     old: float | None
     new: float | None
     boundaries: list[float] = field(default_factory=list)
+    #: either score comes from a source no primary source corroborates
+    unverified: bool = False
 
     def __str__(self) -> str:
         text = f"{self.input} {_value(self.old)} → {_value(self.new)}"
@@ -43,7 +45,7 @@ class Crossing:
             text += " crossed " + (
                 marks[0] if len(marks) == 1 else ", ".join(marks[:-1]) + " and " + marks[-1]
             )
-        return text
+        return text + (" (unverified)" if self.unverified else "")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -52,6 +54,7 @@ class Crossing:
             "old": self.old,
             "new": self.new,
             "boundaries": self.boundaries,
+            "unverified": self.unverified,
             "text": str(self),
         }
 
@@ -216,6 +219,9 @@ def _crossings(
     for name, tests in _cells(book, new_rules).items():
         cells.setdefault(name, []).extend(tests)
     out = []
+    unverified = {
+        e.benchmark for r in (old, new) for e in r.evidence if e.model == r.model and not e.verified
+    }
     for name in sorted(cells, key=lambda n: (n not in book.benchmarks, n)):
         a, b = _num(old.inputs.get(name)), _num(new.inputs.get(name))
         if a == b:
@@ -224,7 +230,7 @@ def _crossings(
         if not tests:
             continue
         if a is None or b is None:
-            out.append(Crossing(name, a, b))
+            out.append(Crossing(name, a, b, unverified=name in unverified))
             continue
         lo, hi = min(a, b), max(a, b)
         bounds = sorted(
@@ -236,7 +242,7 @@ def _crossings(
                 if math.isfinite(x) and lo <= x <= hi and iv.contains(a) != iv.contains(b)
             }
         )
-        out.append(Crossing(name, a, b, bounds if a < b else bounds[::-1]))
+        out.append(Crossing(name, a, b, bounds if a < b else bounds[::-1], name in unverified))
     return out
 
 

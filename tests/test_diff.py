@@ -45,10 +45,15 @@ def test_seed_models_show_which_boundary_each_change_crossed():
     assert mle["old"] == {"autonomy": "draft", "rules": ["mle-pipeline-emerging"]}
     assert mle["new"] == {"autonomy": "supervised", "rules": ["mle-pipeline-moderate-cli"]}
     # Terminal-Bench matters too: without it the new rule would be a draft again.
-    assert mle["reasons"] == ["mle-bench 23 → 36 crossed 30", "terminal-bench-2 missing → 82.7"]
+    # The seed's figures are unverified, and the reasons say so.
+    assert mle["reasons"] == [
+        "mle-bench 23 → 36 crossed 30 (unverified)",
+        "terminal-bench-2 missing → 82.7 (unverified)",
+    ]
+    assert mle["crossings"][0]["unverified"] is True
     tl = got[(key, "tech-lead", "model-selection")]
     assert (tl["old"]["autonomy"], tl["new"]["autonomy"]) == ("manual", "assist")
-    assert tl["reasons"] == ["mle-bench 23 → 36 crossed 30"]
+    assert tl["reasons"] == ["mle-bench 23 → 36 crossed 30 (unverified)"]
     assert got[(key, "data-scientist", None)]["new"]["rules"] == ["guide-ds-seed"]
     # Students choose models with help at both scores: unchanged, so left out.
     assert (key, "student", "model-selection") not in got
@@ -78,7 +83,7 @@ def test_markdown_is_a_what_changed_section_with_a_table():
                          "Why"]
     rows = [cells[i:i + 5] for i in range(6, len(cells), 5)]
     assert ["ML engineer", "Model selection", "Assist (`mle-select-emerging`)",
-            "Draft (`mle-select-moderate`)", "mle-bench 23 → 36 crossed 30"] in rows
+            "Draft (`mle-select-moderate`)", "mle-bench 23 → 36 crossed 30 (unverified)"] in rows
     assert len(rows) == 5  # summary and four stages
 
 
