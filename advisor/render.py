@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor import __version__, wording
-from advisor.errors import AdvisorError, InputError, Location, TemplateSecurityError
+from advisor.errors import AdvisorError, InputError, Location
 from advisor.formats import EXTENSIONS, FORMATS  # noqa: F401  (re-exported)
 from advisor.resources import builtin_templates
-from advisor.sandbox import FILTERS
+from advisor.sandbox import add_filters
 
 if TYPE_CHECKING:
     from jinja2 import Template
@@ -323,9 +323,8 @@ def environment(fmt: str) -> SandboxedEnvironment:
         keep_trailing_newline=True,
         finalize=_finalize,
     )
-    env.filters.update(FILTERS)
+    add_filters(env)
     env.filters.update(format_filters(fmt))
-    env.globals["fraction"] = wording.fraction_words
     return env
 
 
@@ -384,25 +383,9 @@ def render_builtin(fmt: str, name: str, context: dict[str, Any]) -> str:
 
 
 def _run(template: Template, context: dict[str, Any], name: str) -> str:
-    from jinja2 import TemplateError, UndefinedError
-    from jinja2.exceptions import SecurityError
+    from advisor.sandbox import run_sandboxed
 
-    try:
-        return template.render(context)
-    except SecurityError as exc:
-        raise TemplateSecurityError(
-            f"unsafe template blocked by the sandbox: {exc}", _where(name)
-        ) from None
-    except UndefinedError as exc:
-        raise AdvisorError(
-            f"template uses an unknown variable: {exc.message}", _where(name)
-        ) from None
-    except TemplateError as exc:
-        raise AdvisorError(f"template failed: {exc}", _where(name)) from None
-    except (ArithmeticError, TypeError, ValueError, AttributeError, RecursionError) as exc:
-        raise AdvisorError(f"template failed: {type(exc).__name__}: {exc}", _where(name)) from None
-    except MemoryError:
-        raise AdvisorError("template failed: out of memory", _where(name)) from None
+    return run_sandboxed(template, context, lambda: _where(name), subject="template")
 
 
 def _where(name: str) -> Location:

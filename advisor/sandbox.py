@@ -11,6 +11,7 @@ import contextvars
 import math
 import re
 import time
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -278,7 +279,8 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
         return super().getattr(obj, attribute)
 
 
-def _add_filters(env: SandboxedEnvironment) -> SandboxedEnvironment:
+def add_filters(env: SandboxedEnvironment) -> SandboxedEnvironment:
+    """Give an environment advisor's number filters and the ``fraction`` global."""
     env.filters.update(FILTERS)
     env.globals["fraction"] = wording.fraction_words
     return env
@@ -289,7 +291,7 @@ def text_environment() -> SandboxedEnvironment:
     """The environment for short texts in rulebooks (no autoescape: output formats escape)."""
     from jinja2 import StrictUndefined
 
-    return _add_filters(GuardedSandbox(undefined=StrictUndefined, keep_trailing_newline=False))
+    return add_filters(GuardedSandbox(undefined=StrictUndefined, keep_trailing_newline=False))
 
 
 _FORMAT_INTERNALS = re.compile(r"\{[^{}.\[]*[.\[]\s*_\w*")  # '{0.__class__}', '{x[_y]}'
@@ -367,34 +369,56 @@ def compile_text(text: str, location: Location | None = None) -> Template:
         raise AdvisorError(f"template syntax error in text: {exc.message}", location) from None
 
 
-def render_text(
-    template: Template | TextPlan, context: dict[str, Any], location: Location | None
+def run_sandboxed(
+    template: Template | TextPlan,
+    context: dict[str, Any],
+    where: Callable[[], Location | None],
+    *,
+    subject: str = "text",
 ) -> str:
-    """Render a compiled rule text in the sandbox.
+    """Render in the sandbox, turning every failure into a located AdvisorError.
+
+    Args:
+        template: A compiled template or a text plan.
+        context: The variables.
+        where: Called only on failure (inside the ``except``, so it can read the
+            traceback) to locate the problem.
+        subject: ``text`` for rule texts, ``template`` for whole templates.
 
     Raises:
-        TemplateSecurityError: the text tried to reach something unsafe.
-        AdvisorError: the text used a variable that does not exist, or failed otherwise.
+        TemplateSecurityError: the template tried to reach something unsafe.
+        AdvisorError: an unknown variable, or any other failure while rendering.
     """
     from jinja2 import TemplateError, UndefinedError
     from jinja2.exceptions import SecurityError
 
+    failed = "text could not be rendered" if subject == "text" else "template failed"
     try:
         return template.render(context)
     except SecurityError as exc:
         raise TemplateSecurityError(
-            f"unsafe template blocked by the sandbox: {exc}", location
+            f"unsafe template blocked by the sandbox: {exc}", where()
         ) from None
     except UndefinedError as exc:
-        raise AdvisorError(
-            f"text uses an unknown variable ({exc.message}); see 'advisor rules lint'", location
-        ) from None
+        if subject == "text":
+            message = f"text uses an unknown variable ({exc.message}); see 'advisor rules lint'"
+        else:
+            message = f"template uses an unknown variable: {exc.message}"
+        raise AdvisorError(message, where()) from None
     except TemplateError as exc:
-        raise AdvisorError(f"text could not be rendered: {exc}", location) from None
+        raise AdvisorError(f"{failed}: {exc}", where()) from None
     except (ArithmeticError, TypeError, ValueError, AttributeError, RecursionError) as exc:
-        raise AdvisorError(f"text could not be rendered: {exc}", location) from None
+        detail = f"{type(exc).__name__}: {exc}" if subject == "template" else str(exc)
+        raise AdvisorError(f"{failed}: {detail}", where()) from None
     except MemoryError:
-        raise AdvisorError("text could not be rendered: out of memory", location) from None
+        raise AdvisorError(f"{failed}: out of memory", where()) from None
+
+
+def render_text(
+    template: Template | TextPlan, context: dict[str, Any], location: Location | None
+) -> str:
+    """Render a compiled rule text in the sandbox (see :func:`run_sandboxed`)."""
+    return run_sandboxed(template, context, lambda: location)
 
 
 # --------------------------------------------------------------------------- text plans
