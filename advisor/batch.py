@@ -25,6 +25,7 @@ from typing import Any
 
 from advisor.errors import AdvisorError, InputError, Location, OutputError
 from advisor.rulebook import Rulebook
+from advisor.tabular import kind_of, read_csv
 
 #: Roster columns that are not questions of the rulebook.
 FORMAT_KEY = "format"
@@ -143,30 +144,15 @@ def read_roster(
         YamlError: invalid or unsafe YAML.
     """
     name = display_name if display_name is not None else os.fsdecode(path)
-    _check_readable(Path(path), name, "a roster file (.csv or .yaml)")
-    suffix = Path(path).suffix.lower()
-    if suffix in (".yaml", ".yml"):
+    kind = kind_of(Path(path), name, "a roster")
+    if kind == "yaml":
         rows = _yaml_rows(path, name)
-    elif suffix in (".csv", ".tsv"):
-        rows = _csv_rows(path, name, "\t" if suffix == ".tsv" else ",")
     else:
-        raise InputError(f"{name}: cannot tell the format; name the roster .csv, .tsv or .yaml")
+        rows = _csv_rows(path, name, "\t" if kind == "tsv" else ",")
     if not rows:
         # An empty roster is almost always the wrong file; exiting 0 would hide that.
         raise InputError(f"{name}: the roster lists no teams; add one row per team")
     return rows
-
-
-def _check_readable(path: Path, name: str, what: str) -> None:
-    """A missing file or a folder is named as such, before its name's suffix is read."""
-    try:
-        is_dir, exists = path.is_dir(), path.exists()
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    if is_dir:
-        raise InputError(f"{name}: is a folder; give {what}")
-    if not exists:
-        raise InputError(f"{name}: no such file")
 
 
 def _yaml_rows(path: str | os.PathLike[str], name: str) -> list[RosterRow]:
@@ -200,59 +186,23 @@ def _yaml_rows(path: str | os.PathLike[str], name: str) -> list[RosterRow]:
 
 
 def _csv_rows(path: str | os.PathLike[str], name: str, delimiter: str) -> list[RosterRow]:
-    import csv
-    import io
-
-    from advisor.leaderboard import field_columns, read_text
-
-    text = read_text(path, name, "a roster")
-    lines = text.splitlines()
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
+    table = read_csv(
+        path,
+        name,
+        delimiter,
+        what="a roster",
+        empty="empty roster: expected a header row (team,roles,model,...) and a row per team",
+    )
+    if "team" not in table.header:
+        raise InputError("the header row has no 'team' column", table.header_location)
     rows: list[RosterRow] = []
-    last = 0
-    try:
-        for record in reader:
-            start, last = last + 1, reader.line_num
-            if not record or all(not c.strip() for c in record):
-                continue
-            if header is None:
-                header = [c.strip().lower() for c in record]
-                dup = next((k for i, k in enumerate(header) if k and k in header[:i]), None)
-                if dup:
-                    raise InputError(
-                        f"column {dup!r} appears twice in the header", Location(name, start, 1)
-                    )
-                continue
-            loc = Location(name, start, 1)
-            if len(record) > len(header) and any(c.strip() for c in record[len(header) :]):
-                rows.append(
-                    RosterRow(
-                        loc,
-                        {},
-                        {},
-                        f"row has {len(record)} fields but the header has {len(header)}",
-                    )
-                )
-                continue
-            cols = field_columns(lines[start - 1], delimiter) if start == last else []
-            given: dict[str, Any] = {}
-            origins: dict[str, str] = {}
-            for j, key in enumerate(header):
-                value = record[j].strip() if j < len(record) else ""
-                if key and value:
-                    given[key] = value
-                    origins[key] = str(Location(name, start, cols[j] if j < len(cols) else 1))
-            rows.append(RosterRow(loc, given, origins))
-    except csv.Error as exc:
-        raise InputError(f"not valid CSV: {exc}", Location(name, reader.line_num, 1)) from None
-    if header is None:
-        raise InputError(
-            "empty roster: expected a header row (team,roles,model,...) and a row per team",
-            Location(name, 1, 1),
-        )
-    if "team" not in header:
-        raise InputError("the header row has no 'team' column", Location(name, 1, 1))
+    for r in table.rows:
+        if r.fields is not None:
+            problem = f"row has {r.fields} fields but the header has {len(table.header)}"
+            rows.append(RosterRow(r.location, {}, {}, problem))
+            continue
+        given = {k: v for k, v in r.values.items() if v}
+        rows.append(RosterRow(r.location, given, {k: str(r.where[k]) for k in given}))
     return rows
 
 

@@ -20,10 +20,8 @@ their location and reason; they never stop the rest.
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import hashlib
-import io
 import math
 import os
 import re
@@ -34,11 +32,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.errors import InputError, Location
+from advisor.tabular import MAX_BYTES, kind_of, read_csv
 
 if TYPE_CHECKING:
     from advisor.rulebook import Rulebook
 
-MAX_BYTES = 5 * 1024 * 1024
 MAX_ID = 80
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -181,7 +179,7 @@ def import_leaderboard(
         from advisor.rulebook import unknown
 
         raise unknown("benchmark", benchmark, list(book.benchmarks))
-    kind = _format_of(Path(path), name)
+    kind = kind_of(Path(path), name, "a leaderboard")
     raw_rows = _read_yaml(path, name) if kind == "yaml" else _read_csv(path, name, kind)
     names = benchmark_names(book)
     rows: list[Row] = []
@@ -198,56 +196,6 @@ def import_leaderboard(
             continue
         rows.append(row)
     return Imported(name, len(raw_rows), _entries(rows), skipped, filtered)
-
-
-def _format_of(path: Path, name: str) -> str:
-    # A missing file or a folder is named as such, before its name's suffix is read.
-    try:
-        is_dir, exists = path.is_dir(), path.exists()
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    if is_dir:
-        raise InputError(f"{name}: is a folder; give a leaderboard file (.csv or .yaml)")
-    if not exists:
-        raise InputError(f"{name}: no such file")
-    suffix = path.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        return "yaml"
-    if suffix == ".csv":
-        return "csv"
-    if suffix == ".tsv":
-        return "tsv"
-    raise InputError(f"{name}: cannot tell the format; name the file .csv, .tsv or .yaml")
-
-
-def read_text(path: str | os.PathLike[str], name: str, what: str = "a leaderboard") -> str:
-    """A UTF-8 text file of at most MAX_BYTES, as text.
-
-    Raises:
-        InputError: missing, a folder, too large, binary or not UTF-8.
-    """
-    p = Path(path)
-    if p.is_dir():
-        raise InputError(f"{name}: is a folder; give {what} file (.csv or .yaml)")
-    try:
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(
-                f"{name}: file is {size / 2**20:.1f} MB, over the {MAX_BYTES // 2**20} MB limit"
-            )
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    if b"\x00" in data:
-        raise InputError(f"binary file, not {what} in CSV", Location(name, 1, 1))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        where = Location(name, line, 1)
-        raise InputError("not UTF-8 text; save the file as UTF-8", where) from None
 
 
 _Where = dict[str, Location]
@@ -281,72 +229,26 @@ def _read_yaml(path: str | os.PathLike[str], name: str) -> list[tuple[Location, 
 def _read_csv(
     path: str | os.PathLike[str], name: str, kind: str
 ) -> list[tuple[Location, Any, _Where]]:
-    text = read_text(path, name)
-    delimiter = "\t" if kind == "tsv" else ","
-    lines = text.splitlines()
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    out: list[tuple[Location, Any, _Where]] = []
-    header: list[str] | None = None
-    header_cols: list[int] = []
-    last = 0
-    try:
-        for record in reader:
-            start, last = last + 1, reader.line_num
-            if not record or all(not c.strip() for c in record):
-                continue
-            if header is None:
-                header = [c.strip().lower() for c in record]
-                header_cols = field_columns(lines[start - 1], delimiter) if start == last else []
-                _check_header(header, name, start, header_cols)
-                continue
-            cols = field_columns(lines[start - 1], delimiter) if start == last else []
-            row: dict[str, str] = {}
-            where: _Where = {}
-            for j, key in enumerate(header):
-                if not key or key in row:
-                    continue
-                row[key] = record[j].strip() if j < len(record) else ""
-                where[key] = Location(name, start, cols[j] if j < len(cols) else 1)
-            loc = Location(name, start, 1)
-            if len(record) > len(header) and any(c.strip() for c in record[len(header) :]):
-                out.append((loc, _TooMany(len(record), len(header)), {}))
-                continue
-            out.append((loc, row, where))
-    except csv.Error as exc:
-        raise InputError(f"not valid CSV: {exc}", Location(name, reader.line_num, 1)) from None
-    if header is None:
-        raise InputError(
-            "empty file: expected a header row and one row per score", Location(name, 1, 1)
-        )
-    return out
-
-
-def field_columns(line: str, delimiter: str) -> list[int]:
-    """1-based start columns of the fields of one CSV line."""
-    cols = [1]
-    quoted = False
-    for i, ch in enumerate(line):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == delimiter and not quoted:
-            cols.append(i + 2)
-    return cols
-
-
-def _check_header(header: list[str], name: str, line: int, cols: list[int]) -> None:
-    missing = [k for k in ("model", "score", "date", "source") if k not in header]
+    table = read_csv(
+        path,
+        name,
+        "\t" if kind == "tsv" else ",",
+        what="a leaderboard",
+        empty="empty file: expected a header row and one row per score",
+    )
+    missing = [k for k in ("model", "score", "date", "source") if k not in table.header]
     if missing:
         raise InputError(
             f"the header row has no column {', '.join(repr(m) for m in missing)}; a leaderboard "
             "needs benchmark, agent, model, score, split, date and source",
-            Location(name, line, 1),
+            table.header_location,
         )
-    for j, key in enumerate(header):
-        if key and header.index(key) != j:
-            raise InputError(
-                f"column {key!r} appears twice in the header",
-                Location(name, line, cols[j] if j < len(cols) else 1),
-            )
+    return [
+        (r.location, _TooMany(r.fields, len(table.header)), {})
+        if r.fields is not None
+        else (r.location, r.values, r.where)
+        for r in table.rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def error_lines(result: Result) -> list[str]:
         ("r.csv", b"", "r.csv:1:1: empty roster: expected a header row (team,roles,model,...) "
          "and a row per team"),
         ("r.csv", b"team,model,team\nA,gpt-5.5,B\n",
-         "r.csv:1:1: column 'team' appears twice in the header"),
+         "r.csv:1:12: column 'team' appears twice in the header"),
         ("r.csv", b"team;model\nA;gpt-5.5\n", "r.csv:1:1: the header row has no 'team' column"),
         ("r.csv", b"team,model\nA\x00,gpt-5.5\n", "r.csv:1:1: binary file, not a roster in CSV"),
         ("r.csv", b"team,model\ncaf\xe9,gpt-5.5\n",
