@@ -15,7 +15,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -141,28 +141,22 @@ def main(argv: Sequence[str] | None = None) -> None:
 PATH = click.Path()
 
 
-def rules_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--rules",
-        "rules_path",
-        multiple=True,
-        type=PATH,
-        help="Rulebook file or folder to use instead of the built-in one (repeatable).",
-    )(f)
-
-
-def scores_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--scores",
-        "scores_path",
-        multiple=True,
-        type=PATH,
-        help="YAML file of extra models with scores (top-level 'models:'), repeatable.",
-    )(f)
-
-
-def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")(f)
+# Each of these is one decorator, applied to every command that takes the option.
+rules_option = click.option(
+    "--rules",
+    "rules_path",
+    multiple=True,
+    type=PATH,
+    help="Rulebook file or folder to use instead of the built-in one (repeatable).",
+)
+scores_option = click.option(
+    "--scores",
+    "scores_path",
+    multiple=True,
+    type=PATH,
+    help="YAML file of extra models with scores (top-level 'models:'), repeatable.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 
 
 def load_book(rules_path: Sequence[str], scores_path: Sequence[str] = ()) -> Rulebook:
