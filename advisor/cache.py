@@ -300,23 +300,9 @@ class Record:
     def __delattr__(self, name: str) -> None:
         raise TypeError(f"{type(self).__name__} is frozen")
 
-    def model_dump(
-        self, *, mode: str = "python", include: Any = None, exclude: Any = None
-    ) -> dict[str, Any]:
+    def model_dump(self) -> dict[str, Any]:
         """The fields as plain data (nested records as dicts), like pydantic's."""
-        names = [
-            n
-            for n in self._fields
-            if (include is None or n in include) and (exclude is None or n not in exclude)
-        ]
-        return {n: _plain(self.__dict__[n]) for n in names}
-
-    def model_copy(self, *, update: dict[str, Any] | None = None) -> Record:
-        """A copy with some fields replaced."""
-        new = object.__new__(type(self))
-        new.__dict__.update(self.__dict__)
-        new.__dict__.update(update or {})
-        return new
+        return {n: _plain(self.__dict__[n]) for n in self._fields}
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):

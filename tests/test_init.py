@@ -136,3 +136,18 @@ def test_pre_commit_hooks_run_advisor_commands(here: Path) -> None:
         # As the README configures them: the rulebook folder as the argument.
         code, out = run(*args, "rulebook")
         assert code == 0, (hook["id"], out)
+
+
+def test_the_example_override_changes_only_what_it_says(tmp_path: Path) -> None:
+    """The scaffold copies a built-in rule; if that rule changes, the copy must follow."""
+    from advisor.rulebook import load_rulebook
+
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "org")])
+    assert result.exit_code == 0, result.output
+    ours = load_rulebook(tmp_path / "org").rule("ds-validate-moderate")
+    builtin = load_rulebook().rule("ds-validate-moderate")
+    assert ours is not None and builtin is not None
+    mine, theirs = ours.spec.model_dump(), builtin.spec.model_dump()
+    changed = {k for k in mine if mine[k] != theirs[k]}
+    assert changed == {"review", "sources"}
+    assert set(theirs["sources"]) < set(mine["sources"])
