@@ -244,6 +244,26 @@ def _bounded_concat(parts: Any) -> str:
             _DEADLINE.reset(token)
 
 
+def _guarded_code_generator() -> type:
+    from jinja2.compiler import CodeGenerator
+
+    class GuardedCodeGenerator(CodeGenerator):
+        """Compiles ``a ~ b`` through :meth:`GuardedSandbox.guarded_join`, so that a
+        chain of ``~`` cannot build a text of gigabytes before anything checks it."""
+
+        def visit_Concat(self, node: Any, frame: Any) -> None:  # noqa: N802 (Jinja's name)
+            join = "markup_join" if frame.eval_ctx.autoescape else "str_join"
+            if frame.eval_ctx.volatile:
+                join = "(markup_join if context.eval_ctx.volatile else str_join)"
+            self.write(f"environment.guarded_join({join}, (")
+            for arg in node.nodes:
+                self.visit(arg, frame)
+                self.write(", ")
+            self.write("))")
+
+    return GuardedCodeGenerator
+
+
 class GuardedSandbox(ImmutableSandboxedEnvironment):
     """Jinja2's sandbox, also bounded in what a template may build and how long it runs.
 
@@ -258,6 +278,14 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**", "%"})
     concat = staticmethod(_bounded_concat)
+    code_generator_class = _guarded_code_generator()
+
+    @staticmethod
+    def guarded_join(join: Any, parts: tuple[Any, ...]) -> Any:
+        """``a ~ b ~ ...``, refused when the result would pass the size limit."""
+        _tick()
+        _check_size(sum(_weight(p) if _size(p) else 0 for p in parts), "joining texts with ~")
+        return join(parts)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -200,11 +200,11 @@ MEMORY_ATTACKS = [
      "repeating a text or list would make 1002000"),
     ("{{ [1]|slice(10**9)|list }}", "the slice filter would make 1000000000"),
     ("{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
-     "{% endfor %}{{ ns.s|length }}", "setting s would make 1048576"),
+     "{% endfor %}{{ ns.s|length }}", "joining texts with ~ would make 1048576"),
     ("{% set l = [1] %}{% for i in range(40) %}{{ l.extend(l) }}{% endfor %}",
      "access to attribute 'extend' of 'list' object is unsafe"),
     ("{% macro f(s, n) %}{% if n %}{{ f(s ~ s, n - 1) }}{% else %}{{ s|length }}{% endif %}"
-     "{% endmacro %}{{ f('x', 40) }}", "passing on a value would make 1048576"),
+     "{% endmacro %}{{ f('x', 40) }}", "joining texts with ~ would make 1048576"),
     ("{% for i in range(100000) %}{% for j in range(1000) %}xxxxxxxxxxxxxxx{% endfor %}"
      "{% endfor %}", "the template wrote more than 10000000 characters"),
 ]
@@ -283,3 +283,23 @@ def test_ordinary_template_code_still_works() -> None:
         "  x  |a+b|a, b\n"
         "DONE\n"
     )
+
+
+def test_a_chain_of_tilde_joins_is_refused_before_it_is_built() -> None:
+    # 3,000 joins of a million-character text: 3 GB if Jinja2 built it.
+    Path("t.j2").write_text("{% set x = 'a' * 1000000 %}{{ x" + " ~ x" * 3000 + " }}\n")
+    proc = limited("guide", "--defaults", "--template", "t.j2", "-o", "out.md")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == (
+        f"advisor: error: t.j2:1:1: {BLOCKED}joining texts with ~ would make 3001000000 "
+        "characters or items; the limit is 1000000\n"
+    )
+    assert not Path("out.md").exists()
+
+
+def test_tilde_joins_within_the_limits_still_escape_in_html() -> None:
+    Path("t.j2").write_text('{% set x = "ab" %}{{ x ~ 1 ~ x }}|{{ "<" ~ team }}\n')
+    result = run("guide", "--defaults", "--team", "A<B", "--format", "html",
+                 "--template", "t.j2", "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "ab1ab|&lt;A&lt;B\n"
