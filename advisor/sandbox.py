@@ -154,6 +154,11 @@ def _guard_filter(name: str, func: Any) -> Any:
             sep = kwargs.get("d", args[2] if len(args) > 2 else "") if name == "join" else ""
             _check_size(len(str(sep)) * len(items) + _weight(items), name)
             return func(args[0], items, *args[2:], **kwargs)
+        if name in ("string", "tojson", "pprint"):
+            # Text made of a list whose items are each within the limits can still be huge.
+            value = next((a for a in args if isinstance(a, (list, tuple, dict))), None)
+            _check_size(_weight(value), f"the {name} filter")
+            return func(*args, **kwargs)
         # The filtered value comes after the context or environment a filter may take.
         values = [a for a in args if isinstance(a, (str, list, tuple, dict, int))]
         texts = [v for v in values[:3] if isinstance(v, str)]
@@ -182,6 +187,9 @@ _GUARDED_FILTERS = (
     "batch",
     "wordwrap",
     "truncate",
+    "string",
+    "tojson",
+    "pprint",
 )
 
 
@@ -293,6 +301,15 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
         self.globals["namespace"] = _Namespace
         for name in _GUARDED_FILTERS:
             self.filters[name] = _guard_filter(name, self.filters[name])
+        inner = self.finalize
+
+        def finalize(value: Any) -> Any:
+            # Printing a list turns it into text as long as everything in it.
+            if isinstance(value, (list, tuple, dict)):
+                _check_size(_weight(value), "printing a list")
+            return inner(value) if inner is not None else value
+
+        self.finalize = finalize
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         _check_binop(operator, left, right)

@@ -303,3 +303,21 @@ def test_tilde_joins_within_the_limits_still_escape_in_html() -> None:
                  "--template", "t.j2", "-o", "-")
     assert result.exit_code == 0, result.output
     assert result.stdout == "ab1ab|&lt;A&lt;B\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "what"),
+    [
+        ("{{ l|string|length }}", "the string filter"),
+        ("{{ l|tojson|length }}", "the tojson filter"),
+        ("{{ l }}", "printing a list"),
+    ],
+)
+def test_a_list_of_big_texts_is_not_turned_into_one_huge_text(body: str, what: str) -> None:
+    # Each item is within the limits; the text of the whole list would be 3 GB.
+    items = ", ".join(["x"] * 3000)
+    Path("t.j2").write_text("{% set x = 'a' * 1000000 %}{% set l = [" + items + "] %}" + body)
+    proc = limited("guide", "--defaults", "--template", "t.j2", "-o", "out.md")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"advisor: error: t.j2:1:1: {BLOCKED}{what} would make ")
+    assert not Path("out.md").exists()
