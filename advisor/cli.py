@@ -402,7 +402,7 @@ def explain_cmd(
     scores_path: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Show why each piece of advice was given: inputs, metrics, matching rules.
+    """Show why each piece of advice was given, rule by rule.
 
     \b
     Example:  advisor explain --role mle --model gpt-5.5 --stage model-selection
