@@ -39,7 +39,7 @@ class Crossing:
     unverified: bool = False
 
     def __str__(self) -> str:
-        text = f"{self.input} {_value(self.old)} → {_value(self.new)}"
+        text = f"{self.input} {wording.shown(self.old)} → {wording.shown(self.new)}"
         if self.boundaries:
             marks = [wording.number(b, 2) for b in self.boundaries]
             text += " crossed " + (
@@ -94,10 +94,6 @@ class Change:
             "crossings": [c.to_dict() for c in self.crossings],
             "reasons": self.reasons,
         }
-
-
-def _value(x: float | None) -> str:
-    return "missing" if x is None else wording.number(x, 2)
 
 
 # --------------------------------------------------------------------------- comparing results

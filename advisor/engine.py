@@ -113,14 +113,7 @@ class NearMiss:
     test: str
 
     def __str__(self) -> str:
-        shown = (
-            "missing"
-            if self.value is None
-            else wording.number(self.value, 2)
-            if isinstance(self.value, (int, float)) and not isinstance(self.value, bool)
-            else self.value
-        )
-        return f"{self.input} = {shown} is not in {self.test}"
+        return f"{self.input} = {wording.shown(self.value)} is not in {self.test}"
 
 
 @dataclass

@@ -64,6 +64,9 @@ def fingerprint(env: Environment, name: str, source: str) -> str:
         env.optimized,
         env.is_async,
         env.finalize is None,
+        # The code generator decides what compiled code does (the sandbox's guarded ~).
+        env.code_generator_class.__module__,
+        env.code_generator_class.__qualname__,
         env.undefined.__qualname__,
         sorted(env.extensions),
         name,

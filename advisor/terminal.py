@@ -76,7 +76,7 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
     console.print(f"Role {data['role']}, model {data['model']}, baseline {base}", markup=False)
     unverified = set(data.get("unverified_inputs", []))
     inputs = ", ".join(
-        f"{k} = {_v(v)}" + (" (unverified)" if k in unverified else "")
+        f"{k} = {wording.shown(v)}" + (" (unverified)" if k in unverified else "")
         for k, v in data["inputs"].items()
     )
     console.print(f"Inputs: {inputs}", markup=False)
@@ -106,12 +106,6 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
         console.print("\nCaveats", markup=False, style="bold")
         for c in data["caveats"]:
             console.print(f"  {c['kind']}: {c['text']}", markup=False)
-
-
-def _v(v: Any) -> str:
-    if isinstance(v, float):
-        return wording.number(v, 2)
-    return "missing" if v is None else str(v)
 
 
 def print_guide_summary(console: Console, book: Rulebook, result: Any, written: Any) -> None:

@@ -44,6 +44,15 @@ def number(x: float | None, digits: int = 1) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def shown(value: object) -> str:
+    """An input value as traces print it: numbers to two decimals, None as "missing"."""
+    if value is None:
+        return "missing"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return number(value, 2)
+    return str(value)
+
+
 def pct(x: float | None, digits: int = 1) -> str:
     """A percentage: 36 -> "36%"."""
     return "n/a" if x is None else f"{number(x, digits)}%"
