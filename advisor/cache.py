@@ -31,7 +31,6 @@ Safety:
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import hashlib
 import json
@@ -374,7 +373,7 @@ def _known_shapes(book: Rulebook) -> None:
     from advisor.rulebook import Rulebook as RulebookClass
 
     for cls in (RulebookClass, CompiledTable, CompiledRule, RuleChange, Test, Interval, Location):
-        names = {f.name for f in dataclasses.fields(cls)}
+        names = set(cls.field_names())
         if names != _FIELDS[cls.__name__]:
             raise ValueError(f"{cls.__name__} has fields the cache does not know")
 

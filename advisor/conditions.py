@@ -19,20 +19,29 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+
+from advisor.records import FrozenRecord
 
 ANY = "-"
 MISSING = "missing"
 
 
-@dataclass(frozen=True, order=True)
-class Interval:
+class Interval(FrozenRecord):
     """A numeric interval; ``lo``/``hi`` may be infinite."""
 
+    __slots__ = ("lo", "hi", "lo_closed", "hi_closed")
     lo: float
     hi: float
-    lo_closed: bool = True
-    hi_closed: bool = True
+    lo_closed: bool
+    hi_closed: bool
+
+    def __init__(
+        self, lo: float, hi: float, lo_closed: bool = True, hi_closed: bool = True
+    ) -> None:
+        object.__setattr__(self, "lo", lo)
+        object.__setattr__(self, "hi", hi)
+        object.__setattr__(self, "lo_closed", lo_closed)
+        object.__setattr__(self, "hi_closed", hi_closed)
 
     def contains(self, x: float) -> bool:
         """Whether ``x`` lies in the interval."""
@@ -70,21 +79,37 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-@dataclass(frozen=True)
-class Test:
+class Test(FrozenRecord):
     """A parsed cell.
 
     Exactly one of the families is used: ``any``; ``missing``; ``ids``;
-    ``boolean``; ``intervals``.
+    ``boolean``; ``intervals``. ``or_missing`` marks a number test that also
+    accepts a missing value ("< 60, missing").
     """
 
+    __slots__ = ("source", "kind", "ids", "boolean", "intervals", "or_missing")
     source: str
     kind: str  # "any" | "missing" | "ids" | "bool" | "number"
-    ids: frozenset[str] = frozenset()
-    boolean: bool | None = None
-    intervals: tuple[Interval, ...] = ()
-    #: a number test that also accepts a missing value ("< 60, missing")
-    or_missing: bool = False
+    ids: frozenset[str]
+    boolean: bool | None
+    intervals: tuple[Interval, ...]
+    or_missing: bool
+
+    def __init__(
+        self,
+        source: str,
+        kind: str,
+        ids: frozenset[str] = frozenset(),
+        boolean: bool | None = None,
+        intervals: tuple[Interval, ...] = (),
+        or_missing: bool = False,
+    ) -> None:
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "ids", ids)
+        object.__setattr__(self, "boolean", boolean)
+        object.__setattr__(self, "intervals", intervals)
+        object.__setattr__(self, "or_missing", or_missing)
 
     def matches(self, value: object) -> bool:
         """Whether ``value`` passes this test (``None`` means missing)."""
@@ -121,8 +146,10 @@ class CellError(ValueError):
     """A cell that is not a valid unary test; the message says what is expected."""
 
 
-_CMP = re.compile(r"^(<=|>=|<|>|=|==)?\s*(-?\d+(?:\.\d+)?)$")
-_IVL = re.compile(r"^([\[(\]])\s*(-?\d+(?:\.\d+)?)\s*\.\.\s*(-?\d+(?:\.\d+)?)\s*([\])\[])$")
+# Patterns, not compiled ones: re compiles them on first use, which a cached
+# rulebook never reaches (compiling at import is a share of start-up, issue 7).
+_CMP = r"^(<=|>=|<|>|=|==)?\s*(-?\d+(?:\.\d+)?)$"
+_IVL = r"^([\[(\]])\s*(-?\d+(?:\.\d+)?)\s*\.\.\s*(-?\d+(?:\.\d+)?)\s*([\])\[])$"
 _NUMERIC_HELP = "a number test such as '>= 30', '< 50', '[30..50)' or '-' for any"
 
 
@@ -133,7 +160,7 @@ def parse_number_cell(text: str) -> tuple[Interval, ...]:
         part = part.strip()
         if not part:
             raise CellError(f"empty test in {text!r}; expected {_NUMERIC_HELP}")
-        m = _IVL.match(part)
+        m = re.match(_IVL, part)
         if m:
             left, lo_s, hi_s, right = m.groups()
             lo, hi = float(lo_s), float(hi_s)
@@ -143,7 +170,7 @@ def parse_number_cell(text: str) -> tuple[Interval, ...]:
                 raise CellError(f"empty interval {part!r}: the lower end must be below the upper")
             out.append(iv)
             continue
-        m = _CMP.match(part)
+        m = re.match(_CMP, part)
         if not m:
             raise CellError(f"cannot read {part!r}; expected {_NUMERIC_HELP}")
         op, n_s = m.groups()

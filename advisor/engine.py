@@ -10,23 +10,21 @@ that failed.
 
 from __future__ import annotations
 
-import calendar
 import datetime as _dt
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from advisor import wording
 from advisor.errors import EvaluationError, InputError
+from advisor.records import Record
 from advisor.rulebook import CompiledRule, CompiledTable, Rulebook, unknown
 
 if TYPE_CHECKING:
     from advisor.schema import Model, Score
 
 
-@dataclass
-class Profile:
+class Profile(Record):
     """What a team asks about.
 
     Args:
@@ -45,23 +43,74 @@ class Profile:
             as stale (None: never).
     """
 
+    __slots__ = (
+        "model",
+        "baseline",
+        "roles",
+        "stages",
+        "team",
+        "answers",
+        "date",
+        "scores",
+        "baseline_scores",
+        "near_margin",
+        "stale_months",
+    )
     model: str
-    baseline: str | None = None
-    roles: list[str] = field(default_factory=list)
-    stages: list[str] = field(default_factory=list)
-    team: str = ""
-    answers: dict[str, Any] = field(default_factory=dict)
-    date: str = ""
-    scores: dict[str, float | None] | None = None
-    baseline_scores: dict[str, float | None] | None = None
-    near_margin: float = 0.0
-    stale_months: int | None = 12
+    baseline: str | None
+    roles: list[str]
+    stages: list[str]
+    team: str
+    answers: dict[str, Any]
+    date: str
+    scores: dict[str, float | None] | None
+    baseline_scores: dict[str, float | None] | None
+    near_margin: float
+    stale_months: int | None
+
+    def __init__(
+        self,
+        model: str,
+        baseline: str | None = None,
+        roles: list[str] | None = None,
+        stages: list[str] | None = None,
+        team: str = "",
+        answers: dict[str, Any] | None = None,
+        date: str = "",
+        scores: dict[str, float | None] | None = None,
+        baseline_scores: dict[str, float | None] | None = None,
+        near_margin: float = 0.0,
+        stale_months: int | None = 12,
+    ) -> None:
+        self.model = model
+        self.baseline = baseline
+        self.roles = [] if roles is None else roles
+        self.stages = [] if stages is None else stages
+        self.team = team
+        self.answers = {} if answers is None else answers
+        self.date = date
+        self.scores = scores
+        self.baseline_scores = baseline_scores
+        self.near_margin = near_margin
+        self.stale_months = stale_months
 
 
-@dataclass
-class Evidence:
+class Evidence(Record):
     """A score with its provenance, as shown next to every number."""
 
+    __slots__ = (
+        "model",
+        "benchmark",
+        "score",
+        "stderr",
+        "split",
+        "agent",
+        "date",
+        "source",
+        "verified",
+        "flags",
+        "notes",
+    )
     model: str
     benchmark: str
     score: float
@@ -72,13 +121,48 @@ class Evidence:
     source: str
     verified: bool
     flags: list[str]
-    notes: str = ""
+    notes: str
+
+    def __init__(
+        self,
+        model: str,
+        benchmark: str,
+        score: float,
+        stderr: float | None,
+        split: str,
+        agent: str,
+        date: str,
+        source: str,
+        verified: bool,
+        flags: list[str],
+        notes: str = "",
+    ) -> None:
+        self.model = model
+        self.benchmark = benchmark
+        self.score = score
+        self.stderr = stderr
+        self.split = split
+        self.agent = agent
+        self.date = date
+        self.source = source
+        self.verified = verified
+        self.flags = flags
+        self.notes = notes
 
 
-@dataclass
-class ComparisonRow:
+class ComparisonRow(Record):
     """One benchmark compared between model and baseline."""
 
+    __slots__ = (
+        "benchmark",
+        "model_score",
+        "baseline_score",
+        "delta_pp",
+        "relative_gain_pct",
+        "model_evidence",
+        "baseline_evidence",
+        "note",
+    )
     benchmark: str
     model_score: float | None
     baseline_score: float | None
@@ -86,13 +170,42 @@ class ComparisonRow:
     relative_gain_pct: float | None
     model_evidence: Evidence | None
     baseline_evidence: Evidence | None
-    note: str = ""
+    note: str
+
+    def __init__(
+        self,
+        benchmark: str,
+        model_score: float | None,
+        baseline_score: float | None,
+        delta_pp: float | None,
+        relative_gain_pct: float | None,
+        model_evidence: Evidence | None,
+        baseline_evidence: Evidence | None,
+        note: str = "",
+    ) -> None:
+        self.benchmark = benchmark
+        self.model_score = model_score
+        self.baseline_score = baseline_score
+        self.delta_pp = delta_pp
+        self.relative_gain_pct = relative_gain_pct
+        self.model_evidence = model_evidence
+        self.baseline_evidence = baseline_evidence
+        self.note = note
 
 
-@dataclass
-class Advice:
+class Advice(Record):
     """The outcome of one rule."""
 
+    __slots__ = (
+        "rule",
+        "table",
+        "autonomy",
+        "text",
+        "review",
+        "time_saved",
+        "rationale",
+        "sources",
+    )
     rule: str
     table: str
     autonomy: str | None
@@ -102,24 +215,60 @@ class Advice:
     rationale: str
     sources: list[str]
 
+    def __init__(
+        self,
+        rule: str,
+        table: str,
+        autonomy: str | None,
+        text: str,
+        review: str,
+        time_saved: str,
+        rationale: str,
+        sources: list[str],
+    ) -> None:
+        self.rule = rule
+        self.table = table
+        self.autonomy = autonomy
+        self.text = text
+        self.review = review
+        self.time_saved = time_saved
+        self.rationale = rationale
+        self.sources = sources
 
-@dataclass
-class NearMiss:
+
+class NearMiss(Record):
     """A rule that did not match, and the first cell that failed."""
 
+    __slots__ = ("rule", "input", "value", "test")
     rule: str
     input: str
     value: Any
     test: str
 
+    def __init__(self, rule: str, input: str, value: Any, test: str) -> None:
+        self.rule = rule
+        self.input = input
+        self.value = value
+        self.test = test
+
     def __str__(self) -> str:
         return f"{self.input} = {wording.shown(self.value)} is not in {self.test}"
 
 
-@dataclass
-class Trace:
+class Trace(Record):
     """How one table decided for one role/stage (or the whole team)."""
 
+    __slots__ = (
+        "table",
+        "hit_policy",
+        "role",
+        "stage",
+        "matched",
+        "chosen",
+        "suppressed",
+        "near_misses",
+        "changes",
+    )
     table: str
     hit_policy: str
     role: str | None
@@ -128,39 +277,93 @@ class Trace:
     chosen: list[str]
     suppressed: list[str]
     near_misses: list[NearMiss]
-    changes: list[str] = field(default_factory=list)
+    changes: list[str]
+
+    def __init__(
+        self,
+        table: str,
+        hit_policy: str,
+        role: str | None,
+        stage: str | None,
+        matched: list[str],
+        chosen: list[str],
+        suppressed: list[str],
+        near_misses: list[NearMiss],
+        changes: list[str] | None = None,
+    ) -> None:
+        self.table = table
+        self.hit_policy = hit_policy
+        self.role = role
+        self.stage = stage
+        self.matched = matched
+        self.chosen = chosen
+        self.suppressed = suppressed
+        self.near_misses = near_misses
+        self.changes = [] if changes is None else changes
 
 
-@dataclass
-class StageAdvice:
+class StageAdvice(Record):
     """Advice for one role at one stage; ``advice`` is None when no rule applied."""
 
+    __slots__ = ("stage", "advice", "trace")
     stage: str
     advice: Advice | None
     trace: Trace
 
+    def __init__(self, stage: str, advice: Advice | None, trace: Trace) -> None:
+        self.stage = stage
+        self.advice = advice
+        self.trace = trace
 
-@dataclass
-class RoleResult:
+
+class RoleResult(Record):
     """Everything for one role."""
 
+    __slots__ = ("role", "summary", "stages")
     role: str
     summary: list[Advice]
     stages: list[StageAdvice]
 
+    def __init__(self, role: str, summary: list[Advice], stages: list[StageAdvice]) -> None:
+        self.role = role
+        self.summary = summary
+        self.stages = stages
 
-@dataclass
-class Caveat:
+
+class Caveat(Record):
     """Something the reader must keep in mind, by kind (unverified, missing, ...)."""
 
+    __slots__ = ("kind", "text")
     kind: str
     text: str
 
+    def __init__(self, kind: str, text: str) -> None:
+        self.kind = kind
+        self.text = text
 
-@dataclass
-class Result:
+
+class Result(Record):
     """The outcome of :func:`evaluate`."""
 
+    __slots__ = (
+        "rulebook",
+        "rulebook_version",
+        "team",
+        "date",
+        "model",
+        "baseline",
+        "inputs",
+        "metrics",
+        "comparison",
+        "missing",
+        "roles",
+        "bottom_line",
+        "readings",
+        "caveats",
+        "evidence",
+        "traces",
+        "answers",
+    )
     rulebook: str
     rulebook_version: str
     team: str
@@ -178,6 +381,44 @@ class Result:
     evidence: list[Evidence]
     traces: list[Trace]
     answers: dict[str, Any]
+
+    def __init__(
+        self,
+        rulebook: str,
+        rulebook_version: str,
+        team: str,
+        date: str,
+        model: str,
+        baseline: str | None,
+        inputs: dict[str, Any],
+        metrics: dict[str, float | None],
+        comparison: list[ComparisonRow],
+        missing: list[str],
+        roles: list[RoleResult],
+        bottom_line: list[Advice],
+        readings: list[Advice],
+        caveats: list[Caveat],
+        evidence: list[Evidence],
+        traces: list[Trace],
+        answers: dict[str, Any],
+    ) -> None:
+        self.rulebook = rulebook
+        self.rulebook_version = rulebook_version
+        self.team = team
+        self.date = date
+        self.model = model
+        self.baseline = baseline
+        self.inputs = inputs
+        self.metrics = metrics
+        self.comparison = comparison
+        self.missing = missing
+        self.roles = roles
+        self.bottom_line = bottom_line
+        self.readings = readings
+        self.caveats = caveats
+        self.evidence = evidence
+        self.traces = traces
+        self.answers = answers
 
     def autonomy(self, role: str, stage: str) -> str | None:
         """The autonomy level given to ``role`` at ``stage``."""
@@ -205,8 +446,8 @@ class Result:
                     "baseline_score": c.baseline_score,
                     "delta_pp": _round(c.delta_pp),
                     "relative_gain_pct": _round(c.relative_gain_pct),
-                    "model_evidence": asdict(c.model_evidence) if c.model_evidence else None,
-                    "baseline_evidence": asdict(c.baseline_evidence)
+                    "model_evidence": c.model_evidence.to_dict() if c.model_evidence else None,
+                    "baseline_evidence": c.baseline_evidence.to_dict()
                     if c.baseline_evidence
                     else None,
                     "note": c.note,
@@ -235,8 +476,8 @@ class Result:
                 }
                 for r in self.roles
             ],
-            "caveats": [asdict(c) for c in self.caveats],
-            "sources": [asdict(e) for e in self.evidence],
+            "caveats": [c.to_dict() for c in self.caveats],
+            "sources": [e.to_dict() for e in self.evidence],
         }
 
 
@@ -329,8 +570,8 @@ def compute_metrics(
 def _candidates(table: CompiledTable, role: str | None, stage: str | None) -> list[CompiledRule]:
     # Rules are indexed by role and stage once per table, so a lookup only
     # scans the rules that can apply to this role and stage.
-    cache: dict[tuple[str | None, str | None], list[CompiledRule]] = table.__dict__.setdefault(
-        "_index", {}
+    cache: dict[tuple[str | None, str | None], list[CompiledRule]] = table._memo.setdefault(
+        "index", {}
     )
     key = (role, stage)
     hit = cache.get(key)
@@ -366,7 +607,7 @@ def _narrowed(
     """
     if len(candidates) < _INDEX_FROM:
         return candidates
-    cache = table.__dict__.setdefault("_numeric", {})
+    cache = table._memo.setdefault("numeric", {})
     index = cache.get((role, stage))
     if index is None:
         index = cache[(role, stage)] = _numeric_index(table, candidates) or _NO_INDEX
@@ -524,9 +765,9 @@ def run_table(
     if not trace:
         return chosen, None
     chosen_ids = [r.id for r in chosen]
-    own = table.__dict__.get("_own")
+    own = table._memo.get("own")
     if own is None:
-        own = table.__dict__["_own"] = {r.id for r in table.spec.rules}
+        own = table._memo["own"] = {r.id for r in table.spec.rules}
     changes = [f"{c.rule_id} {c.action} at {c.location}" for c in book.changes if c.rule_id in own]
     tr = Trace(
         table.id,
@@ -601,7 +842,7 @@ def _canonical(book: Rulebook, profile: Profile) -> Profile:
     if baseline is not None and profile.baseline_scores is None:
         baseline = book.resolve_model(baseline)
     stages = [book.resolve_stage(st) for st in profile.stages]
-    return replace(profile, model=model, baseline=baseline, stages=stages)
+    return profile.replace(model=model, baseline=baseline, stages=stages)
 
 
 def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
@@ -975,15 +1216,23 @@ def parse_date(text: str, *, end: bool = False) -> _dt.date:
         raise ValueError(f"not a date: {text!r}")
     year = int(parts[0])
     month = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
-    last = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
+    last = _days_in_month(year, month) if 1 <= month <= 12 else 0
     day = int(parts[2]) if len(parts) > 2 else (last if end else 1)
     return _dt.date(year, month, day)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    # Not calendar.monthrange: importing calendar imports locale, a visible share
+    # of advisor guide's start-up (issue 7).
+    if month == 12:
+        return 31
+    return (_dt.date(year, month + 1, 1) - _dt.date(year, month, 1)).days
 
 
 def months_before(day: _dt.date, months: int) -> _dt.date:
     """The same day ``months`` earlier (the month's last day when it is shorter)."""
     year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
-    last = calendar.monthrange(year, month0 + 1)[1]
+    last = _days_in_month(year, month0 + 1)
     return _dt.date(year, month0 + 1, min(day.day, last))
 
 

@@ -7,7 +7,7 @@ these into one-line messages; nothing else escapes as a traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from advisor.records import FrozenRecord
 
 #: Exit codes, documented in the README.
 EXIT_OK = 0
@@ -17,13 +17,18 @@ EXIT_INTERRUPTED = 130  # SIGINT
 EXIT_TERMINATED = 143  # SIGTERM
 
 
-@dataclass(frozen=True, order=True)
-class Location:
-    """A place in a source file; line and column are 1-based."""
+class Location(FrozenRecord):
+    """A place in a source file; line and column are 1-based (0: the whole file)."""
 
+    __slots__ = ("file", "line", "column")
     file: str
-    line: int = 0
-    column: int = 0
+    line: int
+    column: int
+
+    def __init__(self, file: str, line: int = 0, column: int = 0) -> None:
+        object.__setattr__(self, "file", file)
+        object.__setattr__(self, "line", line)
+        object.__setattr__(self, "column", column)
 
     def __str__(self) -> str:
         if self.line <= 0:

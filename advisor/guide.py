@@ -11,26 +11,31 @@ import datetime as dt
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from advisor.engine import Result, evaluate
 from advisor.errors import InputError
 from advisor.questionnaire import answers_to_profile
+from advisor.records import Record
 from advisor.render import render
 from advisor.rulebook import Rulebook
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-@dataclass
-class Guide:
+class Guide(Record):
     """A rendered guide and the result it was rendered from."""
 
+    __slots__ = ("result", "text", "format")
     result: Result
     text: str
     format: str
+
+    def __init__(self, result: Result, text: str, format: str) -> None:
+        self.result = result
+        self.text = text
+        self.format = format
 
 
 def guide_date(date: str | None = None, environ: Mapping[str, str] | None = None) -> str:

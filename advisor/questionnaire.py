@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.conditions import CellError, parse_cell
 from advisor.engine import Profile
 from advisor.errors import InputError, Location, RulebookError
+from advisor.records import FrozenRecord
 from advisor.rulebook import Rulebook
 
 if TYPE_CHECKING:
@@ -26,12 +26,16 @@ if TYPE_CHECKING:
 NO_BASELINE = "none"
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(FrozenRecord):
     """One option of a select or checkbox question."""
 
+    __slots__ = ("value", "label")
     value: str
     label: str
+
+    def __init__(self, value: str, label: str) -> None:
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "label", label)
 
 
 #: ask(question, choices, default) -> raw answer; raises KeyboardInterrupt or EOFError.

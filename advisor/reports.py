@@ -6,7 +6,6 @@ people and ``--json`` prints it as is.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from advisor.engine import Profile, comparison_rows, evaluate, evidence_of
@@ -23,7 +22,7 @@ def models_table(book: Rulebook) -> list[dict[str, Any]]:
             "vendor": m.vendor,
             "agent": m.agent,
             "baseline": m.baseline,
-            "scores": [asdict(e) for b in book.benchmarks if (e := evidence_of(m, b))],
+            "scores": [e.to_dict() for b in book.benchmarks if (e := evidence_of(m, b))],
         }
         for m in book.models.values()
     ]
@@ -57,8 +56,8 @@ def compare(book: Rulebook, model: str, baseline: str) -> dict[str, Any]:
                 "relative_gain_pct": (
                     None if r.relative_gain_pct is None else round(r.relative_gain_pct, 2)
                 ),
-                "model_evidence": asdict(r.model_evidence) if r.model_evidence else None,
-                "baseline_evidence": asdict(r.baseline_evidence) if r.baseline_evidence else None,
+                "model_evidence": r.model_evidence.to_dict() if r.model_evidence else None,
+                "baseline_evidence": r.baseline_evidence.to_dict() if r.baseline_evidence else None,
                 "note": r.note,
             }
             for r in rows
@@ -188,5 +187,5 @@ def explain(
             e.benchmark for e in result.evidence if e.model == model_id and not e.verified
         ),
         "tables": tables,
-        "caveats": [asdict(c) for c in result.caveats],
+        "caveats": [c.to_dict() for c in result.caveats],
     }

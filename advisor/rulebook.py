@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.conditions import CellError, Test, parse_cell
 from advisor.errors import AdvisorError, InputError, Location, RulebookError
+from advisor.records import Record
 from advisor.resources import builtin_rules
 
 if TYPE_CHECKING:
@@ -41,34 +41,74 @@ MAX_SHOWN = 100
 MAX_EXTENDS_DEPTH = 8
 
 
-@dataclass
-class CompiledRule:
-    """A rule ready to evaluate: its cells parsed and its texts compiled."""
+class CompiledRule(Record):
+    """A rule ready to evaluate: its cells parsed and its texts compiled.
 
+    ``templates`` holds the compiled texts (a TextPlan for the simple ones;
+    None for plain text).
+    """
+
+    __slots__ = ("spec", "table_id", "index", "tests", "templates", "location", "cell_locations")
     spec: s.Rule
     table_id: str
     index: int
     tests: dict[str, Test]
-    #: compiled texts (a TextPlan for the simple ones); None for plain text
     templates: dict[str, Template | TextPlan | None]
     location: Location
     cell_locations: dict[str, Location]
+
+    def __init__(
+        self,
+        spec: s.Rule,
+        table_id: str,
+        index: int,
+        tests: dict[str, Test],
+        templates: dict[str, Template | TextPlan | None],
+        location: Location,
+        cell_locations: dict[str, Location],
+    ) -> None:
+        self.spec = spec
+        self.table_id = table_id
+        self.index = index
+        self.tests = tests
+        self.templates = templates
+        self.location = location
+        self.cell_locations = cell_locations
 
     @property
     def id(self) -> str:
         return self.spec.id
 
 
-@dataclass
-class CompiledTable:
-    """A decision table ready to evaluate."""
+class CompiledTable(Record):
+    """A decision table ready to evaluate.
 
+    ``priority_rank`` maps an autonomy level id to its rank for the priority
+    hit policy (lower wins).
+    """
+
+    __slots__ = ("spec", "rules", "input_kinds", "location", "priority_rank", "_memo")
     spec: s.Table
     rules: list[CompiledRule]
     input_kinds: dict[str, str]
     location: Location
-    #: autonomy level id -> rank for the priority hit policy (lower wins)
-    priority_rank: dict[str, int] = field(default_factory=dict)
+    priority_rank: dict[str, int]
+
+    def __init__(
+        self,
+        spec: s.Table,
+        rules: list[CompiledRule],
+        input_kinds: dict[str, str],
+        location: Location,
+        priority_rank: dict[str, int] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.rules = rules
+        self.input_kinds = input_kinds
+        self.location = location
+        self.priority_rank = {} if priority_rank is None else priority_rank
+        #: indexes the engine builds on first use, by name (not a field)
+        self._memo: dict[str, Any] = {}
 
     @property
     def id(self) -> str:
@@ -80,20 +120,42 @@ class CompiledTable:
         return {"stage-advice": "stage", "role-summary": "role"}.get(self.spec.purpose, "team")
 
 
-@dataclass
-class RuleChange:
+class RuleChange(Record):
     """A rule an organisation rulebook overrode or disabled."""
 
+    __slots__ = ("rule_id", "action", "location", "original")
     rule_id: str
     action: str  # "overridden" | "disabled"
     location: Location
     original: Location
 
+    def __init__(self, rule_id: str, action: str, location: Location, original: Location) -> None:
+        self.rule_id = rule_id
+        self.action = action
+        self.location = location
+        self.original = original
 
-@dataclass
-class Rulebook:
+
+class Rulebook(Record):
     """A validated rulebook, with the location of everything in it."""
 
+    __slots__ = (
+        "meta",
+        "levels",
+        "roles",
+        "stages",
+        "benchmarks",
+        "sources",
+        "models",
+        "metrics",
+        "questions",
+        "tables",
+        "tests",
+        "files",
+        "locations",
+        "changes",
+        "aliases",
+    )
     meta: s.Meta
     levels: list[s.Level]
     roles: dict[str, s.Role]
@@ -107,8 +169,42 @@ class Rulebook:
     tests: list[s.RuleTest]
     files: list[str]
     locations: dict[tuple[str, str], Location]
-    changes: list[RuleChange] = field(default_factory=list)
-    aliases: dict[str, str] = field(default_factory=dict)
+    changes: list[RuleChange]
+    aliases: dict[str, str]
+
+    def __init__(
+        self,
+        meta: s.Meta,
+        levels: list[s.Level],
+        roles: dict[str, s.Role],
+        stages: dict[str, s.Stage],
+        benchmarks: dict[str, s.Benchmark],
+        sources: dict[str, s.Source],
+        models: dict[str, s.Model],
+        metrics: dict[str, s.Metric],
+        questions: list[s.Question],
+        tables: list[CompiledTable],
+        tests: list[s.RuleTest],
+        files: list[str],
+        locations: dict[tuple[str, str], Location],
+        changes: list[RuleChange] | None = None,
+        aliases: dict[str, str] | None = None,
+    ) -> None:
+        self.meta = meta
+        self.levels = levels
+        self.roles = roles
+        self.stages = stages
+        self.benchmarks = benchmarks
+        self.sources = sources
+        self.models = models
+        self.metrics = metrics
+        self.questions = questions
+        self.tables = tables
+        self.tests = tests
+        self.files = files
+        self.locations = locations
+        self.changes = [] if changes is None else changes
+        self.aliases = {} if aliases is None else aliases
 
     @property
     def level_ids(self) -> list[str]:
@@ -221,11 +317,16 @@ class _Problems:
             raise RulebookError(msg, first.location, problems=shown)
 
 
-@dataclass
-class _File:
+class _File(Record):
+    __slots__ = ("path", "data", "smap")
     path: str
     data: s.RulebookFile
     smap: SourceMap
+
+    def __init__(self, path: str, data: s.RulebookFile, smap: SourceMap) -> None:
+        self.path = path
+        self.data = data
+        self.smap = smap
 
 
 def rulebook_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
@@ -938,8 +1039,6 @@ def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
     Raises:
         RulebookError: the file is invalid; every problem is located.
     """
-    import dataclasses
-
     try:
         is_file, is_dir, exists = Path(path).is_file(), Path(path).is_dir(), Path(path).exists()
     except OSError as exc:  # a name too long, say
@@ -978,7 +1077,7 @@ def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
     for i, m in enumerate(f.data.models):
         models[m.id] = m
         locations[("model", m.id)] = f.smap.locate(("models", i, "id"))
-    new = dataclasses.replace(book, models=models, locations=locations, files=book.files + [f.path])
+    new = book.replace(models=models, locations=locations, files=book.files + [f.path])
     for i, m in enumerate(f.data.models):
         if m.baseline is not None and m.baseline not in models:
             hint = unknown("baseline model", m.baseline, list(models)).message
