@@ -1,0 +1,132 @@
+"""Records: the value classes of the guide path behave like the dataclasses they replaced."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from advisor.conditions import Interval
+from advisor.conditions import Test as Cell
+from advisor.engine import Caveat, Evidence, Profile
+from advisor.errors import Location
+from advisor.records import FrozenRecord, Record
+from advisor.rulebook import CompiledTable
+
+
+def evidence(**changes: object) -> Evidence:
+    base = Evidence("gpt-5.5", "mle-bench", 36.0, None, "full", "agent", "2026-01", "src", False,
+                    ["unverified"])
+    return base.replace(**changes)
+
+
+def test_fields_come_from_slots_in_order() -> None:
+    assert Location.field_names() == ("file", "line", "column")
+    assert Profile.field_names()[:3] == ("model", "baseline", "roles")
+    # A private slot (the engine's memo) is state, not a field.
+    assert "_memo" not in CompiledTable.field_names()
+
+
+def test_equality_is_by_value_and_type() -> None:
+    assert evidence() == evidence()
+    assert evidence() != evidence(score=37.0)
+    assert Caveat("a", "b") != ("a", "b")
+    assert Location("f", 1, 2) != Interval("f", 1, 2)  # type: ignore[arg-type]
+
+
+def test_mutable_records_are_not_hashable_and_frozen_ones_are() -> None:
+    with pytest.raises(TypeError):
+        hash(evidence())
+    assert len({Location("f", 1, 2), Location("f", 1, 2), Location("f", 2, 1)}) == 2
+    t = Cell("< 30", "number", intervals=(Interval(float("-inf"), 30, True, False),))
+    assert {t: 1}[Cell("< 30", "number", intervals=(Interval(float("-inf"), 30, True, False),))]
+
+
+def test_frozen_records_refuse_changes() -> None:
+    loc = Location("f", 1, 2)
+    with pytest.raises(AttributeError, match="frozen"):
+        loc.line = 3  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="frozen"):
+        del loc.file  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        loc.extra = 1  # type: ignore[attr-defined]
+
+
+def test_frozen_records_order_like_tuples_of_their_fields() -> None:
+    locs = [Location("b"), Location("a", 3), Location("a", 1, 5), Location("a", 1, 2)]
+    assert sorted(locs) == [Location("a", 1, 2), Location("a", 1, 5), Location("a", 3),
+                            Location("b")]
+    assert Interval(0, 1) < Interval(0, 2) <= Interval(0, 2)
+    with pytest.raises(TypeError):
+        _ = Location("a") < Interval(0, 1)  # type: ignore[operator]
+
+
+def test_repr_names_every_field() -> None:
+    assert repr(Location("f", 1, 2)) == "Location(file='f', line=1, column=2)"
+    assert repr(Caveat("stale", "old")) == "Caveat(kind='stale', text='old')"
+
+
+def test_replace_makes_a_changed_copy_and_keeps_defaults_apart() -> None:
+    p = Profile("gpt-5.5")
+    q = p.replace(model="gpt-5.4", stages=["data-processing"])
+    assert (p.model, p.stages, q.model, q.stages) == ("gpt-5.5", [], "gpt-5.4",
+                                                      ["data-processing"])
+    assert Profile("x").roles is not Profile("x").roles  # no shared mutable default
+    with pytest.raises(TypeError, match="no field 'colour'"):
+        p.replace(colour="red")
+    assert Location("f", 1).replace(column=4) == Location("f", 1, 4)
+
+
+def test_to_dict_is_plain_data() -> None:
+    assert evidence().to_dict() == {
+        "model": "gpt-5.5", "benchmark": "mle-bench", "score": 36.0, "stderr": None,
+        "split": "full", "agent": "agent", "date": "2026-01", "source": "src",
+        "verified": False, "flags": ["unverified"], "notes": "",
+    }
+    t = Cell("< 30", "number", intervals=(Interval(0, 30),))
+    assert t.to_dict()["intervals"] == [
+        {"lo": 0, "hi": 30, "lo_closed": True, "hi_closed": True}]
+
+
+def test_a_subclass_extends_its_base_fields() -> None:
+    class Point(FrozenRecord):
+        __slots__ = ("x", "y")
+
+        def __init__(self, x: int, y: int) -> None:
+            object.__setattr__(self, "x", x)
+            object.__setattr__(self, "y", y)
+
+    class Named(Point):
+        __slots__ = "name"
+
+        def __init__(self, x: int, y: int, name: str) -> None:
+            super().__init__(x, y)
+            object.__setattr__(self, "name", name)
+
+    assert Named.field_names() == ("x", "y", "name")
+    assert Named(1, 2, "a").replace(name="b") == Named(1, 2, "b")
+    assert issubclass(Named, Record)
+
+
+# --------------------------------------------------------------------------- the program
+
+
+def test_the_program_collects_garbage_less_often_and_the_library_does_not_change_it() -> None:
+    code = (
+        "import gc, sys\n"
+        "before = gc.get_threshold()\n"
+        "import advisor.cli, advisor.engine\n"
+        "library = gc.get_threshold()\n"
+        "from advisor.__main__ import GC_THRESHOLD, main\n"
+        "sys.argv = ['advisor', '--version']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(before == library, gc.get_threshold()[0] == GC_THRESHOLD,"
+        " gc.get_threshold()[1:] == before[1:])\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert proc.stdout.splitlines()[-1] == "True True True"
