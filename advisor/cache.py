@@ -223,14 +223,33 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def store(key: str, book: Rulebook, environ: dict[str, str] | None = None) -> bool:
-    """Save ``book`` under ``key``; False when it was not saved (never raises)."""
+def store(
+    key: str,
+    book: Rulebook,
+    environ: dict[str, str] | None = None,
+    *,
+    files: Sequence[str | os.PathLike[str]] = (),
+) -> bool:
+    """Save ``book`` under ``key``; False when it was not saved (never raises).
+
+    Args:
+        key: The key :func:`key_for` gave for ``files``.
+        book: The rulebook loaded from ``files``.
+        environ: The environment to find the cache folder in (default: os.environ).
+        files: The files ``key`` was made from. A hit needs their bytes unchanged
+            already, so only the other files of ``book`` (its ``extends:`` bases)
+            are hashed again on each hit. Nothing is saved if ``files`` changed
+            while the rulebook was loaded.
+    """
     folder = cache_dir(environ)
     if folder is None:
         return False
     try:
+        if files and key_for(files) != key:
+            return False  # edited while it was being loaded: the book may be of either version
+        keyed = {os.path.abspath(f) for f in files}
         with no_gc():
-            plain = {"deps": _deps(book), "book": _encode(book)}
+            plain = {"deps": _deps(book, keyed), "book": _encode(book)}
             body = marshal.dumps(plain, _MARSHAL)  # ValueError for anything but plain data
         header = json.dumps(
             {
@@ -257,10 +276,12 @@ def store(key: str, book: Rulebook, environ: dict[str, str] | None = None) -> bo
         return False
 
 
-def _deps(book: Rulebook) -> list[list[str]]:
+def _deps(book: Rulebook, keyed: set[str]) -> list[list[str]]:
     out = []
     for name in book.files:
         path = os.path.abspath(name)
+        if path in keyed:
+            continue
         digest = _digest(path)
         if digest is None:
             raise ValueError(f"{name}: cannot hash")

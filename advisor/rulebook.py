@@ -515,13 +515,14 @@ def load_rulebook(
     from advisor import cache
 
     # A rulebook validated before is rebuilt from the cache (see advisor.cache).
-    key = cache.key_for(rulebook_files(paths))
+    files = rulebook_files(paths)
+    key = cache.key_for(files)
     book = cache.load(key) if key else None
     if book is None:
         with cache.no_gc():  # many objects, no cycles: the collector only costs time here
             book = _load(list(paths), chain=())
         if key:
-            cache.store(key, book)
+            cache.store(key, book, files=files)
     return book
 
 

@@ -444,7 +444,8 @@ try:
     main(sys.argv[1:])
 except SystemExit:
     pass
-heavy = sorted({m.split(".")[0] for m in sys.modules} & {"pydantic", "rich", "questionary"})
+heavy = sorted({m.split(".")[0] for m in sys.modules}
+               & {"pydantic", "rich", "questionary", "dataclasses", "calendar"})
 print(json.dumps(heavy), file=sys.stderr)
 """
 
@@ -458,6 +459,40 @@ def imported_heavy(tmp_path: Path, *args: str) -> list[str]:
     proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
                           cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, check=False)
     return json.loads(proc.stderr.strip().splitlines()[-1])
+
+
+def test_a_hit_hashes_the_keyed_files_once(tmp_path: Path, cache_folder: Path) -> None:
+    # The key holds every byte of the files it was made from; only extends: bases
+    # are hashed again on a hit.
+    rules = copy_builtin(tmp_path)
+    org = tmp_path / "org.yaml"
+    org.write_text("rulebook: {id: org, name: Org}\nextends: rules\n", encoding="utf-8")
+    load_rulebook(org)
+    import marshal
+
+    [entry] = entries(cache_folder)
+    deps = marshal.loads(entry.read_bytes().partition(b"\n")[2])["deps"]
+    assert sorted(Path(p).name for p, _ in deps) == sorted(p.name for p in rules.glob("*.yaml"))
+
+
+def test_a_rulebook_edited_while_it_loads_is_not_cached(
+    tmp_path: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from advisor import rulebook
+
+    rules = copy_builtin(tmp_path)
+    advice = rules / "advice.yaml"
+    original = advice.read_text(encoding="utf-8")
+    real_load = rulebook._load
+
+    def load_then_edit(*args: Any, **kwargs: Any) -> Rulebook:
+        book = real_load(*args, **kwargs)
+        advice.write_text(original + "\n# edited meanwhile\n", encoding="utf-8")
+        return book
+
+    monkeypatch.setattr(rulebook, "_load", load_then_edit)
+    load_rulebook(rules)
+    assert entries(cache_folder) == []
 
 
 def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
