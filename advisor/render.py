@@ -173,6 +173,8 @@ def _finalize(value: Any) -> Any:
     """Clean every value a template prints (before escaping): forbidden characters
     that are whitespace (form feed, NEL, ...) become spaces, the others go."""
     if isinstance(value, str) and not hasattr(value, "__html__"):
+        if value.isascii() and value.isprintable():
+            return value  # the common case, and none of it is forbidden: skip the scan
         return _FORBIDDEN.sub(_replacement, value)
     return value
 

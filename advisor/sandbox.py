@@ -45,8 +45,10 @@ MAX_SECONDS = 10.0
 
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("deadline", default=None)
 # A width or precision of a million or more, in a %-format or a {}-format.
-_WIDE_FORMAT = re.compile(r"%[-#0 +]*(\d{7,}|\d*\.\d{7,})|\{[^{}]*:[^{}]*\d{7,}[^{}]*\}")
-_NESTED_SPEC = re.compile(r"\{[^{}]*\{")  # '{:{w}}' takes its width from an argument
+# Patterns are compiled on first use (re keeps them): most runs never format a
+# string or compile a text, and compiling at import is a share of start-up.
+_WIDE_FORMAT = r"%[-#0 +]*(\d{7,}|\d*\.\d{7,})|\{[^{}]*:[^{}]*\d{7,}[^{}]*\}"
+_NESTED_SPEC = r"\{[^{}]*\{"  # '{:{w}}' takes its width from an argument
 _PADDING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 
 
@@ -105,9 +107,9 @@ def _check_binop(op: str, a: Any, b: Any) -> None:
 
 
 def _check_format(fmt: str, args: Any) -> None:
-    if _WIDE_FORMAT.search(fmt):
+    if re.search(_WIDE_FORMAT, fmt):
         raise _refuse("a format width or precision of a million or more")
-    if "*" not in fmt and not _NESTED_SPEC.search(fmt):
+    if "*" not in fmt and not re.search(_NESTED_SPEC, fmt):
         return
     values = list(args.values()) if isinstance(args, dict) else list(args)
     for value in values:
@@ -339,7 +341,7 @@ def text_environment() -> SandboxedEnvironment:
     return add_filters(GuardedSandbox(undefined=StrictUndefined, keep_trailing_newline=False))
 
 
-_FORMAT_INTERNALS = re.compile(r"\{[^{}.\[]*[.\[]\s*_\w*")  # '{0.__class__}', '{x[_y]}'
+_FORMAT_INTERNALS = r"\{[^{}.\[]*[.\[]\s*_\w*"  # '{0.__class__}', '{x[_y]}'
 
 
 def unsafe_use(source: str, env: SandboxedEnvironment) -> tuple[int, str] | None:
@@ -375,7 +377,7 @@ def unsafe_use(source: str, env: SandboxedEnvironment) -> tuple[int, str] | None
         ):
             found.append((node.lineno, f"attr({node.args[0].value!r})", "attr"))
         elif isinstance(node, nodes.Const) and isinstance(node.value, str):
-            match = _FORMAT_INTERNALS.search(node.value)
+            match = re.search(_FORMAT_INTERNALS, node.value)
             if match:
                 found.append((node.lineno, match.group(), match.group()))
     if not found:
