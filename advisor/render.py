@@ -90,7 +90,7 @@ def mediawiki_text(value: Any) -> str:
     ``:``, ``;`` and ``-`` only at the start, the one place they are markup
     once newlines are gone.
     """
-    text = " ".join(_FORBIDDEN.sub(_replacement, str(value)).split())
+    text = " ".join(without_forbidden(str(value)).split())
     out = "".join(_MW_ALWAYS.get(c, c) for c in text)
     if out[:1] in _MW_LEADING:
         out = _MW_LEADING[out[0]] + out[1:]
@@ -164,19 +164,24 @@ def format_filters(fmt: str) -> dict[str, Any]:
 _NONCHARACTERS = "".join(
     chr(plane * 0x10000 + last) for plane in range(17) for last in (0xFFFE, 0xFFFF)
 )
-_FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]"
-)
+# A pattern, compiled on first use: compiling its large classes costs more than a
+# whole guide's worth of matching, and printable text (the usual) never needs it.
+_FORBIDDEN = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef" + _NONCHARACTERS + "]"
 
 
 def _finalize(value: Any) -> Any:
     """Clean every value a template prints (before escaping): forbidden characters
     that are whitespace (form feed, NEL, ...) become spaces, the others go."""
     if isinstance(value, str) and not hasattr(value, "__html__"):
-        if value.isascii() and value.isprintable():
-            return value  # the common case, and none of it is forbidden: skip the scan
-        return _FORBIDDEN.sub(_replacement, value)
+        return without_forbidden(value)
     return value
+
+
+def without_forbidden(text: str) -> str:
+    """``text`` without forbidden characters; the ones that are whitespace become spaces."""
+    if text.isprintable():
+        return text  # every forbidden character is unprintable (Cc, Cs or Cn)
+    return re.sub(_FORBIDDEN, _replacement, text)
 
 
 def _replacement(m: re.Match[str]) -> str:

@@ -395,3 +395,28 @@ def test_a_stage_without_a_rule_shows_no_rule(tmp_path: Path, fmt: str) -> None:
     if fmt == "html":
         cells = [td for td in parsed.extra["doc"].iter("td") if td.text == "No rule"]
         assert cells and all("none" in td.get("class", "").split() for td in cells)
+
+
+# --------------------------------------------------------------------------- forbidden characters
+
+
+def test_every_forbidden_character_is_unprintable_so_printable_text_skips_the_scan() -> None:
+    import re
+
+    from advisor import render as r
+
+    pattern = re.compile(r._FORBIDDEN)
+    forbidden = [chr(c) for c in range(sys.maxunicode + 1) if pattern.match(chr(c))]
+    # C0 but tab, newline and carriage return; DEL and C1; surrogates; noncharacters.
+    assert len(forbidden) == 29 + 33 + 2048 + 32 + 34
+    assert not [c for c in forbidden if c.isprintable()]
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(exclude_categories=())) | st.text())
+def test_cleaning_is_the_pattern_substitution(text: str) -> None:
+    import re
+
+    from advisor import render as r
+
+    assert r.without_forbidden(text) == re.sub(r._FORBIDDEN, r._replacement, text)
