@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from advisor.conditions import Interval
@@ -108,25 +105,3 @@ def test_a_subclass_extends_its_base_fields() -> None:
     assert Named(1, 2, "a").replace(name="b") == Named(1, 2, "b")
     assert issubclass(Named, Record)
 
-
-# --------------------------------------------------------------------------- the program
-
-
-def test_the_program_collects_garbage_less_often_and_the_library_does_not_change_it() -> None:
-    code = (
-        "import gc, sys\n"
-        "before = gc.get_threshold()\n"
-        "import advisor.cli, advisor.engine\n"
-        "library = gc.get_threshold()\n"
-        "from advisor.__main__ import GC_THRESHOLD, main\n"
-        "sys.argv = ['advisor', '--version']\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(before == library, gc.get_threshold()[0] == GC_THRESHOLD,"
-        " gc.get_threshold()[1:] == before[1:])\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
-    assert proc.stdout.splitlines()[-1] == "True True True"

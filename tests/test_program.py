@@ -1,0 +1,65 @@
+"""The program's own settings: made by ``advisor`` and ``python -m advisor``, never by
+``import advisor``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+PROBE = """
+import gc, json, sys
+before = gc.get_threshold()
+import advisor, advisor.cli, advisor.engine, advisor.render
+library = gc.get_threshold()
+from advisor.__main__ import GC_THRESHOLD, main
+sys.argv = ["advisor", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({
+    "library_unchanged": before == library,
+    "threshold": gc.get_threshold()[0] == GC_THRESHOLD,
+    "older_generations_unchanged": gc.get_threshold()[1:] == before[1:],
+    "frozen": gc.get_freeze_count(),
+    "code": code,
+}), file=sys.stderr)
+"""
+
+
+def probe(tmp_path: Path, *args: str) -> dict[str, object]:
+    import json
+
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
+                          cwd=tmp_path, stdin=subprocess.DEVNULL, check=False)
+    return json.loads(proc.stderr.strip().splitlines()[-1])
+
+
+def test_the_program_collects_garbage_less_often_and_freezes_before_exit(tmp_path: Path) -> None:
+    got = probe(tmp_path, "guide", "--defaults", "-o", "g.md")
+    assert got["library_unchanged"] and got["threshold"] and got["older_generations_unchanged"]
+    assert got["frozen"] > 10_000  # what the run built is left out of the exit collections
+    assert got["code"] == 0
+    assert (tmp_path / "g.md").read_text(encoding="utf-8").startswith("# ")
+
+
+def test_a_failing_command_still_exits_with_its_code(tmp_path: Path) -> None:
+    got = probe(tmp_path, "guide", "--defaults", "--model", "nope", "-o", "g.md")
+    assert got["code"] == 2 and got["frozen"] > 0
+    assert not (tmp_path / "g.md").exists()
+
+
+def test_output_is_complete_when_the_process_ends(tmp_path: Path) -> None:
+    # Frozen objects are not finalised by the exit collections: everything advisor
+    # writes must already be written and closed (and stdout flushed) by then.
+    proc = subprocess.run([sys.executable, "-m", "advisor", "guide", "--defaults", "-o", "-",
+                           "--format", "json"], capture_output=True, text=True, cwd=tmp_path,
+                          check=True)
+    import json
+
+    assert json.loads(proc.stdout)["roles"]
+    proc = subprocess.run([sys.executable, "-m", "advisor", "rules", "export", "--format", "html",
+                           "-o", "rules.html"], capture_output=True, text=True, cwd=tmp_path,
+                          check=True)
+    assert (tmp_path / "rules.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
