@@ -1,10 +1,17 @@
-"""A cache of validated rulebooks, kept as plain data in the user's cache folder.
+"""A cache of validated inputs, kept as plain data in the user's cache folder.
 
-Loading a rulebook validates every file with pydantic, parses every cell and
-prepares every text; for the built-in rulebook that is about 0.1 s, most of
-it importing pydantic and building its models, on every run. After a
-successful load the rulebook is saved here as plain data; the next load of
-the same files rebuilds it from that data, without pydantic.
+Two kinds of entry:
+
+* Rulebooks. Loading one validates every file with pydantic, parses every
+  cell and prepares every text; for the built-in rulebook that is about
+  0.1 s, most of it importing pydantic and building its models, on every
+  run. After a successful load the rulebook is saved here as plain data;
+  the next load of the same files rebuilds it from that data, without
+  pydantic.
+* Answers files. Reading one means importing PyYAML, which compiles its
+  patterns on import: a third of what a whole ``advisor guide`` takes once
+  the rulebook comes from the cache. An answers file read before (the same
+  bytes, under the same name) is taken from here, without PyYAML.
 
 Safety:
 
@@ -13,13 +20,14 @@ Safety:
   reading it never runs code. Rule texts are kept as their source plus, for
   the simple ones, a :class:`~advisor.sandbox.TextPlan` (plain data); the
   others are compiled from their source when first used.
-* The key hashes advisor's version, the size and modification time of each
-  of advisor's own modules (an edited checkout is a new version), the
-  versions of the libraries that validate and parse, the working folder
-  (locations are relative to it), and the name and every byte of each
-  rulebook file. An ``extends:`` base is checked by the hash of each of its
-  files on every hit. Any change is a miss; nothing is trusted across
-  versions.
+* The key hashes the kind of entry, advisor's version, the size and
+  modification time of each of advisor's own modules (an edited checkout is
+  a new version), the versions of the libraries that validate and parse,
+  the working folder (locations are relative to it), and the name and every
+  byte of each file read. An ``extends:`` base is checked by the hash of
+  each of its files on every hit. Any change is a miss; nothing is trusted
+  across versions. Only what loaded without error is kept, and not if a
+  file changed while it was being read.
 * Files are written atomically (temporary file, then rename) and carry a
   SHA-256 of their body, checked before the body is read; a file that cannot
   be read, fails its checksum, or does not hold what is expected is ignored
@@ -52,11 +60,12 @@ if TYPE_CHECKING:
 
 #: Bumped whenever the layout of a cache file changes.
 FORMAT = 1
-#: Cache files kept; the least recently written are removed beyond this.
+#: Cache files kept of each kind; the least recently written are removed beyond this.
 MAX_ENTRIES = 64
 #: Rulebook files larger than this are not hashed (the loader refuses them anyway).
 MAX_FILE_BYTES = 5 * 1024 * 1024
-_PREFIX = "rulebook-"
+_RULEBOOK = "rulebook-"
+_ANSWERS = "answers-"
 _SUFFIX = ".cache"
 #: marshal's format; it can change between Python versions, which the key covers.
 _MARSHAL = 4
@@ -152,16 +161,12 @@ def _read_small(path: str | os.PathLike[str]) -> bytes | None:
     return data if len(data) <= MAX_FILE_BYTES else None
 
 
-def key_for(files: Sequence[str | os.PathLike[str]]) -> str | None:
-    """The cache key of a rulebook made of ``files``; None when it cannot be cached or
-    the cache is off."""
+def _key(kind: str, files: Sequence[str | os.PathLike[str]]) -> str | None:
     if cache_dir() is None:
         return None
-    from advisor import yamlsource
-
     try:
         h = hashlib.sha256()
-        h.update(json.dumps([_code_fingerprint(), yamlsource.MAX_BYTES]).encode())
+        h.update(json.dumps([kind, _code_fingerprint()]).encode())
         h.update(os.getcwd().encode("utf-8", "surrogateescape"))
         for f in files:
             data = _read_small(f)
@@ -175,38 +180,71 @@ def key_for(files: Sequence[str | os.PathLike[str]]) -> str | None:
     return h.hexdigest()
 
 
+def key_for(files: Sequence[str | os.PathLike[str]]) -> str | None:
+    """The cache key of a rulebook made of ``files``; None when it cannot be cached or
+    the cache is off."""
+    return _key("rulebook", files)
+
+
 def _digest(path: str) -> str | None:
     data = _read_small(path)
     return None if data is None else hashlib.sha256(data).hexdigest()
 
 
-# --------------------------------------------------------------------------- load and store
+# --------------------------------------------------------------------------- entries
 
 
-def load(key: str, environ: dict[str, str] | None = None) -> Rulebook | None:
-    """The cached rulebook for ``key``, or None (no entry, stale, corrupt, or cache off)."""
+def _read(prefix: str, key: str, environ: dict[str, str] | None) -> Any:
+    """The plain data of an entry, or None (no entry, stale, corrupt, or cache off)."""
     folder = cache_dir(environ)
     if folder is None:
         return None
     try:
-        raw = (folder / f"{_PREFIX}{key}{_SUFFIX}").read_bytes()
-        head, _, body = raw.partition(b"\n")
-        header = json.loads(head)
-        if (
-            header.get("format") != FORMAT
-            or header.get("key") != key
-            or header.get("python") != list(sys.version_info[:2])
-            or header.get("sha256") != hashlib.sha256(body).hexdigest()
-        ):
-            return None
-        with no_gc():
-            data = marshal.loads(body)
-            for path, digest in data["deps"]:
-                if _digest(path) != digest:
-                    return None
-            return _decode(data["book"])
-    except Exception:  # a missing, unreadable or corrupt cache is a miss, never an error
+        raw = (folder / f"{prefix}{key}{_SUFFIX}").read_bytes()
+    except OSError:
         return None
+    head, _, body = raw.partition(b"\n")
+    header = json.loads(head)
+    if (
+        not isinstance(header, dict)
+        or header.get("format") != FORMAT
+        or header.get("key") != key
+        or header.get("python") != list(sys.version_info[:2])
+        or header.get("sha256") != hashlib.sha256(body).hexdigest()
+    ):
+        return None
+    with no_gc():
+        return marshal.loads(body)
+
+
+def _write(prefix: str, key: str, plain: Any, environ: dict[str, str] | None) -> bool:
+    """Save plain data as an entry, atomically; False when it was not saved."""
+    folder = cache_dir(environ)
+    if folder is None:
+        return False
+    with no_gc():
+        body = marshal.dumps(plain, _MARSHAL)  # ValueError for anything but plain data
+    header = json.dumps(
+        {
+            "format": FORMAT,
+            "key": key,
+            "version": __version__,
+            "python": list(sys.version_info[:2]),
+            "sha256": hashlib.sha256(body).hexdigest(),
+        }
+    ).encode()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(header + b"\n" + body)
+        os.replace(tmp, folder / f"{prefix}{key}{_SUFFIX}")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _prune(folder, prefix)
+    return True
 
 
 @contextlib.contextmanager
@@ -221,6 +259,24 @@ def no_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+# --------------------------------------------------------------------------- rulebooks
+
+
+def load(key: str, environ: dict[str, str] | None = None) -> Rulebook | None:
+    """The cached rulebook for ``key``, or None (no entry, stale, corrupt, or cache off)."""
+    try:
+        data = _read(_RULEBOOK, key, environ)
+        if data is None:
+            return None
+        for path, digest in data["deps"]:
+            if _digest(path) != digest:
+                return None
+        with no_gc():
+            return _decode(data["book"])
+    except Exception:  # a missing, unreadable or corrupt cache is a miss, never an error
+        return None
 
 
 def store(
@@ -241,8 +297,7 @@ def store(
             are hashed again on each hit. Nothing is saved if ``files`` changed
             while the rulebook was loaded.
     """
-    folder = cache_dir(environ)
-    if folder is None:
+    if cache_dir(environ) is None:
         return False
     try:
         if files and key_for(files) != key:
@@ -250,28 +305,7 @@ def store(
         keyed = {os.path.abspath(f) for f in files}
         with no_gc():
             plain = {"deps": _deps(book, keyed), "book": _encode(book)}
-            body = marshal.dumps(plain, _MARSHAL)  # ValueError for anything but plain data
-        header = json.dumps(
-            {
-                "format": FORMAT,
-                "key": key,
-                "version": __version__,
-                "python": list(sys.version_info[:2]),
-                "sha256": hashlib.sha256(body).hexdigest(),
-            }
-        ).encode()
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(header + b"\n" + body)
-            os.replace(tmp, folder / f"{_PREFIX}{key}{_SUFFIX}")
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        _prune(folder)
-        return True
+        return _write(_RULEBOOK, key, plain, environ)
     except Exception:  # a cache that cannot be written only costs speed
         return False
 
@@ -289,17 +323,66 @@ def _deps(book: Rulebook, keyed: set[str]) -> list[list[str]]:
     return out
 
 
-def _prune(folder: Path) -> None:
+def _prune(folder: Path, prefix: str) -> None:
     entries = []
     with os.scandir(folder) as it:
         for e in it:
-            if e.name.startswith(_PREFIX) and e.name.endswith(_SUFFIX):
+            if e.name.startswith(prefix) and e.name.endswith(_SUFFIX):
                 with contextlib.suppress(OSError):
                     entries.append((e.stat().st_mtime_ns, e.path))
     entries.sort()
     for _, path in entries[: max(0, len(entries) - MAX_ENTRIES)]:
         with contextlib.suppress(OSError):
             os.unlink(path)
+
+
+# --------------------------------------------------------------------------- answers files
+
+#: An answers file as read: the answers, and where each one is ("file:line:column").
+Answers = tuple[dict[str, Any], dict[str, str]]
+
+
+def answers_key(path: str | os.PathLike[str]) -> str | None:
+    """The cache key of the answers file at ``path`` (as named); None when it cannot be
+    cached or the cache is off."""
+    return _key("answers", [path])
+
+
+def load_answers(key: str, environ: dict[str, str] | None = None) -> Answers | None:
+    """The answers file cached under ``key``, or None (no entry, stale, corrupt, or off)."""
+    try:
+        data = _read(_ANSWERS, key, environ)
+        if not (isinstance(data, list) and len(data) == 2):
+            return None
+        answers, origins = data
+        if (
+            isinstance(answers, dict)
+            and isinstance(origins, dict)
+            and all(isinstance(k, str) for k in answers)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in origins.items())
+        ):
+            return answers, origins
+        return None
+    except Exception:  # a missing, unreadable or corrupt cache is a miss, never an error
+        return None
+
+
+def store_answers(
+    key: str,
+    path: str | os.PathLike[str],
+    answers: Answers,
+    environ: dict[str, str] | None = None,
+) -> bool:
+    """Save an answers file read from ``path`` under ``key``; False when it was not saved
+    (never raises). Nothing is saved if the file changed while it was being read."""
+    if cache_dir(environ) is None:
+        return False
+    try:
+        if answers_key(path) != key:
+            return False
+        return _write(_ANSWERS, key, list(answers), environ)
+    except Exception:  # data marshal cannot keep (a date, say), a read-only folder: no entry
+        return False
 
 
 # --------------------------------------------------------------------------- records

@@ -338,6 +338,13 @@ def load_answers_file(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]
     Raises:
         AdvisorError: the file is missing, not YAML, or not a mapping.
     """
+    from advisor import cache
+
+    # A file read before comes from the cache, without importing PyYAML (see advisor.cache).
+    entry = cache.answers_key(path)
+    hit = cache.load_answers(entry) if entry else None
+    if hit is not None:
+        return hit
     from advisor.yamlsource import load_yaml
 
     data, smap = load_yaml(path)
@@ -353,7 +360,10 @@ def load_answers_file(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]
         if not isinstance(key, str):
             raise InputError(f"answer key {key!r} is not a question id", smap.key_location((key,)))
         origins[key] = str(smap.locate((key,)))
-    return dict(data), origins
+    answers = dict(data), origins
+    if entry:
+        cache.store_answers(entry, path, answers)
+    return answers
 
 
 def answers_to_profile(answers: Mapping[str, Any], date: str) -> Profile:

@@ -435,6 +435,149 @@ def test_an_edited_template_is_compiled_not_taken_precompiled(tmp_path: Path) ->
     assert "_precompiled" not in str(template.filename)
 
 
+# --------------------------------------------------------------------------- answers files
+
+ANSWERS = "team: Fraud ML\nroles: [ds, mle]\nmodel: gpt-5.5\nbaseline: none\n"
+
+
+def answer_entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("answers-*.cache")) if folder.is_dir() else []
+
+
+def read_answers(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, bool]:
+    """Read an answers file; also say whether it came from the cache (PyYAML untouched)."""
+    from advisor import questionnaire, yamlsource
+
+    calls = []
+    real = yamlsource.load_yaml
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(yamlsource, "load_yaml", counting)
+    got = questionnaire.load_answers_file(path)
+    monkeypatch.setattr(yamlsource, "load_yaml", real)
+    return got, not calls
+
+
+def test_an_answers_file_read_before_comes_from_the_cache(
+    tmp_path: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "answers.yaml"
+    path.write_text(ANSWERS, encoding="utf-8")
+    first, cached = read_answers(path, monkeypatch)
+    assert not cached and len(answer_entries(cache_folder)) == 1
+    again, cached = read_answers(path, monkeypatch)
+    assert cached and again == first
+    assert first[1]["roles"] == f"{path}:2:8"
+
+
+def test_an_edited_or_renamed_answers_file_is_a_miss(
+    tmp_path: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "answers.yaml"
+    path.write_text(ANSWERS, encoding="utf-8")
+    read_answers(path, monkeypatch)
+    path.write_text(ANSWERS.replace("Fraud ML", "Risk ML"), encoding="utf-8")
+    (answers, _), cached = read_answers(path, monkeypatch)
+    assert not cached and answers["team"] == "Risk ML"
+    # The same bytes under another name: locations name the file, so it is read again.
+    other = tmp_path / "other.yaml"
+    other.write_text(ANSWERS.replace("Fraud ML", "Risk ML"), encoding="utf-8")
+    (_, origins), cached = read_answers(other, monkeypatch)
+    assert not cached and origins["team"] == f"{other}:1:7"
+
+
+def test_bad_answers_files_are_never_cached_and_fail_every_time(
+    tmp_path: Path, cache_folder: Path
+) -> None:
+    path = tmp_path / "answers.yaml"
+    path.write_text("- just\n- a list\n", encoding="utf-8")
+    runner = CliRunner()
+    for _ in range(2):
+        result = runner.invoke(cli, ["guide", "--answers", str(path), "-o", "-"])
+        assert result.exit_code == 2
+        assert f"{path}:1:1: an answers file is a mapping" in result.output
+    assert answer_entries(cache_folder) == []
+
+
+def test_answers_marshal_cannot_keep_are_read_every_time(
+    tmp_path: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "answers.yaml"
+    path.write_text(ANSWERS + "when: 2026-01-01\n", encoding="utf-8")
+    for _ in range(2):
+        (answers, _), cached = read_answers(path, monkeypatch)
+        assert not cached and str(answers["when"]) == "2026-01-01"
+    assert answer_entries(cache_folder) == []
+
+
+@pytest.mark.parametrize("damage", [
+    lambda raw: raw[:-3],  # truncated
+    lambda raw: raw.replace(b"Fraud", b"Frauf", 1),  # checksum fails
+    lambda raw: b"not json\n" + raw.partition(b"\n")[2],
+])
+def test_a_corrupt_answers_entry_is_ignored_and_replaced(
+    tmp_path: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch, damage: Any
+) -> None:
+    path = tmp_path / "answers.yaml"
+    path.write_text(ANSWERS, encoding="utf-8")
+    first, _ = read_answers(path, monkeypatch)
+    [entry] = answer_entries(cache_folder)
+    entry.write_bytes(damage(entry.read_bytes()))
+    again, cached = read_answers(path, monkeypatch)
+    assert not cached and again == first
+    assert read_answers(path, monkeypatch) == (first, True)
+
+
+def test_an_answers_entry_of_the_wrong_shape_is_ignored(
+    tmp_path: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "answers.yaml"
+    path.write_text(ANSWERS, encoding="utf-8")
+    read_answers(path, monkeypatch)
+    key = cache.answers_key(path)
+    assert key is not None
+    for wrong in ([{1: "x"}, {}], [{}, {"team": 3}], {"a": 1}, [[], {}]):
+        assert cache._write("answers-", key, wrong, None)
+        assert cache.load_answers(key) is None
+
+
+def test_an_answers_file_edited_while_it_is_read_is_not_cached(
+    tmp_path: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from advisor import yamlsource
+
+    path = tmp_path / "answers.yaml"
+    path.write_text(ANSWERS, encoding="utf-8")
+    real = yamlsource.load_yaml
+
+    def read_then_edit(*args: Any, **kwargs: Any) -> Any:
+        got = real(*args, **kwargs)
+        path.write_text(ANSWERS + "# edited meanwhile\n", encoding="utf-8")
+        return got
+
+    monkeypatch.setattr(yamlsource, "load_yaml", read_then_edit)
+    from advisor.questionnaire import load_answers_file
+
+    load_answers_file(path)
+    assert answer_entries(cache_folder) == []
+
+
+def test_answers_entries_are_pruned_apart_from_rulebooks(
+    tmp_path: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 2)
+    load_rulebook()
+    for i in range(4):
+        path = tmp_path / f"answers-{i}.yaml"
+        path.write_text(ANSWERS, encoding="utf-8")
+        read_answers(path, monkeypatch)
+    assert len(answer_entries(cache_folder)) == 2
+    assert len(entries(cache_folder)) == 1
+
+
 # --------------------------------------------------------------------------- what start-up imports
 
 PROBE = """
@@ -445,7 +588,7 @@ try:
 except SystemExit:
     pass
 heavy = sorted({m.split(".")[0] for m in sys.modules}
-               & {"pydantic", "rich", "questionary", "dataclasses", "calendar"})
+               & {"pydantic", "rich", "questionary", "dataclasses", "calendar", "yaml"})
 print(json.dumps(heavy), file=sys.stderr)
 """
 
@@ -499,14 +642,15 @@ def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
     assert imported_heavy(tmp_path, "--help") == []
 
 
-def test_a_guide_from_answers_with_a_warm_cache_needs_neither_pydantic_nor_rich(
+def test_a_guide_from_answers_with_a_warm_cache_needs_neither_pydantic_rich_nor_yaml(
     tmp_path: Path,
 ) -> None:
     answers = tmp_path / "answers.yaml"
     answers.write_text("team: T\nmodel: gpt-5.5\nbaseline: gpt-5.4\nroles: [mle]\n"
                        "stages: [data-processing]\n", encoding="utf-8")
     args = ("guide", "--answers", str(answers), "-o", str(tmp_path / "g.md"), "--force")
-    assert "pydantic" in imported_heavy(tmp_path, *args)  # the first run validates
+    first = imported_heavy(tmp_path, *args)  # the first run validates and parses YAML
+    assert "pydantic" in first and "yaml" in first
     assert imported_heavy(tmp_path, *args) == []
     assert (tmp_path / "g.md").read_text(encoding="utf-8").startswith("# T: adopting GPT-5.5")
 
