@@ -53,13 +53,13 @@ from typing import TYPE_CHECKING, Any
 
 from advisor import __version__
 from advisor.conditions import Interval, Test
-from advisor.errors import Location
+from advisor.errors import AdvisorError, Location
 
 if TYPE_CHECKING:
     from advisor.rulebook import Rulebook
 
 #: Bumped whenever the layout of a cache file changes.
-FORMAT = 1
+FORMAT = 2
 #: Cache files kept of each kind; the least recently written are removed beyond this.
 MAX_ENTRIES = 64
 #: Rulebook files larger than this are not hashed (the loader refuses them anyway).
@@ -507,6 +507,7 @@ def _encode(book: Rulebook) -> dict[str, Any]:
     _known_shapes(book)
     enc = _Encoder()
     tables = []
+    cells: list[dict[str, Any]] = []  # each rule's cell locations, in order
     for table in book.tables:
         rules = []
         for r in table.rules:
@@ -519,16 +520,16 @@ def _encode(book: Rulebook) -> dict[str, Any]:
                 elif isinstance(tpl, TextPlan):
                     texts[k] = ["plan", tpl.parts]
                 else:
-                    texts[k] = ["jinja"]
+                    texts[k] = ["jinja", enc.loc(book.where("text", f"{r.id}\0{k}"))]
             rules.append(
                 [
                     r.index,
                     {n: enc.test(t) for n, t in r.tests.items()},
                     texts,
                     enc.loc(r.location),
-                    {n: enc.loc(loc) for n, loc in r.cell_locations.items()},
                 ]
             )
+            cells.append({n: enc.loc(loc) for n, loc in r.cell_locations.items()})
         tables.append(
             {
                 "spec": enc.model(table.spec),
@@ -538,14 +539,19 @@ def _encode(book: Rulebook) -> dict[str, Any]:
                 "rank": dict(table.priority_rank),
             }
         )
+    # What a guide never reads goes into a blob of its own, decoded on first use.
+    later = {
+        "tests": [enc.model(x) for x in book.tests],
+        "locations": [[k, i, *(enc.loc(v) or [])] for (k, i), v in book.locations.items()],
+        "cells": cells,
+    }
     out = {
         "meta": enc.model(book.meta),
         "levels": [enc.model(x) for x in book.levels],
         "questions": [enc.model(x) for x in book.questions],
-        "tests": [enc.model(x) for x in book.tests],
+        "later": marshal.dumps(later, _MARSHAL),
         "tables": tables,
         "files": list(book.files),
-        "locations": [[k, i, *(enc.loc(v) or [])] for (k, i), v in book.locations.items()],
         "changes": [
             [c.rule_id, c.action, enc.loc(c.location), enc.loc(c.original)] for c in book.changes
         ],
@@ -655,15 +661,12 @@ def _decode(data: dict[str, Any]) -> Rulebook:
     from advisor.sandbox import TextPlan
 
     dec = _Decoder(data)
-    locations: dict[tuple[str, str], Location] = {}
-    files = dec.files
-    for kind, ident, fi, line, column in data["locations"]:
-        locations[(kind, ident)] = Location(files[fi], line, column)
     tables = []
+    rules_in_order: list[CompiledRule] = []
     for t in data["tables"]:
         spec = dec.model(t["spec"])
         rules = []
-        for index, tests, texts, loc, cells in t["rules"]:
+        for index, tests, texts, loc in t["rules"]:
             rspec = spec.rules[index]
             rloc = dec.req(loc)
             templates: dict[str, Any] = {}
@@ -673,25 +676,24 @@ def _decode(data: dict[str, Any]) -> Rulebook:
                 elif v[0] == "plan":
                     templates[k] = TextPlan(v[1])
                 else:
-                    where = locations.get(("text", f"{rspec.id}\0{k}")) or rloc
-                    templates[k] = _LazyText(getattr(rspec, k), where)
-            rules.append(
-                CompiledRule(
-                    rspec,
-                    spec.id,
-                    index,
-                    {n: dec.tests[i] for n, i in tests.items()},
-                    templates,
-                    rloc,
-                    {n: dec.req(c) for n, c in cells.items()},
-                )
+                    templates[k] = _LazyText(getattr(rspec, k), dec.loc(v[1]) or rloc)
+            rule = CompiledRule(
+                rspec,
+                spec.id,
+                index,
+                {n: dec.tests[i] for n, i in tests.items()},
+                templates,
+                rloc,
+                {},
             )
+            rules.append(rule)
+        rules_in_order += rules
         tables.append(CompiledTable(spec, rules, t["kinds"], dec.req(t["loc"]), t["rank"]))
 
     def by_id(sec: str) -> dict[str, Any]:
         return {k: dec.model(v) for k, v in data[sec]}
 
-    return Rulebook(
+    book = Rulebook(
         meta=dec.model(data["meta"]),
         levels=[dec.model(x) for x in data["levels"]],
         roles=by_id("roles"),
@@ -702,9 +704,44 @@ def _decode(data: dict[str, Any]) -> Rulebook:
         metrics=by_id("metrics"),
         questions=[dec.model(x) for x in data["questions"]],
         tables=tables,
-        tests=[dec.model(x) for x in data["tests"]],
+        tests=[],
         files=list(data["files"]),
-        locations=locations,
+        locations={},
         changes=[RuleChange(a, b, dec.req(c), dec.req(d)) for a, b, c, d in data["changes"]],
         aliases=dict(data["aliases"]),
     )
+    blob = data["later"]
+    if not isinstance(blob, bytes):
+        raise ValueError("no later part")
+
+    def fill() -> None:
+        # Rule tests and locations, which a guide never reads, on first use.
+        try:
+            _fill(later=marshal.loads(blob))
+        except Exception as exc:  # checked by SHA-256 when read: only a bug gets here
+            raise AdvisorError(
+                f"the rulebook cache entry is damaged ({type(exc).__name__}); "
+                "run again with ADVISOR_NO_CACHE=1, or delete the cache folder"
+            ) from None
+        book._later = None
+        for rule in rules_in_order:
+            rule._later = None
+
+    def _fill(later: dict[str, Any]) -> None:
+        with no_gc():
+            book.tests = [dec.model(x) for x in later["tests"]]
+            book.locations = {
+                (kind, ident): Location(dec.files[fi], line, column)
+                for kind, ident, fi, line, column in later["locations"]
+            }
+            if len(later["cells"]) != len(rules_in_order):
+                raise ValueError("cell locations do not match the rules")
+            for rule, cells in zip(rules_in_order, later["cells"], strict=True):
+                rule.cell_locations = {n: dec.req(c) for n, c in cells.items()}
+
+    del book.tests, book.locations
+    book._later = fill
+    for rule in rules_in_order:
+        del rule.cell_locations
+        rule._later = fill
+    return book

@@ -11,12 +11,13 @@ that failed.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from advisor import wording
-from advisor.errors import EvaluationError, InputError
+from advisor.errors import EvaluationError, InputError, Location
 from advisor.records import Record
 from advisor.rulebook import CompiledRule, CompiledTable, Rulebook, unknown
 
@@ -790,10 +791,10 @@ def _advice(book: Rulebook, rule: CompiledRule, context: dict[str, Any]) -> Advi
         if template is None:
             texts[key] = raw
         else:
-            loc = book.where("text", f"{rule.id}\0{key}") or rule.location
-            from advisor.sandbox import render_text  # jinja2 only when a text needs it
+            from advisor.sandbox import run_sandboxed  # jinja2 only when a text needs it
 
-            texts[key] = render_text(template, context, loc).strip()
+            where = functools.partial(_text_location, book, rule, key)
+            texts[key] = run_sandboxed(template, context, where).strip()
     return Advice(
         rule.id,
         rule.table_id,
@@ -804,6 +805,11 @@ def _advice(book: Rulebook, rule: CompiledRule, context: dict[str, Any]) -> Advi
         texts["rationale"],
         list(rule.spec.sources),
     )
+
+
+def _text_location(book: Rulebook, rule: CompiledRule, key: str) -> Location:
+    # Only looked up when a text fails: a guide otherwise never needs the locations.
+    return book.where("text", f"{rule.id}\0{key}") or rule.location
 
 
 def _named(obj: Any) -> dict[str, Any]:

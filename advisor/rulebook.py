@@ -13,7 +13,7 @@ An organisation rulebook names the rulebook it builds on with ``extends:``
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +41,21 @@ MAX_SHOWN = 100
 MAX_EXTENDS_DEPTH = 8
 
 
+def _fill_later(obj: Any, name: str) -> Any:
+    """``__getattr__`` of rulebooks and rules, which Python calls only for an unset attribute.
+
+    A rulebook rebuilt by :mod:`advisor.cache` leaves the fields a guide never
+    reads (rule tests, locations) unset, with a loader in ``_later`` that sets
+    them on the rulebook and every rule at once, on first use.
+    """
+    if name != "_later":
+        later = object.__getattribute__(obj, "_later")
+        if later is not None:
+            later()
+            return object.__getattribute__(obj, name)
+    raise AttributeError(f"{type(obj).__name__!r} object has no attribute {name!r}")
+
+
 class CompiledRule(Record):
     """A rule ready to evaluate: its cells parsed and its texts compiled.
 
@@ -48,7 +63,16 @@ class CompiledRule(Record):
     None for plain text).
     """
 
-    __slots__ = ("spec", "table_id", "index", "tests", "templates", "location", "cell_locations")
+    __slots__ = (
+        "spec",
+        "table_id",
+        "index",
+        "tests",
+        "templates",
+        "location",
+        "cell_locations",
+        "_later",
+    )
     spec: s.Rule
     table_id: str
     index: int
@@ -74,6 +98,10 @@ class CompiledRule(Record):
         self.templates = templates
         self.location = location
         self.cell_locations = cell_locations
+        self._later: Callable[[], None] | None = None
+
+    if not TYPE_CHECKING:  # mypy would take __getattr__ to allow any attribute
+        __getattr__ = _fill_later
 
     @property
     def id(self) -> str:
@@ -155,6 +183,7 @@ class Rulebook(Record):
         "locations",
         "changes",
         "aliases",
+        "_later",
     )
     meta: s.Meta
     levels: list[s.Level]
@@ -205,6 +234,10 @@ class Rulebook(Record):
         self.locations = locations
         self.changes = [] if changes is None else changes
         self.aliases = {} if aliases is None else aliases
+        self._later: Callable[[], None] | None = None
+
+    if not TYPE_CHECKING:  # mypy would take __getattr__ to allow any attribute
+        __getattr__ = _fill_later
 
     @property
     def level_ids(self) -> list[str]:

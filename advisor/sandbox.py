@@ -461,13 +461,6 @@ def run_sandboxed(
         raise AdvisorError(f"{failed}: out of memory", where()) from None
 
 
-def render_text(
-    template: Template | TextPlan, context: dict[str, Any], location: Location | None
-) -> str:
-    """Render a compiled rule text in the sandbox (see :func:`run_sandboxed`)."""
-    return run_sandboxed(template, context, lambda: location)
-
-
 # --------------------------------------------------------------------------- text plans
 
 #: Names the Jinja2 compiler treats specially: texts that use them are compiled.

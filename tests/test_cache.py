@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from advisor import cache
 from advisor.cli import cli
 from advisor.engine import Profile, evaluate
-from advisor.errors import RulebookError
+from advisor.errors import AdvisorError, RulebookError
 from advisor.render import render
 from advisor.resources import builtin_rules
 from advisor.rulebook import Rulebook, load_rulebook, rulebook_files
@@ -112,6 +112,44 @@ def test_a_hit_gives_the_same_guides_and_json(cache_folder: Path) -> None:
         assert a.to_dict() == b.to_dict()
         assert [(t.table, t.matched, t.chosen, [str(n) for n in t.near_misses]) for t in a.traces] \
             == [(t.table, t.matched, t.chosen, [str(n) for n in t.near_misses]) for t in b.traces]
+
+
+def unread(obj: Any) -> bool:
+    """Whether a cached rulebook or rule still holds its unread part (tests, locations)."""
+    return object.__getattribute__(obj, "_later") is not None
+
+
+def test_a_guide_never_reads_rule_tests_or_locations_and_they_load_on_first_use(
+    cache_folder: Path,
+) -> None:
+    load_rulebook()
+    hit = load_rulebook()
+    rules = list(hit.rules())
+    guide_of(hit)
+    assert unread(hit) and all(unread(r) for r in rules)
+    assert hit.where("rule", "ds-hands-on-low") == fresh().where("rule", "ds-hands-on-low")
+    assert not unread(hit) and not any(unread(r) for r in rules)  # all at once
+    assert view(hit) == view(fresh())
+    # Any other first use fills them too; an unknown attribute is still an error.
+    again = load_rulebook()
+    first_rule = next(again.rules())
+    assert first_rule.cell_locations == fresh().rule(first_rule.id).cell_locations
+    assert not unread(again)
+    with pytest.raises(AttributeError, match="'Rulebook' object has no attribute 'nope'"):
+        again.nope  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_a_damaged_unread_part_is_a_clear_error(
+    cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import marshal
+
+    load_rulebook()
+    hit = load_rulebook()
+    # As if the unread part held fewer rules than the rulebook: only a bug could do that.
+    monkeypatch.setattr(marshal, "loads", lambda data: {"tests": [], "locations": [], "cells": []})
+    with pytest.raises(AdvisorError, match="cache entry is damaged.*ADVISOR_NO_CACHE=1"):
+        hit.tests  # noqa: B018
 
 
 def test_records_behave_like_the_models_they_stand_for(cache_folder: Path) -> None:
@@ -276,7 +314,10 @@ def test_entries_hold_plain_data_only(cache_folder: Path) -> None:
             return all(plain(v) for v in value)
         return value is None or isinstance(value, (str, int, float, bool))
 
-    assert plain(data)  # no code objects, no tuples or sets: nothing but data
+    # What a guide never reads is a blob of its own, marshalled the same way.
+    later = data["book"].pop("later")
+    assert isinstance(later, bytes)
+    assert plain(data) and plain(marshal.loads(later))  # no code objects, tuples or sets
 
 
 # --------------------------------------------------------------------------- switches
