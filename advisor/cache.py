@@ -39,6 +39,7 @@ Safety:
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import json
@@ -129,7 +130,12 @@ def cache_dir(environ: dict[str, str] | None = None) -> Path | None:
 
 
 def _code_fingerprint() -> list[Any]:
-    out: list[Any] = [__version__, FORMAT, sys.version_info[:2]]
+    return [__version__, FORMAT, sys.version_info[:2], *_code_files()]
+
+
+@functools.cache  # the code in memory cannot change while the process runs
+def _code_files() -> tuple[list[Any], ...]:
+    out: list[list[Any]] = []
     with os.scandir(_PACKAGE) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
             if entry.name.endswith(".py"):
@@ -145,7 +151,7 @@ def _code_fingerprint() -> list[Any]:
             out.append([name, origin, st.st_size, st.st_mtime_ns])
         else:
             out.append([name, None])
-    return out
+    return tuple(out)
 
 
 def _read_small(path: str | os.PathLike[str]) -> bytes | None:

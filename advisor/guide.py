@@ -21,7 +21,7 @@ from advisor.records import Record
 from advisor.render import render
 from advisor.rulebook import Rulebook
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = r"^\d{4}-\d{2}-\d{2}$"  # compiled on first use: most runs take today's date
 
 
 class Guide(Record):
@@ -47,7 +47,7 @@ def guide_date(date: str | None = None, environ: Mapping[str, str] | None = None
     env = os.environ if environ is None else environ
     if date is not None:
         try:
-            if not _DATE.match(date):
+            if not re.match(_DATE, date):
                 raise ValueError
             return dt.date.fromisoformat(date).isoformat()
         except ValueError:

@@ -12,7 +12,6 @@ import contextlib
 import functools
 import signal
 import sys
-import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -94,6 +93,8 @@ def _signals_end_the_prompt(app: Any) -> Iterator[None]:
     :func:`ask` then re-raises it outside the loop, where the usual handlers
     (exit 130 or 143, nothing written) take over.
     """
+    import threading  # only when asking: importing it costs start-up
+
     if threading.current_thread() is not threading.main_thread():
         yield
         return
