@@ -53,6 +53,11 @@ class Record:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
         return f"{type(self).__name__}({shown})"
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # copy, deepcopy and pickle rebuild a record through its __init__ (whose
+        # parameters are its fields, in order), which frozen records need.
+        return type(self), self.values()
+
     def to_dict(self) -> dict[str, Any]:
         """The fields as plain data: nested records as dicts, lists and dicts copied."""
         return {name: _plain(getattr(self, name)) for name in self._fields}

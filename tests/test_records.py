@@ -75,6 +75,20 @@ def test_replace_makes_a_changed_copy_and_keeps_defaults_apart() -> None:
     assert Location("f", 1).replace(column=4) == Location("f", 1, 4)
 
 
+def test_records_copy_deepcopy_and_pickle() -> None:
+    import copy
+    import pickle
+
+    loc = Location("f", 1, 2)
+    assert copy.copy(loc) == copy.deepcopy(loc) == pickle.loads(pickle.dumps(loc)) == loc
+    p = Profile("gpt-5.5", roles=["mle"])
+    deep = copy.deepcopy(p)
+    assert deep == p and deep.roles is not p.roles
+    table = CompiledTable(None, [], {}, loc)  # type: ignore[arg-type]
+    table._memo["index"] = {}
+    assert copy.copy(table) == table and copy.copy(table)._memo == {}  # a memo is not copied
+
+
 def test_to_dict_is_plain_data() -> None:
     assert evidence().to_dict() == {
         "model": "gpt-5.5", "benchmark": "mle-bench", "score": 36.0, "stderr": None,
