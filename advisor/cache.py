@@ -9,9 +9,11 @@ Two kinds of entry:
   the next load of the same files rebuilds it from that data, without
   pydantic.
 * Answers files. Reading one means importing PyYAML, which compiles its
-  patterns on import: a third of what a whole ``advisor guide`` takes once
-  the rulebook comes from the cache. An answers file read before (the same
-  bytes, under the same name) is taken from here, without PyYAML.
+  patterns on import: about a tenth of what a whole ``advisor guide``
+  takes once the rulebook comes from the cache. An answers file read before
+  (the same bytes, under the same name) is taken from here, without PyYAML.
+  Its answers (team names, say) are kept in the cache folder like the
+  rulebook; ``ADVISOR_NO_CACHE=1`` keeps nothing.
 
 Safety:
 
@@ -26,8 +28,10 @@ Safety:
   the working folder (locations are relative to it), and the name and every
   byte of each file read. An ``extends:`` base is checked by the hash of
   each of its files on every hit. Any change is a miss; nothing is trusted
-  across versions. Only what loaded without error is kept, and not if a
-  file changed while it was being read.
+  across versions. Only what loaded without error is kept, and nothing is
+  kept if a file named to load changed while it was being read. (An
+  ``extends:`` base is hashed just after loading: an edit to it in that
+  instant would go unnoticed until the base changes again.)
 * Files are written atomically (temporary file, then rename) and carry a
   SHA-256 of their body, checked before the body is read; a file that cannot
   be read, fails its checksum, or does not hold what is expected is ignored
@@ -734,16 +738,20 @@ def _decode(data: dict[str, Any]) -> Rulebook:
             rule._later = None
 
     def _fill(later: dict[str, Any]) -> None:
+        # A field assigned before the first read keeps the value it was given.
         with no_gc():
-            book.tests = [dec.model(x) for x in later["tests"]]
-            book.locations = {
-                (kind, ident): Location(dec.files[fi], line, column)
-                for kind, ident, fi, line, column in later["locations"]
-            }
+            if _unset(book, "tests"):
+                book.tests = [dec.model(x) for x in later["tests"]]
+            if _unset(book, "locations"):
+                book.locations = {
+                    (kind, ident): Location(dec.files[fi], line, column)
+                    for kind, ident, fi, line, column in later["locations"]
+                }
             if len(later["cells"]) != len(rules_in_order):
                 raise ValueError("cell locations do not match the rules")
             for rule, cells in zip(rules_in_order, later["cells"], strict=True):
-                rule.cell_locations = {n: dec.req(c) for n, c in cells.items()}
+                if _unset(rule, "cell_locations"):
+                    rule.cell_locations = {n: dec.req(c) for n, c in cells.items()}
 
     del book.tests, book.locations
     book._later = fill
@@ -751,3 +759,11 @@ def _decode(data: dict[str, Any]) -> Rulebook:
         del rule.cell_locations
         rule._later = fill
     return book
+
+
+def _unset(obj: Any, name: str) -> bool:
+    try:
+        object.__getattribute__(obj, name)
+    except AttributeError:
+        return True
+    return False

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from advisor import cache
 from advisor.cli import cli
 from advisor.engine import Profile, evaluate
-from advisor.errors import AdvisorError, RulebookError
+from advisor.errors import AdvisorError, Location, RulebookError
 from advisor.render import render
 from advisor.resources import builtin_rules
 from advisor.rulebook import Rulebook, load_rulebook, rulebook_files
@@ -137,6 +137,18 @@ def test_a_guide_never_reads_rule_tests_or_locations_and_they_load_on_first_use(
     assert not unread(again)
     with pytest.raises(AttributeError, match="'Rulebook' object has no attribute 'nope'"):
         again.nope  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_a_field_assigned_before_the_first_read_keeps_its_value(cache_folder: Path) -> None:
+    load_rulebook()
+    hit = load_rulebook()
+    rule = next(hit.rules())
+    hit.locations = {}
+    rule.cell_locations = {"role": Location("mine.yaml", 1, 1)}
+    assert hit.tests  # the first read fills what is still unset...
+    assert hit.locations == {}  # ...and nothing that was assigned
+    assert rule.cell_locations == {"role": Location("mine.yaml", 1, 1)}
+    assert next(r for r in hit.rules() if r is not rule).cell_locations
 
 
 def test_a_damaged_unread_part_is_a_clear_error(
@@ -645,18 +657,25 @@ def imported_heavy(tmp_path: Path, *args: str) -> list[str]:
     return json.loads(proc.stderr.strip().splitlines()[-1])
 
 
-def test_a_hit_hashes_the_keyed_files_once(tmp_path: Path, cache_folder: Path) -> None:
+def test_a_hit_reads_each_file_once(
+    tmp_path: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The key holds every byte of the files it was made from; only extends: bases
-    # are hashed again on a hit.
+    # are read and hashed again on a hit.
     rules = copy_builtin(tmp_path)
     org = tmp_path / "org.yaml"
     org.write_text("rulebook: {id: org, name: Org}\nextends: rules\n", encoding="utf-8")
     load_rulebook(org)
-    import marshal
+    reads: list[str] = []
+    real = cache._read_small
 
-    [entry] = entries(cache_folder)
-    deps = marshal.loads(entry.read_bytes().partition(b"\n")[2])["deps"]
-    assert sorted(Path(p).name for p, _ in deps) == sorted(p.name for p in rules.glob("*.yaml"))
+    def counting(path: Any) -> bytes | None:
+        reads.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(cache, "_read_small", counting)
+    assert type(load_rulebook(org).meta).__module__ == "advisor.cache"
+    assert sorted(reads) == sorted(["org.yaml", *(p.name for p in rules.glob("*.yaml"))])
 
 
 def test_a_rulebook_edited_while_it_loads_is_not_cached(
