@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import pickle
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from advisor.conditions import Interval
 from advisor.conditions import Test as Cell
@@ -119,3 +125,52 @@ def test_a_subclass_extends_its_base_fields() -> None:
     assert Named(1, 2, "a").replace(name="b") == Named(1, 2, "b")
     assert issubclass(Named, Record)
 
+
+
+# --------------------------------------------------------------------------- against dataclasses
+
+
+@dataclasses.dataclass(frozen=True, order=True)
+class RefLocation:
+    """What errors.Location was: the reference the record must behave like."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+
+@dataclasses.dataclass
+class RefCaveat:
+    kind: str
+    text: str
+
+
+locations = st.builds(Location, st.sampled_from(["a.yaml", "b.yaml"]), st.integers(0, 3),
+                      st.integers(0, 3))
+
+
+@given(locations, locations)
+def test_location_compares_hashes_and_shows_like_the_frozen_dataclass(a: Location,
+                                                                      b: Location) -> None:
+    ra, rb = RefLocation(*a.values()), RefLocation(*b.values())
+    assert (a == b, a != b, a < b, a <= b, a > b, a >= b) == \
+        (ra == rb, ra != rb, ra < rb, ra <= rb, ra > rb, ra >= rb)
+    assert a != b or hash(a) == hash(b)
+    assert repr(a).replace("Location", "RefLocation") == repr(ra)
+    assert a.to_dict() == dataclasses.asdict(ra)
+    assert sorted([a, b]) == [Location(*r.__dict__.values()) for r in sorted([ra, rb])]
+    assert copy.deepcopy(a) == a and pickle.loads(pickle.dumps(a)) == a
+
+
+@given(st.text(max_size=5), st.text(max_size=5), st.text(max_size=5))
+def test_a_mutable_record_behaves_like_the_dataclass(kind: str, text: str, other: str) -> None:
+    c, r = Caveat(kind, text), RefCaveat(kind, text)
+    assert c.to_dict() == dataclasses.asdict(r)
+    assert repr(c).replace("Caveat", "RefCaveat") == repr(r)
+    assert (c == Caveat(kind, other)) == (r == RefCaveat(kind, other))
+    c.text, r.text = other, other  # mutable, like the dataclass
+    assert c.to_dict() == dataclasses.asdict(r)
+    assert c.replace(kind="x").to_dict() == dataclasses.asdict(dataclasses.replace(r, kind="x"))
+    for value in (c, r):
+        with pytest.raises(TypeError):
+            hash(value)
