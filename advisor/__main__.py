@@ -8,11 +8,12 @@ faster; they are made here, so importing advisor as a library changes none:
   rulebook) and almost no garbage cycles; at the default threshold the
   collector walks over all of them again and again.
 * When the command is done, every object is frozen (:func:`gc.freeze`), so
-  the collections Python makes while it shuts down skip them: the process
-  ends a moment later and the memory goes back with it. Output is already
-  written and closed by then; standard streams are still flushed at exit.
+  the collections Python makes while it shuts down skip them and the
+  process ends sooner (the memory goes back to the system all the same).
+  Output is already written and closed by then; standard streams are still
+  flushed at exit.
 
-Together they were about a seventh of ``advisor guide``'s time (issue 7,
+Together they saved about a sixth of ``advisor guide``'s time (issue 7,
 measured with benchmarks/run.py).
 """
 
