@@ -214,7 +214,10 @@ def _read(prefix: str, key: str, environ: dict[str, str] | None) -> Any:
     except OSError:
         return None
     head, _, body = raw.partition(b"\n")
-    header = json.loads(head)
+    try:
+        header = json.loads(head)
+    except ValueError:
+        return None
     if (
         not isinstance(header, dict)
         or header.get("format") != FORMAT
