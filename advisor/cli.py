@@ -326,7 +326,11 @@ def guide_cmd(
 
     term = console(stderr=written is None)
     if show:
-        shown = guide.text if fmt == "md" else render(guide.result, book, "md", fragment=fragment)
+        shown = (
+            guide.text
+            if fmt == "md"
+            else render(guide.result, book, "md", fragment=fragment, extra=guide.context)
+        )
         show_markdown(term, shown)
     print_guide_summary(term, book, guide.result, written)
 

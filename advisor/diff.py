@@ -264,6 +264,33 @@ def _rulebook_reason(
 # --------------------------------------------------------------------------- rendering
 
 
+def changes_view(changes: Sequence[Change], *, title: str = SECTION_TITLE) -> dict[str, Any]:
+    """The "What changed" section as template data, the same for every format.
+
+    Returns:
+        ``title``; ``changed`` (whether any line changed); ``models``: per model,
+        ``name`` and ``rows``, each with ``role`` and ``stage`` (names), ``before``
+        and ``now`` (``level``: the autonomy level's name, ``rules``: rule ids)
+        and ``why`` (the reasons in words, or "unchanged").
+    """
+    models: dict[str, list[dict[str, Any]]] = {}
+    for c in changes:
+        models.setdefault(c.model, []).append(
+            {
+                "role": c.role_name,
+                "stage": c.stage_name,
+                "before": {"level": c.old_level, "rules": list(c.old_rules)},
+                "now": {"level": c.new_level, "rules": list(c.new_rules)},
+                "why": "; ".join(c.reasons) if c.changed else "unchanged",
+            }
+        )
+    return {
+        "title": title,
+        "changed": any(c.changed for c in changes),
+        "models": [{"name": name, "rows": rows} for name, rows in models.items()],
+    }
+
+
 def render_changes_md(
     changes: Sequence[Change], *, title: str = SECTION_TITLE, level: int = 2
 ) -> str:
@@ -279,32 +306,28 @@ def render_changes_md(
     """
     from advisor.render import md_cell
 
-    lines = ["#" * level + " " + md_cell(title), ""]
-    if not any(c.changed for c in changes):
+    view = changes_view(changes, title=title)
+    lines = ["#" * level + " " + md_cell(view["title"]), ""]
+    if not view["changed"]:
         lines.append("No recommendation changed since the last edition.")
-    models: dict[str, list[Change]] = {}
-    for c in changes:
-        models.setdefault(c.model, []).append(c)
-    for model, rows in models.items():
-        if len(models) > 1:
-            lines += ["#" * min(level + 1, 6) + " " + md_cell(model), ""]
+    for model in view["models"]:
+        if len(view["models"]) > 1:
+            lines += ["#" * min(level + 1, 6) + " " + md_cell(model["name"]), ""]
         lines += ["| Role | Stage | Before | Now | Why |", "| --- | --- | --- | --- | --- |"]
-        for c in rows:
-            why = "; ".join(c.reasons) if c.changed else "unchanged"
+        for row in model["rows"]:
             lines.append(
-                f"| {md_cell(c.role_name)} | {md_cell(c.stage_name)} | "
-                f"{_md_side(c.old_level, c.old_rules)} | {_md_side(c.new_level, c.new_rules)} | "
-                f"{md_cell(why)} |"
+                f"| {md_cell(row['role'])} | {md_cell(row['stage'])} | "
+                f"{_md_side(row['before'])} | {_md_side(row['now'])} | {md_cell(row['why'])} |"
             )
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _md_side(level: str, rules: list[str]) -> str:
+def _md_side(side: dict[str, Any]) -> str:
     from advisor.render import md_cell
 
-    ids = ", ".join(f"`{r}`" for r in rules) if rules else "no rule"
-    return f"{md_cell(level)} ({ids})" if level else ids
+    ids = ", ".join(f"`{r}`" for r in side["rules"]) if side["rules"] else "no rule"
+    return f"{md_cell(side['level'])} ({ids})" if side["level"] else ids
 
 
 def side_text(level: str, rules: list[str], sep: str = " ") -> str:

@@ -25,17 +25,18 @@ _DATE = r"^\d{4}-\d{2}-\d{2}$"  # compiled on first use: most runs take today's 
 
 
 class Guide(Record):
-    """A rendered guide and the result it was rendered from."""
+    """A rendered guide, the result it was rendered from and the template context it
+    added (``answers``, ``changes``, ...), to render the same guide in another format."""
 
-    __slots__ = ("result", "text", "format")
+    __slots__ = ("result", "text", "context")
     result: Result
     text: str
-    format: str
+    context: dict[str, Any]
 
-    def __init__(self, result: Result, text: str, format: str) -> None:
+    def __init__(self, result: Result, text: str, context: dict[str, Any]) -> None:
         self.result = result
         self.text = text
-        self.format = format
+        self.context = context
 
 
 def guide_date(date: str | None = None, environ: Mapping[str, str] | None = None) -> str:
@@ -86,7 +87,8 @@ def make_guide(
         fragment: Leave out the title block.
         extra: More template context.
         since: The rulebook as of the last edition (its scores): the guide then
-            gets ``changes`` and ``changes_md``, what changed since that edition.
+            gets ``changes`` (the JSON rows) and ``what_changed`` (the section as
+            template data, see :func:`advisor.diff.changes_view`).
 
     Templates (and the JSON result) also get ``answers``: every answer by question
     id, so that an organisation's own questions can shape its own template.
@@ -95,12 +97,13 @@ def make_guide(
     result = evaluate(book, profile)
     context: dict[str, Any] = {"answers": dict(answers)}
     if since is not None:
-        from advisor.diff import diff_results, render_changes_md
+        from advisor.diff import changes_view, diff_results
 
         changes = diff_results(evaluate(since, profile), result, book, old_book=since)
         context["changes"] = [c.to_dict() for c in changes]
-        if fmt != "json":
-            context["changes_md"] = render_changes_md(changes)
+        context["what_changed"] = changes_view(changes)
     context.update(extra or {})
-    text = render(result, book, fmt, template=template, fragment=fragment, extra=context)
-    return Guide(result, text, fmt)
+    # JSON carries the changes once, as "changes"; the view is for templates.
+    shown = {k: v for k, v in context.items() if k != "what_changed"} if fmt == "json" else context
+    text = render(result, book, fmt, template=template, fragment=fragment, extra=shown)
+    return Guide(result, text, context)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
+from format_parsers import PARSERS, norm
 from markdown_it import MarkdownIt
 
 from advisor.cli import cli
@@ -75,3 +77,23 @@ def test_since_with_a_broken_file_is_a_located_error(tmp_path):
     assert f"{bad}:3:5: " in result.output
     assert "Traceback" not in result.output
 
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "confluence", "mediawiki"])
+def test_since_adds_the_section_in_every_wiki_format(tmp_path, fmt):
+    out = tmp_path / f"guide.{fmt}"
+    result = run(tmp_path, "--format", fmt, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    parsed = PARSERS[fmt](out.read_text(encoding="utf-8"))  # the format's real parser
+    assert "What changed since the last edition" in norm(parsed.text)
+    [table] = [t for t in parsed.tables if t.header == ["Role", "Stage", "Before", "Now", "Why"]]
+    row = next(r for r in table.rows if r[:2] == ["Data scientist", "Data processing"])
+    before, now, why = (norm(c).replace("`", "") for c in row[2:])
+    assert (before, now) == ("Draft (ds-hands-on-emerging)", "Supervised (ds-hands-on-moderate)")
+    assert "mle-bench 28 → 36 crossed 30" in why
+
+
+def test_show_of_another_format_keeps_the_section(tmp_path):
+    result = run(tmp_path, "--format", "html", "--show", "-o", str(tmp_path / "g.html"))
+    assert result.exit_code == 0, result.output
+    assert "What changed since the last edition" in result.output
