@@ -491,7 +491,8 @@ class TextPlan:
     attributes and items go through the sandbox's ``getattr`` and ``getitem``,
     calls through its ``call`` (so the same checks apply); filters are the
     environment's; arithmetic is Python's (the sandbox intercepts none);
-    each value is printed with ``str``. Texts with anything else (statements,
+    each value is printed through the environment's ``finalize`` (its limits
+    included) and ``str``. Texts with anything else (statements,
     tests, conditionals, comparisons) are compiled as before.
 
     ``parts`` is plain data (strings, numbers and lists), which is what lets a
@@ -513,7 +514,9 @@ class TextPlan:
         # Joined by the environment, as a compiled template's output is (limits included).
         return str(
             env.concat(  # type: ignore[attr-defined]
-                part if isinstance(part, str) else str(_evaluate(part, context, env, state))
+                part
+                if isinstance(part, str)
+                else str(env.finalize(_evaluate(part, context, env, state)))
                 for part in self.parts
             )
         )

@@ -408,6 +408,17 @@ def outcome(fn: Any) -> Any:
         return type(exc).__name__, re.sub(r" at 0x[0-9a-f]+", "", str(exc))
 
 
+def test_a_plan_prints_through_the_sandbox_finalize_and_its_limits() -> None:
+    # Printing a long list is refused by the environment's finalize; a plan must not
+    # print around it.
+    plan = plan_text("{{ x }}")
+    assert isinstance(plan, TextPlan)
+    context = {"x": ["ab"] * 1_200_000}
+    compiled = text_environment().from_string("{{ x }}")
+    assert outcome(lambda: plan.render(context)) == outcome(lambda: compiled.render(context))
+    assert "printing a list" in str(outcome(lambda: plan.render(context)))
+
+
 @pytest.mark.parametrize("text", TEXTS)
 @pytest.mark.parametrize("context", [CONTEXT, {**CONTEXT, "fraction": None}, {}])
 def test_a_plan_renders_exactly_like_the_compiled_text(text: str, context: dict) -> None:
