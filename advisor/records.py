@@ -14,7 +14,10 @@ that path (lint, batch, diff, ...) keep using dataclasses.
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # typing.Self is Python 3.11+; advisor supports 3.10
+    from typing_extensions import Self
 
 
 class Record:

@@ -510,13 +510,15 @@ class TextPlan:
     def render(self, context: dict[str, Any]) -> str:
         """Render with ``context``, like :meth:`jinja2.Template.render`."""
         env = text_environment()
+        finalize = env.finalize
+        assert finalize is not None  # GuardedSandbox always sets one (its limits)
         state: dict[str, Any] = {}
         # Joined by the environment, as a compiled template's output is (limits included).
         return str(
             env.concat(  # type: ignore[attr-defined]
                 part
                 if isinstance(part, str)
-                else str(env.finalize(_evaluate(part, context, env, state)))
+                else str(finalize(_evaluate(part, context, env, state)))
                 for part in self.parts
             )
         )
