@@ -138,7 +138,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 #: One path type for every file option: each click.Path() looks up a translation
 #: of its name when it is made, which costs more than all the rest of an option.
-PATH = click.Path()
+#: Not readable=True: click's own check would answer an unreadable file with a usage
+#: error; advisor reads the file itself and reports it located, with its exit code.
+PATH = click.Path(readable=False)
 
 
 # Each of these is one decorator, applied to every command that takes the option.

@@ -9,10 +9,10 @@ code, no traceback, and no output file left behind.
 
 from __future__ import annotations
 
-import builtins
-import io
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -339,23 +339,22 @@ def test_rulebook_file_symlinked_to_a_system_file_is_just_a_bad_file() -> None:
 # --------------------------------------------------------------------------- permission denied
 
 
-@pytest.fixture
-def unreadable(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
-    """Make opening one file fail with EACCES, as chmod 000 would for a normal user.
+def _unprivileged() -> None:
+    """In the child, before exec: file modes apply even to root.
 
-    The tests run as root, whom file modes do not stop, so ``open`` is patched.
+    The tests run as root, whom a file mode does not stop. Dropping the two
+    capabilities that bypass file modes (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH)
+    from the bounding set makes the ``advisor`` process root without them.
     """
-    denied: set[str] = set()
-    real_open = builtins.open
+    if os.geteuid() != 0:
+        return
+    import ctypes
 
-    def guarded(file, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if isinstance(file, (str, os.PathLike)) and os.path.abspath(os.fspath(file)) in denied:
-            raise PermissionError(13, "Permission denied", os.fspath(file))
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", guarded)
-    monkeypatch.setattr(io, "open", guarded)
-    return lambda name: denied.add(os.path.abspath(name))
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
+    for cap in (cap_dac_override, cap_dac_read_search):
+        if libc.prctl(pr_capbset_drop, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
 
 
 #: surface -> (argv for "locked.yaml", exit code, expected message)
@@ -382,19 +381,20 @@ DENIED: dict[str, tuple[list[str], int, str]] = {
 
 
 @pytest.mark.parametrize("surface", list(DENIED))
-def test_permission_denied(surface: str, unreadable: Callable[[str], None]) -> None:
-    Path("locked.yaml").write_text("team: x\n")
-    unreadable("locked.yaml")
-    argv, code, expected = DENIED[surface]
-    assert failed(run(*argv), code) == [f"advisor: error: {expected}"]
-
-
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_permission_denied_for_real() -> None:  # pragma: no cover - runs for non-root users
+def test_permission_denied(surface: str) -> None:
+    # A real chmod 000 file, read by a real advisor process that file modes stop.
     Path("locked.yaml").write_text("team: x\n")
     os.chmod("locked.yaml", 0)
-    lines = failed(run("guide", "--defaults", "--answers", "locked.yaml", "-o", "out.md"), 2)
-    assert lines == ["advisor: error: locked.yaml: permission denied"]
+    argv, code, expected = DENIED[surface]
+    env = {**os.environ, **ENV, "ADVISOR_CACHE_DIR": os.path.abspath(".cache")}
+    try:
+        proc = subprocess.run([sys.executable, "-m", "advisor", *argv], capture_output=True,
+                              text=True, env=env, preexec_fn=_unprivileged, timeout=120)
+    except subprocess.SubprocessError as exc:  # no way to drop the capabilities here
+        pytest.skip(f"cannot run advisor without file-mode override: {exc}")
+    assert (proc.returncode, proc.stdout) == (code, ""), proc.stderr
+    assert proc.stderr.splitlines() == [f"advisor: error: {expected}"]
+    assert not Path("out.md").exists() and not Path("out.yaml").exists()
 
 
 # --------------------------------------------------------------------------- templates
