@@ -77,10 +77,11 @@ _MARSHAL = 4
 _PACKAGE = Path(__file__).resolve().parent
 _LIBRARIES = ("pydantic", "pydantic_core", "yaml", "jinja2")
 
-# The fields the encoder knows; a class that grows a field disables the cache
-# until this module learns it (see _known_shapes).
+# The fields the encoder knows, in order (the decoder builds some records by
+# position): a class whose fields change disables the cache until this module
+# learns them (see _check_fields).
 _FIELDS = {
-    "Rulebook": {
+    "Rulebook": (
         "meta",
         "levels",
         "roles",
@@ -96,9 +97,9 @@ _FIELDS = {
         "locations",
         "changes",
         "aliases",
-    },
-    "CompiledTable": {"spec", "rules", "input_kinds", "location", "priority_rank"},
-    "CompiledRule": {
+    ),
+    "CompiledTable": ("spec", "rules", "input_kinds", "location", "priority_rank"),
+    "CompiledRule": (
         "spec",
         "table_id",
         "index",
@@ -106,11 +107,11 @@ _FIELDS = {
         "templates",
         "location",
         "cell_locations",
-    },
-    "RuleChange": {"rule_id", "action", "location", "original"},
-    "Test": {"source", "kind", "ids", "boolean", "intervals", "or_missing"},
-    "Interval": {"lo", "hi", "lo_closed", "hi_closed"},
-    "Location": {"file", "line", "column"},
+    ),
+    "RuleChange": ("rule_id", "action", "location", "original"),
+    "Test": ("source", "kind", "ids", "boolean", "intervals", "or_missing"),
+    "Interval": ("lo", "hi", "lo_closed", "hi_closed"),
+    "Location": ("file", "line", "column"),
 }
 
 
@@ -317,7 +318,11 @@ def store(
             return False  # edited while it was being loaded: the book may be of either version
         keyed = {os.path.abspath(f) for f in files}
         with no_gc():
-            plain = {"deps": _deps(book, keyed), "book": _encode(book)}
+            encoded = _encode(book)
+            # Read back once, unread part included: an entry that could not be read
+            # back would fail every later run instead of being a miss.
+            _decode(encoded).tests  # noqa: B018
+            plain = {"deps": _deps(book, keyed), "book": encoded}
         return _write(_RULEBOOK, key, plain, environ)
     except Exception:  # a cache that cannot be written only costs speed
         return False
@@ -485,13 +490,11 @@ def _shape_of(cls: Any, shapes: dict[str, Any]) -> str:
     return name
 
 
-def _known_shapes(book: Rulebook) -> None:
-    from advisor.rulebook import CompiledRule, CompiledTable, RuleChange
-    from advisor.rulebook import Rulebook as RulebookClass
+def _check_fields() -> None:
+    from advisor.rulebook import CompiledRule, CompiledTable, Rulebook, RuleChange
 
-    for cls in (RulebookClass, CompiledTable, CompiledRule, RuleChange, Test, Interval, Location):
-        names = set(cls.field_names())
-        if names != _FIELDS[cls.__name__]:
+    for cls in (Rulebook, CompiledTable, CompiledRule, RuleChange, Test, Interval, Location):
+        if cls.field_names() != _FIELDS[cls.__name__]:
             raise ValueError(f"{cls.__name__} has fields the cache does not know")
 
 
@@ -517,7 +520,7 @@ class _Encoder:
 def _encode(book: Rulebook) -> dict[str, Any]:
     from advisor.sandbox import TextPlan
 
-    _known_shapes(book)
+    _check_fields()
     enc = _Encoder()
     tables = []
     cells: list[dict[str, Any]] = []  # each rule's cell locations, in order

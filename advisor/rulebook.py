@@ -41,22 +41,35 @@ MAX_SHOWN = 100
 MAX_EXTENDS_DEPTH = 8
 
 
-def _fill_later(obj: Any, name: str) -> Any:
-    """``__getattr__`` of rulebooks and rules, which Python calls only for an unset attribute.
+class _Deferred(Record):
+    """A record that a cached rulebook may build with some fields left unset.
 
     A rulebook rebuilt by :mod:`advisor.cache` leaves the fields a guide never
-    reads (rule tests, locations) unset, with a loader in ``_later`` that sets
-    them on the rulebook and every rule at once, on first use.
+    reads (rule tests, locations; named in ``_deferred``) unset, with a loader
+    in ``_later`` that sets them on the rulebook and every rule at once, the
+    first time one of them is read.
     """
-    if name != "_later":
-        later = object.__getattribute__(obj, "_later")
-        if later is not None:
-            later()
-            return object.__getattribute__(obj, name)
-    raise AttributeError(f"{type(obj).__name__!r} object has no attribute {name!r}")
+
+    __slots__ = ("_later",)
+    _later: Callable[[], None] | None
+    _deferred: frozenset[str] = frozenset()
+
+    if not TYPE_CHECKING:  # mypy would take __getattr__ to allow any attribute
+
+        def __getattr__(self, name: str) -> Any:
+            # Python calls this only for an attribute that is not set.
+            if name in self._deferred:
+                try:
+                    later = object.__getattribute__(self, "_later")
+                except AttributeError:
+                    later = None
+                if later is not None:
+                    later()
+                    return object.__getattribute__(self, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
-class CompiledRule(Record):
+class CompiledRule(_Deferred):
     """A rule ready to evaluate: its cells parsed and its texts compiled.
 
     ``templates`` holds the compiled texts (a TextPlan for the simple ones;
@@ -71,8 +84,8 @@ class CompiledRule(Record):
         "templates",
         "location",
         "cell_locations",
-        "_later",
     )
+    _deferred = frozenset({"cell_locations"})
     spec: s.Rule
     table_id: str
     index: int
@@ -98,10 +111,6 @@ class CompiledRule(Record):
         self.templates = templates
         self.location = location
         self.cell_locations = cell_locations
-        self._later: Callable[[], None] | None = None
-
-    if not TYPE_CHECKING:  # mypy would take __getattr__ to allow any attribute
-        __getattr__ = _fill_later
 
     @property
     def id(self) -> str:
@@ -164,7 +173,7 @@ class RuleChange(Record):
         self.original = original
 
 
-class Rulebook(Record):
+class Rulebook(_Deferred):
     """A validated rulebook, with the location of everything in it."""
 
     __slots__ = (
@@ -183,8 +192,8 @@ class Rulebook(Record):
         "locations",
         "changes",
         "aliases",
-        "_later",
     )
+    _deferred = frozenset({"tests", "locations"})
     meta: s.Meta
     levels: list[s.Level]
     roles: dict[str, s.Role]
@@ -234,10 +243,6 @@ class Rulebook(Record):
         self.locations = locations
         self.changes = [] if changes is None else changes
         self.aliases = {} if aliases is None else aliases
-        self._later: Callable[[], None] | None = None
-
-    if not TYPE_CHECKING:  # mypy would take __getattr__ to allow any attribute
-        __getattr__ = _fill_later
 
     @property
     def level_ids(self) -> list[str]:

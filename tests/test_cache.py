@@ -139,6 +139,40 @@ def test_a_guide_never_reads_rule_tests_or_locations_and_they_load_on_first_use(
         again.nope  # type: ignore[attr-defined]  # noqa: B018
 
 
+def test_only_a_deferred_field_loads_the_unread_part(cache_folder: Path) -> None:
+    load_rulebook()
+    hit = load_rulebook()
+    rule = next(hit.rules())
+    assert not hasattr(hit, "nope") and not hasattr(rule, "__deepcopy__")
+    assert unread(hit) and unread(rule)
+
+
+def test_fields_in_another_order_than_the_encoder_knows_mean_no_entry(
+    cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The decoder builds intervals by position: a reordered class must not be cached.
+    monkeypatch.setitem(cache._FIELDS, "Interval", ("hi", "lo", "lo_closed", "hi_closed"))
+    load_rulebook()
+    assert entries(cache_folder) == []
+
+
+def test_an_entry_that_cannot_be_read_back_is_not_stored(
+    cache_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import marshal
+
+    real = cache._encode
+
+    def broken(book: Rulebook) -> dict[str, Any]:
+        data = real(book)
+        data["later"] = marshal.dumps({"tests": [], "locations": [], "cells": []})
+        return data
+
+    monkeypatch.setattr(cache, "_encode", broken)
+    assert load_rulebook().tests  # loaded all the same...
+    assert entries(cache_folder) == []  # ...and nothing kept that would fail later
+
+
 def test_a_field_assigned_before_the_first_read_keeps_its_value(cache_folder: Path) -> None:
     load_rulebook()
     hit = load_rulebook()
