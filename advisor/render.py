@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -342,11 +342,8 @@ def load_template(fmt: str, path: str | Path | None = None) -> Template:
         InputError: the custom template cannot be read.
         AdvisorError: it has a syntax error (located to file:line).
     """
-    from jinja2 import TemplateSyntaxError
-
-    env = environment(fmt)
     if path is None:
-        return env.get_template(TEMPLATE_FILES[fmt])
+        return environment(fmt).get_template(TEMPLATE_FILES[fmt])
     p = Path(path)
     try:
         if p.is_dir():
@@ -364,18 +361,28 @@ def load_template(fmt: str, path: str | Path | None = None) -> Template:
         raise InputError(f"{p}: cannot read template: {exc.strerror or exc}") from None
     if "\x00" in source:
         raise InputError(f"{p}: binary file, not a template")
+    return _compiled_template(fmt, str(p), source)
+
+
+@lru_cache(maxsize=16)
+def _compiled_template(fmt: str, name: str, source: str) -> Template:
+    # Checked and compiled once per text: a batch renders one template for every row
+    # (a failure raises, and is not kept).
+    from jinja2 import TemplateSyntaxError
+
     from advisor.sandbox import unsafe_error, unsafe_use
 
+    env = environment(fmt)
     try:
         unsafe = unsafe_use(source, env)
         template = env.from_string(source)
     except TemplateSyntaxError as exc:
         raise AdvisorError(
-            f"template syntax error: {exc.message}", Location(str(p), exc.lineno or 1, 1)
+            f"template syntax error: {exc.message}", Location(name, exc.lineno or 1, 1)
         ) from None
     if unsafe is not None:
-        raise unsafe_error(unsafe[1], Location(str(p), unsafe[0], 1))
-    template.name = str(p)
+        raise unsafe_error(unsafe[1], Location(name, unsafe[0], 1))
+    template.name = name
     return template
 
 

@@ -220,3 +220,31 @@ def test_a_roster_with_no_teams_is_an_error_not_a_silent_success(tmp_path):
         f"advisor: error: {roster}: the roster lists no teams; add one row per team"
     )
     assert list(out.iterdir()) == []
+
+
+def test_a_custom_template_is_checked_and_compiled_once_for_all_rows(tmp_path, out,
+                                                                     monkeypatch):
+    from advisor import sandbox
+
+    template = tmp_path / "team.j2"
+    template.write_text("# {{ team }}: {{ model.name }}\n", encoding="utf-8")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("team,model\n" + "".join(f"Team {i},gpt-5.5\n" for i in range(6)),
+                      encoding="utf-8")
+    checks = []
+    real = sandbox.unsafe_use
+    def counting(source, env):  # the template's checks, not the rulebook's texts
+        if source.startswith(("# {{ team }}", "## {{ team }}")):
+            checks.append(source)
+        return real(source, env)
+
+    monkeypatch.setattr(sandbox, "unsafe_use", counting)
+    result = batch(roster, out, "--template", str(template))
+    assert result.exit_code == 0, result.output
+    assert (out / "team-3.md").read_text(encoding="utf-8") == "# Team 3: GPT-5.5\n"
+    assert len(checks) == 1  # the scan for unsafe use, and the compile, once
+    # An edited template is a new text: checked and compiled again.
+    template.write_text("## {{ team }}\n", encoding="utf-8")
+    assert batch(roster, out, "--template", str(template), "--force").exit_code == 0
+    assert (out / "team-3.md").read_text(encoding="utf-8") == "## Team 3\n"
+    assert len(checks) == 2
