@@ -250,9 +250,9 @@ def run_batch(
     Raises:
         OutputError: ``out_dir`` is not an existing folder.
     """
+    from advisor.formats import EXTENSIONS, check_format
     from advisor.guide import make_guide
     from advisor.output import write_text
-    from advisor.render import EXTENSIONS, FORMATS
 
     folder = Path(out_dir)
     if not folder.is_dir():
@@ -286,13 +286,7 @@ def run_batch(
                 answers, row_fmt = _answers_of(book, row)
                 outcome.team = team = str(answers.get("team", team))
                 row_fmt = row_fmt or fmt
-                if row_fmt not in FORMATS:
-                    where = row.origins.get(FORMAT_KEY, "")
-                    raise InputError(
-                        f"unknown format {row_fmt!r}"
-                        + (f" (from {where})" if where else "")
-                        + f"; choose one of {', '.join(FORMATS)}"
-                    )
+                check_format(row_fmt, row.origins.get(FORMAT_KEY, ""))
                 path = target_in(folder, names.take(safe_name(team), EXTENSIONS[row_fmt]))
                 guide = make_guide(book, answers, date=date, fmt=row_fmt, template=template)
             except AdvisorError as exc:

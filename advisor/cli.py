@@ -266,10 +266,11 @@ def guide_cmd(
       advisor guide --defaults --scores new.yaml --since last.yaml
     """
     from advisor.errors import InputError
+    from advisor.formats import EXTENSIONS
     from advisor.guide import guide_date, make_guide
     from advisor.output import check_target, write_text
     from advisor.questionnaire import dump_answers, load_answers_file, resolve_answers
-    from advisor.render import EXTENSIONS, load_template, render
+    from advisor.render import load_template, render
 
     when = guide_date(date)
     out = output or f"TEAM_GUIDE{EXTENSIONS[fmt]}"
@@ -481,7 +482,6 @@ def rules_lint_cmd(paths: tuple[str, ...], as_json: bool) -> None:
     Exact, not sampled: each numeric input is split at every rule boundary.
     Exit 0 without errors (warnings allowed), 1 with errors.
     """
-    from advisor.errors import EXIT_FAILED
     from advisor.lint import lint
     from advisor.rulebook import load_rulebook
 
@@ -511,7 +511,6 @@ def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None) -> None:
     Example:  advisor rules test my-rules/ --coverage-min 100
     Exit 0 when every test passes (and coverage is at least PCT), 1 otherwise.
     """
-    from advisor.errors import EXIT_FAILED
     from advisor.rulebook import load_rulebook
     from advisor.ruletest import run_tests
 
@@ -886,7 +885,6 @@ def batch_cmd(
     reported with its line and the others are written; exit 1 if any failed.
     """
     from advisor.batch import read_roster, run_batch
-    from advisor.errors import EXIT_FAILED
     from advisor.guide import guide_date
 
     when = guide_date(date)

@@ -1095,12 +1095,6 @@ def _model_name(book: Rulebook, model_id: str) -> str:
     return m.name if m else model_id
 
 
-def require_scores(book: Rulebook, model_id: str) -> None:
-    """Raise InputError when a model has no score at all (nothing to advise from)."""
-    if not book.models[model_id].scores:
-        raise InputError(f"model {model_id!r} has no scores; add some with --scores FILE")
-
-
 # --------------------------------------------------------------------------- near-threshold, stale
 
 _EPS = 1e-6

@@ -20,8 +20,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from advisor import __version__
-from advisor.errors import InputError
-from advisor.render import FORMATS, level_views, render_builtin
+from advisor.formats import check_format
+from advisor.render import level_views, render_builtin
 
 if TYPE_CHECKING:
     from advisor.conditions import Test
@@ -344,14 +344,13 @@ def export_context(book: Rulebook, *, fragment: bool = False) -> dict[str, Any]:
 
 
 def render_rules(book: Rulebook, fmt: str = "md", *, fragment: bool = False) -> str:
-    """The rulebook as decision tables in one of :data:`advisor.render.FORMATS`.
+    """The rulebook as decision tables in one of :data:`advisor.formats.FORMATS`.
 
     Raises:
         InputError: unknown format.
         AdvisorError: a template failed (located to the template line).
     """
-    if fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    check_format(fmt)
     if fmt == "json":
         return json.dumps(export_data(book), indent=2, ensure_ascii=False) + "\n"
     return render_builtin(fmt, TEMPLATE_FILES[fmt], export_context(book, fragment=fragment))

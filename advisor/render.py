@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor import __version__, wording
 from advisor.errors import AdvisorError, InputError, Location
-from advisor.formats import EXTENSIONS, FORMATS  # noqa: F401  (re-exported)
+from advisor.formats import check_format
 from advisor.resources import builtin_templates
 from advisor.sandbox import add_filters
 
@@ -56,12 +56,8 @@ def md_cell(value: Any) -> str:
 
 def md_url(value: Any) -> str:
     """A URL safe inside ``<...>``; anything but http(s) is shown as plain text."""
-    from urllib.parse import quote
-
-    url = str(value).strip()
-    if not _HTTP_URL.match(url):
-        return md_text(url)
-    return "<" + quote(url, safe=":/?#[]@!$&'()*+,;=%-._~") + ">"
+    url = href(value)
+    return f"<{url}>" if url else md_text(str(value).strip())
 
 
 def md_anchor(value: Any) -> str:
@@ -509,11 +505,11 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
                     "sources": rule_sources(a.sources) if a else [],
                 }
             )
+        rule_sources([x for s in r.summary for x in s.sources])  # numbered, not shown
         roles.append(
             {
                 "role": {"id": role.id, "name": role.name, "plural": role.plural or role.name},
                 "summary": [s.text for s in r.summary],
-                "summary_sources": rule_sources([x for s in r.summary for x in s.sources]),
                 "stages": stages,
             }
         )
@@ -606,8 +602,7 @@ def render(
         InputError: unknown format or unreadable template.
         TemplateSecurityError: the template tried to escape the sandbox.
     """
-    if fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    check_format(fmt)
     if fmt == "json" and template is None:
         data = result.to_dict()
         if extra:
