@@ -185,15 +185,31 @@ def test_a_field_assigned_before_the_first_read_keeps_its_value(cache_folder: Pa
     assert next(r for r in hit.rules() if r is not rule).cell_locations
 
 
-def test_a_damaged_unread_part_is_a_clear_error(
-    cache_folder: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def rewrite_entry(entry: Path, edit: Any) -> None:
+    """Change an entry's data with ``edit(data)`` and give it a matching checksum."""
+    import hashlib
+    import marshal
+
+    head, _, body = entry.read_bytes().partition(b"\n")
+    data = marshal.loads(body)
+    edit(data)
+    body = marshal.dumps(data)
+    header = json.loads(head)
+    header["sha256"] = hashlib.sha256(body).hexdigest()
+    entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
+
+
+def test_a_damaged_unread_part_is_a_clear_error(cache_folder: Path) -> None:
     import marshal
 
     load_rulebook()
+    [entry] = entries(cache_folder)
+    # The unread part of a real entry, holding fewer rules than the rulebook (with a
+    # valid checksum: only a bug could write that).
+    rewrite_entry(entry, lambda data: data["book"].update(
+        later=marshal.dumps({"tests": [], "locations": [], "cells": []})))
     hit = load_rulebook()
-    # As if the unread part held fewer rules than the rulebook: only a bug could do that.
-    monkeypatch.setattr(marshal, "loads", lambda data: {"tests": [], "locations": [], "cells": []})
+    assert type(hit.meta).__module__ == "advisor.cache"
     with pytest.raises(AdvisorError, match="cache entry is damaged.*ADVISOR_NO_CACHE=1"):
         hit.tests  # noqa: B018
 
@@ -217,10 +233,13 @@ def test_cli_output_is_the_same_from_the_cache(tmp_path: Path, cache_folder: Pat
     args = ["guide", "--defaults", "--date", "2026-01-01", "-o", "-"]
     cold = runner.invoke(cli, args, env={"ADVISOR_NO_CACHE": "1"})
     first = runner.invoke(cli, args)
+    [entry] = entries(cache_folder)
+    written = entry.stat().st_mtime_ns
     warm = runner.invoke(cli, args)
     assert cold.exit_code == first.exit_code == warm.exit_code == 0, warm.output
     assert cold.stdout == first.stdout == warm.stdout
-    assert len(entries(cache_folder)) == 1
+    assert entries(cache_folder) == [entry]
+    assert entry.stat().st_mtime_ns == written  # a hit: a miss would have rewritten it
 
 
 # --------------------------------------------------------------------------- invalidation
@@ -319,19 +338,14 @@ def test_a_corrupt_entry_is_ignored_and_replaced(cache_folder: Path, damage: Any
 
 
 def test_an_entry_with_a_valid_checksum_but_the_wrong_shape_is_ignored(cache_folder: Path) -> None:
-    import hashlib
-    import marshal
-
     load_rulebook()
     [entry] = entries(cache_folder)
-    head, _, body = entry.read_bytes().partition(b"\n")
-    data = marshal.loads(body)
-    data["book"]["tables"][0]["rules"][0][0] = 10_000  # a rule index that does not exist
-    body = marshal.dumps(data)
-    header = json.loads(head)
-    header["sha256"] = hashlib.sha256(body).hexdigest()
-    entry.write_bytes(json.dumps(header).encode() + b"\n" + body)
-    assert view(load_rulebook()) == view(fresh())
+    # A rule index that does not exist.
+    rewrite_entry(entry, lambda data: data["book"]["tables"][0]["rules"][0].__setitem__(0, 10_000))
+    book = load_rulebook()
+    assert type(book.meta).__module__ == "advisor.schema"  # ignored: loaded from the files
+    assert view(book) == view(fresh())
+    assert type(load_rulebook().meta).__module__ == "advisor.cache"  # and replaced
 
 
 def test_an_unwritable_cache_folder_only_costs_speed(tmp_path: Path,
@@ -636,7 +650,7 @@ def test_an_answers_entry_of_the_wrong_shape_is_ignored(
     path.write_text(ANSWERS, encoding="utf-8")
     read_answers(path, monkeypatch)
     key = cache.answers_key(path)
-    assert key is not None
+    assert key is not None and cache.load_answers(key) is not None  # the good entry is read
     for wrong in ([{1: "x"}, {}], [{}, {"team": 3}], {"a": 1}, [[], {}]):
         assert cache._write("answers-", key, wrong, None)
         assert cache.load_answers(key) is None
@@ -681,13 +695,14 @@ def test_answers_entries_are_pruned_apart_from_rulebooks(
 PROBE = """
 import json, sys
 from advisor.cli import main
+code = 0
 try:
     main(sys.argv[1:])
-except SystemExit:
-    pass
+except SystemExit as exc:
+    code = exc.code
 heavy = sorted({m.split(".")[0] for m in sys.modules}
                & {"pydantic", "rich", "questionary", "dataclasses", "calendar", "yaml"})
-print(json.dumps(heavy), file=sys.stderr)
+print(json.dumps({"heavy": heavy, "code": code}), file=sys.stderr)
 """
 
 
@@ -699,7 +714,9 @@ def imported_heavy(tmp_path: Path, *args: str) -> list[str]:
     env = {**os.environ, "ADVISOR_CACHE_DIR": str(tmp_path / "cache")}
     proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
                           cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, check=False)
-    return json.loads(proc.stderr.strip().splitlines()[-1])
+    got = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert got["code"] in (0, None), proc.stderr  # the command itself worked
+    return got["heavy"]
 
 
 def test_a_hit_reads_each_file_once(
@@ -756,6 +773,7 @@ def test_a_guide_from_answers_with_a_warm_cache_needs_neither_pydantic_rich_nor_
     args = ("guide", "--answers", str(answers), "-o", str(tmp_path / "g.md"), "--force")
     first = imported_heavy(tmp_path, *args)  # the first run validates and parses YAML
     assert "pydantic" in first and "yaml" in first
+    (tmp_path / "g.md").unlink()  # the guide below is the warm run's own
     assert imported_heavy(tmp_path, *args) == []
     assert (tmp_path / "g.md").read_text(encoding="utf-8").startswith("# T: adopting GPT-5.5")
 
