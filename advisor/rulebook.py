@@ -192,8 +192,10 @@ class Rulebook(_Deferred):
         "locations",
         "changes",
         "aliases",
+        "_by_id",
     )
     _deferred = frozenset({"tests", "locations"})
+    _by_id: tuple[dict[str, CompiledRule], list[int]]
     meta: s.Meta
     levels: list[s.Level]
     roles: dict[str, s.Role]
@@ -260,7 +262,16 @@ class Rulebook(_Deferred):
 
     def rule(self, rule_id: str) -> CompiledRule | None:
         """The rule with this id, if any."""
-        return next((r for r in self.rules() if r.id == rule_id), None)
+        # An index by id (rule tests look up every rule they check), built on first
+        # use and again if a table has since been added or gained or lost rules.
+        shape = [len(t.rules) for t in self.tables]
+        cached = getattr(self, "_by_id", None)
+        if cached is None or cached[1] != shape:
+            index: dict[str, CompiledRule] = {}
+            for r in self.rules():
+                index.setdefault(r.id, r)
+            cached = self._by_id = (index, shape)
+        return cached[0].get(rule_id)
 
     def where(self, kind: str, ident: str) -> Location | None:
         """The location of the ``kind`` entry with id ``ident``."""
