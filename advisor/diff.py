@@ -410,15 +410,9 @@ def compare_editions(
         for side, ident in ((old, old_id), (new, new_id)):
             book = side.book
             mid = book.resolve_model(ident)
-            if no_baseline:
-                base = None
-            elif baseline is not None:
-                base = book.resolve_model(baseline)
-            else:
-                base = book.models[mid].baseline
             profile = Profile(
                 model=mid,
-                baseline=base,
+                baseline=book.baseline_for(mid, baseline, no_baseline=no_baseline),
                 roles=[book.resolve_role(r) for r in roles],
                 stages=[book.resolve_stage(s) for s in stages],
             )

@@ -193,6 +193,13 @@ class ComparisonRow(Record):
         self.baseline_evidence = baseline_evidence
         self.note = note
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, differences rounded to 2 places (the JSON ``comparison`` rows)."""
+        data = super().to_dict()
+        data["delta_pp"] = _round(self.delta_pp)
+        data["relative_gain_pct"] = _round(self.relative_gain_pct)
+        return data
+
 
 class Advice(Record):
     """The outcome of one rule."""
@@ -440,21 +447,7 @@ class Result(Record):
             "baseline": self.baseline,
             "bottom_line": [a.text for a in self.bottom_line],
             "readings": [a.text for a in self.readings],
-            "comparison": [
-                {
-                    "benchmark": c.benchmark,
-                    "model_score": c.model_score,
-                    "baseline_score": c.baseline_score,
-                    "delta_pp": _round(c.delta_pp),
-                    "relative_gain_pct": _round(c.relative_gain_pct),
-                    "model_evidence": c.model_evidence.to_dict() if c.model_evidence else None,
-                    "baseline_evidence": c.baseline_evidence.to_dict()
-                    if c.baseline_evidence
-                    else None,
-                    "note": c.note,
-                }
-                for c in self.comparison
-            ],
+            "comparison": [c.to_dict() for c in self.comparison],
             "metrics": {k: _round(v) for k, v in self.metrics.items()},
             "missing_evidence": self.missing,
             "roles": [

@@ -47,19 +47,7 @@ def compare(book: Rulebook, model: str, baseline: str) -> dict[str, Any]:
         "model": model,
         "baseline": baseline,
         "rows": [
-            {
-                "benchmark": r.benchmark,
-                "name": book.benchmarks[r.benchmark].name,
-                "model_score": r.model_score,
-                "baseline_score": r.baseline_score,
-                "delta_pp": None if r.delta_pp is None else round(r.delta_pp, 2),
-                "relative_gain_pct": (
-                    None if r.relative_gain_pct is None else round(r.relative_gain_pct, 2)
-                ),
-                "model_evidence": r.model_evidence.to_dict() if r.model_evidence else None,
-                "baseline_evidence": r.baseline_evidence.to_dict() if r.baseline_evidence else None,
-                "note": r.note,
-            }
+            {"benchmark": r.benchmark, "name": book.benchmarks[r.benchmark].name, **r.to_dict()}
             for r in rows
         ],
     }
@@ -114,12 +102,7 @@ def explain(
     role_id = book.resolve_role(role)
     stage_id = book.resolve_stage(stage) if stage else None
     model_id = book.resolve_model(model) if scores is None else model
-    if no_baseline:
-        base_id = None
-    elif baseline is not None:
-        base_id = book.resolve_model(baseline)
-    else:
-        base_id = book.models[model_id].baseline if model_id in book.models else None
+    base_id = book.baseline_for(model_id, baseline, no_baseline=no_baseline)
     result = evaluate(
         book,
         Profile(

@@ -311,6 +311,19 @@ class Rulebook(_Deferred):
             return key
         raise unknown("stage", name, list(self.stages))
 
+    def baseline_for(
+        self, model_id: str, baseline: str | None = None, *, no_baseline: bool = False
+    ) -> str | None:
+        """The baseline to compare ``model_id`` with: none when ``no_baseline``, else
+        ``baseline`` (an id, resolved), else the model's own (none for a model given
+        only by its scores)."""
+        if no_baseline:
+            return None
+        if baseline is not None:
+            return self.resolve_model(baseline)
+        model = self.models.get(model_id)
+        return model.baseline if model else None
+
     def resolve_model(self, name: str) -> str:
         """A model id; raises InputError naming the closest ids otherwise."""
         key = name.strip().lower()
