@@ -53,19 +53,15 @@ def compare(book: Rulebook, model: str, baseline: str) -> dict[str, Any]:
     }
 
 
-def guide_summary_lines(book: Rulebook, result: Any, written: Any) -> list[str]:
-    """What ``advisor guide`` did, as plain text: the file, then the autonomy by role and stage.
-
-    The CLI prints these lines when the output is not a terminal (and the
-    same table with rich when it is).
-    """
+def guide_summary(book: Rulebook, result: Any, written: Any) -> tuple[str, list[list[str]]]:
+    """What ``advisor guide`` did: a headline, then the autonomy by role and stage as rows
+    (the first row is the header; no rows without roles)."""
     where = f"Wrote {written}" if written is not None else "Wrote the guide to stdout"
-    lines = [
-        f"{where}: {len(result.roles)} roles, model {result.model}"
-        + (f" vs {result.baseline}" if result.baseline else "")
-    ]
+    headline = f"{where}: {len(result.roles)} roles, model {result.model}" + (
+        f" vs {result.baseline}" if result.baseline else ""
+    )
     if not result.roles:
-        return lines
+        return headline, []
     rows = [["Role", *[book.stages[st.stage].name for st in result.roles[0].stages]]]
     rows += [
         [
@@ -74,12 +70,20 @@ def guide_summary_lines(book: Rulebook, result: Any, written: Any) -> list[str]:
         ]
         for r in result.roles
     ]
+    return headline, rows
+
+
+def guide_summary_lines(book: Rulebook, result: Any, written: Any) -> list[str]:
+    """:func:`guide_summary` as plain text, for output that is not a terminal (the CLI
+    prints the same table with rich on a terminal)."""
+    headline, rows = guide_summary(book, result, written)
+    if not rows:
+        return [headline]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines += [
+    return [headline] + [
         "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
         for row in rows
     ]
-    return lines
 
 
 def explain(

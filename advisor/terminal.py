@@ -110,24 +110,17 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
 
 def print_guide_summary(console: Console, book: Rulebook, result: Any, written: Any) -> None:
     """What ``advisor guide`` did: the file and the autonomy per role and stage."""
-    where = f"Wrote {written}" if written is not None else "Wrote the guide to stdout"
-    console.print(
-        f"{where}: {len(result.roles)} roles, model {result.model}"
-        + (f" vs {result.baseline}" if result.baseline else ""),
-        markup=False,
-    )
-    if not result.roles:
+    from advisor.reports import guide_summary
+
+    headline, rows = guide_summary(book, result, written)
+    console.print(headline, markup=False)
+    if not rows:
         return
     table = Table(show_header=True, header_style="bold")
-    table.add_column("Role")
-    stages = [st.stage for st in result.roles[0].stages]
-    for sid in stages:
-        table.add_column(book.stages[sid].name)
-    for r in result.roles:
-        table.add_row(
-            book.roles[r.role].name,
-            *[(st.advice.autonomy if st.advice else "no rule") or "" for st in r.stages],
-        )
+    for name in rows[0]:
+        table.add_column(name)
+    for row in rows[1:]:
+        table.add_row(*row)
     console.print(table)
 
 
