@@ -891,23 +891,24 @@ def batch_cmd(
     book = load_book(rules_path, scores_path)
     rows = read_roster(roster)
     err = console(stderr=True)
-    if err.is_terminal and rows:
-        from rich.progress import Progress
+    with contextlib.ExitStack() as stack:
+        progress = None
+        if err.is_terminal and rows:  # a progress bar on a terminal only
+            from rich.progress import Progress
 
-        with Progress(console=err, transient=True) as bar:
+            bar = stack.enter_context(Progress(console=err, transient=True))
             task = bar.add_task("Writing guides", total=len(rows))
-            report = run_batch(
-                book,
-                rows,
-                out_dir,
-                date=when,
-                fmt=fmt,
-                force=force,
-                template=template,
-                progress=lambda _o: bar.advance(task),
-            )
-    else:
-        report = run_batch(book, rows, out_dir, date=when, fmt=fmt, force=force, template=template)
+            progress = lambda _o: bar.advance(task)  # noqa: E731
+        report = run_batch(
+            book,
+            rows,
+            out_dir,
+            date=when,
+            fmt=fmt,
+            force=force,
+            template=template,
+            progress=progress,
+        )
     for o in report.failed:
         click.echo(f"advisor: error: {o.location}: {o.error}", err=True)
     _print_batch_summary(report)

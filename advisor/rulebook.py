@@ -582,15 +582,16 @@ def load_rulebook(
     book = cache.load(key) if key else None
     if book is None:
         with cache.no_gc():  # many objects, no cycles: the collector only costs time here
-            book = _load(list(paths), chain=())
+            book = _load(files, chain=())
         if key:
             cache.store(key, book, files=files)
     return book
 
 
-def _load(paths: list[str | os.PathLike[str]], chain: tuple[str, ...]) -> Rulebook:
+def _load(paths: list[Path], chain: tuple[str, ...]) -> Rulebook:
+    """The rulebook made of ``paths`` (from :func:`rulebook_files`), validated."""
     problems = _Problems()
-    files = [f for f in (_read_file(p, problems) for p in rulebook_files(paths)) if f]
+    files = [f for f in (_read_file(p, problems) for p in paths) if f]
     problems.raise_if_any()
 
     extends = [(f, f.data.extends) for f in files if f.data.extends]
@@ -618,12 +619,12 @@ def _load_base(
         if not base_path.exists():
             problems.add(f"extends: {target!r} not found (looked at {base_path})", where)
             return None
-    key = str(Path(base_path).resolve())
+    key = str(base_path.resolve())
     if key in chain or len(chain) >= MAX_EXTENDS_DEPTH:
         problems.add(f"extends: {target!r} makes a cycle or is nested too deep", where)
         return None
     try:
-        return _load([base_path], chain + (key,))
+        return _load(rulebook_files([base_path]), chain + (key,))
     except RulebookError as exc:
         problems.extend(exc.problems)
     except InputError as exc:
