@@ -29,7 +29,7 @@ from typing import Any
 
 from advisor.conditions import Test
 from advisor.errors import Location
-from advisor.rulebook import CompiledTable, Rulebook
+from advisor.rulebook import TEXT_FIELDS, CompiledTable, Rulebook
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -57,7 +57,6 @@ SCOPE_NAMES = {
     "role": _TEAM_NAMES | {"role"},
     "stage": _TEAM_NAMES | {"role", "stage", "level"},
 }
-TEXT_FIELDS = ("text", "review", "time_saved", "rationale")
 
 
 class _Other:

@@ -39,6 +39,8 @@ MAX_FILES = 200
 #: Problems reported one by one; the rest are counted.
 MAX_SHOWN = 100
 MAX_EXTENDS_DEPTH = 8
+#: The fields of a rule that hold text (each may be a Jinja2 text).
+TEXT_FIELDS = ("text", "review", "time_saved", "rationale")
 
 
 class _Deferred(Record):
@@ -736,7 +738,7 @@ def _record_rule_locations(
             locs[("rule", rule.id)] = f.smap.locate(path + ("id",))
             for key in rule.when:
                 locs[("cell", f"{rule.id}\0{key}")] = f.smap.locate(path + ("when", key))
-            for key in ("text", "review", "time_saved", "rationale"):
+            for key in TEXT_FIELDS:
                 if f.smap.get(path + (key,)) is not None:
                     locs[("text", f"{rule.id}\0{key}")] = f.smap.locate(path + (key,))
             if f.smap.get(path + ("autonomy",)) is not None:
@@ -1021,7 +1023,7 @@ def _compile_rule(
                     ok = False
         tests[name] = test
     templates: dict[str, Template | TextPlan | None] = {}
-    for key in ("text", "review", "time_saved", "rationale"):
+    for key in TEXT_FIELDS:
         value = getattr(rule, key)
         if value and needs_template(value):
             tloc = book.where("text", f"{rule.id}\0{key}") or rloc
