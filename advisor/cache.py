@@ -20,7 +20,7 @@ Safety:
 * The cache holds plain data only: strings, numbers, lists and mappings,
   written with :mod:`marshal` (never pickle) after a one-line JSON header;
   reading it never runs code. Rule texts are kept as their source plus, for
-  the simple ones, a :class:`~advisor.sandbox.TextPlan` (plain data); the
+  the simple ones, a :class:`~advisor.textplan.TextPlan` (plain data); the
   others are compiled from their source when first used.
 * The key hashes the kind of entry, advisor's version, the size and
   modification time of each of advisor's own modules (an edited checkout is
@@ -518,7 +518,7 @@ class _Encoder:
 
 
 def _encode(book: Rulebook) -> dict[str, Any]:
-    from advisor.sandbox import TextPlan
+    from advisor.textplan import TextPlan
 
     _check_fields()
     enc = _Encoder()
@@ -674,7 +674,7 @@ class _LazyText:
 
 def _decode(data: dict[str, Any]) -> Rulebook:
     from advisor.rulebook import CompiledRule, CompiledTable, Rulebook, RuleChange
-    from advisor.sandbox import TextPlan
+    from advisor.textplan import TextPlan
 
     dec = _Decoder(data)
     tables = []

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from jinja2 import Template
 
     from advisor import schema as s
-    from advisor.sandbox import TextPlan
+    from advisor.textplan import TextPlan
     from advisor.yamlsource import SourceMap
 
 #: Inputs every table may read besides benchmark, metric and question ids.
