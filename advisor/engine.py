@@ -908,6 +908,10 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
             if tr:
                 traces.append(tr)
 
+    stage_table = next(t for t in book.tables if t.scope == "stage")
+    # The same for every role: made once (texts cannot change them; the sandbox is immutable).
+    named_stages = {sid: _named(book.stages[sid]) for sid in stages}
+    named_levels = {lv.id: _named(lv) for lv in book.levels}
     results: list[RoleResult] = []
     for role_id in roles:
         role = book.roles[role_id]
@@ -921,7 +925,6 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
                 summary.extend(_advice(book, r, role_ctx) for r in chosen)
                 if tr:
                     traces.append(tr)
-        stage_table = next(t for t in book.tables if t.scope == "stage")
         for stage_id in stages:
             st_inputs = {**role_inputs, "stage": stage_id}
             chosen, tr = run_table(
@@ -930,10 +933,10 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
             assert tr is not None
             if trace:
                 traces.append(tr)
-            ctx = {**role_ctx, "stage": _named(book.stages[stage_id])}
+            ctx = {**role_ctx, "stage": named_stages[stage_id]}
             if chosen:
                 level = book.levels[book.level_rank(chosen[0].spec.autonomy or "")]
-                ctx["level"] = _named(level)
+                ctx["level"] = named_levels[level.id]
             stage_list.append(
                 StageAdvice(stage_id, _advice(book, chosen[0], ctx) if chosen else None, tr)
             )
