@@ -33,12 +33,14 @@ def _stage_groups(n_groups: int, stages: list[str]) -> list[list[str]]:
     return [stages[i * n // n_groups : (i + 1) * n // n_groups] for i in range(n_groups)]
 
 
-def generate(n_rules: int, bands: int = 25) -> str:
+def generate(n_rules: int, bands: int = 25, hit_policy: str = "unique") -> str:
     """The text of an ``n_rules``-rule rulebook, as one YAML file.
 
     Args:
         n_rules: Number of rules in the stage-advice table (at least 1).
         bands: Rules per role × stage group (the last group may have fewer).
+        hit_policy: The table's hit policy (the bands never overlap, so ``collect``
+            chooses the same rules as ``unique``).
     """
     if n_rules < 1 or bands < 1:
         raise ValueError("n_rules and bands must be at least 1")
@@ -76,7 +78,7 @@ def generate(n_rules: int, bands: int = 25) -> str:
         "tables:",
         "  - id: stage-advice",
         "    purpose: stage-advice",
-        "    hit_policy: unique",
+        f"    hit_policy: {hit_policy}",
         "    inputs: [role, stage, mle-bench, terminal-bench-2]",
         "    rules:",
     ]
@@ -104,10 +106,12 @@ def generate(n_rules: int, bands: int = 25) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_rulebook(path: str | Path, n_rules: int, bands: int = 25) -> Path:
+def write_rulebook(
+    path: str | Path, n_rules: int, bands: int = 25, hit_policy: str = "unique"
+) -> Path:
     """Write an ``n_rules``-rule rulebook to ``path`` and return the path."""
     target = Path(path)
-    target.write_text(generate(n_rules, bands), encoding="utf-8")
+    target.write_text(generate(n_rules, bands, hit_policy), encoding="utf-8")
     return target
 
 

@@ -406,12 +406,7 @@ def generated_rulebook(
     """A rulebook of ``n_rules`` rules from benchmarks/gen_rulebook.py, with a hit policy."""
     import gen_rulebook
 
-    text = gen_rulebook.generate(n_rules, bands)
-    if hit_policy != "unique":
-        assert text.count("hit_policy: unique") == 1
-        text = text.replace("hit_policy: unique", f"hit_policy: {hit_policy}")
-    path.write_text(text, encoding="utf-8")
-    return path
+    return gen_rulebook.write_rulebook(path, n_rules, bands, hit_policy)
 
 
 def engine(report: Report, tmp: Path, rounds: int, quick: bool) -> None:
