@@ -789,61 +789,14 @@ def diff_cmd(
 
         write_text(output, render_changes_md(result.changes), force=force)
         return
-    _print_changes(result, output, force)
+    from advisor.terminal import changes_text, print_changes
 
-
-def _print_changes(result: Any, output: str, force: bool) -> None:
-    """The diff as a rich table (plain text when written to a file)."""
-    import io
-
-    from rich.table import Table
-
-    from advisor.diff import side_text
-
-    tables = []
-    models: dict[str, list[Any]] = {}
-    for c in result.changes:
-        models.setdefault(c.model, []).append(c)
-    for model, rows in models.items():
-        title = (
-            f"{model}: {result.old} → {result.new}"
-            if len(models) > 1
-            else (f"What changed: {result.old} → {result.new}")
-        )
-        table = Table(title=title, title_justify="left")
-        for col in ("Role, stage", "Before", "Now", "Why"):
-            table.add_column(col, overflow="fold")
-        for c in rows:
-            why = "\n".join(c.reasons) if c.changed else "unchanged"
-            table.add_row(
-                f"{c.role_name}\n{c.stage_name}",
-                side_text(c.old_level, c.old_rules, "\n"),
-                side_text(c.new_level, c.new_rules, "\n"),
-                why,
-            )
-        tables.append(table)
-    notes = []
-    if not any(c.changed for c in result.changes):
-        notes.append("No recommendation changed.")
-    if result.added:
-        notes.append("New models (not compared): " + ", ".join(result.added))
-    if result.removed:
-        notes.append("Models no longer listed: " + ", ".join(result.removed))
     if output == "-":
-        out = console()
+        print_changes(console(), result)
     else:
-        from rich.console import Console
-
-        out = Console(file=io.StringIO(), width=120, color_system=None, highlight=False)
-    for table in tables:
-        out.print(table)
-    for n in notes:
-        out.print(n, markup=False)
-    if output != "-":
         from advisor.output import write_text
 
-        text = out.file.getvalue()  # type: ignore[attr-defined]
-        write_text(output, "".join(line.rstrip() + "\n" for line in text.splitlines()), force=force)
+        write_text(output, changes_text(result), force=force)
 
 
 @cli.command("batch")
@@ -911,32 +864,8 @@ def batch_cmd(
         )
     for o in report.failed:
         click.echo(f"advisor: error: {o.location}: {o.error}", err=True)
-    _print_batch_summary(report)
+    from advisor.terminal import print_batch_summary
+
+    print_batch_summary(console(), report)
     if report.failed:
         click.get_current_context().exit(EXIT_FAILED)
-
-
-def _print_batch_summary(report: Any, limit: int = 50) -> None:
-    """A table of teams and files (only failed rows past ``limit`` rows), then the counts."""
-    from rich.table import Table
-
-    rows = report.outcomes if len(report.outcomes) <= limit else report.failed
-    out = console()
-    if rows:
-        title = f"Guides in {report.out_dir}" if rows is report.outcomes else "Failed rows"
-        table = Table(title=title, title_justify="left")
-        for col in ("Line", "Team", "File", "Result"):
-            table.add_column(col, overflow="fold")
-        for o in rows:
-            table.add_row(
-                str(o.location.line),
-                o.team,
-                o.path.name if o.path else "-",
-                "written" if o.ok else "failed",
-            )
-        out.print(table)
-    n_failed = len(report.failed)
-    out.print(
-        f"{len(report.outcomes) - n_failed} written, {n_failed} failed, in {report.out_dir}",
-        markup=False,
-    )

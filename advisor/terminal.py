@@ -134,3 +134,70 @@ def show_markdown(console: Console, text: str) -> None:
             console.print(md)
     else:
         console.print(md)
+
+
+def print_changes(console: Console, result: Any) -> None:
+    """``advisor diff``: one table per model (role and stage, before, now, why), then notes."""
+    from advisor.diff import side_text
+
+    models: dict[str, list[Any]] = {}
+    for c in result.changes:
+        models.setdefault(c.model, []).append(c)
+    for model, rows in models.items():
+        title = (
+            f"{model}: {result.old} → {result.new}"
+            if len(models) > 1
+            else (f"What changed: {result.old} → {result.new}")
+        )
+        table = Table(title=title, title_justify="left")
+        for col in ("Role, stage", "Before", "Now", "Why"):
+            table.add_column(col, overflow="fold")
+        for c in rows:
+            why = "\n".join(c.reasons) if c.changed else "unchanged"
+            table.add_row(
+                f"{c.role_name}\n{c.stage_name}",
+                side_text(c.old_level, c.old_rules, "\n"),
+                side_text(c.new_level, c.new_rules, "\n"),
+                why,
+            )
+        console.print(table)
+    if not any(c.changed for c in result.changes):
+        console.print("No recommendation changed.", markup=False)
+    if result.added:
+        console.print("New models (not compared): " + ", ".join(result.added), markup=False)
+    if result.removed:
+        console.print("Models no longer listed: " + ", ".join(result.removed), markup=False)
+
+
+def changes_text(result: Any) -> str:
+    """:func:`print_changes` as plain text, for a file: 120 columns, no colour, no trailing
+    spaces."""
+    import io
+
+    out = Console(file=io.StringIO(), width=120, color_system=None, highlight=False)
+    print_changes(out, result)
+    text = out.file.getvalue()  # type: ignore[attr-defined]
+    return "".join(line.rstrip() + "\n" for line in text.splitlines())
+
+
+def print_batch_summary(console: Console, report: Any, limit: int = 50) -> None:
+    """A table of teams and files (only failed rows past ``limit`` rows), then the counts."""
+    rows = report.outcomes if len(report.outcomes) <= limit else report.failed
+    if rows:
+        title = f"Guides in {report.out_dir}" if rows is report.outcomes else "Failed rows"
+        table = Table(title=title, title_justify="left")
+        for col in ("Line", "Team", "File", "Result"):
+            table.add_column(col, overflow="fold")
+        for o in rows:
+            table.add_row(
+                str(o.location.line),
+                o.team,
+                o.path.name if o.path else "-",
+                "written" if o.ok else "failed",
+            )
+        console.print(table)
+    n_failed = len(report.failed)
+    console.print(
+        f"{len(report.outcomes) - n_failed} written, {n_failed} failed, in {report.out_dir}",
+        markup=False,
+    )
