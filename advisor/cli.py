@@ -161,11 +161,14 @@ scores_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 
 
-def load_book(rules_path: Sequence[str], scores_path: Sequence[str] = ()) -> Rulebook:
-    """The rulebook named on the command line, with score overlays."""
+def load_book(
+    rules_path: Sequence[str], scores_path: Sequence[str] = (), *, base: Rulebook | None = None
+) -> Rulebook:
+    """The rulebook named on the command line (or ``base``, loaded already), with score
+    overlays (each gives a new rulebook; the one below is left as it was)."""
     from advisor.rulebook import load_rulebook, load_scores
 
-    book = load_rulebook(list(rules_path) or None)
+    book = base if base is not None else load_rulebook(list(rules_path) or None)
     for path in scores_path:
         book = load_scores(book, path)
     return book
@@ -290,8 +293,9 @@ def guide_cmd(
         check_target(save_answers, force=force)
     if template:
         load_template("md" if fmt == "json" else fmt, template)
-    book = load_book(rules_path, scores_path)
-    last = load_book(rules_path, [since]) if since else None
+    rules = load_book(rules_path)
+    book = load_book(rules_path, scores_path, base=rules)
+    last = load_book(rules_path, [since], base=rules) if since else None
     given, origins = load_answers_file(answers_file) if answers_file else ({}, {})
     flags = {
         "team": team,
@@ -744,8 +748,9 @@ def diff_cmd(
         )
     old_scores = [*scores_path, *([from_path] if from_path else [])]
     new_scores = [*scores_path, *([to_path] if to_path else [])]
-    old_book = load_book(rules_from or rules_path, old_scores)
-    new_book = load_book(rules_to or rules_path, new_scores)
+    shared = load_book(rules_path) if not (rules_from and rules_to) else None
+    old_book = load_book(rules_from, old_scores, base=None if rules_from else shared)
+    new_book = load_book(rules_to, new_scores, base=None if rules_to else shared)
     default = next(
         (
             str(q.default)

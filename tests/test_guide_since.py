@@ -97,3 +97,15 @@ def test_show_of_another_format_keeps_the_section(tmp_path):
     result = run(tmp_path, "--format", "html", "--show", "-o", str(tmp_path / "g.html"))
     assert result.exit_code == 0, result.output
     assert "What changed since the last edition" in result.output
+
+
+def test_scores_and_since_are_laid_over_the_same_rulebook_apart(tmp_path):
+    # --scores and --since each overlay the one rulebook loaded; neither sees the other.
+    new = tmp_path / "new.yaml"
+    new.write_text(LAST_EDITION.replace("score: 28", "score: 44").replace(
+        "an earlier edition", "a newer edition"), encoding="utf-8")
+    result = run(tmp_path, "--scores", str(new), "--format", "json", "-o", "-")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    crossings = {x["text"] for c in data["changes"] for x in c["crossings"]}
+    assert any(t.startswith("mle-bench 28 → 44") for t in crossings), crossings
