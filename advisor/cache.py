@@ -319,13 +319,26 @@ def store(
         keyed = {os.path.abspath(f) for f in files}
         with no_gc():
             encoded = _encode(book)
-            # Read back once, unread part included: an entry that could not be read
-            # back would fail every later run instead of being a miss.
-            _decode(encoded).tests  # noqa: B018
+            # The unread part is only decoded when used, so a flaw in it would fail every
+            # later run instead of being a miss: check its layout before storing.
+            _check_later(encoded, sum(len(t.rules) for t in book.tables))
             plain = {"deps": _deps(book, keyed), "book": encoded}
         return _write(_RULEBOOK, key, plain, environ)
     except Exception:  # a cache that cannot be written only costs speed
         return False
+
+
+def _check_later(encoded: dict[str, Any], n_rules: int) -> None:
+    later = marshal.loads(encoded["later"])
+    if not (
+        isinstance(later.get("tests"), list)
+        and all(isinstance(t, list) and len(t) == 2 for t in later["tests"])
+        and all(isinstance(x, list) and len(x) == 5 for x in later["locations"])
+        and isinstance(later.get("cells"), list)
+        and len(later["cells"]) == n_rules
+        and all(isinstance(c, dict) for c in later["cells"])
+    ):
+        raise ValueError("the unread part does not have the layout _decode reads")
 
 
 def _deps(book: Rulebook, keyed: set[str]) -> list[list[str]]:

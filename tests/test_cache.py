@@ -156,7 +156,7 @@ def test_fields_in_another_order_than_the_encoder_knows_mean_no_entry(
     assert entries(cache_folder) == []
 
 
-def test_an_entry_that_cannot_be_read_back_is_not_stored(
+def test_an_entry_whose_unread_part_does_not_fit_is_not_stored(
     cache_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import marshal
