@@ -79,7 +79,7 @@ def test_wheel_ships_the_rulebook_and_templates_inside_the_package(wheel: Path) 
     assert "advisor/_data/templates/guide.md.j2" in names
     assert "advisor/__main__.py" in names
     entry_points = zipfile.ZipFile(wheel).read(f"advisor-{version}.dist-info/entry_points.txt")
-    assert "advisor = advisor.__main__:main" in entry_points.decode()
+    assert "advisor = advisor.__main__:program" in entry_points.decode()
 
 
 @pytest.mark.slow

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PROBE = """
 import gc, json, sys
 default = gc.get_threshold()
@@ -88,3 +90,96 @@ def test_output_is_complete_when_the_process_ends(tmp_path: Path) -> None:
                            "-o", "rules.html"], capture_output=True, text=True, cwd=tmp_path,
                           check=True)
     assert (tmp_path / "rules.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+
+
+# The console script ends a successful run with os._exit, skipping the interpreter's
+# teardown. The child notes on stderr when it ends that way.
+ENDING = """
+import os, sys
+{setup}
+quick_exit = os._exit
+
+
+def noted_exit(code):
+    os.write(2, b"quick exit\\n")
+    quick_exit(code)
+
+
+os._exit = noted_exit
+sys.argv = ["advisor", *sys.argv[1:]]
+from advisor.__main__ import program
+program()
+"""
+
+
+def ending(tmp_path: Path, *args: str, setup: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", ENDING.format(setup=setup), *args],
+                          capture_output=True, text=True, cwd=tmp_path, stdin=subprocess.DEVNULL,
+                          timeout=120, check=False)
+
+
+def test_a_successful_run_ends_without_tearing_down_the_interpreter(tmp_path: Path) -> None:
+    proc = ending(tmp_path, "guide", "--defaults", "-o", "g.md")
+    assert proc.returncode == 0, proc.stderr
+    assert "quick exit" in proc.stderr
+    assert proc.stdout.startswith("Wrote g.md: 4 roles")  # the summary was flushed first
+    assert (tmp_path / "g.md").read_text(encoding="utf-8").startswith("# ")
+
+
+def test_a_large_piped_output_is_whole_after_the_quick_end(tmp_path: Path) -> None:
+    import json
+
+    # A guard: nothing buffered in the process may be lost when it ends at once.
+    proc = ending(tmp_path, "rules", "export", "--format", "json", "-o", "-")
+    assert proc.returncode == 0, proc.stderr
+    assert "quick exit" in proc.stderr
+    assert len(proc.stdout) > 8192 and json.loads(proc.stdout)
+
+
+def test_a_failing_run_exits_the_normal_way(tmp_path: Path) -> None:
+    proc = ending(tmp_path, "guide", "--defaults", "--model", "nope", "-o", "g.md")
+    assert proc.returncode == 2
+    assert "quick exit" not in proc.stderr and "nope" in proc.stderr
+
+
+def test_atexit_hooks_still_run(tmp_path: Path) -> None:
+    # Coverage measurement, logging and temporary folders rely on atexit.
+    setup = "import atexit; atexit.register(os.write, 2, b'atexit ran\\n')"
+    proc = ending(tmp_path, "guide", "--defaults", "-o", "g.md", setup=setup)
+    assert proc.returncode == 0, proc.stderr
+    assert "atexit ran" in proc.stderr and "quick exit" not in proc.stderr
+
+
+def test_a_tracer_or_profiler_gets_its_normal_exit(tmp_path: Path) -> None:
+    for hook in ("sys.settrace(lambda *a: None)", "sys.setprofile(lambda *a: None)"):
+        proc = ending(tmp_path, "guide", "--defaults", "--force", "-o", "g.md", setup=hook)
+        assert proc.returncode == 0, proc.stderr
+        assert "quick exit" not in proc.stderr, hook
+
+
+def test_the_exit_waits_for_another_thread(tmp_path: Path) -> None:
+    setup = (
+        "import threading, time\n"
+        "threading.Thread(target=lambda: (time.sleep(0.5), os.write(2, b'thread done\\n'))"
+        ").start()"
+    )
+    proc = ending(tmp_path, "guide", "--defaults", "-o", "g.md", setup=setup)
+    assert proc.returncode == 0, proc.stderr
+    assert "thread done" in proc.stderr and "quick exit" not in proc.stderr
+
+
+def test_a_stream_that_cannot_be_flushed_is_left_to_the_normal_exit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from advisor import __main__ as program_module
+
+    class Broken(io.StringIO):
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", Broken())
+    assert program_module._flushed() is False
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    assert program_module._flushed() is True
