@@ -260,14 +260,15 @@ def run_batch(
     folder = folder.resolve()
     report = BatchReport(folder)
     names = Names()
-    pending: list[tuple[Outcome, Future[Path | None]]] = []
+    pending: list[tuple[Outcome, Future[str | None]]] = []
 
     def settle(block: bool) -> None:
         # Outcomes are reported in roster order as their writes finish.
         while pending and (block or pending[0][1].done()):
             outcome, future = pending.pop(0)
             try:
-                outcome.path = future.result()
+                written = future.result()
+                outcome.path = Path(written) if written is not None else None
             except AdvisorError as exc:
                 outcome.error = str(exc)
             if progress is not None:
@@ -291,7 +292,7 @@ def run_batch(
                 guide = make_guide(book, answers, date=date, fmt=row_fmt, template=template)
             except AdvisorError as exc:
                 outcome.error = exc.message if exc.location is None else str(exc)
-                done: Future[Path | None] = Future()
+                done: Future[str | None] = Future()
                 done.set_result(None)
                 pending.append((outcome, done))
             else:

@@ -53,7 +53,6 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor import __version__
@@ -74,7 +73,7 @@ _ANSWERS = "answers-"
 _SUFFIX = ".cache"
 #: marshal's format; it can change between Python versions, which the key covers.
 _MARSHAL = 4
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = os.path.dirname(os.path.realpath(__file__))
 _LIBRARIES = ("pydantic", "pydantic_core", "yaml", "jinja2")
 
 # The fields the encoder knows, in order (the decoder builds some records by
@@ -115,20 +114,20 @@ _FIELDS = {
 }
 
 
-def cache_dir(environ: dict[str, str] | None = None) -> Path | None:
+def cache_dir(environ: dict[str, str] | None = None) -> str | None:
     """The cache folder, or None when the cache is turned off."""
     env = os.environ if environ is None else environ
     if env.get("ADVISOR_NO_CACHE", "") not in ("", "0"):
         return None
     if env.get("ADVISOR_CACHE_DIR"):
-        return Path(env["ADVISOR_CACHE_DIR"])
+        return env["ADVISOR_CACHE_DIR"]
     xdg = env.get("XDG_CACHE_HOME", "")
     if xdg and os.path.isabs(xdg):
-        return Path(xdg) / "advisor"
+        return os.path.join(xdg, "advisor")
     home = env.get("HOME") or os.path.expanduser("~")
     if not home or home == "~":
         return None
-    return Path(home) / ".cache" / "advisor"
+    return os.path.join(home, ".cache", "advisor")
 
 
 # --------------------------------------------------------------------------- keys
@@ -211,7 +210,8 @@ def _read(prefix: str, key: str, environ: dict[str, str] | None) -> Any:
     if folder is None:
         return None
     try:
-        raw = (folder / f"{prefix}{key}{_SUFFIX}").read_bytes()
+        with open(os.path.join(folder, f"{prefix}{key}{_SUFFIX}"), "rb") as fh:
+            raw = fh.read()
     except OSError:
         return None
     head, _, body = raw.partition(b"\n")
@@ -247,12 +247,12 @@ def _write(prefix: str, key: str, plain: Any, environ: dict[str, str] | None) ->
             "sha256": hashlib.sha256(body).hexdigest(),
         }
     ).encode()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(header + b"\n" + body)
-        os.replace(tmp, folder / f"{prefix}{key}{_SUFFIX}")
+        os.replace(tmp, os.path.join(folder, f"{prefix}{key}{_SUFFIX}"))
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -354,7 +354,7 @@ def _deps(book: Rulebook, keyed: set[str]) -> list[list[str]]:
     return out
 
 
-def _prune(folder: Path, prefix: str) -> None:
+def _prune(folder: str, prefix: str) -> None:
     entries = []
     with os.scandir(folder) as it:
         for e in it:

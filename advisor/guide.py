@@ -11,7 +11,6 @@ import datetime as dt
 import os
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from advisor.engine import Result, evaluate
@@ -71,7 +70,7 @@ def make_guide(
     *,
     date: str,
     fmt: str = "md",
-    template: str | Path | None = None,
+    template: str | os.PathLike[str] | None = None,
     fragment: bool = False,
     extra: dict[str, Any] | None = None,
     since: Rulebook | None = None,

@@ -13,12 +13,12 @@ import os
 import stat
 import sys
 import tempfile
-from pathlib import Path
 
 from advisor.errors import OutputError
+from advisor.paths import path_kind
 
 
-def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) -> Path | None:
+def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) -> str | None:
     """Write ``text`` to ``path`` atomically; ``-`` writes to stdout.
 
     Args:
@@ -33,7 +33,7 @@ def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) 
         OutputError: the file exists (without ``force``), the target is a folder,
             or the write failed; the target is then left as it was.
     """
-    if str(path) == "-":
+    if os.fspath(path) == "-":
         if sys.stdout is None:  # started with stdout closed (advisor ... >&-)
             raise OutputError("standard output is closed; write to a file with -o FILE")
         sys.stdout.write(text)
@@ -41,7 +41,7 @@ def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) 
         return None
     target = check_target(path, force=force)
     assert target is not None
-    folder = target.parent if str(target.parent) else Path(".")
+    folder = os.path.dirname(target) or "."
     data = text.encode("utf-8")
     if _special(target):
         # A device or a named pipe (/dev/stdout, /dev/null, a FIFO) is written in place,
@@ -54,7 +54,9 @@ def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) 
             raise OutputError(f"{target}: write failed: {exc.strerror or exc}") from None
         return target
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder
+        )
     except OSError as exc:
         raise OutputError(f"{target}: cannot write in {folder}: {exc.strerror or exc}") from None
     try:
@@ -65,7 +67,7 @@ def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) 
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        if target.exists() and not force:  # appeared while we were writing
+        if os.path.exists(target) and not force:  # appeared while we were writing
             raise OutputError(f"{target}: already exists; use --force to overwrite it")
         # A symlink target is replaced by the file itself, never followed.
         os.replace(tmp, target)
@@ -80,7 +82,7 @@ def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) 
     return target
 
 
-def check_target(path: str | os.PathLike[str], *, force: bool = False) -> Path | None:
+def check_target(path: str | os.PathLike[str], *, force: bool = False) -> str | None:
     """Refuse an output path early, before any work: an existing file without
     ``force``, a folder, or a missing parent folder. ``-`` (stdout) always passes.
 
@@ -90,35 +92,36 @@ def check_target(path: str | os.PathLike[str], *, force: bool = False) -> Path |
     Raises:
         OutputError: the target cannot or must not be written.
     """
-    if str(path) == "-":
+    target = os.fspath(path)
+    if target == "-":
         return None
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
+    folder = os.path.dirname(target) or "."
     try:
-        is_dir, exists, is_file = target.is_dir(), target.exists(), target.is_file()
-        is_link, folder_ok = target.is_symlink(), folder.is_dir()
+        kind, is_link = path_kind(target), path_kind(target, follow=False) == "link"
+        folder_ok = path_kind(folder) == "dir"
     except OSError as exc:  # a name too long, say
         raise OutputError(f"{target}: cannot write there: {exc.strerror or exc}") from None
-    if is_dir:
-        raise OutputError(f"{target}: is a folder; give a file name (-o {target}/GUIDE.md)")
-    if exists and not is_file:
+    if kind == "dir":
+        shown = target.rstrip("/") or "/"
+        raise OutputError(f"{target}: is a folder; give a file name (-o {shown}/GUIDE.md)")
+    if kind == "other":
         return target  # a device or a pipe: written in place, nothing to overwrite
-    if (exists or is_link) and not force:
+    if (kind is not None or is_link) and not force:
         raise OutputError(f"{target}: already exists; use --force to overwrite it")
     if not folder_ok:
         raise OutputError(f"{target}: folder {folder} does not exist; create it first")
     return target
 
 
-def _special(target: Path) -> bool:
+def _special(target: str) -> bool:
     """Whether ``target`` (or what a symlink points to) exists and is not a file or folder."""
     try:
-        return target.exists() and not target.is_file() and not target.is_dir()
+        return path_kind(target) == "other"
     except OSError:
         return False
 
 
-def _mode_for(target: Path) -> int:
+def _mode_for(target: str) -> int:
     try:
         st = os.lstat(target)
     except OSError:

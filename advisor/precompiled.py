@@ -15,21 +15,23 @@ nothing compiled is ever read from a cache folder.
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from collections.abc import Callable, MutableMapping
 from importlib.util import find_spec
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import FileSystemLoader
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from jinja2 import Environment, Template
 
 #: Output format -> built-in templates compiled ahead of time for its environment.
 PRECOMPILE: dict[str, tuple[str, ...]] = {"md": ("guide.md.j2",)}
 PACKAGE = "advisor._precompiled"
-FOLDER = Path(__file__).resolve().parent / "_precompiled"
+FOLDER = os.path.join(os.path.dirname(os.path.realpath(__file__)), "_precompiled")
 
 
 def fingerprint(env: Environment, name: str, source: str) -> str:
@@ -108,12 +110,15 @@ def _compiled(env: Environment, name: str, source: str) -> Any:
         return None
 
 
-def generate(folder: Path = FOLDER) -> list[Path]:
+def generate(where: str | os.PathLike[str] = FOLDER) -> list[Path]:
     """Write the compiled modules of :data:`PRECOMPILE`, removing stale ones."""
+    from pathlib import Path
+
     import jinja2
 
     from advisor.render import environment
 
+    folder = Path(where)
     folder.mkdir(exist_ok=True)
     init = folder / "__init__.py"
     init.write_text(
@@ -142,7 +147,7 @@ def generate(folder: Path = FOLDER) -> list[Path]:
     return written
 
 
-def stale(folder: Path = FOLDER) -> list[str]:
+def stale(folder: str | os.PathLike[str] = FOLDER) -> list[str]:
     """Templates of :data:`PRECOMPILE` whose compiled module is missing or out of date."""
     from advisor.render import environment
 
@@ -152,7 +157,7 @@ def stale(folder: Path = FOLDER) -> list[str]:
         assert env.loader is not None
         for name in names:
             source, _, _ = env.loader.get_source(env, name)
-            if not (folder / f"t_{fingerprint(env, name, source)}.py").is_file():
+            if not os.path.isfile(os.path.join(folder, f"t_{fingerprint(env, name, source)}.py")):
                 out.append(f"{fmt}: {name}")
     return out
 

@@ -9,8 +9,8 @@ its origin, goes through :func:`validate_answer`.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.conditions import CellError, parse_cell
@@ -329,7 +329,7 @@ def ask_until_valid(book: Rulebook, q: Question, default: Any, ask: AskFn) -> An
     raise InputError(f"question {q.id!r}: no valid answer after 10 tries")
 
 
-def load_answers_file(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
+def load_answers_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, str]]:
     """Read an answers file (a YAML mapping of question id to answer).
 
     Returns:

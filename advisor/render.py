@@ -9,9 +9,9 @@ MediaWiki templates pass every rulebook text through the format's filter.
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor import __version__, wording
@@ -318,7 +318,7 @@ def environment(fmt: str) -> SandboxedEnvironment:
     from advisor.sandbox import GuardedSandbox
 
     env = GuardedSandbox(
-        loader=PrecompiledLoader(str(builtin_templates())),
+        loader=PrecompiledLoader(builtin_templates()),
         autoescape=fmt in ("html", "confluence"),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -331,7 +331,7 @@ def environment(fmt: str) -> SandboxedEnvironment:
     return env
 
 
-def load_template(fmt: str, path: str | Path | None = None) -> Template:
+def load_template(fmt: str, path: str | os.PathLike[str] | None = None) -> Template:
     """The built-in template of a format, or a custom template file.
 
     Raises:
@@ -340,6 +340,8 @@ def load_template(fmt: str, path: str | Path | None = None) -> Template:
     """
     if path is None:
         return environment(fmt).get_template(TEMPLATE_FILES[fmt])
+    from pathlib import Path
+
     p = Path(path)
     try:
         if p.is_dir():
@@ -584,7 +586,7 @@ def render(
     book: Rulebook,
     fmt: str = "md",
     *,
-    template: str | Path | None = None,
+    template: str | os.PathLike[str] | None = None,
     fragment: bool = False,
     extra: dict[str, Any] | None = None,
 ) -> str:

@@ -4,34 +4,40 @@ In a wheel they are packaged as ``advisor/_data/{rules,templates}``; in an
 editable install (or a source checkout) they are the top-level ``rules/`` and
 ``templates/`` folders next to the package. Looking in both places is what
 lets ``pip install .`` and ``pip install -e .`` behave the same.
+
+Paths are plain strings (``os.path``): these functions are on the path of
+every guide, and :mod:`pathlib` costs more to import than they do to run.
 """
 
 from __future__ import annotations
 
+import os
 from functools import cache
-from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = os.path.dirname(os.path.realpath(__file__))
 
 
 @cache
-def data_dir(name: str) -> Path:
+def data_dir(name: str) -> str:
     """Return the folder of built-in data ``name`` (``rules`` or ``templates``).
 
     Raises:
         FileNotFoundError: if the installation is broken and neither place exists.
     """
-    for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
-        if candidate.is_dir():
+    for candidate in (
+        os.path.join(_PACKAGE, "_data", name),
+        os.path.join(os.path.dirname(_PACKAGE), name),
+    ):
+        if os.path.isdir(candidate):
             return candidate
     raise FileNotFoundError(f"advisor's built-in {name}/ folder is missing; reinstall advisor")
 
 
-def builtin_rules() -> Path:
+def builtin_rules() -> str:
     """The built-in rulebook folder."""
     return data_dir("rules")
 
 
-def builtin_templates() -> Path:
+def builtin_templates() -> str:
     """The built-in templates folder."""
     return data_dir("templates")

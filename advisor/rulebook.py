@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.conditions import CellError, Test, parse_cell
 from advisor.errors import AdvisorError, InputError, Location, RulebookError
+from advisor.paths import path_kind
 from advisor.records import Record
 from advisor.resources import builtin_rules
 
@@ -393,25 +393,37 @@ class _File(Record):
         self.smap = smap
 
 
-def rulebook_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+def rulebook_files(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
     """The YAML files that make up a rulebook given as files and/or folders.
+
+    A folder gives every ``.yaml``/``.yml`` file under it, in path order
+    (symlinked folders are not entered).
 
     Raises:
         InputError: a path does not exist, or a folder holds no YAML file.
     """
-    out: list[Path] = []
+    out: list[str] = []
     for raw in paths:
-        p = Path(raw)
+        p = os.fspath(raw)
         try:
-            is_dir, exists = p.is_dir(), p.exists()
+            kind = path_kind(p)
         except OSError as exc:  # a name too long, say
             raise InputError(f"{p}: cannot read: {exc.strerror or exc}") from None
-        if is_dir:
-            found = sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file())
+        if kind == "dir":
+            found = sorted(
+                (
+                    os.path.join(root, name)
+                    for root, _dirs, names in os.walk(p)
+                    for name in names
+                    if os.path.splitext(name)[1] in (".yaml", ".yml")
+                    and os.path.isfile(os.path.join(root, name))
+                ),
+                key=lambda f: f.split(os.sep),  # by folder, then name
+            )
             if not found:
                 raise InputError(f"{p}: folder holds no .yaml files; point to a rulebook")
             out.extend(found)
-        elif exists:
+        elif kind is not None:
             out.append(p)
         else:
             raise InputError(f"{p}: no such file or folder")
@@ -420,7 +432,7 @@ def rulebook_files(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
     return out
 
 
-def _display(path: Path) -> str:
+def _display(path: str) -> str:
     try:
         rel = os.path.relpath(path)
     except ValueError:
@@ -504,7 +516,7 @@ def _shown(got: Any) -> str:
     return type(got).__name__
 
 
-def _read_file(path: Path, problems: _Problems) -> _File | None:
+def _read_file(path: str, problems: _Problems) -> _File | None:
     from pydantic import ValidationError
 
     from advisor.schema import RulebookFile
@@ -590,7 +602,7 @@ def load_rulebook(
     return book
 
 
-def _load(paths: list[Path], chain: tuple[str, ...]) -> Rulebook:
+def _load(paths: list[str], chain: tuple[str, ...]) -> Rulebook:
     """The rulebook made of ``paths`` (from :func:`rulebook_files`), validated."""
     problems = _Problems()
     files = [f for f in (_read_file(p, problems) for p in paths) if f]
@@ -617,11 +629,11 @@ def _load_base(
     if target == "builtin":
         base_path = builtin_rules()
     else:
-        base_path = (Path(f.path).parent / target).resolve()
-        if not base_path.exists():
+        base_path = os.path.realpath(os.path.join(os.path.dirname(f.path), target))
+        if not os.path.exists(base_path):
             problems.add(f"extends: {target!r} not found (looked at {base_path})", where)
             return None
-    key = str(base_path.resolve())
+    key = os.path.realpath(base_path)
     if key in chain or len(chain) >= MAX_EXTENDS_DEPTH:
         problems.add(f"extends: {target!r} makes a cycle or is nested too deep", where)
         return None
@@ -1106,20 +1118,20 @@ def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
         RulebookError: the file is invalid; every problem is located.
     """
     try:
-        is_file, is_dir, exists = Path(path).is_file(), Path(path).is_dir(), Path(path).exists()
+        kind = path_kind(path)
     except OSError as exc:  # a name too long, say
         raise InputError(f"{path}: cannot read this scores file: {exc.strerror or exc}") from None
-    if not is_file:
+    if kind != "file":
         what = (
             "is a folder, expected a scores file (YAML)"
-            if is_dir
+            if kind == "dir"
             else "is not a regular file, expected a scores file (YAML)"
-            if exists
+            if kind == "other"
             else "no such scores file"
         )
         raise InputError(f"{path}: {what}")
     problems = _Problems()
-    f = _read_file(Path(path), problems)
+    f = _read_file(os.fspath(path), problems)
     problems.raise_if_any()
     assert f is not None
     extra = [k for k in f.data.model_fields_set if k != "models"]

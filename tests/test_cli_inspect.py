@@ -83,7 +83,7 @@ def fails(code: int, *args: str) -> str:
 
 def rule_location(rule_id: str, file: str = "advice.yaml") -> str:
     """Where a built-in rule's id is written, found by searching the file's text."""
-    path = builtin_rules() / file
+    path = Path(builtin_rules()) / file
     text = path.read_text(encoding="utf-8")
     needle = f"- id: {rule_id}\n"
     assert text.count(needle) == 1
@@ -150,7 +150,8 @@ def test_compare_with_a_zero_baseline_explains_the_missing_relative_gain(tmp_pat
 
 
 def test_models_json_gives_provenance_for_every_score() -> None:
-    raw = yaml.safe_load((builtin_rules() / "models.yaml").read_text(encoding="utf-8"))["models"]
+    text = (Path(builtin_rules()) / "models.yaml").read_text(encoding="utf-8")
+    raw = yaml.safe_load(text)["models"]
     data = as_json("models")
     assert [m["id"] for m in data] == [m["id"] for m in raw]
     for shown, written in zip(data, raw, strict=True):

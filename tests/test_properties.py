@@ -63,7 +63,7 @@ def scratch() -> Iterator[Path]:
 
 # --------------------------------------------------------------------------- vocabulary
 
-BUILTIN_FILES = sorted(p.name for p in builtin_rules().glob("*.yaml"))
+BUILTIN_FILES = sorted(p.name for p in Path(builtin_rules()).glob("*.yaml"))
 KEYS = [
     # sections
     "rulebook", "extends", "overrides", "autonomy", "roles", "stages", "benchmarks",
@@ -196,7 +196,7 @@ def mutate(text: str, draw: Any) -> str:
 @SETTINGS
 @given(name=st.sampled_from(BUILTIN_FILES), data=st.data())
 def test_mutated_builtin_rulebook_loads_or_fails_cleanly(name: str, data: Any) -> None:
-    text = (builtin_rules() / name).read_text(encoding="utf-8")
+    text = (Path(builtin_rules()) / name).read_text(encoding="utf-8")
     for _ in range(data.draw(st.integers(1, 3))):
         text = mutate(text, data.draw)
     with scratch() as d:
