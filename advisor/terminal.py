@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from advisor import wording
 
@@ -22,19 +23,41 @@ def _provenance(ev: dict[str, Any] | None) -> str:
     return f"{mark}; date {ev['date']}; agent {ev['agent']}; split {ev['split']}{err}{flags}"
 
 
+def _table(columns: list[str], title: str | None = None, **options: Any) -> Table:
+    """A table whose title and headers are shown as they are.
+
+    Everything drawn here comes from rulebooks, answers and rosters (model,
+    role and team names, rule texts), so nothing is read as rich markup: a
+    name such as ``[/x]`` would otherwise raise, and ``[red]`` would style
+    the table.
+    """
+    overflow = options.pop("overflow", "fold")
+    table = Table(title=None if title is None else Text(title), **options)
+    for col in columns:
+        table.add_column(Text(col), overflow=overflow)
+    return table
+
+
+def _row(table: Table, *cells: str) -> None:
+    table.add_row(*(Text(c) for c in cells))
+
+
 def print_models(console: Console, book: Rulebook, rows: list[dict[str, Any]]) -> None:
     """Models with their scores, one line per score."""
-    table = Table(title="Models and scores", show_lines=False)
-    for col in ("Model", "Benchmark", "Score", "Provenance", "Source"):
-        table.add_column(col, overflow="fold")
+    table = _table(
+        ["Model", "Benchmark", "Score", "Provenance", "Source"],
+        "Models and scores",
+        show_lines=False,
+    )
     for m in rows:
         first = True
         for ev in m["scores"] or [None]:
             label = f"{m['id']}\n{m['name']}" if first else ""
             if ev is None:
-                table.add_row(label, "-", "-", "no scores", "")
+                _row(table, label, "-", "-", "no scores", "")
             else:
-                table.add_row(
+                _row(
+                    table,
                     label,
                     book.benchmarks[ev["benchmark"]].name,
                     wording.pct(ev["score"]),
@@ -48,11 +71,12 @@ def print_models(console: Console, book: Rulebook, rows: list[dict[str, Any]]) -
 def print_comparison(console: Console, book: Rulebook, data: dict[str, Any]) -> None:
     """Two models side by side."""
     m, b = book.models[data["model"]], book.models[data["baseline"]]
-    table = Table(title=f"{m.name} vs {b.name}")
-    for col in ("Benchmark", m.name, b.name, "Δ pp", "Relative gain", "Note"):
-        table.add_column(col, overflow="fold")
+    table = _table(
+        ["Benchmark", m.name, b.name, "Δ pp", "Relative gain", "Note"], f"{m.name} vs {b.name}"
+    )
     for r in data["rows"]:
-        table.add_row(
+        _row(
+            table,
             r["name"],
             wording.pct(r["model_score"]),
             wording.pct(r["baseline_score"]),
@@ -116,11 +140,9 @@ def print_guide_summary(console: Console, book: Rulebook, result: Any, written: 
     console.print(headline, markup=False)
     if not rows:
         return
-    table = Table(show_header=True, header_style="bold")
-    for name in rows[0]:
-        table.add_column(name)
+    table = _table(rows[0], show_header=True, header_style="bold", overflow="ellipsis")
     for row in rows[1:]:
-        table.add_row(*row)
+        _row(table, *row)
     console.print(table)
 
 
@@ -149,12 +171,11 @@ def print_changes(console: Console, result: Any) -> None:
             if len(models) > 1
             else (f"What changed: {result.old} → {result.new}")
         )
-        table = Table(title=title, title_justify="left")
-        for col in ("Role, stage", "Before", "Now", "Why"):
-            table.add_column(col, overflow="fold")
+        table = _table(["Role, stage", "Before", "Now", "Why"], title, title_justify="left")
         for c in rows:
             why = "\n".join(c.reasons) if c.changed else "unchanged"
-            table.add_row(
+            _row(
+                table,
                 f"{c.role_name}\n{c.stage_name}",
                 side_text(c.old_level, c.old_rules, "\n"),
                 side_text(c.new_level, c.new_rules, "\n"),
@@ -185,11 +206,10 @@ def print_batch_summary(console: Console, report: Any, limit: int = 50) -> None:
     rows = report.outcomes if len(report.outcomes) <= limit else report.failed
     if rows:
         title = f"Guides in {report.out_dir}" if rows is report.outcomes else "Failed rows"
-        table = Table(title=title, title_justify="left")
-        for col in ("Line", "Team", "File", "Result"):
-            table.add_column(col, overflow="fold")
+        table = _table(["Line", "Team", "File", "Result"], title, title_justify="left")
         for o in rows:
-            table.add_row(
+            _row(
+                table,
                 str(o.location.line),
                 o.team,
                 o.path.name if o.path else "-",

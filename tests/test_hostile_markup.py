@@ -1,0 +1,109 @@
+"""Names and texts from data are drawn in the terminal as they are, never as rich markup.
+
+Team names come from rosters and answers, model names and sources from scores files,
+role and stage names from organisation rulebooks. A name like ``[/x]`` used to make rich
+raise (a traceback) and ``[bold red]`` to style the table.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+from rich.console import Console
+
+from advisor.cli import cli
+
+ENV = {"COLUMNS": "200", "NO_COLOR": "1", "SOURCE_DATE_EPOCH": "1777777777"}
+CLOSING = "[/x]"
+STYLE = "[bold red]loud"
+
+SCORES = f"""\
+models:
+  - id: evil-1
+    name: "{CLOSING} {STYLE}"
+    vendor: "[link=https://example.org]Evil[/link]"
+    baseline: gpt-5.5
+    scores:
+      - benchmark: mle-bench
+        score: 55
+        split: "{CLOSING}"
+        agent: "{STYLE}"
+        source: "https://example.org/[/x]"
+        date: "2026-05-01"
+        verified: true
+"""
+
+
+def run(*args: str) -> Result:
+    result = CliRunner().invoke(cli, list(args), env=ENV, prog_name="advisor")
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception)
+    assert "Traceback" not in result.output
+    return result
+
+
+def scores(tmp_path: Path) -> str:
+    path = tmp_path / "evil.yaml"
+    path.write_text(SCORES, encoding="utf-8")
+    return str(path)
+
+
+def test_batch_table_shows_team_names_as_written(tmp_path: Path) -> None:
+    roster = tmp_path / "teams.csv"
+    roster.write_text(f'team,roles,model\n"{CLOSING}",mle,gpt-5.5\n"{STYLE}",ds,gpt-5.5\n',
+                      encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    result = run("batch", str(roster), "--out-dir", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert f"│ {CLOSING} " in result.output and f"│ {STYLE} " in result.output
+
+
+def test_models_table_shows_names_and_provenance_as_written(tmp_path: Path) -> None:
+    result = run("models", "--scores", scores(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert f"{CLOSING} {STYLE}" in result.output
+    assert f"agent {STYLE}" in result.output and "https://example.org/[/x]" in result.output
+
+
+def test_compare_title_and_headers_show_names_as_written(tmp_path: Path) -> None:
+    result = run("compare", "evil-1", "gpt-5.5", "--scores", scores(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert f"{CLOSING} {STYLE} vs GPT-5.5" in result.output
+
+
+def test_diff_table_shows_names_as_written(tmp_path: Path) -> None:
+    old = tmp_path / "[italic]old.yaml"  # a file name cannot hold the "/" of a closing tag
+    old.write_text(SCORES, encoding="utf-8")
+    new = tmp_path / f"{STYLE}.yaml"
+    new.write_text(SCORES.replace("score: 55", "score: 5"), encoding="utf-8")
+    result = run("diff", "--from", str(old), "--to", str(new), "--model", "evil-1", "--all")
+    assert result.exit_code == 0, result.output
+    assert "[italic]old.yaml" in result.output and f"{STYLE}.yaml" in result.output
+
+
+def test_guide_summary_on_a_terminal_shows_role_and_stage_names_as_written(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from advisor.engine import Profile, evaluate
+    from advisor.resources import builtin_rules
+    from advisor.rulebook import load_rulebook
+    from advisor.terminal import print_guide_summary
+
+    rules = tmp_path / "rules"
+    shutil.copytree(builtin_rules(), rules)
+    book_file = rules / "rulebook.yaml"
+    text = book_file.read_text(encoding="utf-8")
+    text = text.replace("name: Data scientist\n", f'name: "{CLOSING}"\n', 1)
+    book_file.write_text(text.replace("name: Data processing\n", f'name: "{STYLE}"\n', 1),
+                         encoding="utf-8")
+    book = load_rulebook(rules)
+    result = evaluate(book, Profile(team="T", roles=["data-scientist"], model="gpt-5.5",
+                                    baseline="gpt-5.4", stages=["data-processing"]))
+    out = Console(file=io.StringIO(), width=200, color_system=None)
+    print_guide_summary(out, book, result, "g.md")
+    drawn = out.file.getvalue()  # type: ignore[attr-defined]
+    assert f"{CLOSING} " in drawn and STYLE in drawn
