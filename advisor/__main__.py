@@ -15,8 +15,8 @@ so importing advisor as a library changes none of them:
   instead of tearing down every module and object one by one: everything
   advisor writes is written, flushed, synced and closed before its command
   returns. Any other exit (an error, an ``atexit`` hook such as coverage
-  measurement's, a tracer or profiler, another thread, a stream that cannot
-  be flushed) takes Python's normal way out.
+  measurement's, a debugger, tracer or profiler, another thread, a stream
+  that cannot be flushed) takes Python's normal way out.
 
 Together they saved about a fifth of ``advisor guide``'s time (issue 7,
 measured with benchmarks/run.py).
@@ -28,6 +28,8 @@ import sys
 
 #: Container allocations between young-generation collections (Python's default: 700).
 GC_THRESHOLD = 50_000
+#: Debuggers and profilers that run the program and then report or prompt after it.
+_REPORT_AFTER = ("bdb", "cProfile", "profile", "trace")
 
 
 def main() -> None:
@@ -53,14 +55,21 @@ def program() -> None:
 
 def _nothing_left_to_run() -> bool:
     """Whether the interpreter's shutdown would only free memory: no ``atexit`` hooks
-    (coverage, logging, temporary folders' finalizers register one), no tracer or
-    profiler that reports at exit, and no other thread it would wait for."""
+    (coverage, logging, temporary folders' finalizers register one), no debugger, tracer
+    or profiler that takes over after the program, and no other thread it would wait for."""
     import atexit
 
     pending = getattr(atexit, "_ncallbacks", None)  # CPython; elsewhere, exit normally
     if pending is None or pending() > 0:
         return False
     if sys.gettrace() is not None or sys.getprofile() is not None:
+        return False
+    # From Python 3.12 cProfile and debuggers may use sys.monitoring instead, and pdb
+    # drops its tracer on "continue": either way they take over again after the program.
+    monitoring = getattr(sys, "monitoring", None)
+    if monitoring is not None and any(monitoring.get_tool(i) is not None for i in range(6)):
+        return False
+    if any(name in sys.modules for name in _REPORT_AFTER):
         return False
     threading = sys.modules.get("threading")
     return threading is None or threading.active_count() == 1

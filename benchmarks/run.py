@@ -107,12 +107,13 @@ def child_env(tmp: Path, **extra: str) -> dict[str, str]:
 
     ``PYTHONDONTWRITEBYTECODE`` is dropped so that Python keeps its bytecode
     cache as it does on an ordinary install (pip compiles site-packages at
-    install time; an editable checkout compiles on first import).
+    install time; an editable checkout compiles on first import), and
+    ``PYTHONUNBUFFERED`` so that standard streams are buffered as usual.
     """
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("PYTHONDONTWRITEBYTECODE", "ADVISOR_NO_CACHE", "NO_COLOR")
+        if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "ADVISOR_NO_CACHE", "NO_COLOR")
     }
     env["ADVISOR_CACHE_DIR"] = str(tmp / "advisor-cache")
     env.update(extra)

@@ -113,9 +113,13 @@ program()
 
 
 def ending(tmp_path: Path, *args: str, setup: str = "") -> subprocess.CompletedProcess[str]:
+    import os
+
+    # Buffered standard streams, as a user has them (the test runner may set this).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     return subprocess.run([sys.executable, "-c", ENDING.format(setup=setup), *args],
                           capture_output=True, text=True, cwd=tmp_path, stdin=subprocess.DEVNULL,
-                          timeout=120, check=False)
+                          timeout=120, check=False, env=env)
 
 
 def test_a_successful_run_ends_without_tearing_down_the_interpreter(tmp_path: Path) -> None:
@@ -158,14 +162,43 @@ def test_a_tracer_or_profiler_gets_its_normal_exit(tmp_path: Path) -> None:
 
 
 def test_the_exit_waits_for_another_thread(tmp_path: Path) -> None:
+    # The thread writes only once the main thread is done, so it is alive at the end.
     setup = (
-        "import threading, time\n"
-        "threading.Thread(target=lambda: (time.sleep(0.5), os.write(2, b'thread done\\n'))"
-        ").start()"
+        "import threading\n"
+        "threading.Thread(target=lambda: (threading.main_thread().join(),"
+        " os.write(2, b'thread done\\n'))).start()"
     )
     proc = ending(tmp_path, "guide", "--defaults", "-o", "g.md", setup=setup)
     assert proc.returncode == 0, proc.stderr
     assert "thread done" in proc.stderr and "quick exit" not in proc.stderr
+
+
+def test_what_is_left_in_a_stream_buffer_is_flushed_before_the_quick_end(
+    tmp_path: Path,
+) -> None:
+    # stderr is line-buffered and this command writes nothing more to it: the partial
+    # line stays in the buffer until the program flushes it.
+    setup = "sys.stderr.write('a partial line')"
+    proc = ending(tmp_path, "guide", "--defaults", "-o", "g.md", setup=setup)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "a partial linequick exit\n"
+
+
+def test_pdb_gets_control_back_after_the_program(tmp_path: Path) -> None:
+    # "continue" with no breakpoint removes pdb's tracer; pdb still reports the end.
+    proc = subprocess.run([sys.executable, "-m", "pdb", "-m", "advisor", "rules", "validate"],
+                          input="c\nq\n", capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120, check=False)
+    assert "ok: builtin (6 files" in proc.stdout
+    assert "The program exited via sys.exit(). Exit status: 0" in proc.stdout, proc.stdout
+
+
+def test_cprofile_prints_its_report_after_the_program(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "cProfile", "-s", "cumtime", "-m", "advisor",
+                           "guide", "--defaults", "-o", "g.md"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "function calls" in proc.stdout and "Ordered by: cumulative time" in proc.stdout
 
 
 def test_a_stream_that_cannot_be_flushed_is_left_to_the_normal_exit(
