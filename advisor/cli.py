@@ -322,7 +322,8 @@ def guide_cmd(
     if save_answers:
         write_text(save_answers, dump_answers(answers), force=force)
     # With -o - stdout holds the guide itself; everything else goes to stderr.
-    if not show and not (sys.stdout if written is not None else sys.stderr).isatty():
+    summary_stream = sys.stdout if written is not None else sys.stderr
+    if not show and not (summary_stream is not None and summary_stream.isatty()):
         # Pipes, logs and CI get the summary as plain text, without loading rich.
         from advisor.reports import guide_summary_lines
 

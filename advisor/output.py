@@ -104,6 +104,8 @@ def check_target(path: str | os.PathLike[str], *, force: bool = False) -> str | 
     if kind == "dir":
         shown = target.rstrip("/") or "/"
         raise OutputError(f"{target}: is a folder; give a file name (-o {shown}/GUIDE.md)")
+    if target.endswith(os.sep):
+        raise OutputError(f"{target}: ends with '/', so it names a folder; give a file name")
     if kind == "other":
         return target  # a device or a pipe: written in place, nothing to overwrite
     if (kind is not None or is_link) and not force:

@@ -149,13 +149,18 @@ def prompt_stream(stdout_taken: bool) -> TextIO | None:
     """Where to draw prompts: stderr when it is a terminal, else stdout when it is one and
     does not carry the guide (``-o -``); None when the user could not see them (or stdin
     is not a terminal), so that advisor never asks into the void."""
-    if not sys.stdin.isatty():
+    if not _is_terminal(sys.stdin):
         return None
-    if sys.stderr.isatty():
+    if _is_terminal(sys.stderr):
         return sys.stderr
-    if not stdout_taken and sys.stdout.isatty():
+    if not stdout_taken and _is_terminal(sys.stdout):
         return sys.stdout
     return None
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    # A stream is None when advisor was started with it closed (advisor <&-).
+    return stream is not None and stream.isatty()
 
 
 def asker(stream: TextIO) -> AskFn:

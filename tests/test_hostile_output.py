@@ -56,6 +56,29 @@ def test_output_to_a_folder() -> None:
     assert list(Path("wiki").iterdir()) == []
 
 
+def test_output_name_ending_with_a_slash_names_a_folder() -> None:
+    Path("f.md").write_text(OLD)
+    for name in ("f.md/", "new/"):
+        result = guide("-o", name, "--force")
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"advisor: error: {name}: ends with '/', so it names a folder; give a file name\n"
+        )
+    assert Path("f.md").read_text() == OLD and not Path("new").exists()
+    Path("wiki").mkdir()
+    assert guide("-o", "wiki/").stderr == (
+        "advisor: error: wiki/: is a folder; give a file name (-o wiki/GUIDE.md)\n"
+    )
+
+
+def test_output_path_is_shown_as_given() -> None:
+    Path("out").mkdir()
+    result = run("guide", "--defaults", "-o", "./out//g.md")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Wrote ./out//g.md: 4 roles")
+    assert Path("out/g.md").is_file()
+
+
 def test_output_to_a_missing_folder() -> None:
     result = guide("-o", "nowhere/GUIDE.md")
     assert result.exit_code == 1
@@ -402,6 +425,23 @@ def test_standard_output_closed() -> None:
     assert proc.stderr == (
         "advisor: error: standard output is closed; write to a file with -o FILE\n"
     )
+
+
+def test_a_guide_written_to_a_file_with_standard_output_closed() -> None:
+    # The summary has nowhere to go; the guide is written all the same.
+    proc = advisor_process("guide", "--defaults", "-o", "g.md", stderr=subprocess.PIPE,
+                           preexec_fn=lambda: os.close(1))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert Path("g.md").read_text(encoding="utf-8").startswith("# ")
+
+
+def test_questions_with_standard_input_closed() -> None:
+    proc = advisor_process("guide", "-o", "g.md", stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           preexec_fn=lambda: os.close(0))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("advisor: error: no terminal to ask team, roles, model")
+    assert not Path("g.md").exists()
 
 
 def test_reader_going_away_stops_quietly() -> None:
