@@ -272,7 +272,12 @@ def guide_cmd(
     from advisor.formats import EXTENSIONS
     from advisor.guide import guide_date, make_guide
     from advisor.output import check_target, write_text
-    from advisor.questionnaire import dump_answers, load_answers_file, resolve_answers
+    from advisor.questionnaire import (
+        dump_answers,
+        load_answers_file,
+        resolve_answers,
+        set_answer,
+    )
     from advisor.render import load_template, render
 
     when = guide_date(date)
@@ -306,8 +311,8 @@ def guide_cmd(
     }
     for key, value in flags.items():
         if value is not None:
-            given[key] = value
-            origins[key] = "--" + {"roles": "role", "stages": "stage"}.get(key, key)
+            flag = "--" + {"roles": "role", "stages": "stage"}.get(key, key)
+            set_answer(given, origins, key, value, flag)
     ask = None
     if not defaults:
         from advisor.prompts import asker, prompt_stream

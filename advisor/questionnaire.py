@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from advisor.conditions import CellError, parse_cell
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 #: The value of the baseline question that means "compare with nothing".
 NO_BASELINE = "none"
+#: Items of a list answer whose own location is kept (past these, errors point at the list).
+MAX_LOCATED_ITEMS = 1000
 
 
 class Choice(FrozenRecord):
@@ -63,7 +65,9 @@ def _allowed(opts: list[Choice]) -> str:
     return f"allowed: {shown}"
 
 
-def validate_answer(book: Rulebook, q: Question, value: Any, where: str = "") -> Any:
+def validate_answer(
+    book: Rulebook, q: Question, value: Any, where: str = "", item_where: Sequence[str] = ()
+) -> Any:
     """Check and normalise one answer.
 
     Args:
@@ -71,6 +75,7 @@ def validate_answer(book: Rulebook, q: Question, value: Any, where: str = "") ->
         q: The question.
         value: The raw answer (from a file, a flag or a prompt).
         where: Where the answer came from, for the message ("--role", "answers.yaml:3:7").
+        item_where: For a list, where each item is; a bad item is reported there.
 
     Returns:
         The normalised value: ids resolved (aliases to ids), numbers as floats.
@@ -82,6 +87,11 @@ def validate_answer(book: Rulebook, q: Question, value: Any, where: str = "") ->
 
     def fail(msg: str) -> InputError:
         return InputError(f"question {q.id!r}{src}: {msg}")
+
+    def fail_at(i: int) -> Callable[[str], InputError]:
+        if i >= len(item_where) or not item_where[i]:
+            return fail
+        return lambda msg: InputError(f"question {q.id!r} (from {item_where[i]}): {msg}")
 
     if q.type == "text":
         if value is None:
@@ -130,18 +140,18 @@ def validate_answer(book: Rulebook, q: Question, value: Any, where: str = "") ->
             )
         return _one_choice(book, q, value, opts, fail)
     # checkbox
-    items = [v for v in value.split(",")] if isinstance(value, str) else value
+    items = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
     if not isinstance(items, list):
         raise fail(f"expected a list of values, got {_got(value)}; {_allowed(opts)}")
-    for v in items:
+    for i, v in enumerate(items):
         if not isinstance(v, str):
-            raise fail(
+            raise fail_at(i)(
                 f"expected a list of values, got {_got(v)} in the list{_quote_hint(v)}; "
                 f"{_allowed(opts)}"
             )
     out: list[str] = []
-    for item in items:
-        v = _one_choice(book, q, item, opts, fail)
+    for i, item in enumerate(items):
+        v = _one_choice(book, q, item, opts, fail_at(i) if isinstance(value, list) else fail)
         if v not in out:
             out.append(v)
     if q.required and not out:
@@ -290,7 +300,13 @@ def resolve_answers(
         if not is_asked(book, q, answers):
             continue
         if q.id in given:
-            answers[q.id] = validate_answer(book, q, given[q.id], origins.get(q.id, ""))
+            value = given[q.id]
+            items = (
+                [origins.get(item_key(q.id, i), "") for i in range(len(value))]
+                if isinstance(value, list)
+                else []
+            )
+            answers[q.id] = validate_answer(book, q, value, origins.get(q.id, ""), items)
             continue
         default = default_for(book, q, answers)
         if use_defaults and default is not None:
@@ -310,6 +326,26 @@ def resolve_answers(
             f"no terminal to ask {names}; answer with --answers FILE, flags, or --defaults"
         )
     return answers
+
+
+def item_key(key: str, index: int) -> str:
+    """The key under which ``origins`` holds where item ``index`` of a list answer is."""
+    return f"{key}[{index}]"
+
+
+def set_answer(
+    given: MutableMapping[str, Any],
+    origins: MutableMapping[str, str],
+    key: str,
+    value: Any,
+    origin: str,
+) -> None:
+    """Give (or replace) the answer to ``key``, from ``origin`` (a flag, say); where the
+    items of a replaced list were is forgotten with it."""
+    given[key] = value
+    origins[key] = origin
+    for k in [k for k in origins if k.startswith(f"{key}[")]:
+        del origins[k]
 
 
 def _origin(origins: Mapping[str, str], key: str) -> str:
@@ -360,6 +396,10 @@ def load_answers_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dic
         if not isinstance(key, str):
             raise InputError(f"answer key {key!r} is not a question id", smap.key_location((key,)))
         origins[key] = str(smap.locate((key,)))
+        value = data[key]
+        if isinstance(value, list):
+            for i in range(min(len(value), MAX_LOCATED_ITEMS)):
+                origins[item_key(key, i)] = str(smap.locate((key, i)))
     answers = dict(data), origins
     if entry:
         cache.store_answers(entry, path, answers)

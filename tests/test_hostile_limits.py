@@ -79,7 +79,7 @@ def test_a_flat_list_just_under_the_node_limit_loads_in_bounded_memory() -> None
     proc = limited("guide", "--defaults", "--answers", "flat.yaml", "-o", "out.md")
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert proc.stderr == (
-        "advisor: error: question 'roles' (from flat.yaml:1:8): unknown value 'x'; allowed: "
+        "advisor: error: question 'roles' (from flat.yaml:1:9): unknown value 'x'; allowed: "
         "data-scientist, ml-engineer, tech-lead, student\n"
     )
 

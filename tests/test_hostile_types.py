@@ -261,7 +261,7 @@ def test_wrong_type_in_an_answers_file(text: str, expected: str) -> None:
         ("model: yes\n", "'model' (from a.yaml:1:8)", "expected one value, got a yes/no value"),
         ("baseline: off\n", "'baseline' (from a.yaml:1:11)",
          "expected one value, got a yes/no value"),
-        ("roles: [yes, no]\n", "'roles' (from a.yaml:1:8)",
+        ("roles: [yes, no]\n", "'roles' (from a.yaml:1:9)",
          "expected a list of values, got a yes/no value in the list"),
         ("model: 5.5\n", "'model' (from a.yaml:1:8)", "expected one value, got the number 5.5"),
         ("model: 2026-01-01\n", "'model' (from a.yaml:1:8)",

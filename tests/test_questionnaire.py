@@ -143,8 +143,35 @@ def test_flag_and_file_answers_fail_the_same_way(tmp_path: Path) -> None:
     assert by_flag.exit_code == by_file.exit_code == 2
     tail = "unknown value 'wizard'; allowed: data-scientist, ml-engineer, tech-lead, student\n"
     assert by_flag.stderr.endswith(tail) and by_file.stderr.endswith(tail)
-    assert "(from --role)" in by_flag.stderr and "(from " + str(tmp_path / "a.yaml") + ":1:8)" \
+    assert "(from --role)" in by_flag.stderr and "(from " + str(tmp_path / "a.yaml") + ":1:9)" \
         in by_file.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ("roles: [ds, wizard]\n", "1:13", "unknown value 'wizard'"),
+        ("roles:\n  - tl\n  - ds\n  - wizard\n", "4:5", "unknown value 'wizard'"),
+        ("stages: [model-selection, 3]\n", "1:27",
+         "expected a list of values, got the number 3 in the list"),
+        ("roles: ds, wizard\n", "1:8", "unknown value 'wizard'"),  # text: the answer itself
+    ],
+)
+def test_a_bad_item_of_a_list_answer_is_located_at_the_item(
+    tmp_path: Path, text: str, where: str, message: str
+) -> None:
+    path = answers_file(tmp_path, text)
+    for _ in range(2):  # the second run reads the answers file from the cache
+        result = guide("--defaults", "--answers", path, "-o", "g.md")
+        assert result.exit_code == 2
+        assert f"(from {path}:{where}): {message}" in result.stderr, result.stderr
+
+
+def test_a_flag_replacing_a_list_answer_is_located_at_the_flag(tmp_path: Path) -> None:
+    path = answers_file(tmp_path, "roles: [ds, wizard]\n")
+    result = guide("--defaults", "--answers", path, "--role", "tl", "--role", "wiz", "-o", "g.md")
+    assert result.exit_code == 2
+    assert "question 'roles' (from --role): unknown value 'wiz'" in result.stderr
 
 
 @pytest.mark.parametrize(
