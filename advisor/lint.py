@@ -169,8 +169,8 @@ def lint(book: Rulebook) -> LintReport:
     for table in book.tables:
         _TableCheck(book, table, out).run()
     _check_cells(book, out)
-    _check_texts(book, out)
-    _check_unused(book, out)
+    looked_up = _check_texts(book, out)
+    _check_unused(book, out, looked_up)
     for rule in book.rules():
         if not rule.spec.sources:
             out.append(
@@ -708,7 +708,9 @@ def _domain(axis: _Axis) -> str:
 # --------------------------------------------------------------------------- rule texts
 
 
-def _check_texts(book: Rulebook, out: list[Finding]) -> None:
+def _check_texts(book: Rulebook, out: list[Finding]) -> set[str]:
+    """Check rule texts' variables and constant lookups; return the benchmark ids they
+    look up (``scores['x']``, ``scores.get('x')``)."""
     from jinja2 import meta, nodes
 
     from advisor.sandbox import needs_template, text_environment
@@ -716,6 +718,7 @@ def _check_texts(book: Rulebook, out: list[Finding]) -> None:
     env = text_environment()
     globals_ = set(env.globals)
     parsed: dict[str, Any] = {}  # the same text is often used by many rules
+    looked_up: set[str] = set()
     keyed: dict[str, tuple[str, Collection[str]]] = {
         "scores": ("benchmark", book.benchmarks),
         "baseline_scores": ("benchmark", book.benchmarks),
@@ -746,44 +749,61 @@ def _check_texts(book: Rulebook, out: list[Finding]) -> None:
                             (rule.id,),
                         )
                     )
-                for node in ast.find_all(nodes.Getitem):
-                    if not (
-                        isinstance(node.node, nodes.Name)
-                        and node.node.name in keyed
-                        and isinstance(node.arg, nodes.Const)
-                        and isinstance(node.arg.value, str)
-                    ):
+                for node in ast.find_all((nodes.Getitem, nodes.Call)):
+                    lookup = _constant_lookup(node, keyed)
+                    if lookup is None:
                         continue
-                    kind, ids = keyed[node.node.name]
-                    if node.arg.value not in ids:
-                        out.append(
-                            Finding(
-                                "error",
-                                "unknown-variable",
-                                f"rule {rule.id!r}, {key}: {node.node.name}[{node.arg.value!r}] "
-                                f"names no {kind} of this rulebook",
-                                (loc,),
-                                table.id,
-                                (rule.id,),
-                            )
+                    name, ident, shown = lookup
+                    kind, ids = keyed[name]
+                    if ident in ids:
+                        if kind == "benchmark":
+                            looked_up.add(ident)
+                        continue
+                    out.append(
+                        Finding(
+                            "error",
+                            "unknown-variable",
+                            f"rule {rule.id!r}, {key}: {shown} names no {kind} of this rulebook",
+                            (loc,),
+                            table.id,
+                            (rule.id,),
                         )
+                    )
+    return looked_up
 
 
-def _text_keys(book: Rulebook) -> set[str]:
-    """Benchmark ids that rule texts look up (``scores['x']``)."""
-    used: set[str] = set()
-    for rule in book.rules():
-        for key in TEXT_FIELDS:
-            text = getattr(rule.spec, key)
-            if text and "[" in text:
-                used.update(b for b in book.benchmarks if f"'{b}'" in text or f'"{b}"' in text)
-    return used
+def _constant_lookup(node: Any, keyed: Collection[str]) -> tuple[str, str, str] | None:
+    """``(name, key, as written)`` for ``name['key']`` or ``name.get('key', ...)`` with
+    ``name`` one of ``keyed``; None for anything else."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Getitem):
+        target, arg = node.node, node.arg
+        shown = "{}[{!r}]"
+    elif (
+        isinstance(node, nodes.Call)
+        and isinstance(node.node, nodes.Getattr)
+        and node.node.attr == "get"
+        and node.args
+    ):
+        target, arg = node.node.node, node.args[0]
+        shown = "{}.get({!r})"
+    else:
+        return None
+    if not (
+        isinstance(target, nodes.Name)
+        and target.name in keyed
+        and isinstance(arg, nodes.Const)
+        and isinstance(arg.value, str)
+    ):
+        return None
+    return target.name, arg.value, shown.format(target.name, arg.value)
 
 
 # --------------------------------------------------------------------------- vocabulary
 
 
-def _check_unused(book: Rulebook, out: list[Finding]) -> None:
+def _check_unused(book: Rulebook, out: list[Finding], looked_up: set[str]) -> None:
     inputs = {name for t in book.tables for name in t.spec.inputs}
     named: dict[str, set[str]] = {"role": set(), "stage": set()}
     for rule in book.rules():
@@ -807,7 +827,7 @@ def _check_unused(book: Rulebook, out: list[Finding]) -> None:
                         (book.where(dim, ident) or Location(book.files[0]),),
                     )
                 )
-    used = set(inputs) | _text_keys(book)
+    used = set(inputs) | looked_up
     for m in book.metrics.values():
         used.update([m.benchmark] if m.benchmark else m.benchmarks)
     for ident in book.benchmarks:

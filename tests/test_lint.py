@@ -233,6 +233,40 @@ def test_text_using_role_in_a_team_table_is_an_error(tmp_path: Path) -> None:
     assert "unknown variable 'role'" in bad["message"]  # 'fraction' is a known global
 
 
+def test_a_benchmark_counts_as_used_only_when_a_text_looks_it_up(tmp_path: Path) -> None:
+    # overlap.yaml's table reads only mle-bench; a text decides whether terminal-bench-2
+    # is used. Looked up with .get (no brackets) it is; named in prose it is not.
+    table = (FIXTURES / "overlap.yaml").read_text(encoding="utf-8")
+    texts = {
+        "get": "{{ scores.get('terminal-bench-2') | pct }} on the terminal",
+        "getitem": "{{ scores['terminal-bench-2'] | pct }} on the terminal",
+        "prose": "Ignore 'terminal-bench-2' [for now]; {{ team }}",
+    }
+    unused = {}
+    for name, text in texts.items():
+        path = tmp_path / f"{name}.yaml"
+        with_text = table.replace("autonomy: draft\n", f'autonomy: draft\n        text: "{text}"\n')
+        path.write_text(with_text, encoding="utf-8")
+        _, report = lint_json(str(FIXTURES / "common"), str(path))
+        unused[name] = [f["message"] for f in by_code(report, "unused-benchmark")]
+    assert unused["get"] == unused["getitem"] == []
+    assert unused["prose"] == [
+        "benchmark 'terminal-bench-2' is read by no table, metric or rule text"
+    ]
+
+
+def test_an_unknown_key_looked_up_with_get_is_an_error(tmp_path: Path) -> None:
+    table = (FIXTURES / "overlap.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "t.yaml"
+    path.write_text(table.replace(
+        "autonomy: draft\n", "autonomy: draft\n        text: \"{{ scores.get('mle-bnech', 0) }}\"\n"
+    ), encoding="utf-8")
+    code, report = lint_json(str(FIXTURES / "common"), str(path))
+    assert code == 1
+    (bad,) = by_code(report, "unknown-variable")
+    assert "scores.get('mle-bnech') names no benchmark of this rulebook" in bad["message"]
+
+
 def test_too_many_regions_is_reported_not_hung(tmp_path: Path) -> None:
     rules = "".join(
         f"\n      - {{id: r{i}, when: {{mle-bench: '> {i}', terminal-bench-2: '> {i}', "
