@@ -277,6 +277,7 @@ def guide_cmd(
         load_answers_file,
         resolve_answers,
         set_answer,
+        unused_answers,
     )
     from advisor.render import load_template, render
 
@@ -320,6 +321,8 @@ def guide_cmd(
         stream = prompt_stream(stdout_taken=out == "-")
         ask = asker(stream) if stream is not None else None
     answers = resolve_answers(book, given, use_defaults=defaults, ask=ask, origins=origins)
+    for note in unused_answers(book, given, answers, origins):
+        click.echo(f"advisor: note: {note}", err=True)
     guide = make_guide(
         book, answers, date=when, fmt=fmt, template=template, fragment=fragment, since=last
     )

@@ -328,6 +328,32 @@ def resolve_answers(
     return answers
 
 
+def unused_answers(
+    book: Rulebook,
+    given: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    origins: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Notes on the answers given to questions that did not apply (their ``when`` failed),
+    which :func:`resolve_answers` leaves out, one line each."""
+    origins = origins or {}
+    notes = []
+    for q in book.questions:
+        if q.id in given and q.id not in answers:
+            when = ", ".join(f"{k}: {_shown_cell(v)}" for k, v in q.when.items())
+            notes.append(
+                f"the answer to {q.id!r}{_origin(origins, q.id)} is not used: the question "
+                f"applies only when {when}"
+            )
+    return notes
+
+
+def _shown_cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def item_key(key: str, index: int) -> str:
     """The key under which ``origins`` holds where item ``index`` of a list answer is."""
     return f"{key}[{index}]"

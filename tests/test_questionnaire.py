@@ -85,6 +85,18 @@ def test_answer_to_a_question_whose_condition_fails_is_dropped(tmp_path: Path) -
     assert "regulator" not in saved
 
 
+def test_an_answer_that_is_not_used_is_noted(tmp_path: Path) -> None:
+    path = answers_file(tmp_path, "regulated: 'no'\nregulator: fca\n")
+    result = guide("--rules", ORG, "--defaults", "--answers", path, "-o", "g.md")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == (
+        f"advisor: note: the answer to 'regulator' (in {path}:2:12) is not used: the question "
+        "applies only when regulated: yes\n"
+    )
+    used = answers_file(tmp_path, "regulated: 'yes'\nregulator: fca\n")
+    assert guide("--rules", ORG, "--defaults", "--answers", used, "-o", "h.md").stderr == ""
+
+
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
