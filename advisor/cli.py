@@ -181,7 +181,11 @@ def console(stderr: bool = False) -> Console:
     # rich's own NO_COLOR handling drops colours but keeps bold and italics.
     plain = bool(os.environ.get("NO_COLOR"))
     return Console(
-        stderr=stderr, highlight=False, soft_wrap=False, color_system=None if plain else "auto"
+        stderr=stderr,
+        highlight=False,
+        soft_wrap=False,
+        emoji=False,  # ":new:" in an agent's name is text (see advisor.terminal)
+        color_system=None if plain else "auto",
     )
 
 

@@ -23,23 +23,35 @@ def _provenance(ev: dict[str, Any] | None) -> str:
     return f"{mark}; date {ev['date']}; agent {ev['agent']}; split {ev['split']}{err}{flags}"
 
 
-def _table(columns: list[str], title: str | None = None, **options: Any) -> Table:
-    """A table whose title and headers are shown as they are.
+# Everything drawn here comes from rulebooks, scores files, answers and rosters (model,
+# role and team names, agents, rule texts), so it is always drawn as plain Text: never
+# read as rich markup (a name such as "[/x]" would raise, "[red]" would style the table)
+# or emoji codes (an agent "openhands:new:v1" would show an emoji), and with control
+# characters made visible (an escape sequence would recolour or clear the terminal).
 
-    Everything drawn here comes from rulebooks, answers and rosters (model,
-    role and team names, rule texts), so nothing is read as rich markup: a
-    name such as ``[/x]`` would otherwise raise, and ``[red]`` would style
-    the table.
-    """
+#: Control characters but tab and newline, as the escapes Python would write for them.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (9, 10)}
+
+
+def _text(value: str, style: str = "") -> Text:
+    return Text(value.translate(_CONTROLS), style=style)
+
+
+def _say(console: Console, line: str, style: str = "") -> None:
+    console.print(_text(line, style))
+
+
+def _table(columns: list[str], title: str | None = None, **options: Any) -> Table:
+    """A table whose title and headers are drawn as they are."""
     overflow = options.pop("overflow", "fold")
-    table = Table(title=None if title is None else Text(title), **options)
+    table = Table(title=None if title is None else _text(title), **options)
     for col in columns:
-        table.add_column(Text(col), overflow=overflow)
+        table.add_column(_text(col), overflow=overflow)
     return table
 
 
 def _row(table: Table, *cells: str) -> None:
-    table.add_row(*(Text(c) for c in cells))
+    table.add_row(*(_text(c) for c in cells))
 
 
 def print_models(console: Console, book: Rulebook, rows: list[dict[str, Any]]) -> None:
@@ -89,47 +101,41 @@ def print_comparison(console: Console, book: Rulebook, data: dict[str, Any]) -> 
         for who, key in ((m.name, "model_evidence"), (b.name, "baseline_evidence")):
             ev = r[key]
             if ev:
-                console.print(
-                    f"  {who} on {r['name']}: {_provenance(ev)} — {ev['source']}", markup=False
-                )
+                _say(console, f"  {who} on {r['name']}: {_provenance(ev)} — {ev['source']}")
 
 
 def print_explanation(console: Console, data: dict[str, Any]) -> None:
     """The trace of ``advisor explain``."""
     base = data["baseline"] or "none"
-    console.print(f"Role {data['role']}, model {data['model']}, baseline {base}", markup=False)
+    _say(console, f"Role {data['role']}, model {data['model']}, baseline {base}")
     unverified = set(data.get("unverified_inputs", []))
     inputs = ", ".join(
         f"{k} = {wording.shown(v)}" + (" (unverified)" if k in unverified else "")
         for k, v in data["inputs"].items()
     )
-    console.print(f"Inputs: {inputs}", markup=False)
+    _say(console, f"Inputs: {inputs}")
     if data["missing_evidence"]:
-        console.print("Missing evidence: " + ", ".join(data["missing_evidence"]), markup=False)
+        _say(console, "Missing evidence: " + ", ".join(data["missing_evidence"]))
     for t in data["tables"]:
         where = f" × {t['stage']}" if t["stage"] else ""
-        console.print(
-            f"\nTable {t['table']}{where} (hit policy {t['hit_policy']})",
-            markup=False,
-            style="bold",
-        )
+        _say(console, f"\nTable {t['table']}{where} (hit policy {t['hit_policy']})", "bold")
         if not t["chosen"]:
-            console.print("  no rule applies", markup=False)
+            _say(console, "  no rule applies")
         for c in t["chosen"]:
             level = f" → {c['autonomy']}" if c.get("autonomy") else ""
-            console.print(f"  chosen: {c['rule']}{level}  ({c['location']})", markup=False)
+            _say(console, f"  chosen: {c['rule']}{level}  ({c['location']})")
             if c.get("text"):
-                console.print(f"    {c['text']}", markup=False)
+                _say(console, f"    {c['text']}")
         for rid in t["suppressed"]:
-            console.print(f"  suppressed by hit policy: {rid}", markup=False)
+            _say(console, f"  suppressed by hit policy: {rid}")
         for nm in t["near_misses"]:
-            console.print(f"  near miss: {nm['rule']}: {nm['why']}", markup=False)
+            _say(console, f"  near miss: {nm['rule']}: {nm['why']}")
         for ch in t["changes"]:
-            console.print(f"  organisation change: {ch}", markup=False)
+            _say(console, f"  organisation change: {ch}")
     if data["caveats"]:
-        console.print("\nCaveats", markup=False, style="bold")
+        _say(console, "\nCaveats", "bold")
         for c in data["caveats"]:
-            console.print(f"  {c['kind']}: {c['text']}", markup=False)
+            _say(console, f"  {c['kind']}: {c['text']}")
 
 
 def print_guide_summary(console: Console, book: Rulebook, result: Any, written: Any) -> None:
@@ -137,7 +143,7 @@ def print_guide_summary(console: Console, book: Rulebook, result: Any, written: 
     from advisor.reports import guide_summary
 
     headline, rows = guide_summary(book, result, written)
-    console.print(headline, markup=False)
+    _say(console, headline)
     if not rows:
         return
     table = _table(rows[0], show_header=True, header_style="bold", overflow="ellipsis")
@@ -183,11 +189,11 @@ def print_changes(console: Console, result: Any) -> None:
             )
         console.print(table)
     if not any(c.changed for c in result.changes):
-        console.print("No recommendation changed.", markup=False)
+        _say(console, "No recommendation changed.")
     if result.added:
-        console.print("New models (not compared): " + ", ".join(result.added), markup=False)
+        _say(console, "New models (not compared): " + ", ".join(result.added))
     if result.removed:
-        console.print("Models no longer listed: " + ", ".join(result.removed), markup=False)
+        _say(console, "Models no longer listed: " + ", ".join(result.removed))
 
 
 def changes_text(result: Any) -> str:
@@ -195,7 +201,7 @@ def changes_text(result: Any) -> str:
     spaces."""
     import io
 
-    out = Console(file=io.StringIO(), width=120, color_system=None, highlight=False)
+    out = Console(file=io.StringIO(), width=120, color_system=None, highlight=False, emoji=False)
     print_changes(out, result)
     text = out.file.getvalue()  # type: ignore[attr-defined]
     return "".join(line.rstrip() + "\n" for line in text.splitlines())
@@ -217,7 +223,7 @@ def print_batch_summary(console: Console, report: Any, limit: int = 50) -> None:
             )
         console.print(table)
     n_failed = len(report.failed)
-    console.print(
+    _say(
+        console,
         f"{len(report.outcomes) - n_failed} written, {n_failed} failed, in {report.out_dir}",
-        markup=False,
     )

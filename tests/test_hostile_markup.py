@@ -1,8 +1,10 @@
-"""Names and texts from data are drawn in the terminal as they are, never as rich markup.
+"""Names and texts from data are drawn in the terminal as they are: never as rich markup
+or emoji codes, and with control characters made visible.
 
 Team names come from rosters and answers, model names and sources from scores files,
 role and stage names from organisation rulebooks. A name like ``[/x]`` used to make rich
-raise (a traceback) and ``[bold red]`` to style the table.
+raise (a traceback), ``[bold red]`` to style the table, an agent ``openhands:new:v1`` to
+show an emoji, and an escape sequence to recolour the terminal.
 """
 
 from __future__ import annotations
@@ -107,3 +109,46 @@ def test_guide_summary_on_a_terminal_shows_role_and_stage_names_as_written(
     print_guide_summary(out, book, result, "g.md")
     drawn = out.file.getvalue()  # type: ignore[attr-defined]
     assert f"{CLOSING} " in drawn and STYLE in drawn
+
+
+EMOJI = """\
+models:
+  - id: acme-1
+    name: "Acme \\e[31mOne"
+    baseline: gpt-5.5
+    scores:
+      - benchmark: mle-bench
+        score: 55
+        split: "test:a:lite"
+        agent: "openhands:new:v1"
+        source: https://example.org/acme
+        date: "2026-05-01"
+        verified: true
+"""
+
+
+def test_emoji_codes_and_escape_sequences_from_data_are_shown_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "acme.yaml"
+    path.write_text(EMOJI, encoding="utf-8")
+    compare = run("compare", "acme-1", "gpt-5.5", "--scores", str(path))
+    assert compare.exit_code == 0, compare.output
+    assert "agent openhands:new:v1; split test:a:lite" in compare.output
+    assert "\x1b" not in compare.output and "Acme \\x1b[31mOne" in compare.output
+    explain = run("explain", "--role", "mle", "--model", "acme-1", "--scores", str(path))
+    assert explain.exit_code == 0, explain.output
+    assert "openhands:new:v1" in explain.output and "\x1b" not in explain.output
+    models = run("models", "--scores", str(path))
+    assert "\x1b" not in models.output and "\\x1b[31mOne" in models.output
+
+
+def test_the_guide_headline_shows_the_file_name_as_given() -> None:
+    from advisor.engine import Profile, evaluate
+    from advisor.rulebook import load_rulebook
+    from advisor.terminal import print_guide_summary
+
+    book = load_rulebook()
+    result = evaluate(book, Profile(team="T", roles=["ml-engineer"], model="gpt-5.5",
+                                    baseline=None, stages=["data-processing"]))
+    out = Console(file=io.StringIO(), width=200, color_system=None)  # emoji codes on
+    print_guide_summary(out, book, result, ":smile:.md")
+    assert out.file.getvalue().startswith("Wrote :smile:.md: 1 roles")  # type: ignore[attr-defined]
