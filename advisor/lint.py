@@ -29,6 +29,7 @@ from typing import Any
 
 from advisor.conditions import Test
 from advisor.errors import Location
+from advisor.questionnaire import CORE_QUESTIONS
 from advisor.rulebook import TEXT_FIELDS, CompiledTable, Rulebook
 
 SEVERITIES = ("error", "warning", "info")
@@ -724,8 +725,10 @@ def _check_texts(book: Rulebook, out: list[Finding]) -> set[str]:
         "baseline_scores": ("benchmark", book.benchmarks),
         "benchmarks": ("benchmark", book.benchmarks),
         "metrics": ("metric", book.metrics),
-        "answers": ("question", {q.id for q in book.questions}),
+        # The core answers reach texts as variables of their own (team, model, ...).
+        "answers": ("question", {q.id for q in book.questions} - CORE_QUESTIONS),
     }
+    benchmark_names = {n for n, (kind, _) in keyed.items() if kind == "benchmark"}
     for table in book.tables:
         known = SCOPE_NAMES[table.scope] | globals_
         for rule in table.rules:
@@ -749,6 +752,15 @@ def _check_texts(book: Rulebook, out: list[Finding]) -> set[str]:
                             (rule.id,),
                         )
                     )
+                if any(n.name in benchmark_names for n in ast.find_all(nodes.Name)):
+                    # Scores are read here, perhaps through a loop or a variable
+                    # ({% for b in ['x'] %}{{ scores[b] }}): every benchmark id the text
+                    # spells out counts as used.
+                    looked_up.update(
+                        c.value
+                        for c in ast.find_all(nodes.Const)
+                        if isinstance(c.value, str) and c.value in book.benchmarks
+                    )
                 for node in ast.find_all((nodes.Getitem, nodes.Call)):
                     lookup = _constant_lookup(node, keyed)
                     if lookup is None:
@@ -756,14 +768,19 @@ def _check_texts(book: Rulebook, out: list[Finding]) -> set[str]:
                     name, ident, shown = lookup
                     kind, ids = keyed[name]
                     if ident in ids:
-                        if kind == "benchmark":
-                            looked_up.add(ident)
                         continue
+                    problem = (
+                        "is not there: 'answers' holds an organisation's own questions; "
+                        "texts get team, model and baseline as variables of their own, and "
+                        "role and stage in role and stage tables"
+                        if name == "answers" and ident in CORE_QUESTIONS
+                        else f"names no {kind} of this rulebook"
+                    )
                     out.append(
                         Finding(
                             "error",
                             "unknown-variable",
-                            f"rule {rule.id!r}, {key}: {shown} names no {kind} of this rulebook",
+                            f"rule {rule.id!r}, {key}: {shown} {problem}",
                             (loc,),
                             table.id,
                             (rule.id,),

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 #: The value of the baseline question that means "compare with nothing".
 NO_BASELINE = "none"
+#: The questions every rulebook has; their answers make the profile itself, and rule
+#: texts get them as variables of their own, not in ``answers``.
+CORE_QUESTIONS = frozenset({"team", "roles", "model", "baseline", "stages"})
 #: Items of a list answer whose own location is kept (past these, errors point at the list).
 MAX_LOCATED_ITEMS = 1000
 
@@ -437,14 +440,13 @@ def answers_to_profile(answers: Mapping[str, Any], date: str) -> Profile:
     if not answers.get("model"):
         raise InputError("no model chosen; the rulebook needs a 'model' question (or --model)")
     baseline = answers.get("baseline")
-    core = {"team", "roles", "model", "baseline", "stages"}
     return Profile(
         model=str(answers["model"]),
         baseline=None if baseline in (None, "", NO_BASELINE) else str(baseline),
         roles=list(answers.get("roles") or []),
         stages=list(answers.get("stages") or []),
         team=str(answers.get("team", "")),
-        answers={k: v for k, v in answers.items() if k not in core},
+        answers={k: v for k, v in answers.items() if k not in CORE_QUESTIONS},
         date=date,
     )
 

@@ -241,6 +241,9 @@ def test_a_benchmark_counts_as_used_only_when_a_text_looks_it_up(tmp_path: Path)
         "get": "{{ scores.get('terminal-bench-2') | pct }} on the terminal",
         "getitem": "{{ scores['terminal-bench-2'] | pct }} on the terminal",
         "prose": "Ignore 'terminal-bench-2' [for now]; {{ team }}",
+        "loop": "{% for b in ['terminal-bench-2'] %}{{ scores[b] }}{% endfor %}",
+        "variable": "{% set s = baseline_scores %}{{ s['terminal-bench-2'] }}",
+        "unread": "{{ 'terminal-bench-2' }} {{ team }}",
     }
     unused = {}
     for name, text in texts.items():
@@ -249,8 +252,8 @@ def test_a_benchmark_counts_as_used_only_when_a_text_looks_it_up(tmp_path: Path)
         path.write_text(with_text, encoding="utf-8")
         _, report = lint_json(str(FIXTURES / "common"), str(path))
         unused[name] = [f["message"] for f in by_code(report, "unused-benchmark")]
-    assert unused["get"] == unused["getitem"] == []
-    assert unused["prose"] == [
+    assert unused["get"] == unused["getitem"] == unused["loop"] == unused["variable"] == []
+    assert unused["prose"] == unused["unread"] == [
         "benchmark 'terminal-bench-2' is read by no table, metric or rule text"
     ]
 
@@ -265,6 +268,21 @@ def test_an_unknown_key_looked_up_with_get_is_an_error(tmp_path: Path) -> None:
     assert code == 1
     (bad,) = by_code(report, "unknown-variable")
     assert "scores.get('mle-bnech') names no benchmark of this rulebook" in bad["message"]
+
+
+def test_a_core_answer_looked_up_in_answers_is_an_error(tmp_path: Path) -> None:
+    # The engine gives texts team, model and baseline as variables; 'answers' holds only
+    # an organisation's own questions, so answers['team'] would fail when rendered.
+    table = (FIXTURES / "overlap.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "t.yaml"
+    path.write_text(table.replace(
+        "autonomy: draft\n", "autonomy: draft\n        text: \"{{ answers['team'] }}\"\n"
+    ), encoding="utf-8")
+    code, report = lint_json(str(FIXTURES / "common"), str(path))
+    assert code == 1
+    (bad,) = by_code(report, "unknown-variable")
+    assert "answers['team'] is not there: 'answers' holds an organisation's own questions" \
+        in bad["message"]
 
 
 def test_too_many_regions_is_reported_not_hung(tmp_path: Path) -> None:
