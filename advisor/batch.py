@@ -156,6 +156,7 @@ def read_roster(
 
 
 def _yaml_rows(path: str | os.PathLike[str], name: str) -> list[RosterRow]:
+    from advisor.questionnaire import MAX_LOCATED_ITEMS, item_key
     from advisor.yamlsource import load_yaml
 
     data, smap = load_yaml(path, display_name=name)
@@ -181,6 +182,9 @@ def _yaml_rows(path: str | os.PathLike[str], name: str) -> list[RosterRow]:
                 continue
             given[k] = value
             origins[k] = str(smap.locate(prefix + (i, key)))
+            if isinstance(value, list):
+                for j in range(min(len(value), MAX_LOCATED_ITEMS)):
+                    origins[item_key(k, j)] = str(smap.locate(prefix + (i, key, j)))
         rows.append(RosterRow(loc, given, origins))
     return rows
 
@@ -219,7 +223,7 @@ def _answers_of(book: Rulebook, row: RosterRow) -> tuple[dict[str, Any], str]:
             raise InputError(f"no {key}; every roster row needs team and model")
     for key in LIST_KEYS:
         if isinstance(given.get(key), str):
-            given[key] = [v for v in re.split(r"[;,|]", given[key]) if v.strip()]
+            given[key] = [v.strip() for v in re.split(r"[;,|]", given[key]) if v.strip()]
     answers = resolve_answers(book, given, use_defaults=True, origins=row.origins)
     return answers, fmt
 

@@ -343,7 +343,7 @@ def unused_answers(
     notes = []
     for q in book.questions:
         if q.id in given and q.id not in answers:
-            when = ", ".join(f"{k}: {_shown_cell(v)}" for k, v in q.when.items())
+            when = " and ".join(f"{k} is {_shown_cell(v)}" for k, v in q.when.items())
             notes.append(
                 f"the answer to {q.id!r}{_origin(origins, q.id)} is not used: the question "
                 f"applies only when {when}"
@@ -354,6 +354,8 @@ def unused_answers(
 def _shown_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list):
+        return " or ".join(_shown_cell(v) for v in value)
     return str(value)
 
 

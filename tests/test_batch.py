@@ -135,6 +135,18 @@ def test_yaml_roster_with_lists_and_bad_rows(tmp_path, out):
            "value 'gpt-9'" in result.stderr
 
 
+def test_a_bad_item_of_a_roster_list_is_located_at_the_item(tmp_path, out):
+    roster = tmp_path / "teams.yaml"
+    roster.write_text("- team: A\n  model: gpt-5.5\n  roles:\n    - mle\n    - bogus\n")
+    result = batch(roster, out)
+    assert result.exit_code == 1
+    assert f"question 'roles' (from {roster}:5:7): unknown value 'bogus';" in result.stderr
+    csv = tmp_path / "teams.csv"
+    csv.write_text('team,roles,model\nB,"mle, bogus",gpt-5.5\n')
+    result = batch(csv, out)
+    assert f"question 'roles' (from {csv}:2:3): unknown value 'bogus';" in result.stderr
+
+
 def test_many_rows_list_only_failures(tmp_path, out):
     rows = [f"Team {i},gpt-5.5" for i in range(59)] + ["Broken,nope"]
     roster = tmp_path / "roster.csv"

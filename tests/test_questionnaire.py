@@ -91,10 +91,28 @@ def test_an_answer_that_is_not_used_is_noted(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert result.stderr == (
         f"advisor: note: the answer to 'regulator' (in {path}:2:12) is not used: the question "
-        "applies only when regulated: yes\n"
+        "applies only when regulated is yes\n"
     )
     used = answers_file(tmp_path, "regulated: 'yes'\nregulator: fca\n")
     assert guide("--rules", ORG, "--defaults", "--answers", used, "-o", "h.md").stderr == ""
+
+
+def test_the_note_spells_out_every_condition(tmp_path: Path) -> None:
+    rules = tmp_path / "org.yaml"
+    rules.write_text(
+        "extends: builtin\nquestions:\n"
+        "  - {id: team_size, type: number, prompt: How many?, default: 8}\n"
+        "  - id: platform\n    type: text\n    prompt: Which platform?\n"
+        "    when: {roles: [ml-engineer, tech-lead], team_size: '>= 10'}\n",
+        encoding="utf-8",
+    )
+    path = answers_file(tmp_path, "roles: [ds]\nplatform: k8s\n")
+    result = guide("--rules", str(rules), "--defaults", "--answers", path, "-o", "g.md")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.endswith(
+        "is not used: the question applies only when roles is ml-engineer or tech-lead and "
+        "team_size is >= 10\n"
+    )
 
 
 @pytest.mark.parametrize(
