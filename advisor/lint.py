@@ -710,8 +710,9 @@ def _domain(axis: _Axis) -> str:
 
 
 def _check_texts(book: Rulebook, out: list[Finding]) -> set[str]:
-    """Check rule texts' variables and constant lookups; return the benchmark ids they
-    look up (``scores['x']``, ``scores.get('x')``)."""
+    """Check rule texts' variables and constant lookups; return the benchmark ids that
+    texts reading scores or benchmarks spell out (``scores['x']``, ``scores.get('x')``,
+    ``{% for b in ['x'] %}``)."""
     from jinja2 import meta, nodes
 
     from advisor.sandbox import needs_template, text_environment

@@ -154,7 +154,7 @@ def validate_answer(
             )
     out: list[str] = []
     for i, item in enumerate(items):
-        v = _one_choice(book, q, item, opts, fail_at(i) if isinstance(value, list) else fail)
+        v = _one_choice(book, q, item, opts, fail_at(i))
         if v not in out:
             out.append(v)
     if q.required and not out:
