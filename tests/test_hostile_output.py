@@ -427,6 +427,31 @@ def test_standard_output_closed() -> None:
     )
 
 
+PRINTS = "this command prints its result there"
+
+
+@pytest.mark.parametrize(
+    ("argv", "instead"),
+    [
+        (["models"], PRINTS),
+        (["models", "--json"], PRINTS),
+        (["compare", "gpt-5.5", "gpt-5.4"], PRINTS),
+        (["explain", "--role", "mle", "--model", "gpt-5.5"], PRINTS),
+        (["rules", "validate"], PRINTS),
+        (["rules", "lint"], PRINTS),
+        (["rules", "test"], PRINTS),
+        (["diff", "--model-from", "gpt-5.4", "--model-to", "gpt-5.5"],
+         "write to a file with -o FILE"),
+    ],
+)
+def test_a_command_whose_result_goes_to_a_closed_standard_output_fails(
+    argv: list[str], instead: str
+) -> None:
+    proc = advisor_process(*argv, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1))
+    assert proc.returncode == 1
+    assert proc.stderr == f"advisor: error: standard output is closed; {instead}\n"
+
+
 def test_a_guide_written_to_a_file_with_standard_output_closed() -> None:
     # The summary has nowhere to go; the guide is written all the same.
     proc = advisor_process("guide", "--defaults", "-o", "g.md", stderr=subprocess.PIPE,
