@@ -161,6 +161,18 @@ scores_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 
 
+def format_option(help_text: str = "Output format.") -> Any:
+    """The ``--format`` option of the commands that write guides or rulebooks."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="md",
+        show_default=True,
+        help=help_text,
+    )
+
+
 def load_book(
     rules_path: Sequence[str], scores_path: Sequence[str] = (), *, base: Rulebook | None = None
 ) -> Rulebook:
@@ -228,14 +240,7 @@ def cli() -> None:
     "-o", "--output", default=None, help="File to write (default TEAM_GUIDE.<ext>); '-' for stdout."
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="md",
-    show_default=True,
-    help="Output format.",
-)
+@format_option()
 @click.option(
     "--date", help="Date printed in the guide, YYYY-MM-DD (default SOURCE_DATE_EPOCH, else today)."
 )
@@ -593,14 +598,7 @@ def init_cmd(folder: str, rulebook_id: str, name: str, force: bool) -> None:
 
 
 @rules_group.command("export")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="md",
-    show_default=True,
-    help="Output format.",
-)
+@format_option()
 @click.option(
     "-o", "--output", default="-", show_default=True, help="File to write; '-' for stdout."
 )
@@ -837,14 +835,7 @@ def diff_cmd(
 @click.option(
     "--out-dir", required=True, type=PATH, help="Existing folder to write one guide per team into."
 )
-@click.option(
-    "--format",
-    "fmt",
-    default="md",
-    show_default=True,
-    type=click.Choice(FORMATS),
-    help="Format of rows that name none.",
-)
+@format_option("Format of rows that name none.")
 @click.option(
     "--date", help="Date printed in the guides, YYYY-MM-DD (default SOURCE_DATE_EPOCH, else today)."
 )

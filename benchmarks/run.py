@@ -495,12 +495,6 @@ def engine(report: Report, tmp: Path, rounds: int, quick: bool) -> None:
 def lint(
     report: Report, runner: Runner, tmp: Path, rounds: int, before: Before | None = None
 ) -> None:
-    try:
-        import advisor.lint  # noqa: F401
-    except ImportError:
-        report.add("Lint", "advisor.lint does not exist yet.")
-        report.target("lint of 10,000 rules < 2 s", "no lint", None)
-        return
     path = generated_rulebook(tmp / "lint-10000.yaml", 10_000)
     warm, cold = child_env(tmp), child_env(tmp, ADVISOR_NO_CACHE="1")
     first = child_env(tmp, ADVISOR_CACHE_DIR=str(tmp / "lint-first-cache"))
@@ -591,10 +585,6 @@ def roster(path: Path, rows: int, seed: int = 5) -> Path:
 def batch(
     report: Report, runner: Runner, tmp: Path, rounds: int, before: Before | None = None
 ) -> None:
-    if not (REPO / "advisor" / "batch.py").exists():
-        report.add("Batch", "advisor batch does not exist yet.")
-        report.target("batch of 1,000 roster rows < 3 s", "no batch", None)
-        return
     path = roster(tmp / "roster.csv", 1000)
     out = tmp / "batch-out"
     out.mkdir(exist_ok=True)

@@ -15,30 +15,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-
-from advisor.cli import cli
+from click.testing import Result
+from clitools import ENV, run, workdir  # noqa: F401
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile_inputs"
-ENV = {"COLUMNS": "200", "NO_COLOR": "1", "SOURCE_DATE_EPOCH": "1777777777"}
 BOARD = "benchmark,agent,model,score,date,source\n"
 
 
 @pytest.fixture(autouse=True)
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / ".cache"))
-    Path("out").mkdir()
-    return tmp_path
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(cli, list(args), env=ENV, prog_name="advisor")
-    assert "Traceback" not in result.output, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception
-    )
-    return result
+def out_folder(workdir: Path) -> Path:  # noqa: F811
+    (workdir / "out").mkdir()
+    return workdir / "out"
 
 
 def batch(name: str, data: bytes | str) -> Result:
