@@ -201,13 +201,6 @@ def console(stderr: bool = False) -> Console:
     )
 
 
-def require_stdout(instead: str = "this command prints its result there") -> None:
-    """Refuse, before any work, to run a command whose result goes to a closed standard
-    output (advisor ... >&-): the result would vanish and the exit code say it worked."""
-    if sys.stdout is None:
-        raise OutputError(f"standard output is closed; {instead}")
-
-
 def print_json(data: Any) -> None:
     """Plain, stable JSON on stdout and nothing else."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
@@ -377,6 +370,8 @@ def models_cmd(rules_path: tuple[str, ...], scores_path: tuple[str, ...], as_jso
     \b
     Example:  advisor models --json
     """
+    from advisor.output import require_stdout
+
     require_stdout()
     from advisor.reports import models_table
 
@@ -408,6 +403,8 @@ def compare_cmd(
     \b
     Example:  advisor compare gpt-5.5 gpt-5.4
     """
+    from advisor.output import require_stdout
+
     require_stdout()
     from advisor.reports import compare
 
@@ -445,6 +442,8 @@ def explain_cmd(
     \b
     Example:  advisor explain --role mle --model gpt-5.5 --stage model-selection
     """
+    from advisor.output import require_stdout
+
     require_stdout()
     from advisor.reports import explain
 
@@ -494,6 +493,8 @@ def rules_validate_cmd(paths: tuple[str, ...]) -> None:
     Example:  advisor rules validate my-rules/
     Exit 0 when valid, 1 with one line per problem (file:line:column: what).
     """
+    from advisor.output import require_stdout
+
     require_stdout()
     from advisor.rulebook import load_rulebook
 
@@ -515,6 +516,8 @@ def rules_lint_cmd(paths: tuple[str, ...], as_json: bool) -> None:
     Exact, not sampled: each numeric input is split at every rule boundary.
     Exit 0 without errors (warnings allowed), 1 with errors.
     """
+    from advisor.output import require_stdout
+
     require_stdout()
     from advisor.lint import lint
     from advisor.rulebook import load_rulebook
@@ -545,6 +548,8 @@ def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None) -> None:
     Example:  advisor rules test my-rules/ --coverage-min 100
     Exit 0 when every test passes (and coverage is at least PCT), 1 otherwise.
     """
+    from advisor.output import require_stdout
+
     require_stdout()
     from advisor.rulebook import load_rulebook
     from advisor.ruletest import run_tests
@@ -762,6 +767,8 @@ def diff_cmd(
     Lists, per role and stage whose advice changed, the old and new autonomy,
     the rules, and which input crossed which boundary. Exit 0 either way.
     """
+    from advisor.output import require_stdout
+
     if output == "-":
         require_stdout("write to a file with -o FILE")
     from advisor.diff import Side, compare_editions, model_pairs, render_changes_md

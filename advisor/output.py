@@ -34,8 +34,8 @@ def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) 
             or the write failed; the target is then left as it was.
     """
     if os.fspath(path) == "-":
-        if sys.stdout is None:  # started with stdout closed (advisor ... >&-)
-            raise OutputError("standard output is closed; write to a file with -o FILE")
+        require_stdout("write to a file with -o FILE")
+        assert sys.stdout is not None
         sys.stdout.write(text)
         sys.stdout.flush()
         return None
@@ -80,6 +80,17 @@ def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) 
         _discard(tmp)
         raise
     return target
+
+
+def require_stdout(instead: str = "this command prints its result there") -> None:
+    """Refuse to write a result to a closed standard output (advisor ... >&-): it would
+    vanish while the exit code said it worked.
+
+    Raises:
+        OutputError: standard output is closed; ``instead`` says what to do.
+    """
+    if sys.stdout is None:
+        raise OutputError(f"standard output is closed; {instead}")
 
 
 def check_target(path: str | os.PathLike[str], *, force: bool = False) -> str | None:
