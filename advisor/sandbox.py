@@ -130,11 +130,8 @@ def _check_call(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Non
         for value in (*args, *kwargs.values()):
             if isinstance(value, int) and not isinstance(value, bool):
                 _check_size(value, f"str.{name}")
-    elif name == "replace" and len(args) >= 2 and isinstance(args[0], str):
-        old, new = args[0], args[1]
-        _check_size(
-            len(owner) + (owner.count(old) if old else len(owner) + 1) * _size(new), "str.replace"
-        )
+    elif name == "replace" and len(args) >= 2:
+        _check_size(_replaced_size(owner, args[0], args[1]), "str.replace")
     elif name == "join" and args and isinstance(args[0], (list, tuple, _Range)):
         _check_size(len(owner) * len(args[0]) + _weight(list(args[0])), "str.join")
     elif name == "join":
@@ -143,9 +140,52 @@ def _check_call(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Non
         _check_format(owner, (*args, *kwargs.values()))
 
 
+def _text_size(value: Any, limit: int = MAX_BUILD + 1, inner: bool = False) -> int:
+    """At most how long ``str(value)`` is, for the values a template can hold, without
+    building it (filters that work on text turn any value into text first); stops counting
+    once past ``limit``. Inside a list a text is printed by ``repr``: quoted, and each
+    character at most four long (``\\x00``)."""
+    if isinstance(value, str):
+        return 4 * len(value) + 2 if inner else len(value)
+    if isinstance(value, bool) or value is None:
+        return 5
+    if isinstance(value, int):
+        return value.bit_length() * 30103 // 100_000 + 2  # decimal digits and a sign
+    if isinstance(value, float):
+        return 24
+    if isinstance(value, Namespace):  # printed as <Namespace {...}>
+        return 12 + _text_size(value._Namespace__attrs, limit, inner=True)  # type: ignore[attr-defined]
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if not isinstance(value, (list, tuple)):
+        return len(str(value))  # a range, a loop, a macro: short
+    total = 2
+    for item in value:
+        if total > limit:
+            break
+        total += _text_size(item, limit - total, inner=True) + 2  # ", " between items
+    return total
+
+
+def _replaced_size(text: Any, old: Any, new: Any) -> int:
+    """The most ``str(text).replace(str(old), str(new))`` can make, without making it."""
+    size = _text_size(text)
+    # Without the text itself to count in, at most once per character and once more.
+    exact = isinstance(text, str) and isinstance(old, str) and old
+    times = text.count(old) if exact else size + 1
+    return size + times * _text_size(new)
+
+
+#: Filters that put a text argument into their value, again and again: the argument.
+_INSERTED = {"replace": "new", "wordwrap": "wrapstring", "indent": "width"}
+
+
 def _guard_filter(name: str, func: Any) -> Any:
     """A built-in filter that refuses arguments that would build a huge value."""
     import functools
+    import inspect
+
+    signature = inspect.signature(func)
 
     @functools.wraps(func)
     def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -162,18 +202,26 @@ def _guard_filter(name: str, func: Any) -> Any:
             value = next((a for a in args if isinstance(a, (list, tuple, dict))), None)
             _check_size(_weight(value), f"the {name} filter")
             return func(*args, **kwargs)
-        # The filtered value comes after the context or environment a filter may take.
-        values = [a for a in args if isinstance(a, (str, list, tuple, dict, int))]
-        texts = [v for v in values[:3] if isinstance(v, str)]
-        if name == "replace" and len(texts) == 3:
-            s, old, new = texts
-            _check_size(len(s) + (s.count(old) if old else len(s) + 1) * len(new), "replace")
-        elif name == "format" and values and isinstance(values[0], str):
-            _check_format(values[0], values[1:])
-        else:
-            for value in (*args[1:], *kwargs.values()):
-                if isinstance(value, int) and not isinstance(value, bool):
-                    _check_size(value, f"the {name} filter")
+        try:
+            given = signature.bind(*args, **kwargs).arguments
+        except TypeError:
+            return func(*args, **kwargs)  # the filter reports its own misuse
+        # The filtered value is "s" or "value", after any context or environment.
+        value = given.get("s", given.get("value"))
+        if name == "format":
+            if isinstance(value, str):
+                _check_format(value, (*given.get("args", ()), *given.get("kwargs", {}).values()))
+            return func(*args, **kwargs)
+        inserted = given.get(_INSERTED.get(name, ""))
+        if name == "replace":
+            _check_size(_replaced_size(value, given.get("old"), inserted), "replace")
+        elif isinstance(inserted, str):
+            # wordwrap puts its wrapstring between lines, indent its text before them.
+            lines = value.count("\n") + 1 if isinstance(value, str) else _text_size(value) + 1
+            _check_size(_text_size(value) + lines * len(inserted), f"the {name} filter")
+        for arg in list(given.values())[1:]:
+            if isinstance(arg, int) and not isinstance(arg, bool):
+                _check_size(arg, f"the {name} filter")
         return func(*args, **kwargs)
 
     return guarded

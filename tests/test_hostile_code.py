@@ -193,6 +193,16 @@ MEMORY_ATTACKS = [
     ("{{ '%s'|format('x') ~ '%999999999d'|format(1) }}",
      "a format width or precision of a million or more"),
     ("{{ ('x' * 1000)|replace('x', 'y' * 1000000) }}", "replace would make 1000001000"),
+    # Filters turn a list or a number into text before they insert into it.
+    ("{{ ([0] * 999)|replace('0', 'x' * 999999)|length }}", "replace would make"),
+    ("{{ (10 ** 3000)|replace('1', 'x' * 999999)|length }}", "replace would make"),
+    ("{% set ns = namespace(s='x' * 999999) %}{{ ns|replace('x', 'yy')|length }}",
+     "replace would make"),
+    ("{{ ('a ' * 1000)|wordwrap(1, wrapstring='x' * 999999)|length }}",
+     "the wordwrap filter would make"),
+    ("{{ ('\n' * 999)|indent('x' * 999999, first=true)|length }}",
+     "the indent filter would make"),
+    ("{{ ('ab' * 1000)|replace('a', 'xy')|wordwrap(3)|indent('  ')|length }}", None),
     ("{{ range(100000)|join('x' * 100000) }}", "join would make 10000100000"),
     ("{{ range(100000)|map('string')|join('x' * 100000) }}", "join would make"),
     ("{{ ([['x'] * 100] * 100)|sum(start=[])|length }}", None),  # within the limits
