@@ -767,10 +767,9 @@ def diff_cmd(
     Lists, per role and stage whose advice changed, the old and new autonomy,
     the rules, and which input crossed which boundary. Exit 0 either way.
     """
-    from advisor.output import require_stdout
+    from advisor.output import check_target
 
-    if output == "-":
-        require_stdout("write to a file with -o FILE")
+    check_target(output, force=force)  # before the editions are compared
     from advisor.diff import Side, compare_editions, model_pairs, render_changes_md
     from advisor.errors import InputError
 

@@ -72,12 +72,20 @@ def one_line(text: str) -> str:
     ``\\x1b``, ``\\u202e``) and an over-long text keeps its start (what was
     wrong) and its end (what to do).
     """
-    if not text.isprintable():
-        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    text = visible(text)
     if len(text) > MAX_MESSAGE:
         head, tail = MAX_MESSAGE * 3 // 5, MAX_MESSAGE // 3
         text = f"{text[:head]} [... {len(text) - head - tail} characters ...] {text[-tail:]}"
     return text
+
+
+def visible(text: str, keep: str = "") -> str:
+    """``text`` with every unprintable character but those in ``keep`` shown escaped
+    (``\\x1b``, ``\\u202e``): a terminal escape sequence or a bidirectional control from a
+    file must never reach the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)
 
 
 class InputError(AdvisorError):

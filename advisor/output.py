@@ -95,7 +95,7 @@ def require_stdout(instead: str = "this command prints its result there") -> Non
 
 def check_target(path: str | os.PathLike[str], *, force: bool = False) -> str | None:
     """Refuse an output path early, before any work: an existing file without
-    ``force``, a folder, or a missing parent folder. ``-`` (stdout) always passes.
+    ``force``, a folder, a missing parent folder, or ``-`` when stdout is closed.
 
     Returns:
         The target path, or None for stdout.
@@ -105,6 +105,7 @@ def check_target(path: str | os.PathLike[str], *, force: bool = False) -> str | 
     """
     target = os.fspath(path)
     if target == "-":
+        require_stdout("write to a file with -o FILE")
         return None
     folder = os.path.dirname(target) or "."
     try:

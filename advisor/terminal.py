@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from advisor import wording
+from advisor.errors import visible
 
 if TYPE_CHECKING:
     from advisor.rulebook import Rulebook
@@ -26,15 +27,12 @@ def _provenance(ev: dict[str, Any] | None) -> str:
 # Everything drawn here comes from rulebooks, scores files, answers and rosters (model,
 # role and team names, agents, rule texts), so it is always drawn as plain Text: never
 # read as rich markup (a name such as "[/x]" would raise, "[red]" would style the table)
-# or emoji codes (an agent "openhands:new:v1" would show an emoji), and with control
+# or emoji codes (an agent "openhands:new:v1" would show an emoji), and with unprintable
 # characters made visible (an escape sequence would recolour or clear the terminal).
-
-#: Control characters but tab and newline, as the escapes Python would write for them.
-_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c not in (9, 10)}
 
 
 def _text(value: str, style: str = "") -> Text:
-    return Text(value.translate(_CONTROLS), style=style)
+    return Text(visible(value, keep="\n\t"), style=style)
 
 
 def _say(console: Console, line: str, style: str = "") -> None:

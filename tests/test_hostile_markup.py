@@ -139,6 +139,9 @@ def test_emoji_codes_and_escape_sequences_from_data_are_shown_as_text(tmp_path: 
     assert "openhands:new:v1" in explain.output and "\x1b" not in explain.output
     models = run("models", "--scores", str(path))
     assert "\x1b" not in models.output and "\\x1b[31mOne" in models.output
+    path.write_text(EMOJI.replace("\\e[31m", "\\u202e"), encoding="utf-8")  # right-to-left
+    models = run("models", "--scores", str(path))
+    assert "\u202e" not in models.output and "Acme \\u202eOne" in models.output
 
 
 def test_the_guide_headline_shows_the_file_name_as_given() -> None:
