@@ -204,9 +204,9 @@ def _digest(path: str) -> str | None:
 # --------------------------------------------------------------------------- entries
 
 
-def _read(prefix: str, key: str, environ: dict[str, str] | None) -> Any:
+def _read(prefix: str, key: str) -> Any:
     """The plain data of an entry, or None (no entry, stale, corrupt, or cache off)."""
-    folder = cache_dir(environ)
+    folder = cache_dir()
     if folder is None:
         return None
     try:
@@ -231,9 +231,9 @@ def _read(prefix: str, key: str, environ: dict[str, str] | None) -> Any:
         return marshal.loads(body)
 
 
-def _write(prefix: str, key: str, plain: Any, environ: dict[str, str] | None) -> bool:
+def _write(prefix: str, key: str, plain: Any) -> bool:
     """Save plain data as an entry, atomically; False when it was not saved."""
-    folder = cache_dir(environ)
+    folder = cache_dir()
     if folder is None:
         return False
     with no_gc():
@@ -278,10 +278,10 @@ def no_gc() -> Iterator[None]:
 # --------------------------------------------------------------------------- rulebooks
 
 
-def load(key: str, environ: dict[str, str] | None = None) -> Rulebook | None:
+def load(key: str) -> Rulebook | None:
     """The cached rulebook for ``key``, or None (no entry, stale, corrupt, or cache off)."""
     try:
-        data = _read(_RULEBOOK, key, environ)
+        data = _read(_RULEBOOK, key)
         if data is None:
             return None
         for path, digest in data["deps"]:
@@ -293,52 +293,26 @@ def load(key: str, environ: dict[str, str] | None = None) -> Rulebook | None:
         return None
 
 
-def store(
-    key: str,
-    book: Rulebook,
-    environ: dict[str, str] | None = None,
-    *,
-    files: Sequence[str | os.PathLike[str]] = (),
-) -> bool:
+def store(key: str, book: Rulebook, files: Sequence[str | os.PathLike[str]]) -> bool:
     """Save ``book`` under ``key``; False when it was not saved (never raises).
 
     Args:
         key: The key :func:`key_for` gave for ``files``.
         book: The rulebook loaded from ``files``.
-        environ: The environment to find the cache folder in (default: os.environ).
         files: The files ``key`` was made from. A hit needs their bytes unchanged
             already, so only the other files of ``book`` (its ``extends:`` bases)
             are hashed again on each hit. Nothing is saved if ``files`` changed
             while the rulebook was loaded.
     """
-    if cache_dir(environ) is None:
-        return False
     try:
-        if files and key_for(files) != key:
+        if key_for(files) != key:
             return False  # edited while it was being loaded: the book may be of either version
         keyed = {os.path.abspath(f) for f in files}
         with no_gc():
-            encoded = _encode(book)
-            # The unread part is only decoded when used, so a flaw in it would fail every
-            # later run instead of being a miss: check its layout before storing.
-            _check_later(encoded, sum(len(t.rules) for t in book.tables))
-            plain = {"deps": _deps(book, keyed), "book": encoded}
-        return _write(_RULEBOOK, key, plain, environ)
+            plain = {"deps": _deps(book, keyed), "book": _encode(book)}
+        return _write(_RULEBOOK, key, plain)
     except Exception:  # a cache that cannot be written only costs speed
         return False
-
-
-def _check_later(encoded: dict[str, Any], n_rules: int) -> None:
-    later = marshal.loads(encoded["later"])
-    if not (
-        isinstance(later.get("tests"), list)
-        and all(isinstance(t, list) and len(t) == 2 for t in later["tests"])
-        and all(isinstance(x, list) and len(x) == 5 for x in later["locations"])
-        and isinstance(later.get("cells"), list)
-        and len(later["cells"]) == n_rules
-        and all(isinstance(c, dict) for c in later["cells"])
-    ):
-        raise ValueError("the unread part does not have the layout _decode reads")
 
 
 def _deps(book: Rulebook, keyed: set[str]) -> list[list[str]]:
@@ -379,10 +353,10 @@ def answers_key(path: str | os.PathLike[str]) -> str | None:
     return _key("answers", [path])
 
 
-def load_answers(key: str, environ: dict[str, str] | None = None) -> Answers | None:
+def load_answers(key: str) -> Answers | None:
     """The answers file cached under ``key``, or None (no entry, stale, corrupt, or off)."""
     try:
-        data = _read(_ANSWERS, key, environ)
+        data = _read(_ANSWERS, key)
         if not (isinstance(data, list) and len(data) == 2):
             return None
         answers, origins = data
@@ -398,20 +372,13 @@ def load_answers(key: str, environ: dict[str, str] | None = None) -> Answers | N
         return None
 
 
-def store_answers(
-    key: str,
-    path: str | os.PathLike[str],
-    answers: Answers,
-    environ: dict[str, str] | None = None,
-) -> bool:
+def store_answers(key: str, path: str | os.PathLike[str], answers: Answers) -> bool:
     """Save an answers file read from ``path`` under ``key``; False when it was not saved
     (never raises). Nothing is saved if the file changed while it was being read."""
-    if cache_dir(environ) is None:
-        return False
     try:
         if answers_key(path) != key:
             return False
-        return _write(_ANSWERS, key, list(answers), environ)
+        return _write(_ANSWERS, key, list(answers))
     except Exception:  # data marshal cannot keep (a date, say), a read-only folder: no entry
         return False
 

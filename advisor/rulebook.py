@@ -605,7 +605,7 @@ def load_rulebook(
         with cache.no_gc():  # many objects, no cycles: the collector only costs time here
             book = _load(files, chain=())
         if key:
-            cache.store(key, book, files=files)
+            cache.store(key, book, files)
     return book
 
 

@@ -62,10 +62,11 @@ def test_since_in_json_gives_the_changes_as_data(tmp_path):
     result = run(tmp_path, "--format", "json", "-o", "-")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    changed = [c for c in data["changes"] if c["changed"]]
-    assert {"role": "ml-engineer", "stage": "model-selection"}.items() <= next(
-        c for c in changed if c["role"] == "ml-engineer" and c["stage"] == "model-selection"
-    ).items()
+    [mle] = [c for c in data["changes"] if c["changed"] and c["role"] == "ml-engineer"
+             and c["stage"] == "model-selection"]
+    assert mle["old"] == {"autonomy": "assist", "rules": ["mle-select-emerging"]}
+    assert mle["new"] == {"autonomy": "draft", "rules": ["mle-select-moderate"]}
+    assert mle["reasons"] == ["mle-bench 28 → 36 crossed 30 (unverified)"]
     assert "changes_md" not in data
 
 
