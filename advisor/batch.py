@@ -156,7 +156,7 @@ def read_roster(
 
 
 def _yaml_rows(path: str | os.PathLike[str], name: str) -> list[RosterRow]:
-    from advisor.questionnaire import MAX_LOCATED_ITEMS, item_key
+    from advisor.questionnaire import locate_items
     from advisor.yamlsource import load_yaml
 
     data, smap = load_yaml(path, display_name=name)
@@ -182,9 +182,7 @@ def _yaml_rows(path: str | os.PathLike[str], name: str) -> list[RosterRow]:
                 continue
             given[k] = value
             origins[k] = str(smap.locate(prefix + (i, key)))
-            if isinstance(value, list):
-                for j in range(min(len(value), MAX_LOCATED_ITEMS)):
-                    origins[item_key(k, j)] = str(smap.locate(prefix + (i, key, j)))
+            locate_items(origins, k, value, smap, prefix + (i, key))
         rows.append(RosterRow(loc, given, origins))
     return rows
 

@@ -53,6 +53,8 @@ class Skipped:
 
     location: Location
     reason: str
+    #: The row names a benchmark the rulebook lacks (``--benchmark`` would take it).
+    unknown_benchmark: bool = False
 
     def __str__(self) -> str:
         return f"{self.location}: {self.reason}"
@@ -189,7 +191,7 @@ def import_leaderboard(
         try:
             row = _row(location, data, where, names, book, benchmark)
         except _Skip as exc:
-            skipped.append(Skipped(exc.location or location, exc.reason))
+            skipped.append(Skipped(exc.location or location, exc.reason, exc.unknown_benchmark))
             continue
         if split is not None and not _split_matches(row.split, split):
             filtered += 1
@@ -258,10 +260,13 @@ class _TooMany:
 
 
 class _Skip(Exception):
-    def __init__(self, reason: str, location: Location | None = None) -> None:
+    def __init__(
+        self, reason: str, location: Location | None = None, unknown_benchmark: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.location = location
+        self.unknown_benchmark = unknown_benchmark
 
 
 # --------------------------------------------------------------------------- one row
@@ -307,6 +312,7 @@ def _row(
                 f"benchmark {given!r} is not in the rulebook (known: {known}); "
                 "use --benchmark ID to import it as one of them",
                 at("benchmark"),
+                unknown_benchmark=True,
             )
         bench = found
 
@@ -513,7 +519,7 @@ def scores_yaml(imported: Imported) -> str:
         if imported.filtered:
             why = f"no row of the chosen split ({imported.filtered} rows of other splits)"
         hint = ""
-        if any("is not in the rulebook" in skip.reason for skip in imported.skipped):
+        if any(skip.unknown_benchmark for skip in imported.skipped):
             hint = "; --benchmark ID imports rows of another benchmark"
         elif imported.skipped:
             hint = "; the reason for each row is given above"

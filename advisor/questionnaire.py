@@ -21,6 +21,7 @@ from advisor.rulebook import Rulebook
 
 if TYPE_CHECKING:
     from advisor.schema import Question
+    from advisor.yamlsource import SourceMap
 
 #: The value of the baseline question that means "compare with nothing".
 NO_BASELINE = "none"
@@ -364,6 +365,20 @@ def item_key(key: str, index: int) -> str:
     return f"{key}[{index}]"
 
 
+def locate_items(
+    origins: MutableMapping[str, str],
+    key: str,
+    value: Any,
+    smap: SourceMap,
+    path: tuple[Any, ...],
+) -> None:
+    """Note in ``origins`` where each item of a list answer (at ``path`` in the file of
+    ``smap``) is; past :data:`MAX_LOCATED_ITEMS` items an error points at the list."""
+    if isinstance(value, list):
+        for i in range(min(len(value), MAX_LOCATED_ITEMS)):
+            origins[item_key(key, i)] = str(smap.locate((*path, i)))
+
+
 def set_answer(
     given: MutableMapping[str, Any],
     origins: MutableMapping[str, str],
@@ -375,7 +390,7 @@ def set_answer(
     items of a replaced list were is forgotten with it."""
     given[key] = value
     origins[key] = origin
-    for k in [k for k in origins if k.startswith(f"{key}[")]:
+    for k in [k for k in origins if k.startswith(f"{key}[")]:  # item_key(key, ...)
         del origins[k]
 
 
@@ -427,10 +442,7 @@ def load_answers_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dic
         if not isinstance(key, str):
             raise InputError(f"answer key {key!r} is not a question id", smap.key_location((key,)))
         origins[key] = str(smap.locate((key,)))
-        value = data[key]
-        if isinstance(value, list):
-            for i in range(min(len(value), MAX_LOCATED_ITEMS)):
-                origins[item_key(key, i)] = str(smap.locate((key, i)))
+        locate_items(origins, key, data[key], smap, (key,))
     answers = dict(data), origins
     if entry:
         cache.store_answers(entry, path, answers)

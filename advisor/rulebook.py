@@ -415,7 +415,9 @@ def rulebook_files(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
                     os.path.join(root, name)
                     for root, _dirs, names in os.walk(p)
                     for name in names
-                    if _suffix(name) in (".yaml", ".yml")
+                    # As pathlib's suffix: ".yaml" alone is a name, not a suffix.
+                    if name.endswith((".yaml", ".yml"))
+                    and name not in (".yaml", ".yml")
                     and os.path.isfile(os.path.join(root, name))
                 ),
                 key=lambda f: f.split(os.sep),  # by folder, then name
@@ -430,13 +432,6 @@ def rulebook_files(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
     if len(out) > MAX_FILES:
         raise InputError(f"rulebook has {len(out)} files, over the limit of {MAX_FILES}")
     return out
-
-
-def _suffix(name: str) -> str:
-    # As pathlib reads it: after the last dot, unless the dot starts or ends the name
-    # ("..yaml" has the suffix ".yaml"; ".yaml" has none).
-    i = name.rfind(".")
-    return name[i:] if 0 < i < len(name) - 1 else ""
 
 
 def _display(path: str) -> str:
