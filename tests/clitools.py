@@ -6,12 +6,14 @@ import os
 import resource
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from advisor.cli import cli
+from advisor.yamlsource import MAX_NODES
 
 ENV = {"COLUMNS": "120", "NO_COLOR": "1", "SOURCE_DATE_EPOCH": "1777777777"}
 MEMORY_LIMIT = 500 * 2**20
@@ -48,3 +50,19 @@ def limited(*args: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "advisor", *args],
         capture_output=True, text=True, timeout=HANG_TIMEOUT, env=env, preexec_fn=limit,
     )
+
+
+#: Every command that reads a YAML file given by name -> (argv for that file, exit code for a
+#: broken file).
+YAML_SURFACES: dict[str, tuple[Callable[[str], list[str]], int]] = {
+    "rules validate": (lambda p: ["rules", "validate", p], 1),
+    "--rules": (lambda p: ["models", "--rules", p], 1),
+    "--scores": (lambda p: ["models", "--scores", p], 1),
+    "--answers": (lambda p: ["guide", "--defaults", "--answers", p, "-o", "out.md"], 2),
+    "scores import": (lambda p: ["scores", "import", p, "-o", "out.yaml"], 2),
+}
+
+#: What advisor says of a YAML alias bomb.
+BOMB = (
+    f"YAML document expands to more than {MAX_NODES} nodes (alias bomb?); use fewer aliases"
+)

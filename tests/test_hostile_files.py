@@ -13,12 +13,11 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from clitools import ENV, run, workdir  # noqa: F401
+from clitools import ENV, YAML_SURFACES, run, workdir  # noqa: F401
 
 from advisor.cli import cli
 from advisor.resources import builtin_rules
@@ -44,17 +43,6 @@ def failed(result: Result, code: int) -> list[str]:
 
 
 # --------------------------------------------------------------------------- the surfaces
-
-Surface = Callable[[str], list[str]]
-
-#: name -> (argv for a file, exit code for a broken YAML file)
-YAML_SURFACES: dict[str, tuple[Surface, int]] = {
-    "rules validate": (lambda p: ["rules", "validate", p], 1),
-    "--rules": (lambda p: ["models", "--rules", p], 1),
-    "--scores": (lambda p: ["models", "--scores", p], 1),
-    "--answers": (lambda p: ["guide", "--defaults", "--answers", p, "-o", "out.md"], 2),
-    "scores import": (lambda p: ["scores", "import", p, "-o", "out.yaml"], 2),
-}
 
 #: Broken YAML and what every YAML surface says about it (after "FILE:").
 BROKEN_YAML: dict[str, tuple[bytes, str]] = {

@@ -11,7 +11,6 @@ knows when to strike).
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -24,6 +23,7 @@ if sys.platform == "win32":  # pragma: no cover
     pytest.skip("signals and pseudo-terminals need a POSIX system", allow_module_level=True)
 
 pexpect = pytest.importorskip("pexpect")
+from termtools import Terminal  # noqa: E402  (after the pexpect check)
 
 OLD = "# The team's current guide\n\nhand-edited, must survive\n"
 SIGNALS = [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")]
@@ -172,21 +172,6 @@ def test_signal_in_the_middle_of_a_batch_leaves_only_whole_guides(
 
 # --------------------------------------------------------------------------- in a terminal
 
-CPR_REQUEST = "\x1b[6n"
-
-
-def questionnaire(tmp_path: Path, env: dict[str, str], *args: str) -> pexpect.spawn:
-    env = {k: v for k, v in env.items() if k not in ("SOURCE_DATE_EPOCH", "PROMPT_TOOLKIT_NO_CPR")}
-    env.update(TERM="xterm-256color")
-    return pexpect.spawn(sys.executable, ["-m", "advisor", "guide", *args], cwd=str(tmp_path),
-                         env=env, dimensions=(30, 100), encoding="utf-8", timeout=30)
-
-
-def wait_for(child: pexpect.spawn, text: str) -> None:
-    while child.expect([re.escape(CPR_REQUEST), re.escape(text)]) == 0:
-        child.send("\x1b[1;1R")  # answer the cursor position request like a terminal
-
-
 @pytest.mark.parametrize(
     ("how", "signame", "code", "word"),
     [("keyboard", "SIGINT", 130, "interrupted"), ("kill", "SIGINT", 130, "interrupted"),
@@ -197,23 +182,15 @@ def test_interrupting_the_questionnaire_keeps_the_old_guide(
 ) -> None:
     (tmp_path / "GUIDE.md").write_text(OLD)
     (tmp_path / "answers.yaml").write_text("team: old\n")
-    child = questionnaire(tmp_path, env, "-o", "GUIDE.md", "--save-answers", "answers.yaml",
-                          "--force", "--team", "Fraud")
-    wait_for(child, "Which roles are in the team?")
+    child = Terminal(tmp_path, "-o", "GUIDE.md", "--save-answers", "answers.yaml", "--force",
+                     "--team", "Fraud", environ=env)
+    child.expect("Which roles are in the team?")
     if how == "keyboard":
         child.send("\x03")
     else:
-        child.kill(getattr(signal, signame))
-    rest = ""
-    while True:
-        i = child.expect([re.escape(CPR_REQUEST), pexpect.EOF])
-        rest += child.before
-        if i == 1:
-            break
-        child.send("\x1b[1;1R")
-    child.close()
-    assert child.signalstatus is None
-    assert child.exitstatus == code
+        child.child.kill(getattr(signal, signame))
+    status, rest = child.finish()
+    assert status == code
     assert f"advisor: {word}; nothing was written" in rest
     assert "Traceback" not in rest
     assert (tmp_path / "GUIDE.md").read_text() == OLD

@@ -13,45 +13,23 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from clitools import ENV, limited, run, workdir  # noqa: F401
+from clitools import BOMB, YAML_SURFACES, limited, run, workdir  # noqa: F401
 
 from advisor import yamlsource
 from advisor.errors import MAX_MESSAGE
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile_inputs"
-MEMORY_LIMIT = 500 * 1024 * 1024
-BOMB = "YAML document expands to more than 250000 nodes (alias bomb?); use fewer aliases"
-
-
-
-
-
-
-
-
-def test_the_limit_in_the_tests_matches_advisor() -> None:
-    assert yamlsource.MAX_NODES == 250_000
 
 
 # --------------------------------------------------------------------------- alias bombs
 
-#: surface -> (argv for a file, exit code)
-SURFACES = {
-    "rules validate": (lambda p: ["rules", "validate", p], 1),
-    "--rules": (lambda p: ["models", "--rules", p], 1),
-    "--scores": (lambda p: ["models", "--scores", p], 1),
-    "--answers": (lambda p: ["guide", "--defaults", "--answers", p, "-o", "out.md"], 2),
-    "scores import": (lambda p: ["scores", "import", p, "-o", "out.yaml"], 2),
-}
-
-
-@pytest.mark.parametrize("surface", list(SURFACES))
+@pytest.mark.parametrize("surface", list(YAML_SURFACES))
 @pytest.mark.parametrize(
     ("bomb", "where"),
     [("billion_laughs.yaml", "7:16"), ("merge_bomb.yaml", "7:12")],
 )
 def test_alias_bomb_fails_fast_in_bounded_memory(surface: str, bomb: str, where: str) -> None:
-    argv, code = SURFACES[surface]
+    argv, code = YAML_SURFACES[surface]
     Path(bomb).write_bytes((HOSTILE / bomb).read_bytes())
     proc = limited(*argv(bomb))
     assert proc.returncode == code, proc.stderr
@@ -110,9 +88,9 @@ def test_a_rulebook_with_a_quarter_million_invalid_items_fails_in_bounded_memory
 # --------------------------------------------------------------------------- size limits
 
 
-@pytest.mark.parametrize("surface", list(SURFACES))
+@pytest.mark.parametrize("surface", list(YAML_SURFACES))
 def test_file_over_the_size_limit_is_refused_unread(surface: str) -> None:
-    argv, code = SURFACES[surface]
+    argv, code = YAML_SURFACES[surface]
     with open("big.yaml", "w") as f:
         f.write("team: " + "x" * (6 * 1024 * 1024) + "\n")
     result = run(*argv("big.yaml"))
@@ -161,7 +139,7 @@ def test_csv_leaderboard_over_the_size_limit() -> None:
 )
 @pytest.mark.parametrize("surface", ["rules validate", "--answers"])
 def test_deep_nesting_is_refused_with_its_location(surface: str, text: str, where: str) -> None:
-    argv, code = SURFACES[surface]
+    argv, code = YAML_SURFACES[surface]
     Path("deep.yaml").write_text(text)
     result = run(*argv("deep.yaml"))
     assert result.exit_code == code

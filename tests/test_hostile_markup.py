@@ -12,12 +12,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from click.testing import CliRunner, Result
+from clitools import run, workdir  # noqa: F401
 from rich.console import Console
 
-from advisor.cli import cli
-
-ENV = {"COLUMNS": "200", "NO_COLOR": "1", "SOURCE_DATE_EPOCH": "1777777777"}
 CLOSING = "[/x]"
 STYLE = "[bold red]loud"
 
@@ -36,14 +33,6 @@ models:
         date: "2026-05-01"
         verified: true
 """
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(cli, list(args), env=ENV, prog_name="advisor")
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception)
-    assert "Traceback" not in result.output
-    return result
 
 
 def scores(tmp_path: Path) -> str:

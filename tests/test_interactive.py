@@ -6,8 +6,6 @@ Each test waits for a prompt's text before it types, never for a screen layout."
 
 from __future__ import annotations
 
-import os
-import re
 import sys
 from pathlib import Path
 
@@ -19,6 +17,8 @@ pexpect = pytest.importorskip("pexpect")
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("pseudo-terminals need a POSIX system", allow_module_level=True)
 
+from termtools import Terminal  # noqa: E402  (after the pexpect check)
+
 FIXTURES = Path(__file__).parent / "fixtures" / "guide"
 DATE = "2026-11-26"
 UP, DOWN, SPACE, ENTER = "\x1b[A", "\x1b[B", " ", "\r"
@@ -29,52 +29,6 @@ ROLES = "Which roles are in the team?"
 MODEL = "Which model do you want to adopt?"
 BASELINE = "Which model do you compare it with?"
 STAGES = "Which workflow stages are you considering handing over?"
-
-
-CPR_REQUEST = "\x1b[6n"
-
-
-class Terminal:
-    """``advisor guide ARGS`` in a 30x100 pseudo-terminal, answered like a terminal emulator.
-
-    prompt_toolkit asks the terminal where the cursor is (a CPR request) and draws
-    bottom toolbars, such as a checkbox's validation message, only once it knows;
-    this wrapper answers every request the way xterm would.
-    """
-
-    def __init__(self, folder: Path, *args: str, program: list[str] | None = None) -> None:
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("SOURCE_DATE_EPOCH", "COLUMNS", "LINES", "PROMPT_TOOLKIT_NO_CPR")}
-        env.update(TERM="xterm-256color", NO_COLOR="1")
-        argv = program or [sys.executable, "-m", "advisor", "guide", *args]
-        self.child = pexpect.spawn(argv[0], argv[1:], cwd=str(folder), env=env,
-                                   dimensions=(30, 100), encoding="utf-8",
-                                   codec_errors="replace", timeout=30)
-        self.seen = ""
-
-    def expect(self, text: str | type, timeout: float = 30) -> str:
-        """Wait for ``text`` (or pexpect.EOF); returns what came before it."""
-        target = text if isinstance(text, type) else re.escape(text)
-        before = ""
-        while True:
-            i = self.child.expect([re.escape(CPR_REQUEST), target], timeout=timeout)
-            before += self.child.before
-            if i == 0:
-                self.child.send("\x1b[1;1R")  # the cursor is at the top left
-                continue
-            self.seen += before
-            return before
-
-    def send(self, keys: str) -> None:
-        self.child.send(keys)
-
-    def finish(self) -> tuple[int, str]:
-        """Wait for the end: the exit status and everything printed since the last expect."""
-        rest = self.expect(pexpect.EOF, timeout=60)
-        self.child.close()
-        assert self.child.signalstatus is None, f"killed by signal {self.child.signalstatus}"
-        assert "Traceback" not in self.seen
-        return self.child.exitstatus, rest
 
 
 def spawn(folder: Path, *args: str, program: list[str] | None = None) -> Terminal:
