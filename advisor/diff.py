@@ -264,14 +264,14 @@ def _rulebook_reason(
 # --------------------------------------------------------------------------- rendering
 
 
-def changes_view(changes: Sequence[Change], *, title: str = SECTION_TITLE) -> dict[str, Any]:
+def changes_view(changes: Sequence[Change]) -> dict[str, Any]:
     """The "What changed" section as template data, the same for every format.
 
     Returns:
-        ``title``; ``changed`` (whether any line changed); ``models``: per model,
-        ``name`` and ``rows``, each with ``role`` and ``stage`` (names), ``before``
-        and ``now`` (``level``: the autonomy level's name, ``rules``: rule ids)
-        and ``why`` (the reasons in words, or "unchanged").
+        ``title`` (the heading); ``changed`` (whether any line changed); ``models``:
+        per model, ``name`` and ``rows``, each with ``role`` and ``stage`` (names),
+        ``before`` and ``now`` (``level``: the autonomy level's name, ``rules``: rule
+        ids) and ``why`` (the reasons in words, or "unchanged").
     """
     models: dict[str, list[dict[str, Any]]] = {}
     for c in changes:
@@ -285,49 +285,27 @@ def changes_view(changes: Sequence[Change], *, title: str = SECTION_TITLE) -> di
             }
         )
     return {
-        "title": title,
+        "title": SECTION_TITLE,
         "changed": any(c.changed for c in changes),
         "models": [{"name": name, "rows": rows} for name, rows in models.items()],
     }
 
 
-def render_changes_md(
-    changes: Sequence[Change], *, title: str = SECTION_TITLE, level: int = 2
-) -> str:
-    """The "What changed since the last edition" section in Markdown.
+def render_changes_md(changes: Sequence[Change], *, level: int = 2) -> str:
+    """The "What changed since the last edition" section in Markdown, as the guide has it
+    (``templates/_changes.md.j2``).
 
     Args:
         changes: From :func:`diff_results`.
-        title: The section heading.
         level: Heading level (2: ``##``).
 
     Returns:
         The heading, then one table per model (a plain sentence when nothing changed).
     """
-    from advisor.render import md_cell
+    from advisor.render import render_builtin
 
-    view = changes_view(changes, title=title)
-    lines = ["#" * level + " " + md_cell(view["title"]), ""]
-    if not view["changed"]:
-        lines.append("No recommendation changed since the last edition.")
-    for model in view["models"]:
-        if len(view["models"]) > 1:
-            lines += ["#" * min(level + 1, 6) + " " + md_cell(model["name"]), ""]
-        lines += ["| Role | Stage | Before | Now | Why |", "| --- | --- | --- | --- | --- |"]
-        for row in model["rows"]:
-            lines.append(
-                f"| {md_cell(row['role'])} | {md_cell(row['stage'])} | "
-                f"{_md_side(row['before'])} | {_md_side(row['now'])} | {md_cell(row['why'])} |"
-            )
-        lines.append("")
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def _md_side(side: dict[str, Any]) -> str:
-    from advisor.render import md_cell
-
-    ids = ", ".join(f"`{r}`" for r in side["rules"]) if side["rules"] else "no rule"
-    return f"{md_cell(side['level'])} ({ids})" if side["level"] else ids
+    context = {"what_changed": changes_view(changes), "level": level}
+    return render_builtin("md", "_changes.md.j2", context)
 
 
 def side_text(level: str, rules: list[str], sep: str = " ") -> str:

@@ -98,11 +98,10 @@ def make_guide(
     if since is not None:
         from advisor.diff import changes_view, diff_results
 
-        changes = diff_results(evaluate(since, profile), result, book, old_book=since)
+        old = evaluate(since, profile, trace=False)  # the changes need no explanation trace
+        changes = diff_results(old, result, book, old_book=since)
         context["changes"] = [c.to_dict() for c in changes]
         context["what_changed"] = changes_view(changes)
     context.update(extra or {})
-    # JSON carries the changes once, as "changes"; the view is for templates.
-    shown = {k: v for k, v in context.items() if k != "what_changed"} if fmt == "json" else context
-    text = render(result, book, fmt, template=template, fragment=fragment, extra=shown)
+    text = render(result, book, fmt, template=template, fragment=fragment, extra=context)
     return Guide(result, text, context)

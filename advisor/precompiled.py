@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from jinja2 import Environment, Template
 
 #: Output format -> built-in templates compiled ahead of time for its environment.
-PRECOMPILE: dict[str, tuple[str, ...]] = {"md": ("guide.md.j2",)}
+PRECOMPILE: dict[str, tuple[str, ...]] = {"md": ("guide.md.j2", "_changes.md.j2")}
 PACKAGE = "advisor._precompiled"
 FOLDER = os.path.join(os.path.dirname(os.path.realpath(__file__)), "_precompiled")
 

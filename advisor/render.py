@@ -581,6 +581,10 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
     }
 
 
+#: Context for templates only: the JSON result already has it as data ("changes").
+TEMPLATE_ONLY = frozenset({"what_changed"})
+
+
 def render(
     result: Result,
     book: Rulebook,
@@ -608,7 +612,9 @@ def render(
     if fmt == "json" and template is None:
         data = result.to_dict()
         if extra:
-            data.update({k: v for k, v in extra.items() if k not in data})
+            data.update(
+                {k: v for k, v in extra.items() if k not in data and k not in TEMPLATE_ONLY}
+            )
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     context = guide_context(book, result, fragment=fragment)
     if extra:

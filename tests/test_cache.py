@@ -513,6 +513,14 @@ def test_a_precompiled_template_renders_like_a_compiled_one(tmp_path: Path) -> N
 
     context = guide_context(book, result)
     assert template.render(context) == compiled.render(context)
+    # With a "What changed" section, which includes the precompiled _changes.md.j2.
+    from advisor.diff import changes_view, diff_results
+
+    last = evaluate(book, Profile(model="gpt-5.4", baseline="gpt-5.4", date="2026-01-01"))
+    context["what_changed"] = changes_view(diff_results(last, result, book))
+    text = template.render(context)
+    assert "| Role | Stage | Before | Now | Why |" in text
+    assert text == compiled.render(context)
 
 
 def test_an_edited_template_is_compiled_not_taken_precompiled(tmp_path: Path) -> None:

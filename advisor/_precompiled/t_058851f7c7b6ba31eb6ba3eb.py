@@ -21,6 +21,7 @@ def root(context, missing=missing, environment=environment):
     l_0_readings = resolve('readings')
     l_0_missing = resolve('missing')
     l_0_what_changed = resolve('what_changed')
+    l_0_level = resolve('level')
     l_0_comparison = resolve('comparison')
     l_0_shown = resolve('shown')
     l_0_chart = resolve('chart')
@@ -30,7 +31,7 @@ def root(context, missing=missing, environment=environment):
     l_0_roles = resolve('roles')
     l_0_caveats = resolve('caveats')
     l_0_sources = resolve('sources')
-    l_0_score = l_0_side = missing
+    l_0_score = missing
     try:
         t_1 = environment.filters['cell']
     except KeyError:
@@ -44,177 +45,134 @@ def root(context, missing=missing, environment=environment):
         def t_2(*unused):
             raise TemplateRuntimeError("No filter named 'join' found.")
     try:
-        t_3 = environment.filters['length']
+        t_3 = environment.filters['list']
     except KeyError:
         @internalcode
         def t_3(*unused):
-            raise TemplateRuntimeError("No filter named 'length' found.")
+            raise TemplateRuntimeError("No filter named 'list' found.")
     try:
-        t_4 = environment.filters['list']
+        t_4 = environment.filters['map']
     except KeyError:
         @internalcode
         def t_4(*unused):
-            raise TemplateRuntimeError("No filter named 'list' found.")
+            raise TemplateRuntimeError("No filter named 'map' found.")
     try:
-        t_5 = environment.filters['map']
+        t_5 = environment.filters['md']
     except KeyError:
         @internalcode
         def t_5(*unused):
-            raise TemplateRuntimeError("No filter named 'map' found.")
+            raise TemplateRuntimeError("No filter named 'md' found.")
     try:
-        t_6 = environment.filters['md']
+        t_6 = environment.filters['mermaid']
     except KeyError:
         @internalcode
         def t_6(*unused):
-            raise TemplateRuntimeError("No filter named 'md' found.")
+            raise TemplateRuntimeError("No filter named 'mermaid' found.")
     try:
-        t_7 = environment.filters['mermaid']
+        t_7 = environment.filters['pct']
     except KeyError:
         @internalcode
         def t_7(*unused):
-            raise TemplateRuntimeError("No filter named 'mermaid' found.")
+            raise TemplateRuntimeError("No filter named 'pct' found.")
     try:
-        t_8 = environment.filters['pct']
+        t_8 = environment.filters['pp']
     except KeyError:
         @internalcode
         def t_8(*unused):
-            raise TemplateRuntimeError("No filter named 'pct' found.")
+            raise TemplateRuntimeError("No filter named 'pp' found.")
     try:
-        t_9 = environment.filters['pp']
+        t_9 = environment.filters['rejectattr']
     except KeyError:
         @internalcode
         def t_9(*unused):
-            raise TemplateRuntimeError("No filter named 'pp' found.")
+            raise TemplateRuntimeError("No filter named 'rejectattr' found.")
     try:
-        t_10 = environment.filters['rejectattr']
+        t_10 = environment.filters['select']
     except KeyError:
         @internalcode
         def t_10(*unused):
-            raise TemplateRuntimeError("No filter named 'rejectattr' found.")
+            raise TemplateRuntimeError("No filter named 'select' found.")
     try:
-        t_11 = environment.filters['select']
+        t_11 = environment.filters['signed']
     except KeyError:
         @internalcode
         def t_11(*unused):
-            raise TemplateRuntimeError("No filter named 'select' found.")
+            raise TemplateRuntimeError("No filter named 'signed' found.")
     try:
-        t_12 = environment.filters['signed']
+        t_12 = environment.filters['url']
     except KeyError:
         @internalcode
         def t_12(*unused):
-            raise TemplateRuntimeError("No filter named 'signed' found.")
+            raise TemplateRuntimeError("No filter named 'url' found.")
     try:
-        t_13 = environment.filters['url']
+        t_13 = environment.tests['defined']
     except KeyError:
         @internalcode
         def t_13(*unused):
-            raise TemplateRuntimeError("No filter named 'url' found.")
+            raise TemplateRuntimeError("No test named 'defined' found.")
     try:
-        t_14 = environment.tests['defined']
+        t_14 = environment.tests['none']
     except KeyError:
         @internalcode
         def t_14(*unused):
-            raise TemplateRuntimeError("No test named 'defined' found.")
-    try:
-        t_15 = environment.tests['none']
-    except KeyError:
-        @internalcode
-        def t_15(*unused):
             raise TemplateRuntimeError("No test named 'none' found.")
     pass
     def macro(l_1_value, l_1_ev):
-        t_16 = []
+        t_15 = []
         if l_1_value is missing:
             l_1_value = undefined("parameter 'value' was not provided", name='value')
         if l_1_ev is missing:
             l_1_ev = undefined("parameter 'ev' was not provided", name='ev')
         pass
-        if t_15(l_1_value):
+        if t_14(l_1_value):
             pass
-            t_16.append(
+            t_15.append(
                 'n/a',
             )
         else:
             pass
-            t_16.append(
-                str(environment.finalize(t_8(l_1_value))),
+            t_15.append(
+                str(environment.finalize(t_7(l_1_value))),
             )
             if (l_1_ev and (not environment.getattr(l_1_ev, 'verified'))):
                 pass
-                t_16.append(
+                t_15.append(
                     ' (unverified)',
                 )
             if l_1_ev:
                 pass
-                t_16.extend((
+                t_15.extend((
                     ' [',
                     str(environment.finalize(environment.getattr(l_1_ev, 'ref'))),
                     ']',
                 ))
-        return concat(t_16)
+        return concat(t_15)
     context.exported_vars.add('score')
     context.vars['score'] = l_0_score = Macro(environment, macro, 'score', ('value', 'ev'), False, False, False, context.eval_ctx.autoescape)
-    def macro(l_1_s):
-        t_17 = []
-        if l_1_s is missing:
-            l_1_s = undefined("parameter 's' was not provided", name='s')
-        pass
-        if environment.getattr(l_1_s, 'level'):
-            pass
-            t_17.extend((
-                str(environment.finalize(t_1(environment.getattr(l_1_s, 'level')))),
-                ' (',
-            ))
-        l_2_loop = missing
-        t_18 = 1
-        for l_2_r, l_2_loop in LoopContext(environment.getattr(l_1_s, 'rules'), undefined):
-            _loop_vars = {}
-            pass
-            t_17.extend((
-                '`',
-                str(environment.finalize(l_2_r)),
-                '`',
-                str(environment.finalize((', ' if (not environment.getattr(l_2_loop, 'last')) else cond_expr_undefined("the inline if-expression on line 7 in 'guide.md.j2' evaluated to false and no else section was defined.")))),
-            ))
-            t_18 = 0
-        l_2_loop = l_2_r = missing
-        if t_18:
-            pass
-            t_17.append(
-                'no rule',
-            )
-        if environment.getattr(l_1_s, 'level'):
-            pass
-            t_17.append(
-                ')',
-            )
-        return concat(t_17)
-    context.exported_vars.add('side')
-    context.vars['side'] = l_0_side = Macro(environment, macro, 'side', ('s',), False, False, False, context.eval_ctx.autoescape)
     if (not (undefined(name='fragment') if l_0_fragment is missing else l_0_fragment)):
         pass
         yield '# '
-        yield str(environment.finalize(t_6((undefined(name='team') if l_0_team is missing else l_0_team))))
+        yield str(environment.finalize(t_5((undefined(name='team') if l_0_team is missing else l_0_team))))
         yield ': adopting '
-        yield str(environment.finalize(t_6(environment.getattr((undefined(name='model') if l_0_model is missing else l_0_model), 'name'))))
+        yield str(environment.finalize(t_5(environment.getattr((undefined(name='model') if l_0_model is missing else l_0_model), 'name'))))
         yield '\n\n*AI adoption guide by role, '
         yield str(environment.finalize((undefined(name='date') if l_0_date is missing else l_0_date)))
         if (undefined(name='baseline') if l_0_baseline is missing else l_0_baseline):
             pass
             yield ', compared with '
-            yield str(environment.finalize(t_6(environment.getattr((undefined(name='baseline') if l_0_baseline is missing else l_0_baseline), 'name'))))
+            yield str(environment.finalize(t_5(environment.getattr((undefined(name='baseline') if l_0_baseline is missing else l_0_baseline), 'name'))))
         yield '. Generated by advisor '
         yield str(environment.finalize(environment.getattr((undefined(name='tool') if l_0_tool is missing else l_0_tool), 'version')))
         yield ' from the rulebook '
-        yield str(environment.finalize(t_6(environment.getattr((undefined(name='rulebook') if l_0_rulebook is missing else l_0_rulebook), 'id'))))
+        yield str(environment.finalize(t_5(environment.getattr((undefined(name='rulebook') if l_0_rulebook is missing else l_0_rulebook), 'id'))))
         yield ' '
-        yield str(environment.finalize(t_6(environment.getattr((undefined(name='rulebook') if l_0_rulebook is missing else l_0_rulebook), 'version'))))
+        yield str(environment.finalize(t_5(environment.getattr((undefined(name='rulebook') if l_0_rulebook is missing else l_0_rulebook), 'version'))))
         yield '.*\n\n'
     yield '## Bottom line\n\n'
     for l_1_line in (undefined(name='bottom_line') if l_0_bottom_line is missing else l_0_bottom_line):
         _loop_vars = {}
         pass
-        yield str(environment.finalize(t_6(l_1_line)))
+        yield str(environment.finalize(t_5(l_1_line)))
         yield '\n'
     l_1_line = missing
     if (undefined(name='readings') if l_0_readings is missing else l_0_readings):
@@ -224,47 +182,26 @@ def root(context, missing=missing, environment=environment):
             _loop_vars = {}
             pass
             yield '- '
-            yield str(environment.finalize(t_6(l_1_line)))
+            yield str(environment.finalize(t_5(l_1_line)))
             yield '\n'
         l_1_line = missing
     if (undefined(name='missing') if l_0_missing is missing else l_0_missing):
         pass
         yield '\nMissing evidence: '
-        yield str(environment.finalize(t_2(context.eval_ctx, t_5(context, (undefined(name='missing') if l_0_missing is missing else l_0_missing), 'md'), ', ')))
+        yield str(environment.finalize(t_2(context.eval_ctx, t_4(context, (undefined(name='missing') if l_0_missing is missing else l_0_missing), 'md'), ', ')))
         yield '.\n'
-    if t_14((undefined(name='what_changed') if l_0_what_changed is missing else l_0_what_changed)):
+    if t_13((undefined(name='what_changed') if l_0_what_changed is missing else l_0_what_changed)):
         pass
-        yield '\n## '
-        yield str(environment.finalize(t_1(environment.getattr((undefined(name='what_changed') if l_0_what_changed is missing else l_0_what_changed), 'title'))))
         yield '\n'
-        if (not environment.getattr((undefined(name='what_changed') if l_0_what_changed is missing else l_0_what_changed), 'changed')):
-            pass
-            yield '\nNo recommendation changed since the last edition.\n'
-        for l_1_m in environment.getattr((undefined(name='what_changed') if l_0_what_changed is missing else l_0_what_changed), 'models'):
-            _loop_vars = {}
-            pass
-            if (t_3(environment.getattr((undefined(name='what_changed') if l_0_what_changed is missing else l_0_what_changed), 'models')) > 1):
-                pass
-                yield '\n### '
-                yield str(environment.finalize(t_1(environment.getattr(l_1_m, 'name'))))
-                yield '\n'
-            yield '\n| Role | Stage | Before | Now | Why |\n| --- | --- | --- | --- | --- |\n'
-            for l_2_r in environment.getattr(l_1_m, 'rows'):
-                _loop_vars = {}
-                pass
-                yield '| '
-                yield str(environment.finalize(t_1(environment.getattr(l_2_r, 'role'))))
-                yield ' | '
-                yield str(environment.finalize(t_1(environment.getattr(l_2_r, 'stage'))))
-                yield ' | '
-                yield str(environment.finalize(environment.call(context, (undefined(name='side') if l_0_side is missing else l_0_side), environment.getattr(l_2_r, 'before'), _loop_vars=_loop_vars)))
-                yield ' | '
-                yield str(environment.finalize(environment.call(context, (undefined(name='side') if l_0_side is missing else l_0_side), environment.getattr(l_2_r, 'now'), _loop_vars=_loop_vars)))
-                yield ' | '
-                yield str(environment.finalize(t_1(environment.getattr(l_2_r, 'why'))))
-                yield ' |\n'
-            l_2_r = missing
-        l_1_m = missing
+        l_0_level = 2
+        context.vars['level'] = l_0_level
+        context.exported_vars.add('level')
+        template = environment.get_template('_changes.md.j2', 'guide.md.j2')
+        gen = template.root_render_func(template.new_context(context.get_all(), True, {'level': l_0_level, 'score': l_0_score, 'shown': l_0_shown}))
+        try:
+            for event in gen:
+                yield event
+        finally: gen.close()
     yield '\n## Model comparison\n\n'
     if (undefined(name='comparison') if l_0_comparison is missing else l_0_comparison):
         pass
@@ -294,18 +231,18 @@ def root(context, missing=missing, environment=environment):
                 yield ' '
                 yield str(environment.finalize(t_1(environment.call(context, (undefined(name='score') if l_0_score is missing else l_0_score), environment.getattr(l_1_row, 'baseline_score'), environment.getattr(l_1_row, 'baseline_evidence'), _loop_vars=_loop_vars))))
                 yield ' | '
-                yield str(environment.finalize(t_9(environment.getattr(l_1_row, 'delta_pp'))))
+                yield str(environment.finalize(t_8(environment.getattr(l_1_row, 'delta_pp'))))
                 yield ' | '
-                yield str(environment.finalize(t_12(environment.getattr(l_1_row, 'relative_gain_pct'), '%')))
+                yield str(environment.finalize(t_11(environment.getattr(l_1_row, 'relative_gain_pct'), '%')))
                 yield ' |'
             yield '\n'
         l_1_row = missing
         yield '\n'
-        l_0_shown = (t_4(context.eval_ctx, t_5(context, (undefined(name='comparison') if l_0_comparison is missing else l_0_comparison), attribute='model_evidence')) + t_4(context.eval_ctx, t_5(context, (undefined(name='comparison') if l_0_comparison is missing else l_0_comparison), attribute='baseline_evidence')))
+        l_0_shown = (t_3(context.eval_ctx, t_4(context, (undefined(name='comparison') if l_0_comparison is missing else l_0_comparison), attribute='model_evidence')) + t_3(context.eval_ctx, t_4(context, (undefined(name='comparison') if l_0_comparison is missing else l_0_comparison), attribute='baseline_evidence')))
         context.vars['shown'] = l_0_shown
         context.exported_vars.add('shown')
         yield 'Numbers in brackets refer to the [sources](#sources).'
-        if t_4(context.eval_ctx, t_10(context, t_11(context, (undefined(name='shown') if l_0_shown is missing else l_0_shown)), 'verified')):
+        if t_3(context.eval_ctx, t_9(context, t_10(context, (undefined(name='shown') if l_0_shown is missing else l_0_shown)), 'verified')):
             pass
             yield ' Scores marked unverified come from secondary pages that no primary source corroborates.'
         yield '\n'
@@ -317,7 +254,7 @@ def root(context, missing=missing, environment=environment):
                 _loop_vars = {}
                 pass
                 yield '"'
-                yield str(environment.finalize(t_7(environment.getattr(l_1_bar, 'label'))))
+                yield str(environment.finalize(t_6(environment.getattr(l_1_bar, 'label'))))
                 yield '"'
                 if (not environment.getattr(l_1_loop, 'last')):
                     pass
@@ -336,21 +273,21 @@ def root(context, missing=missing, environment=environment):
                     yield ', '
             l_1_loop = l_1_bar = missing
             yield ']\n```\n'
-        def t_19(fiter):
+        def t_16(fiter):
             for l_1_row in fiter:
                 if environment.getattr(l_1_row, 'note'):
                     yield l_1_row
         l_1_loop = missing
-        for l_1_row, l_1_loop in LoopContext(t_19((undefined(name='comparison') if l_0_comparison is missing else l_0_comparison)), undefined):
+        for l_1_row, l_1_loop in LoopContext(t_16((undefined(name='comparison') if l_0_comparison is missing else l_0_comparison)), undefined):
             _loop_vars = {}
             pass
             if environment.getattr(l_1_loop, 'first'):
                 pass
                 yield '\n'
             yield '- '
-            yield str(environment.finalize(t_6(environment.getattr(environment.getattr(l_1_row, 'benchmark'), 'name'))))
+            yield str(environment.finalize(t_5(environment.getattr(environment.getattr(l_1_row, 'benchmark'), 'name'))))
             yield ': '
-            yield str(environment.finalize(t_6(environment.getattr(l_1_row, 'note'))))
+            yield str(environment.finalize(t_5(environment.getattr(l_1_row, 'note'))))
             yield '.\n'
         l_1_loop = l_1_row = missing
     else:
@@ -412,12 +349,12 @@ def root(context, missing=missing, environment=environment):
         _loop_vars = {}
         pass
         yield '\n## '
-        yield str(environment.finalize(t_6(environment.getattr(environment.getattr(l_1_r, 'role'), 'plural'))))
+        yield str(environment.finalize(t_5(environment.getattr(environment.getattr(l_1_r, 'role'), 'plural'))))
         yield '\n\n'
         for l_2_line in environment.getattr(l_1_r, 'summary'):
             _loop_vars = {}
             pass
-            yield str(environment.finalize(t_6(l_2_line)))
+            yield str(environment.finalize(t_5(l_2_line)))
             yield '\n'
         l_2_line = missing
         yield '\n| Stage | Autonomy | What to hand over | Needs human review | Time saved | Rule |\n|---|---|---|---|---|---|\n'
@@ -444,16 +381,16 @@ def root(context, missing=missing, environment=environment):
         l_2_st = missing
     l_1_r = missing
     yield '\n## Caveats\n\n'
-    t_20 = 1
+    t_17 = 1
     for l_1_c in (undefined(name='caveats') if l_0_caveats is missing else l_0_caveats):
         _loop_vars = {}
         pass
         yield '- '
-        yield str(environment.finalize(t_6(environment.getattr(l_1_c, 'text'))))
+        yield str(environment.finalize(t_5(environment.getattr(l_1_c, 'text'))))
         yield '\n'
-        t_20 = 0
+        t_17 = 0
     l_1_c = missing
-    if t_20:
+    if t_17:
         pass
         yield '- None recorded.\n'
     yield '\n## Sources\n\n'
@@ -462,11 +399,11 @@ def root(context, missing=missing, environment=environment):
         pass
         yield str(environment.finalize(environment.getattr(l_1_s, 'ref')))
         yield '. '
-        yield str(environment.finalize(t_6(environment.getattr(l_1_s, 'title'))))
+        yield str(environment.finalize(t_5(environment.getattr(l_1_s, 'title'))))
         if environment.getattr(l_1_s, 'url'):
             pass
             yield ' '
-            yield str(environment.finalize(t_13(environment.getattr(l_1_s, 'url'))))
+            yield str(environment.finalize(t_12(environment.getattr(l_1_s, 'url'))))
         if environment.getattr(l_1_s, 'date'):
             pass
             yield ', '
@@ -477,9 +414,9 @@ def root(context, missing=missing, environment=environment):
         if environment.getattr(l_1_s, 'supports'):
             pass
             yield ': '
-            yield str(environment.finalize(t_2(context.eval_ctx, t_5(context, environment.getattr(l_1_s, 'supports'), 'md'), '; ')))
+            yield str(environment.finalize(t_2(context.eval_ctx, t_4(context, environment.getattr(l_1_s, 'supports'), 'md'), '; ')))
         yield '.\n'
     l_1_s = missing
 
 blocks = {}
-debug_info = '3=122&4=129&6=154&7=159&9=191&10=194&12=198&17=211&18=214&20=217&22=220&23=224&26=227&28=230&30=232&32=235&33=237&37=240&38=243&40=246&45=249&46=253&53=266&54=269&56=277&58=281&59=285&63=301&64=305&66=309&71=313&72=324&73=327&76=336&77=344&80=348&90=357&91=361&96=367&98=375&100=381&101=385&109=397&110=401&112=408&114=412&116=414&117=417&122=421&123=425&129=445&130=449&137=457&138=460'
+debug_info = '3=117&4=124&6=149&7=152&9=156&14=169&15=172&17=175&19=178&20=182&23=185&25=188&27=190&29=193&30=196&35=203&36=206&38=214&40=218&41=222&45=238&46=242&48=246&53=250&54=261&55=264&58=273&59=281&62=285&72=294&73=298&78=304&80=312&82=318&83=322&91=334&92=338&94=345&96=349&98=351&99=354&104=358&105=362&111=382&112=386&119=394&120=397'
