@@ -516,16 +516,6 @@ def run_sandboxed(
 _SPECIAL_NAMES = frozenset({"self", "super", "loop", "caller", "varargs", "kwargs"})
 _CONST_TYPES = (str, int, float, bool, type(None))
 #: Jinja2 node -> Python operator, for the arithmetic the sandbox does not intercept.
-_BINOPS = {
-    "Add": "+",
-    "Sub": "-",
-    "Mul": "*",
-    "Div": "/",
-    "FloorDiv": "//",
-    "Mod": "%",
-    "Pow": "**",
-}
-_UNOPS = {"Neg": "-", "Pos": "+"}
 
 
 def plan_text(text: str) -> TextPlan | None:
@@ -537,8 +527,6 @@ def plan_text(text: str) -> TextPlan | None:
     from jinja2 import nodes
 
     env = text_environment()
-    if env.intercepted_unops:
-        return None
     body = env.parse(text).body
     if not body:
         return TextPlan([])
@@ -603,14 +591,15 @@ def _plan_expr(node: Any, env: SandboxedEnvironment) -> list[Any] | None:
         if func is None or signature is None:
             return None
         return ["()", func, *signature]
-    if kind.__name__ in _BINOPS and isinstance(node, nodes.BinExpr):
+    # Arithmetic (not "and", "or", "not"): the operators the environment has tables for.
+    if isinstance(node, nodes.BinExpr) and node.operator in env.binop_table:
         left, right = _plan_expr(node.left, env), _plan_expr(node.right, env)
         if left is None or right is None:
             return None
-        return ["op", _BINOPS[kind.__name__], left, right]
-    if kind.__name__ in _UNOPS and isinstance(node, nodes.UnaryExpr):
+        return ["op", node.operator, left, right]
+    if isinstance(node, nodes.UnaryExpr) and node.operator in env.unop_table:
         value = _plan_expr(node.node, env)
-        return None if value is None else ["unop", _UNOPS[kind.__name__], value]
+        return None if value is None else ["unop", node.operator, value]
     return None
 
 

@@ -24,7 +24,8 @@ class TextPlan:
     context, then the sandbox's globals, else it is the sandbox's undefined;
     attributes and items go through the sandbox's ``getattr`` and ``getitem``,
     calls through its ``call`` (so the same checks apply); filters are the
-    environment's; arithmetic is Python's (the sandbox intercepts none);
+    environment's; arithmetic uses the environment's operator tables, through
+    the sandbox for the operators it intercepts (``*``, ``**``, ``%``);
     each value is printed through the environment's ``finalize`` (its limits
     included) and ``str``. Texts with anything else (statements,
     tests, conditionals, comparisons) are compiled as before.
@@ -108,26 +109,17 @@ def _evaluate(
         right = _evaluate(node[3], context, env, state)
         if node[1] in env.intercepted_binops:
             return env.call_binop(None, node[1], left, right)  # type: ignore[arg-type]
-        return _apply(node[1], left, right)
+        return _operator(env.binop_table, node[1])(left, right)
     if op == "unop":
         value = _evaluate(node[2], context, env, state)
-        return -value if node[1] == "-" else +value
+        if node[1] in env.intercepted_unops:
+            return env.call_unop(None, node[1], value)  # type: ignore[arg-type]
+        return _operator(env.unop_table, node[1])(value)
     raise ValueError(f"unknown text plan node {op!r}")
 
 
-def _apply(op: str, a: Any, b: Any) -> Any:
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        return a / b
-    if op == "//":
-        return a // b
-    if op == "%":
-        return a % b
-    if op == "**":
-        return a**b
-    raise ValueError(f"unknown operator {op!r}")
+def _operator(table: Any, op: str) -> Any:
+    # The environment's own operator functions, as compiled code uses them.
+    if op not in table:
+        raise ValueError(f"unknown operator {op!r}")
+    return table[op]
