@@ -372,8 +372,9 @@ def _compiled_template(fmt: str, name: str, source: str) -> Template:
 
     env = environment(fmt)
     try:
-        unsafe = unsafe_use(source, env)
-        template = env.from_string(source)
+        tree = env.parse(source)  # once, for the check and the compiler
+        unsafe = unsafe_use(source, env, tree)
+        template = env.from_string(tree)
     except TemplateSyntaxError as exc:
         raise AdvisorError(
             f"template syntax error: {exc.message}", Location(name, exc.lineno or 1, 1)

@@ -393,12 +393,17 @@ def text_environment() -> SandboxedEnvironment:
 _FORMAT_INTERNALS = r"\{[^{}.\[]*[.\[]\s*_\w*"  # '{0.__class__}', '{x[_y]}'
 
 
-def unsafe_use(source: str, env: SandboxedEnvironment) -> tuple[int, str] | None:
+def unsafe_use(source: str, env: SandboxedEnvironment, tree: Any = None) -> tuple[int, str] | None:
     """Where a template reaches for Python internals, found without running it.
 
     The sandbox refuses every attribute or item whose name starts with ``_``
     when the template runs; finding them in the source as well reports a
     rulebook or template that tries, even when no guide happens to run it.
+
+    Args:
+        source: The template's text.
+        env: The environment it is parsed in.
+        tree: ``env.parse(source)``, when the caller has it already.
 
     Returns:
         The line and the offending expression, or None.
@@ -406,7 +411,7 @@ def unsafe_use(source: str, env: SandboxedEnvironment) -> tuple[int, str] | None
     from jinja2 import nodes
 
     found: list[tuple[int, str, str]] = []  # (line, what, name to find it by in the line)
-    for node in env.parse(source).find_all(
+    for node in (tree or env.parse(source)).find_all(
         (nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const)
     ):
         if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
@@ -515,11 +520,11 @@ def run_sandboxed(
 #: Names the Jinja2 compiler treats specially: texts that use them are compiled.
 _SPECIAL_NAMES = frozenset({"self", "super", "loop", "caller", "varargs", "kwargs"})
 _CONST_TYPES = (str, int, float, bool, type(None))
-#: Jinja2 node -> Python operator, for the arithmetic the sandbox does not intercept.
 
 
-def plan_text(text: str) -> TextPlan | None:
-    """A plan for ``text``, or None when it needs the full compiler.
+def plan_text(text: str, tree: Any = None) -> TextPlan | None:
+    """A plan for ``text`` (parsed already as ``tree``, if given), or None when it needs
+    the full compiler.
 
     Raises:
         jinja2.TemplateSyntaxError: the text is not valid Jinja2 (as compiling would).
@@ -527,7 +532,7 @@ def plan_text(text: str) -> TextPlan | None:
     from jinja2 import nodes
 
     env = text_environment()
-    body = env.parse(text).body
+    body = (tree or env.parse(text)).body
     if not body:
         return TextPlan([])
     if len(body) != 1 or type(body[0]) is not nodes.Output:
@@ -611,11 +616,13 @@ def text_template(text: str, location: Location | None = None) -> Template | Tex
     """
     from jinja2 import TemplateSyntaxError
 
+    env = text_environment()
     try:
-        unsafe = unsafe_use(text, text_environment())
-        plan = plan_text(text)
+        tree = env.parse(text)  # once, for the check, the plan and the compiler
     except TemplateSyntaxError as exc:
         raise AdvisorError(f"template syntax error in text: {exc.message}", location) from None
+    unsafe = unsafe_use(text, env, tree)
     if unsafe is not None:
         raise unsafe_error(unsafe[1], location)
-    return plan if plan is not None else compile_text(text, location)
+    plan = plan_text(text, tree)
+    return plan if plan is not None else env.from_string(tree)
