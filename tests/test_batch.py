@@ -245,10 +245,10 @@ def test_a_custom_template_is_checked_and_compiled_once_for_all_rows(tmp_path, o
                       encoding="utf-8")
     checks = []
     real = sandbox.unsafe_use
-    def counting(source, env):  # the template's checks, not the rulebook's texts
+    def counting(source, env, tree=None):  # the template's checks, not the rulebook's texts
         if source.startswith(("# {{ team }}", "## {{ team }}")):
             checks.append(source)
-        return real(source, env)
+        return real(source, env, tree)
 
     monkeypatch.setattr(sandbox, "unsafe_use", counting)
     result = batch(roster, out, "--template", str(template))
