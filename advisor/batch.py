@@ -144,7 +144,7 @@ def read_roster(
         YamlError: invalid or unsafe YAML.
     """
     name = display_name if display_name is not None else os.fsdecode(path)
-    kind = kind_of(Path(path), name, "a roster")
+    kind = kind_of(path, name, "a roster")
     if kind == "yaml":
         rows = _yaml_rows(path, name)
     else:

@@ -58,6 +58,8 @@ from typing import TYPE_CHECKING, Any
 from advisor import __version__
 from advisor.conditions import Interval, Test
 from advisor.errors import AdvisorError, Location
+from advisor.paths import MAX_BYTES  # larger files are not hashed: the loader refuses them
+from advisor.resources import PACKAGE
 
 if TYPE_CHECKING:
     from advisor.rulebook import Rulebook
@@ -66,14 +68,11 @@ if TYPE_CHECKING:
 FORMAT = 2
 #: Cache files kept of each kind; the least recently written are removed beyond this.
 MAX_ENTRIES = 64
-#: Rulebook files larger than this are not hashed (the loader refuses them anyway).
-MAX_FILE_BYTES = 5 * 1024 * 1024
 _RULEBOOK = "rulebook-"
 _ANSWERS = "answers-"
 _SUFFIX = ".cache"
 #: marshal's format; it can change between Python versions, which the key covers.
 _MARSHAL = 4
-_PACKAGE = os.path.dirname(os.path.realpath(__file__))
 _LIBRARIES = ("pydantic", "pydantic_core", "yaml", "jinja2")
 
 # The fields the encoder knows, in order (the decoder builds some records by
@@ -140,7 +139,7 @@ def _code_fingerprint() -> list[Any]:
 @functools.cache  # the code in memory cannot change while the process runs
 def _code_files() -> tuple[list[Any], ...]:
     out: list[list[Any]] = []
-    with os.scandir(_PACKAGE) as entries:
+    with os.scandir(PACKAGE) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
             if entry.name.endswith(".py"):
                 st = entry.stat()
@@ -162,13 +161,13 @@ def _read_small(path: str | os.PathLike[str]) -> bytes | None:
     """The bytes of a regular file under the size limit, else None."""
     try:
         st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_BYTES:
             return None
         with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+            data = fh.read(MAX_BYTES + 1)
     except OSError:
         return None
-    return data if len(data) <= MAX_FILE_BYTES else None
+    return data if len(data) <= MAX_BYTES else None
 
 
 def _key(kind: str, files: Sequence[str | os.PathLike[str]]) -> str | None:

@@ -181,7 +181,7 @@ def import_leaderboard(
         from advisor.rulebook import unknown
 
         raise unknown("benchmark", benchmark, list(book.benchmarks))
-    kind = kind_of(Path(path), name, "a leaderboard")
+    kind = kind_of(path, name, "a leaderboard")
     raw_rows = _read_yaml(path, name) if kind == "yaml" else _read_csv(path, name, kind)
     names = benchmark_names(book)
     rows: list[Row] = []

@@ -1,4 +1,4 @@
-"""What a path names on disk, for the readers and writers of files.
+"""Files on disk for the readers and writers: what a path names, and a capped read.
 
 Plain :mod:`os` calls: these checks run on every guide, and :mod:`pathlib`
 costs more to import than they do to run.
@@ -10,6 +10,8 @@ import errno
 import os
 import stat
 
+#: The largest file advisor reads: rulebooks, answers, scores, rosters, leaderboards.
+MAX_BYTES = 5 * 1024 * 1024
 #: Errors that mean "nothing there" (as :mod:`pathlib`'s checks treat them).
 _ABSENT = {errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP}
 
@@ -36,3 +38,53 @@ def path_kind(path: str | os.PathLike[str], *, follow: bool = True) -> str | Non
     if stat.S_ISLNK(mode):
         return "link"
     return "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
+
+
+class FileTooBigError(Exception):
+    """A file over the size limit; the message says by how much."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        shown, cap = _format_size(size), _format_size(limit, compact=True)
+        # A file just over the limit (or one that keeps growing) would read "5.0 MB, over 5 MB".
+        what = f"is {shown}, over" if shown.replace(".0 ", " ") != cap else "is over"
+        super().__init__(f"file {what} the {cap} limit")
+
+
+def read_capped(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a file of at most ``limit`` bytes.
+
+    Raises:
+        FileTooBigError: the file is larger (or grew past the limit while read).
+        IsADirectoryError: ``path`` is a folder.
+        OSError: it cannot be read; :func:`read_problem` words why.
+    """
+    info = os.stat(path)
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+    if info.st_size > limit:
+        raise FileTooBigError(info.st_size, limit)
+    with open(path, "rb") as handle:
+        # stat can lie (growing files, /dev and /proc entries), so cap the read too.
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooBigError(len(data), limit)
+    return data
+
+
+def read_problem(exc: OSError) -> str:
+    """Why a file could not be read, in a few words."""
+    if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+        return "no such file"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return f"cannot read the file: {exc.strerror or exc}"
+
+
+def _format_size(size: int, compact: bool = False) -> str:
+    if size < 1024:
+        return f"{size} B"
+    value, unit = (size / 1024**2, "MB") if size >= 1024**2 else (size / 1024, "KB")
+    text = f"{value:.1f}"
+    if compact:
+        text = text.removesuffix(".0")
+    return f"{text} {unit}"

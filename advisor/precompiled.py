@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import FileSystemLoader
 
+from advisor import resources
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 #: Output format -> built-in templates compiled ahead of time for its environment.
 PRECOMPILE: dict[str, tuple[str, ...]] = {"md": ("guide.md.j2", "_changes.md.j2")}
 PACKAGE = "advisor._precompiled"
-FOLDER = os.path.join(os.path.dirname(os.path.realpath(__file__)), "_precompiled")
+FOLDER = os.path.join(resources.PACKAGE, "_precompiled")
 
 
 def fingerprint(env: Environment, name: str, source: str) -> str:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 from functools import cache
 
-_PACKAGE = os.path.dirname(os.path.realpath(__file__))
+#: The folder of advisor's own modules.
+PACKAGE = os.path.dirname(os.path.realpath(__file__))
 
 
 @cache
@@ -25,8 +26,8 @@ def data_dir(name: str) -> str:
         FileNotFoundError: if the installation is broken and neither place exists.
     """
     for candidate in (
-        os.path.join(_PACKAGE, "_data", name),
-        os.path.join(os.path.dirname(_PACKAGE), name),
+        os.path.join(PACKAGE, "_data", name),
+        os.path.join(os.path.dirname(PACKAGE), name),
     ):
         if os.path.isdir(candidate):
             return candidate

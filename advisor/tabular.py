@@ -11,12 +11,9 @@ import csv
 import io
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from advisor.errors import InputError, Location
-
-#: Largest row file read, in bytes.
-MAX_BYTES = 5 * 1024 * 1024
+from advisor.paths import MAX_BYTES, FileTooBigError, path_kind, read_capped, read_problem
 
 
 @dataclass
@@ -42,20 +39,20 @@ class CsvTable:
     rows: list[CsvRow]
 
 
-def kind_of(path: Path, name: str, what: str) -> str:
+def kind_of(path: str | os.PathLike[str], name: str, what: str) -> str:
     """``yaml``, ``csv`` or ``tsv`` from the file's name, after checking it is a file.
 
     A missing file or a folder is named as such before the suffix is looked at.
     """
     try:
-        is_dir, exists = path.is_dir(), path.exists()
+        kind = path_kind(path)
     except OSError as exc:
-        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    if is_dir:
+        raise InputError(f"{name}: {read_problem(exc)}") from None
+    if kind == "dir":
         raise InputError(f"{name}: is a folder; give {what} file (.csv or .yaml)")
-    if not exists:
+    if kind is None:
         raise InputError(f"{name}: no such file")
-    suffix = path.suffix.lower()
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
     kinds = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".tsv": "tsv"}
     if suffix not in kinds:
         raise InputError(f"{name}: cannot tell the format; name the file .csv, .tsv or .yaml")
@@ -68,23 +65,14 @@ def read_text(path: str | os.PathLike[str], name: str, what: str) -> str:
     Raises:
         InputError: missing, a folder, too large, binary or not UTF-8.
     """
-    p = Path(path)
-    if p.is_dir():
-        raise InputError(f"{name}: is a folder; give {what} file (.csv or .yaml)")
     try:
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(
-                f"{name}: file is {size / 2**20:.1f} MB, over the {MAX_BYTES // 2**20} MB limit"
-            )
-        with open(p, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)  # the file may grow after stat()
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such file") from None
+        data = read_capped(path, MAX_BYTES)
+    except FileTooBigError as exc:
+        raise InputError(f"{name}: {exc}") from None
+    except IsADirectoryError:
+        raise InputError(f"{name}: is a folder; give {what} file (.csv or .yaml)") from None
     except OSError as exc:
-        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{name}: file is over the {MAX_BYTES // 2**20} MB limit")
+        raise InputError(f"{name}: {read_problem(exc)}") from None
     if b"\x00" in data:
         raise InputError(f"binary file, not {what} in CSV", Location(name, 1, 1))
     try:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import gc
 import os
 import re
-import stat
 from typing import Any
 
 import yaml
@@ -38,10 +37,10 @@ from yaml.events import (
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from advisor.errors import Location, YamlError
+from advisor.paths import MAX_BYTES, FileTooBigError, read_capped, read_problem
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "SourceMap", "load_yaml", "load_yaml_text"]
 
-MAX_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 #: About 130 MB while loading: 2.5 times a 10,000-rule rulebook, 90 times the built-in one.
 MAX_NODES = 250_000
@@ -197,42 +196,13 @@ def load_yaml_text(text: str, name: str) -> tuple[Any, SourceMap]:
 def _read_capped(path: str | os.PathLike, name: str, max_bytes: int) -> bytes:
     where = Location(name)
     try:
-        info = os.stat(path)
-        if stat.S_ISDIR(info.st_mode):
-            raise YamlError("is a folder, expected a YAML file", where)
-        if info.st_size > max_bytes:
-            raise _too_big(info.st_size, max_bytes, where)
-        with open(path, "rb") as handle:
-            # stat can lie (growing files, /dev and /proc entries), so cap the read too.
-            data = handle.read(max_bytes + 1)
-    except (FileNotFoundError, NotADirectoryError):
-        raise YamlError("no such file", where) from None
+        return read_capped(path, max_bytes)
+    except FileTooBigError as exc:
+        raise YamlError(str(exc), where) from None
     except IsADirectoryError:
         raise YamlError("is a folder, expected a YAML file", where) from None
-    except PermissionError:
-        raise YamlError("permission denied", where) from None
     except OSError as exc:
-        raise YamlError(f"cannot read the file: {exc.strerror or exc}", where) from None
-    if len(data) > max_bytes:
-        raise _too_big(len(data), max_bytes, where)
-    return data
-
-
-def _too_big(size: int, limit: int, where: Location) -> YamlError:
-    shown, cap = _format_size(size), _format_size(limit, compact=True)
-    # A file just over the limit (or one that keeps growing) would read "5.0 MB, over 5 MB".
-    what = f"is {shown}, over" if shown.replace(".0 ", " ") != cap else "is over"
-    return YamlError(f"file {what} the {cap} limit", where)
-
-
-def _format_size(size: int, compact: bool = False) -> str:
-    if size < 1024:
-        return f"{size} B"
-    value, unit = (size / 1024**2, "MB") if size >= 1024**2 else (size / 1024, "KB")
-    text = f"{value:.1f}"
-    if compact:
-        text = text.removesuffix(".0")
-    return f"{text} {unit}"
+        raise YamlError(read_problem(exc), where) from None
 
 
 def _decode(data: bytes, name: str) -> str:

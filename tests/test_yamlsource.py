@@ -552,7 +552,9 @@ def test_permission_denied_on_open(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(yamlsource, "open", refuse, raising=False)
+    from advisor import paths
+
+    monkeypatch.setattr(paths, "open", refuse, raising=False)  # the capped read opens it
     with pytest.raises(YamlError) as info:
         load_yaml(path, display_name="x.yaml")
     assert info.value.message == "permission denied"
