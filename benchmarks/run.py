@@ -45,6 +45,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from gen_rulebook import write_rulebook  # noqa: E402
 from measure import Command, Runner, Timing  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -401,15 +402,6 @@ def startup(
 # --------------------------------------------------------------------------- engine
 
 
-def generated_rulebook(
-    path: Path, n_rules: int, hit_policy: str = "unique", bands: int = 25
-) -> Path:
-    """A rulebook of ``n_rules`` rules from benchmarks/gen_rulebook.py, with a hit policy."""
-    import gen_rulebook
-
-    return gen_rulebook.write_rulebook(path, n_rules, bands, hit_policy)
-
-
 def engine(report: Report, tmp: Path, rounds: int, quick: bool) -> None:
     try:
         import zen
@@ -433,7 +425,7 @@ def engine(report: Report, tmp: Path, rounds: int, quick: bool) -> None:
     ]
     for n, policy, bands in shapes:
         book = load_rulebook(
-            generated_rulebook(tmp / f"engine-{n}-{policy}-{bands}.yaml", n, policy, bands)
+            write_rulebook(tmp / f"engine-{n}-{policy}-{bands}.yaml", n, bands, policy)
         )
         [table_] = [t for t in book.tables if t.scope == "stage"]
         assert len(table_.rules) == n
@@ -495,7 +487,7 @@ def engine(report: Report, tmp: Path, rounds: int, quick: bool) -> None:
 def lint(
     report: Report, runner: Runner, tmp: Path, rounds: int, before: Before | None = None
 ) -> None:
-    path = generated_rulebook(tmp / "lint-10000.yaml", 10_000)
+    path = write_rulebook(tmp / "lint-10000.yaml", 10_000)
     warm, cold = child_env(tmp), child_env(tmp, ADVISOR_NO_CACHE="1")
     first = child_env(tmp, ADVISOR_CACHE_DIR=str(tmp / "lint-first-cache"))
 
