@@ -14,11 +14,13 @@ import re
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from jinja2 import StrictUndefined, TemplateSyntaxError
+
 from advisor import __version__, wording
 from advisor.errors import AdvisorError, InputError, Location
 from advisor.formats import check_format
 from advisor.resources import builtin_templates
-from advisor.sandbox import add_filters
+from advisor.sandbox import GuardedSandbox, add_filters, run_sandboxed, unsafe_error, unsafe_use
 
 if TYPE_CHECKING:
     from jinja2 import Template
@@ -312,10 +314,7 @@ def chart_view(groups: list[dict[str, Any]], series: list[dict[str, Any]]) -> di
 @cache
 def environment(fmt: str) -> SandboxedEnvironment:
     """The sandboxed Jinja2 environment for one output format."""
-    from jinja2 import StrictUndefined
-
     from advisor.precompiled import PrecompiledLoader
-    from advisor.sandbox import GuardedSandbox
 
     env = GuardedSandbox(
         loader=PrecompiledLoader(builtin_templates()),
@@ -366,10 +365,6 @@ def load_template(fmt: str, path: str | os.PathLike[str] | None = None) -> Templ
 def _compiled_template(fmt: str, name: str, source: str) -> Template:
     # Checked and compiled once per text: a batch renders one template for every row
     # (a failure raises, and is not kept).
-    from jinja2 import TemplateSyntaxError
-
-    from advisor.sandbox import unsafe_error, unsafe_use
-
     env = environment(fmt)
     try:
         tree = env.parse(source)  # once, for the check and the compiler
@@ -396,8 +391,6 @@ def render_builtin(fmt: str, name: str, context: dict[str, Any]) -> str:
 
 
 def _run(template: Template, context: dict[str, Any], name: str) -> str:
-    from advisor.sandbox import run_sandboxed
-
     return run_sandboxed(template, context, lambda: _where(name), subject="template")
 
 

@@ -15,7 +15,10 @@ from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.compiler import CodeGenerator
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 from jinja2.utils import Namespace
 
 from advisor import wording
@@ -54,8 +57,6 @@ _PADDING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 
 
 def _refuse(what: str) -> Exception:
-    from jinja2.exceptions import SecurityError
-
     return SecurityError(what)
 
 
@@ -250,8 +251,6 @@ class _Range:
     __slots__ = ("_range",)
 
     def __init__(self, *args: int) -> None:
-        from jinja2.sandbox import safe_range
-
         self._range = safe_range(*args)
 
     def __iter__(self) -> Any:
@@ -303,24 +302,19 @@ def _bounded_concat(parts: Any) -> str:
             _DEADLINE.reset(token)
 
 
-def _guarded_code_generator() -> type:
-    from jinja2.compiler import CodeGenerator
+class GuardedCodeGenerator(CodeGenerator):
+    """Compiles ``a ~ b`` through :meth:`GuardedSandbox.guarded_join`, so that a
+    chain of ``~`` cannot build a text of gigabytes before anything checks it."""
 
-    class GuardedCodeGenerator(CodeGenerator):
-        """Compiles ``a ~ b`` through :meth:`GuardedSandbox.guarded_join`, so that a
-        chain of ``~`` cannot build a text of gigabytes before anything checks it."""
-
-        def visit_Concat(self, node: Any, frame: Any) -> None:  # noqa: N802 (Jinja's name)
-            join = "markup_join" if frame.eval_ctx.autoescape else "str_join"
-            if frame.eval_ctx.volatile:
-                join = "(markup_join if context.eval_ctx.volatile else str_join)"
-            self.write(f"environment.guarded_join({join}, (")
-            for arg in node.nodes:
-                self.visit(arg, frame)
-                self.write(", ")
-            self.write("))")
-
-    return GuardedCodeGenerator
+    def visit_Concat(self, node: Any, frame: Any) -> None:  # noqa: N802 (Jinja's name)
+        join = "markup_join" if frame.eval_ctx.autoescape else "str_join"
+        if frame.eval_ctx.volatile:
+            join = "(markup_join if context.eval_ctx.volatile else str_join)"
+        self.write(f"environment.guarded_join({join}, (")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
 
 
 class GuardedSandbox(ImmutableSandboxedEnvironment):
@@ -337,7 +331,7 @@ class GuardedSandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**", "%"})
     concat = staticmethod(_bounded_concat)
-    code_generator_class = _guarded_code_generator()
+    code_generator_class = GuardedCodeGenerator
 
     @staticmethod
     def guarded_join(join: Any, parts: tuple[Any, ...]) -> Any:
@@ -385,8 +379,6 @@ def add_filters(env: SandboxedEnvironment) -> SandboxedEnvironment:
 @cache
 def text_environment() -> SandboxedEnvironment:
     """The environment for short texts in rulebooks (no autoescape: output formats escape)."""
-    from jinja2 import StrictUndefined
-
     return add_filters(GuardedSandbox(undefined=StrictUndefined, keep_trailing_newline=False))
 
 
@@ -408,8 +400,6 @@ def unsafe_use(source: str, env: SandboxedEnvironment, tree: Any = None) -> tupl
     Returns:
         The line and the offending expression, or None.
     """
-    from jinja2 import nodes
-
     found: list[tuple[int, str, str]] = []  # (line, what, name to find it by in the line)
     for node in (tree or env.parse(source)).find_all(
         (nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const)
@@ -462,8 +452,6 @@ def needs_template(text: str) -> bool:
 
 def compile_text(text: str, location: Location | None = None) -> Template:
     """Compile a rule text, reporting syntax errors with their location."""
-    from jinja2 import TemplateSyntaxError
-
     try:
         return text_environment().from_string(text)
     except TemplateSyntaxError as exc:
@@ -490,9 +478,6 @@ def run_sandboxed(
         TemplateSecurityError: the template tried to reach something unsafe.
         AdvisorError: an unknown variable, or any other failure while rendering.
     """
-    from jinja2 import TemplateError, UndefinedError
-    from jinja2.exceptions import SecurityError
-
     failed = "text could not be rendered" if subject == "text" else "template failed"
     try:
         return template.render(context)
@@ -529,8 +514,6 @@ def plan_text(text: str, tree: Any = None) -> TextPlan | None:
     Raises:
         jinja2.TemplateSyntaxError: the text is not valid Jinja2 (as compiling would).
     """
-    from jinja2 import nodes
-
     env = text_environment()
     body = (tree or env.parse(text)).body
     if not body:
@@ -560,8 +543,6 @@ def _plan_args(node: Any, env: SandboxedEnvironment) -> tuple[list[Any], dict[st
 
 
 def _plan_expr(node: Any, env: SandboxedEnvironment) -> list[Any] | None:
-    from jinja2 import nodes
-
     kind = type(node)
     if kind is nodes.Name:
         if node.ctx != "load" or node.name in _SPECIAL_NAMES:
@@ -614,8 +595,6 @@ def text_template(text: str, location: Location | None = None) -> Template | Tex
     Raises:
         AdvisorError: a syntax error, located at ``location`` (as :func:`compile_text`).
     """
-    from jinja2 import TemplateSyntaxError
-
     env = text_environment()
     try:
         tree = env.parse(text)  # once, for the check, the plan and the compiler
