@@ -236,7 +236,7 @@ def test_a_roster_with_no_teams_is_an_error_not_a_silent_success(tmp_path):
 
 def test_a_custom_template_is_checked_and_compiled_once_for_all_rows(tmp_path, out,
                                                                      monkeypatch):
-    from advisor import sandbox
+    from advisor import render
 
     template = tmp_path / "team.j2"
     template.write_text("# {{ team }}: {{ model.name }}\n", encoding="utf-8")
@@ -244,13 +244,13 @@ def test_a_custom_template_is_checked_and_compiled_once_for_all_rows(tmp_path, o
     roster.write_text("team,model\n" + "".join(f"Team {i},gpt-5.5\n" for i in range(6)),
                       encoding="utf-8")
     checks = []
-    real = sandbox.unsafe_use
+    real = render.unsafe_use
     def counting(source, env, tree=None):  # the template's checks, not the rulebook's texts
         if source.startswith(("# {{ team }}", "## {{ team }}")):
             checks.append(source)
         return real(source, env, tree)
 
-    monkeypatch.setattr(sandbox, "unsafe_use", counting)
+    monkeypatch.setattr(render, "unsafe_use", counting)
     result = batch(roster, out, "--template", str(template))
     assert result.exit_code == 0, result.output
     assert (out / "team-3.md").read_text(encoding="utf-8") == "# Team 3: GPT-5.5\n"
