@@ -31,11 +31,10 @@ class CsvRow:
 
 @dataclass
 class CsvTable:
-    """A CSV file's header (with its location and columns) and its data rows."""
+    """A CSV file's header (with its location) and its data rows."""
 
     header: list[str]
     header_location: Location
-    header_columns: list[int]
     rows: list[CsvRow]
 
 
@@ -133,7 +132,7 @@ def read_csv(
                         name, start, cols[header.index(dup, header.index(dup) + 1)] if cols else 1
                     )
                     raise InputError(f"column {dup!r} appears twice in the header", at)
-                table = CsvTable(header, Location(name, start, 1), cols, [])
+                table = CsvTable(header, Location(name, start, 1), [])
                 continue
             row = CsvRow(Location(name, start, 1))
             width = len(table.header)

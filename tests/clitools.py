@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -39,17 +40,26 @@ def run(*args: str) -> Result:
     return result
 
 
+def child_env() -> dict[str, str]:
+    """The environment of an advisor child process: the tests' settings, this test's cache."""
+    return {**os.environ, **ENV, "ADVISOR_CACHE_DIR": os.path.abspath(".cache")}
+
+
+def advisor_process(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """``python -m advisor ARGS`` in this test's folder; ``kwargs`` go to subprocess.run."""
+    kwargs.setdefault("timeout", HANG_TIMEOUT)
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        [sys.executable, "-m", "advisor", *args], env=child_env(), text=True, **kwargs
+    )
+
+
 def limited(*args: str) -> subprocess.CompletedProcess[str]:
     """``python -m advisor ARGS`` in at most 500 MB of address space."""
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
-    env = {**os.environ, **ENV, "ADVISOR_CACHE_DIR": os.path.abspath(".cache")}
-    return subprocess.run(
-        [sys.executable, "-m", "advisor", *args],
-        capture_output=True, text=True, timeout=HANG_TIMEOUT, env=env, preexec_fn=limit,
-    )
+    return advisor_process(*args, capture_output=True, preexec_fn=limit)
 
 
 #: Every command that reads a YAML file given by name -> (argv for that file, exit code for a

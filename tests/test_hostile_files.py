@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from clitools import ENV, YAML_SURFACES, run, workdir  # noqa: F401
+from clitools import ENV, YAML_SURFACES, child_env, run, workdir  # noqa: F401
 
 from advisor.cli import cli
 from advisor.resources import builtin_rules
@@ -374,7 +374,7 @@ def test_permission_denied(surface: str) -> None:
     Path("locked.yaml").write_text("team: x\n")
     os.chmod("locked.yaml", 0)
     argv, code, expected = DENIED[surface]
-    env = {**os.environ, **ENV, "ADVISOR_CACHE_DIR": os.path.abspath(".cache")}
+    env = child_env()
     try:
         proc = subprocess.run([sys.executable, "-m", "advisor", *argv], capture_output=True,
                               text=True, env=env, preexec_fn=_unprivileged, timeout=120)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from clitools import ENV, run, workdir  # noqa: F401
+from clitools import ENV, advisor_process, child_env, run, workdir  # noqa: F401
 from format_parsers import PARSERS, norm, parse_markdown
 
 from advisor.cli import Terminated
@@ -397,12 +397,6 @@ def test_batch_file_names_never_leave_the_folder(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- standard output
 
 
-def advisor_process(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **ENV, "ADVISOR_CACHE_DIR": os.path.abspath(".cache")}
-    return subprocess.run([sys.executable, "-m", "advisor", *args], env=env, text=True,
-                          timeout=60, **kwargs)  # type: ignore[call-overload]
-
-
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
 @pytest.mark.parametrize(
     "argv",
@@ -472,10 +466,9 @@ def test_questions_with_standard_input_closed() -> None:
 def test_reader_going_away_stops_quietly() -> None:
     # Four megabytes of guide into a pipe whose reader has gone.
     Path("t.j2").write_text("{% for i in range(40000) %}" + "x" * 99 + "\n{% endfor %}")
-    env = {**os.environ, **ENV, "ADVISOR_CACHE_DIR": os.path.abspath(".cache")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "advisor", "guide", "--defaults", "--template", "t.j2", "-o", "-"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()  # before advisor has written anything: imports take longer
