@@ -382,10 +382,10 @@ def store_answers(key: str, path: str | os.PathLike[str], answers: Answers) -> b
         return False
 
 
-# --------------------------------------------------------------------------- records
+# --------------------------------------------------------------------------- stand-ins for pydantic models
 
 
-class Record:
+class CachedModel:
     """A read-only stand-in for a validated rulebook model, rebuilt from cached data.
 
     It has the model's fields as attributes and :meth:`model_dump`, which is
@@ -418,7 +418,7 @@ class Record:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Record):
+    if isinstance(value, CachedModel):
         return value.model_dump()
     if isinstance(value, list):
         return [_plain(v) for v in value]
@@ -575,16 +575,18 @@ def _encode(book: Rulebook) -> dict[str, Any]:
 class _Decoder:
     def __init__(self, data: dict[str, Any]) -> None:
         self.shapes = data["shapes"]
-        self.classes: dict[str, type[Record]] = {}
+        self.classes: dict[str, type[CachedModel]] = {}
         self.files = data["filenames"]
         self.tests = [self.test(t) for t in data["cells"]]
 
-    def record(self, name: str, values: dict[str, Any]) -> Record:
+    def record(self, name: str, values: dict[str, Any]) -> CachedModel:
         cls = self.classes.get(name)
         shape = self.shapes[name]
         if cls is None:
             cls = type(
-                name, (Record,), {"_fields": tuple(shape["fields"]), "__module__": "advisor.cache"}
+                name,
+                (CachedModel,),
+                {"_fields": tuple(shape["fields"]), "__module__": "advisor.cache"},
             )
             self.classes[name] = cls
         if set(values) != set(shape["fields"]):
