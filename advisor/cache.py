@@ -382,7 +382,7 @@ def store_answers(key: str, path: str | os.PathLike[str], answers: Answers) -> b
         return False
 
 
-# --------------------------------------------------------------------------- stand-ins for pydantic models
+# --------------------------------------------------------------------------- model stand-ins
 
 
 class CachedModel:

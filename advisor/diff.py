@@ -264,7 +264,7 @@ def _rulebook_reason(
 # --------------------------------------------------------------------------- rendering
 
 
-def changes_view(changes: Sequence[Change]) -> dict[str, Any]:
+def changes_view(changes: Sequence[Change], *, title: str = SECTION_TITLE) -> dict[str, Any]:
     """The "What changed" section as template data, the same for every format.
 
     Returns:
@@ -285,18 +285,21 @@ def changes_view(changes: Sequence[Change]) -> dict[str, Any]:
             }
         )
     return {
-        "title": SECTION_TITLE,
+        "title": title,
         "changed": any(c.changed for c in changes),
         "models": [{"name": name, "rows": rows} for name, rows in models.items()],
     }
 
 
-def render_changes_md(changes: Sequence[Change], *, level: int = 2) -> str:
+def render_changes_md(
+    changes: Sequence[Change], *, title: str = SECTION_TITLE, level: int = 2
+) -> str:
     """The "What changed since the last edition" section in Markdown, as the guide has it
     (``templates/_changes.md.j2``).
 
     Args:
         changes: From :func:`diff_results`.
+        title: The section heading.
         level: Heading level (2: ``##``).
 
     Returns:
@@ -304,7 +307,7 @@ def render_changes_md(changes: Sequence[Change], *, level: int = 2) -> str:
     """
     from advisor.render import render_builtin
 
-    context = {"what_changed": changes_view(changes), "level": level}
+    context = {"what_changed": changes_view(changes, title=title), "level": level}
     return render_builtin("md", "_changes.md.j2", context)
 
 

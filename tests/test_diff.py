@@ -238,6 +238,7 @@ def test_library_diff_and_markdown_for_the_guide():
     assert changes[2].old_level == "Assist" and changes[2].new_level == "Draft"
     text = render_changes_md(changes, level=3)
     assert text.startswith("### What changed since the last edition\n")
+    assert render_changes_md(changes, title="Since May").startswith("## Since May\n")
     same = render_changes_md(diff_results(new, new, book))
     assert same == ("## What changed since the last edition\n\n"
                     "No recommendation changed since the last edition.\n")
