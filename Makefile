@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: guide test lint bench templates clean
+.PHONY: guide test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +24,6 @@ lint: $(STAMP)
 	$(BIN)/ruff check advisor tests benchmarks hatch_build.py
 	$(BIN)/ruff format --check advisor benchmarks hatch_build.py
 	$(BIN)/mypy advisor
-
-## Recompile the built-in templates shipped in advisor/_precompiled (after editing templates/).
-templates: $(STAMP)
-	$(BIN)/python -m advisor.precompiled
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

@@ -14,7 +14,7 @@ import re
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError
 
 from advisor import __version__, wording
 from advisor.errors import AdvisorError, InputError, Location
@@ -314,10 +314,8 @@ def chart_view(groups: list[dict[str, Any]], series: list[dict[str, Any]]) -> di
 @cache
 def environment(fmt: str) -> SandboxedEnvironment:
     """The sandboxed Jinja2 environment for one output format."""
-    from advisor.precompiled import PrecompiledLoader
-
     env = GuardedSandbox(
-        loader=PrecompiledLoader(builtin_templates()),
+        loader=FileSystemLoader(builtin_templates()),
         autoescape=fmt in ("html", "confluence"),
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -333,14 +333,6 @@ def startup(
                 setup=remove_dest,
             )
         )
-    from advisor import precompiled
-
-    stale = precompiled.stale()
-    if stale:
-        report.notes.append(
-            f"The precompiled guide template is out of date ({', '.join(stale)}): `advisor "
-            "guide` compiled it at run time (about 10 ms more). Run `make templates`."
-        )
     t = runner.interleaved(commands, rounds=rounds, warmup=2)
     floor = t["python -c 'import click, yaml, jinja2'"]
     rows = timing_rows(t, base="python -c 'import click, yaml, jinja2'")

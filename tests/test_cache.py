@@ -1,4 +1,4 @@
-"""The speed machinery: the rulebook cache, rule-text plans and precompiled templates.
+"""The speed machinery: the rulebook cache, and rule-text plans.
 
 Each must give exactly what the slow path gives; the cache must never serve
 a stale, corrupt or other-version entry.
@@ -477,64 +477,6 @@ def test_plans_are_plain_data() -> None:
     plan = plan_text("{{ fraction(100 - scores['m']) | upper }} {{ a.b[c] }}")
     assert plan is not None
     assert json.loads(json.dumps(plan.parts)) == plan.parts
-
-
-# --------------------------------------------------------------------------- precompiled templates
-
-
-def test_precompiled_templates_are_up_to_date() -> None:
-    import jinja2
-
-    from advisor import _precompiled, precompiled
-
-    if jinja2.__version__ != _precompiled.JINJA2_VERSION:
-        pytest.skip("precompiled with another Jinja2; templates are compiled at run time")
-    assert not precompiled.stale(), (
-        "a built-in template changed: run `make templates` (python -m advisor.precompiled) "
-        "and commit advisor/_precompiled/")
-
-
-def test_a_precompiled_template_renders_like_a_compiled_one(tmp_path: Path) -> None:
-    from jinja2 import FileSystemLoader
-
-    from advisor.render import environment
-    from advisor.resources import builtin_templates
-
-    env = environment("md")
-    template = env.get_template("guide.md.j2")
-    plain = env.overlay(loader=FileSystemLoader(str(builtin_templates())), cache_size=0)
-    compiled = plain.get_template("guide.md.j2")
-    if template.filename == compiled.filename:
-        pytest.skip("no precompiled module for this Jinja2 or template")
-    assert "_precompiled" in str(template.filename)
-    book = fresh()
-    result = evaluate(book, Profile(model="gpt-5.5", baseline="gpt-5.4", date="2026-01-01"))
-    from advisor.render import guide_context
-
-    context = guide_context(book, result)
-    assert template.render(context) == compiled.render(context)
-    # With a "What changed" section, which includes the precompiled _changes.md.j2.
-    from advisor.diff import changes_view, diff_results
-
-    last = evaluate(book, Profile(model="gpt-5.4", baseline="gpt-5.4", date="2026-01-01"))
-    context["what_changed"] = changes_view(diff_results(last, result, book))
-    text = template.render(context)
-    assert "| Role | Stage | Before | Now | Why |" in text
-    assert text == compiled.render(context)
-
-
-def test_an_edited_template_is_compiled_not_taken_precompiled(tmp_path: Path) -> None:
-    from advisor.precompiled import PrecompiledLoader
-    from advisor.render import environment
-    from advisor.resources import builtin_templates
-
-    shutil.copytree(builtin_templates(), tmp_path / "templates")
-    guide = tmp_path / "templates" / "guide.md.j2"
-    guide.write_text(guide.read_text(encoding="utf-8") + "EDITED\n", encoding="utf-8")
-    env = environment("md").overlay(loader=PrecompiledLoader(str(tmp_path / "templates")),
-                                    cache_size=0)
-    template = env.get_template("guide.md.j2")
-    assert "_precompiled" not in str(template.filename)
 
 
 # --------------------------------------------------------------------------- answers files
