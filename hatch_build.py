@@ -2,7 +2,7 @@
 
 A plain ``force-include`` would also copy them into editable installs, where
 the copy goes stale as soon as a rule is edited; an editable install reads
-the top-level folders directly instead (see advisor/resources.py).
+the top-level folders directly instead (see advisor/load/resources.py).
 """
 
 from __future__ import annotations

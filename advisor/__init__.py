@@ -15,18 +15,18 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "load_rulebook", "evaluate", "Profile", "render", "AdvisorError"]
 
 _LAZY = {
-    "load_rulebook": ("advisor.rulebook", "load_rulebook"),
-    "evaluate": ("advisor.engine", "evaluate"),
-    "Profile": ("advisor.engine", "Profile"),
-    "render": ("advisor.render", "render"),
+    "load_rulebook": ("advisor.load.rulebook", "load_rulebook"),
+    "evaluate": ("advisor.evaluation.engine", "evaluate"),
+    "Profile": ("advisor.evaluation.engine", "Profile"),
+    "render": ("advisor.rendering.templates", "render"),
     "AdvisorError": ("advisor.errors", "AdvisorError"),
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from advisor.engine import Profile, evaluate
     from advisor.errors import AdvisorError
-    from advisor.render import render
-    from advisor.rulebook import load_rulebook
+    from advisor.evaluation.engine import Profile, evaluate
+    from advisor.load.rulebook import load_rulebook
+    from advisor.rendering.templates import render
 
 
 def __getattr__(name: str) -> Any:

@@ -35,7 +35,7 @@ _REPORT_AFTER = ("bdb", "cProfile", "profile", "trace")
 def main() -> None:
     """Run the ``advisor`` command line; raises SystemExit with the exit code."""
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
-    from advisor.cli import main as run
+    from advisor.cli.app import main as run
 
     try:
         run()

@@ -7,7 +7,7 @@ these into one-line messages; nothing else escapes as a traceback.
 
 from __future__ import annotations
 
-from advisor.records import FrozenRecord
+from advisor.model.records import FrozenRecord
 
 #: Exit codes, documented in the README.
 EXIT_OK = 0

@@ -19,9 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.conditions import Interval, Test
-from advisor.engine import run_table
-from advisor.rulebook import CompiledTable, Rulebook
+from advisor.evaluation.engine import run_table
+from advisor.load.rulebook import CompiledTable, Rulebook
+from advisor.model.conditions import Interval, Test
 
 #: One case: role, stage and the inputs advisor reads (benchmark scores by id).
 Case = tuple[str, str, dict[str, Any]]

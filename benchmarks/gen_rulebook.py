@@ -123,8 +123,8 @@ def time_lint(path: str | Path) -> tuple[float, float, int]:
     """
     import time
 
-    from advisor.lint import lint
-    from advisor.rulebook import load_rulebook
+    from advisor.load.rulebook import load_rulebook
+    from advisor.verify.lint import lint
 
     start = time.perf_counter()
     book = load_rulebook(path)

@@ -404,7 +404,7 @@ def engine(report: Report, tmp: Path, rounds: int, quick: bool) -> None:
         return
     from engine_bench import check_same, jdm, make_cases, throughput
 
-    from advisor.rulebook import load_rulebook
+    from advisor.load.rulebook import load_rulebook
 
     rows = []
     worst: dict[int, float] = {}
@@ -455,7 +455,7 @@ def engine(report: Report, tmp: Path, rounds: int, quick: bool) -> None:
     )
     text += (
         f"\n\nOne evaluation = one decision table for one role, stage and set of scores "
-        "(`advisor.engine.run_table`, in process; zen: `ZenDecision.evaluate` of the "
+        "(`advisor.evaluation.engine.run_table`, in process; zen: `ZenDecision.evaluate` of the "
         "same table as a JDM graph through its Python API). Tables from "
         "`benchmarks/gen_rulebook.py`: each role × stage group is a ladder of MLE-Bench "
         "bands (25 by default, so 10,000 rules have 100 roles; the last row puts 2,500 "

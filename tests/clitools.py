@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from advisor.cli import cli
-from advisor.yamlsource import MAX_NODES
+from advisor.cli.app import cli
+from advisor.load.yamlsource import MAX_NODES
 
 ENV = {"COLUMNS": "120", "NO_COLOR": "1", "SOURCE_DATE_EPOCH": "1777777777"}
 MEMORY_LIMIT = 500 * 2**20

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from advisor.batch import Names, safe_name
-from advisor.cli import cli
+from advisor.cli.app import cli
+from advisor.rendering.batch import Names, safe_name
 
 HOSTILE = """\
 team,roles,model,baseline,stages,format
@@ -236,7 +236,7 @@ def test_a_roster_with_no_teams_is_an_error_not_a_silent_success(tmp_path):
 
 def test_a_custom_template_is_checked_and_compiled_once_for_all_rows(tmp_path, out,
                                                                      monkeypatch):
-    from advisor import render
+    from advisor.rendering import templates as render
 
     template = tmp_path / "team.j2"
     template.write_text("# {{ team }}: {{ model.name }}\n", encoding="utf-8")

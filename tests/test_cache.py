@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from advisor import cache
-from advisor.cli import cli
-from advisor.engine import Profile, evaluate
+from advisor.cli.app import cli
 from advisor.errors import AdvisorError, Location, RulebookError
-from advisor.render import render
-from advisor.resources import builtin_rules
-from advisor.rulebook import Rulebook, load_rulebook, rulebook_files
-from advisor.sandbox import TextPlan, plan_text, text_environment
+from advisor.evaluation.engine import Profile, evaluate
+from advisor.load import cache
+from advisor.load.resources import builtin_rules
+from advisor.load.rulebook import Rulebook, load_rulebook, rulebook_files
+from advisor.rendering.templates import render
+from advisor.text.sandbox import TextPlan, plan_text, text_environment
 
 
 @pytest.fixture(autouse=True)
@@ -92,17 +92,17 @@ def copy_builtin(tmp_path: Path) -> Path:
 
 def test_second_load_is_a_hit_and_equals_a_fresh_load(cache_folder: Path) -> None:
     first = load_rulebook()
-    assert type(first.meta).__module__ == "advisor.schema"  # validated with pydantic
+    assert type(first.meta).__module__ == "advisor.model.schema"  # validated with pydantic
     assert len(entries(cache_folder)) == 1
     second = load_rulebook()
-    assert type(second.meta).__module__ == "advisor.cache"  # rebuilt from the cache
+    assert type(second.meta).__module__ == "advisor.load.cache"  # rebuilt from the cache
     assert view(second) == view(first) == view(fresh())
 
 
 def test_a_hit_gives_the_same_guides_and_json(cache_folder: Path) -> None:
     load_rulebook()
     hit = load_rulebook()
-    assert type(hit.meta).__module__ == "advisor.cache"
+    assert type(hit.meta).__module__ == "advisor.load.cache"
     slow = fresh()
     for fmt in ("md", "json"):
         assert guide_of(hit, fmt) == guide_of(slow, fmt)
@@ -192,7 +192,7 @@ def test_a_damaged_unread_part_is_a_clear_error(cache_folder: Path) -> None:
     rewrite_entry(entry, lambda data: data["book"].update(
         later=marshal.dumps({"tests": [], "locations": [], "cells": []})))
     hit = load_rulebook()
-    assert type(hit.meta).__module__ == "advisor.cache"
+    assert type(hit.meta).__module__ == "advisor.load.cache"
     with pytest.raises(AdvisorError, match="cache entry is damaged.*ADVISOR_NO_CACHE=1"):
         hit.tests  # noqa: B018
 
@@ -231,13 +231,13 @@ def test_cli_output_is_the_same_from_the_cache(tmp_path: Path, cache_folder: Pat
 def test_editing_a_file_is_a_miss(tmp_path: Path, cache_folder: Path) -> None:
     rules = copy_builtin(tmp_path)
     load_rulebook(rules)
-    assert type(load_rulebook(rules).meta).__module__ == "advisor.cache"
+    assert type(load_rulebook(rules).meta).__module__ == "advisor.load.cache"
     advice = rules / "advice.yaml"
     advice.write_text(advice.read_text(encoding="utf-8").replace(
         "Do data processing and training yourself;", "Edited, do it yourself;", 1),
         encoding="utf-8")
     edited = load_rulebook(rules)
-    assert type(edited.meta).__module__ == "advisor.schema"
+    assert type(edited.meta).__module__ == "advisor.model.schema"
     assert edited.rule("ds-hands-on-low").spec.text.startswith("Edited, do it yourself;")
     assert view(load_rulebook(rules)) == view(fresh(rules))
 
@@ -255,7 +255,7 @@ def test_editing_an_extended_base_is_a_miss(tmp_path: Path, cache_folder: Path) 
     org = tmp_path / "org.yaml"
     org.write_text("rulebook: {id: org, name: Org}\nextends: rules\n", encoding="utf-8")
     assert load_rulebook(org).meta.id == "org"
-    assert type(load_rulebook(org).meta).__module__ == "advisor.cache"
+    assert type(load_rulebook(org).meta).__module__ == "advisor.load.cache"
     models = base / "models.yaml"
     models.write_text(models.read_text(encoding="utf-8").replace(
         "name: GPT-5.5", "name: GPT-5.5 (edited)", 1), encoding="utf-8")
@@ -270,7 +270,7 @@ def test_another_advisor_version_never_reads_the_entry(
     load_rulebook()
     [entry] = entries(cache_folder)
     monkeypatch.setattr(cache, "__version__", "99.0.0")
-    assert type(load_rulebook().meta).__module__ == "advisor.schema"
+    assert type(load_rulebook().meta).__module__ == "advisor.model.schema"
     assert len(entries(cache_folder)) == 2
     # Even an entry renamed to the new key is refused: its header names the old key.
     key = cache.key_for(rulebook_files([builtin_rules()]))
@@ -284,7 +284,7 @@ def test_another_cache_format_never_reads_the_entry(
 ) -> None:
     load_rulebook()
     monkeypatch.setattr(cache, "FORMAT", cache.FORMAT + 1)
-    assert type(load_rulebook().meta).__module__ == "advisor.schema"
+    assert type(load_rulebook().meta).__module__ == "advisor.model.schema"
 
 
 def test_the_working_folder_is_part_of_the_key(
@@ -315,9 +315,9 @@ def test_a_corrupt_entry_is_ignored_and_replaced(cache_folder: Path, damage: Any
     [entry] = entries(cache_folder)
     entry.write_bytes(damage(entry.read_bytes()))
     book = load_rulebook()
-    assert type(book.meta).__module__ == "advisor.schema"
+    assert type(book.meta).__module__ == "advisor.model.schema"
     assert view(book) == view(fresh())
-    assert type(load_rulebook().meta).__module__ == "advisor.cache"  # rewritten
+    assert type(load_rulebook().meta).__module__ == "advisor.load.cache"  # rewritten
 
 
 def test_an_entry_with_a_valid_checksum_but_the_wrong_shape_is_ignored(cache_folder: Path) -> None:
@@ -326,9 +326,9 @@ def test_an_entry_with_a_valid_checksum_but_the_wrong_shape_is_ignored(cache_fol
     # A rule index that does not exist.
     rewrite_entry(entry, lambda data: data["book"]["tables"][0]["rules"][0].__setitem__(0, 10_000))
     book = load_rulebook()
-    assert type(book.meta).__module__ == "advisor.schema"  # ignored: loaded from the files
+    assert type(book.meta).__module__ == "advisor.model.schema"  # ignored: loaded from the files
     assert view(book) == view(fresh())
-    assert type(load_rulebook().meta).__module__ == "advisor.cache"  # and replaced
+    assert type(load_rulebook().meta).__module__ == "advisor.load.cache"  # and replaced
 
 
 def test_an_unwritable_cache_folder_only_costs_speed(tmp_path: Path,
@@ -369,7 +369,7 @@ def test_entries_hold_plain_data_only(cache_folder: Path) -> None:
 def test_no_cache_turns_it_off(cache_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADVISOR_NO_CACHE", "1")
     load_rulebook()
-    assert type(load_rulebook().meta).__module__ == "advisor.schema"
+    assert type(load_rulebook().meta).__module__ == "advisor.model.schema"
     assert not cache_folder.exists()
 
 
@@ -398,7 +398,7 @@ def test_a_value_the_cache_cannot_keep_means_no_entry(tmp_path: Path, cache_fold
         "    expect: [{role: data-scientist}]\n", encoding="utf-8")
     for _ in range(2):
         book = load_rulebook(rules)
-        assert type(book.meta).__module__ == "advisor.schema"
+        assert type(book.meta).__module__ == "advisor.model.schema"
     assert entries(cache_folder) == []
 
 
@@ -490,7 +490,8 @@ def answer_entries(folder: Path) -> list[Path]:
 
 def read_answers(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, bool]:
     """Read an answers file; also say whether it came from the cache (PyYAML untouched)."""
-    from advisor import questionnaire, yamlsource
+    from advisor.evaluation import questionnaire
+    from advisor.load import yamlsource
 
     calls = []
     real = yamlsource.load_yaml
@@ -591,7 +592,7 @@ def test_an_answers_entry_of_the_wrong_shape_is_ignored(
 def test_an_answers_file_edited_while_it_is_read_is_not_cached(
     tmp_path: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from advisor import yamlsource
+    from advisor.load import yamlsource
 
     path = tmp_path / "answers.yaml"
     path.write_text(ANSWERS, encoding="utf-8")
@@ -603,7 +604,7 @@ def test_an_answers_file_edited_while_it_is_read_is_not_cached(
         return got
 
     monkeypatch.setattr(yamlsource, "load_yaml", read_then_edit)
-    from advisor.questionnaire import load_answers_file
+    from advisor.evaluation.questionnaire import load_answers_file
 
     load_answers_file(path)
     assert answer_entries(cache_folder) == []
@@ -626,7 +627,7 @@ def test_answers_entries_are_pruned_apart_from_rulebooks(
 
 PROBE = """
 import json, sys
-from advisor.cli import main
+from advisor.cli.app import main
 code = 0
 try:
     main(sys.argv[1:])
@@ -671,14 +672,14 @@ def test_a_hit_reads_each_file_once(
         return real(path)
 
     monkeypatch.setattr(cache, "_read_small", counting)
-    assert type(load_rulebook(org).meta).__module__ == "advisor.cache"
+    assert type(load_rulebook(org).meta).__module__ == "advisor.load.cache"
     assert sorted(reads) == sorted(["org.yaml", *(p.name for p in rules.glob("*.yaml"))])
 
 
 def test_a_rulebook_edited_while_it_loads_is_not_cached(
     tmp_path: Path, cache_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from advisor import rulebook
+    from advisor.load import rulebook
 
     rules = copy_builtin(tmp_path)
     advice = rules / "advice.yaml"
@@ -761,8 +762,8 @@ def test_the_numeric_index_finds_exactly_what_a_full_scan_finds(tmp_path: Path, 
     import math
     import random
 
-    from advisor.engine import run_table
     from advisor.errors import EvaluationError
+    from advisor.evaluation.engine import run_table
 
     rng = random.Random(seed)
     path = tmp_path / "t.yaml"

@@ -13,8 +13,8 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from advisor.cli import cli
-from advisor.resources import builtin_rules
+from advisor.cli.app import cli
+from advisor.load.resources import builtin_rules
 
 WIDE = {"COLUMNS": "320", "NO_COLOR": None, "FORCE_COLOR": None}
 

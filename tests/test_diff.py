@@ -10,10 +10,10 @@ import yaml
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
 
-from advisor.cli import cli
-from advisor.diff import diff_results, render_changes_md
-from advisor.engine import Profile, evaluate
-from advisor.rulebook import load_rulebook
+from advisor.cli.app import cli
+from advisor.evaluation.diff import diff_results, render_changes_md
+from advisor.evaluation.engine import Profile, evaluate
+from advisor.load.rulebook import load_rulebook
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "leaderboards"
 

@@ -10,10 +10,10 @@ from click.testing import CliRunner
 from readme import readme_section
 
 from advisor import Profile, evaluate, load_rulebook
-from advisor.cli import cli
-from advisor.engine import Caveat, run_table
+from advisor.cli.app import cli
 from advisor.errors import EvaluationError, InputError
-from advisor.rulebook import Rulebook
+from advisor.evaluation.engine import Caveat, run_table
+from advisor.load.rulebook import Rulebook
 
 VOCABULARY = """\
 rulebook: {id: test, name: Test rulebook}
@@ -376,7 +376,7 @@ def test_readme_library_example_runs(tmp_path: Path) -> None:
 
 
 def test_rule_lookup_by_id_matches_a_scan_and_follows_added_rules(monkeypatch) -> None:
-    from advisor.rulebook import load_rulebook
+    from advisor.load.rulebook import load_rulebook
 
     monkeypatch.setenv("ADVISOR_NO_CACHE", "1")  # pydantic specs, which model_copy
     book = load_rulebook()

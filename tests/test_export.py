@@ -23,9 +23,9 @@ import pytest
 from click.testing import CliRunner, Result
 from format_parsers import PARSERS, Parsed, Table, norm, parse_html, visible
 
-from advisor.cli import cli
-from advisor.export import condition_words, export_data, render_rules
-from advisor.rulebook import Rulebook, load_rulebook
+from advisor.cli.app import cli
+from advisor.load.rulebook import Rulebook, load_rulebook
+from advisor.rendering.export import condition_words, export_data, render_rules
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 WIKI_FORMATS = ("md", "html", "confluence", "mediawiki")
@@ -121,7 +121,7 @@ def test_conditions_are_in_words(fmt: str) -> None:
 
 
 def test_condition_words_for_every_kind_of_cell() -> None:
-    from advisor.conditions import parse_cell
+    from advisor.model.conditions import parse_cell
 
     book = builtin()
     assert condition_words(book, "mle-bench", parse_cell("[30..50)", "number")) == (
@@ -401,7 +401,7 @@ def readme_formats() -> str:
 
 
 def test_readme_formats_table_matches_the_commands() -> None:
-    from advisor.formats import EXTENSIONS, FORMATS
+    from advisor.rendering.formats import EXTENSIONS, FORMATS
 
     section = readme_formats()
     table = next(t for t in parse("md", section).tables if t.header[0] == "--format")

@@ -35,12 +35,12 @@ from format_parsers import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.cli import cli
-from advisor.engine import Result
-from advisor.guide import make_guide
-from advisor.questionnaire import resolve_answers
-from advisor.render import environment, level_tone, mediawiki_text
-from advisor.rulebook import Rulebook, load_rulebook
+from advisor.cli.app import cli
+from advisor.evaluation.engine import Result
+from advisor.evaluation.questionnaire import resolve_answers
+from advisor.load.rulebook import Rulebook, load_rulebook
+from advisor.rendering.guide import make_guide
+from advisor.rendering.templates import environment, level_tone, mediawiki_text
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 DATE = "2026-05-01"
@@ -403,7 +403,7 @@ def test_a_stage_without_a_rule_shows_no_rule(tmp_path: Path, fmt: str) -> None:
 def test_every_forbidden_character_is_unprintable_so_printable_text_skips_the_scan() -> None:
     import re
 
-    from advisor import render as r
+    from advisor.rendering import templates as r
 
     pattern = re.compile(r._FORBIDDEN)
     forbidden = [chr(c) for c in range(sys.maxunicode + 1) if pattern.match(chr(c))]
@@ -422,7 +422,7 @@ def forbidden_char(c: str) -> bool:
 @settings(max_examples=300)
 @given(st.text(alphabet=st.characters(exclude_categories=())) | st.text())
 def test_cleaning_drops_forbidden_characters_and_keeps_the_rest(text: str) -> None:
-    from advisor import render as r
+    from advisor.rendering import templates as r
 
     expected = "".join((" " if c.isspace() else "") if forbidden_char(c) else c for c in text)
     assert r.without_forbidden(text) == expected

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from advisor.cli import cli
-from advisor.engine import Profile, evaluate, months_before, parse_date
+from advisor.cli.app import cli
 from advisor.errors import InputError
-from advisor.rulebook import load_rulebook, load_scores
+from advisor.evaluation.engine import Profile, evaluate, months_before, parse_date
+from advisor.load.rulebook import load_rulebook, load_scores
 
 
 def scores_file(tmp_path: Path, *scores: str, name: str = "near.yaml") -> Path:

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from test_guide import assert_well_formed, rendered_text, tables
 
-from advisor.cli import cli
+from advisor.cli.app import cli
 
 DATE = "2026-11-26"
 

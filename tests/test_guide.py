@@ -18,7 +18,7 @@ import yaml
 from click.testing import CliRunner, Result
 from markdown_it import MarkdownIt
 
-from advisor.cli import cli
+from advisor.cli.app import cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "guide"
 DATE = "2026-11-26"

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from format_parsers import PARSERS, norm
 from markdown_it import MarkdownIt
 
-from advisor.cli import cli
+from advisor.cli.app import cli
 
 LAST_EDITION = """\
 models:

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from clitools import ENV, limited, run, workdir  # noqa: F401
 
-from advisor import sandbox
-from advisor.resources import builtin_rules
+from advisor.load.resources import builtin_rules
+from advisor.text import sandbox
 
 BLOCKED = "unsafe template blocked by the sandbox: "
 

@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner, Result
 from clitools import ENV, YAML_SURFACES, child_env, run, workdir  # noqa: F401
 
-from advisor.cli import cli
-from advisor.resources import builtin_rules
+from advisor.cli.app import cli
+from advisor.load.resources import builtin_rules
 
 OUT_FILES = ("out.md", "out.yaml")
 

@@ -48,7 +48,7 @@ def slow(*args, **kwargs):
 
 setattr(module, attr, slow)
 sys.argv = ["advisor", *sys.argv[3:]]
-from advisor.cli import main
+from advisor.cli.app import main
 main()
 """
 
@@ -120,7 +120,7 @@ def test_signal_while_the_guide_is_rendered(
     tmp_path: Path, env: dict[str, str], signame: str, code: int, word: str
 ) -> None:
     (tmp_path / "GUIDE.md").write_text(OLD)
-    done = strike(tmp_path, env, "advisor.guide:render", 0, signame,
+    done = strike(tmp_path, env, "advisor.rendering.guide:render", 0, signame,
                   "guide", "--defaults", "-o", "GUIDE.md", "--force")
     assert done.returncode == code, done.stderr
     assert done.stderr.endswith(f"advisor: {word}; nothing was written\n")

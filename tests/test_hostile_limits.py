@@ -15,8 +15,8 @@ import pytest
 from click.testing import Result
 from clitools import BOMB, YAML_SURFACES, limited, run, workdir  # noqa: F401
 
-from advisor import yamlsource
 from advisor.errors import MAX_MESSAGE
+from advisor.load import yamlsource
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile_inputs"
 

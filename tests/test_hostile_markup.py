@@ -79,10 +79,10 @@ def test_guide_summary_on_a_terminal_shows_role_and_stage_names_as_written(
 ) -> None:
     import shutil
 
-    from advisor.engine import Profile, evaluate
-    from advisor.resources import builtin_rules
-    from advisor.rulebook import load_rulebook
-    from advisor.terminal import print_guide_summary
+    from advisor.cli.terminal import print_guide_summary
+    from advisor.evaluation.engine import Profile, evaluate
+    from advisor.load.resources import builtin_rules
+    from advisor.load.rulebook import load_rulebook
 
     rules = tmp_path / "rules"
     shutil.copytree(builtin_rules(), rules)
@@ -134,9 +134,9 @@ def test_emoji_codes_and_escape_sequences_from_data_are_shown_as_text(tmp_path: 
 
 
 def test_the_guide_headline_shows_the_file_name_as_given() -> None:
-    from advisor.engine import Profile, evaluate
-    from advisor.rulebook import load_rulebook
-    from advisor.terminal import print_guide_summary
+    from advisor.cli.terminal import print_guide_summary
+    from advisor.evaluation.engine import Profile, evaluate
+    from advisor.load.rulebook import load_rulebook
 
     book = load_rulebook()
     result = evaluate(book, Profile(team="T", roles=["ml-engineer"], model="gpt-5.5",

@@ -25,7 +25,7 @@ from click.testing import Result
 from clitools import ENV, advisor_process, child_env, run, workdir  # noqa: F401
 from format_parsers import PARSERS, norm, parse_markdown
 
-from advisor.cli import Terminated
+from advisor.cli.app import Terminated
 
 OLD = "# The team's current guide\n\nhand-edited, must survive\n"
 

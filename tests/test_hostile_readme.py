@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from advisor import errors, leaderboard, render, rulebook, sandbox, yamlsource
+from advisor import errors
+from advisor.load import leaderboard, rulebook, yamlsource
+from advisor.rendering import templates as render
+from advisor.text import sandbox
 
 README = Path(__file__).parents[1] / "README.md"
 

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 from clitools import ENV, run, workdir  # noqa: F401
 
-from advisor.cli import cli
+from advisor.cli.app import cli
 
 
 def errors(result: Result, code: int) -> list[str]:

@@ -9,9 +9,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from advisor.cli import cli
-from advisor.engine import Profile, evaluate
-from advisor.rulebook import load_rulebook, load_scores
+from advisor.cli.app import cli
+from advisor.evaluation.engine import Profile, evaluate
+from advisor.load.rulebook import load_rulebook, load_scores
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "leaderboards"
 ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from advisor.cli import cli
+from advisor.cli.app import cli
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -140,7 +140,7 @@ def test_pre_commit_hooks_run_advisor_commands(here: Path) -> None:
 
 def test_the_example_override_changes_only_what_it_says(tmp_path: Path) -> None:
     """The scaffold copies a built-in rule; if that rule changes, the copy must follow."""
-    from advisor.rulebook import load_rulebook
+    from advisor.load.rulebook import load_rulebook
 
     result = CliRunner().invoke(cli, ["init", str(tmp_path / "org")])
     assert result.exit_code == 0, result.output

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import advisor
-from advisor.cli import cli
+from advisor.cli.app import cli
 
 REPO = Path(__file__).resolve().parents[1]
 HEAVY = ("jinja2", "rich", "questionary", "pydantic")
@@ -35,7 +35,7 @@ def python(
 
 
 WHERE = (
-    "import json, advisor, advisor.resources as r; "
+    "import json, advisor, advisor.load.resources as r; "
     "print(json.dumps({'file': advisor.__file__, 'rules': str(r.builtin_rules()), "
     "'templates': str(r.builtin_templates())}))"
 )
@@ -188,7 +188,7 @@ def test_python_m_advisor_bad_usage_exits_2(tmp_path: Path) -> None:
 
 PROBE = """\
 import json, sys
-from advisor.cli import main
+from advisor.cli.app import main
 try:
     main(sys.argv[1:])
 except SystemExit as exc:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from advisor.cli import cli
+from advisor.cli.app import cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lint"
 
@@ -359,8 +359,8 @@ def _random_table(rng: random.Random) -> tuple[str, str]:
 
 def _oracle(path: Path) -> dict[str, set]:
     """Every finding lint should make, found by evaluating a grid finer than any cell."""
-    from advisor.engine import run_table
-    from advisor.rulebook import load_rulebook
+    from advisor.evaluation.engine import run_table
+    from advisor.load.rulebook import load_rulebook
 
     book = load_rulebook([FIXTURES / "common", path])
     table = book.tables[0]
@@ -400,7 +400,7 @@ def _oracle(path: Path) -> dict[str, set]:
 
 
 def _applies(path: Path, point: dict) -> list[str]:
-    from advisor.rulebook import load_rulebook
+    from advisor.load.rulebook import load_rulebook
 
     table = load_rulebook([FIXTURES / "common", path]).tables[0]
     return [r.id for r in table.rules if all(t.matches(point.get(n)) for n, t in r.tests.items())]

@@ -1,4 +1,4 @@
-"""advisor.paths: what a path names, as the readers and writers of files see it."""
+"""advisor.load.paths: what a path names, as the readers and writers of files see it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.paths import path_kind
+from advisor.load.paths import path_kind
 
 
 def test_each_kind_of_path(tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ def test_a_name_too_long_is_an_error_not_absence(tmp_path: Path) -> None:
 
 
 def test_a_rulebook_folder_lists_its_yaml_files_as_pathlib_would(tmp_path: Path) -> None:
-    from advisor.rulebook import rulebook_files
+    from advisor.load.rulebook import rulebook_files
 
     rules = tmp_path / "rules"
     for name in ("a.yaml", "a-b.yaml", "A.yml", "a/b.yaml", "a/c/d.yaml", "a0.yaml", ".h.yaml",

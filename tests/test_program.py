@@ -30,7 +30,7 @@ try:
 except SystemExit as exc:
     code = exc.code
 print(json.dumps({
-    "before_imports": seen["click"] == seen["advisor.cli"] == GC_THRESHOLD,
+    "before_imports": seen["click"] == seen["advisor.cli.app"] == GC_THRESHOLD,
     "older_generations_unchanged": gc.get_threshold()[1:] == default[1:],
     "frozen": gc.get_freeze_count(),
     "code": code,
@@ -40,8 +40,8 @@ print(json.dumps({
 LIBRARY = """
 import gc, sys
 default = gc.get_threshold()
-import advisor, advisor.cli, advisor.engine, advisor.render
-from advisor.rulebook import load_rulebook
+import advisor, advisor.cli.app, advisor.evaluation.engine, advisor.rendering.templates
+from advisor.load.rulebook import load_rulebook
 load_rulebook()
 print(gc.get_threshold() == default, gc.get_freeze_count() == 0)
 """

@@ -25,13 +25,13 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from advisor.engine import Profile, evaluate
 from advisor.errors import AdvisorError
-from advisor.questionnaire import load_answers_file, resolve_answers
-from advisor.render import render
-from advisor.resources import builtin_rules
-from advisor.rulebook import Rulebook, load_rulebook, load_scores
-from advisor.yamlsource import load_yaml_text
+from advisor.evaluation.engine import Profile, evaluate
+from advisor.evaluation.questionnaire import load_answers_file, resolve_answers
+from advisor.load.resources import builtin_rules
+from advisor.load.rulebook import Rulebook, load_rulebook, load_scores
+from advisor.load.yamlsource import load_yaml_text
+from advisor.rendering.templates import render
 
 #: ADVISOR_HYPOTHESIS_EXAMPLES=5000 runs a deeper search on demand.
 SETTINGS = settings(
@@ -349,7 +349,7 @@ def test_profile_scores_are_checked_before_evaluating(
 
 
 def test_nan_matches_no_number_test(book: Rulebook) -> None:
-    from advisor.conditions import parse_cell
+    from advisor.model.conditions import parse_cell
 
     for cell in (">= 30", "< 50", "[0..100]", "-5, > 5", "< 60, missing"):
         assert not parse_cell(cell, "number").matches(math.nan)

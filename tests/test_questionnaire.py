@@ -12,8 +12,8 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from advisor.cli import cli
-from advisor.resources import builtin_rules
+from advisor.cli.app import cli
+from advisor.load.resources import builtin_rules
 
 FIXTURES = Path(__file__).parent / "fixtures" / "guide"
 ORG = str(FIXTURES / "org-questions.yaml")

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from advisor.conditions import Interval
-from advisor.conditions import Test as Cell
-from advisor.engine import Caveat, Evidence, Profile
 from advisor.errors import Location
-from advisor.records import FrozenRecord, Record
-from advisor.rulebook import CompiledTable
+from advisor.evaluation.engine import Caveat, Evidence, Profile
+from advisor.load.rulebook import CompiledTable
+from advisor.model.conditions import Interval
+from advisor.model.conditions import Test as Cell
+from advisor.model.records import FrozenRecord, Record
 
 
 def evidence(**changes: object) -> Evidence:

@@ -14,9 +14,9 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from advisor import yamlsource
-from advisor.cli import cli
-from advisor.resources import builtin_rules
+from advisor.cli.app import cli
+from advisor.load import yamlsource
+from advisor.load.resources import builtin_rules
 
 FIRST_RULE = (
     'when: {role: data-scientist, stage: [data-processing, training-tuning], mle-bench: "[0..15)"}'

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from advisor.cli import cli
+from advisor.cli.app import cli
 
 
 def run(*args: str) -> tuple[int, str]:

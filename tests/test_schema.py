@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from advisor.cli import cli
+from advisor.cli.app import cli
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 SCHEMA_FILE = RULES / "rulebook.schema.json"

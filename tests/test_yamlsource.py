@@ -1,4 +1,4 @@
-"""Tests for advisor.yamlsource: plain data, exact locations, and refusing unsafe input."""
+"""Tests for advisor.load.yamlsource: plain data, exact locations, and refusing unsafe input."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pathlib
 import pytest
 import yaml
 
-from advisor import yamlsource
 from advisor.errors import Location, YamlError
-from advisor.yamlsource import SourceMap, load_yaml, load_yaml_text
+from advisor.load import yamlsource
+from advisor.load.yamlsource import SourceMap, load_yaml, load_yaml_text
 
 HAS_LIBYAML = hasattr(yaml, "CSafeLoader")
 
@@ -552,7 +552,7 @@ def test_permission_denied_on_open(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    from advisor import paths
+    from advisor.load import paths
 
     monkeypatch.setattr(paths, "open", refuse, raising=False)  # the capped read opens it
     with pytest.raises(YamlError) as info:

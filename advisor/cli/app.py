@@ -28,12 +28,12 @@ from advisor.errors import (
     AdvisorError,
     OutputError,
 )
-from advisor.formats import FORMATS
+from advisor.rendering.formats import FORMATS
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from advisor.rulebook import Rulebook
+    from advisor.load.rulebook import Rulebook
 
 SECTIONS = {
     "Guides": ["guide", "batch", "diff"],
@@ -178,7 +178,7 @@ def load_book(
 ) -> Rulebook:
     """The rulebook named on the command line (or ``base``, loaded already), with score
     overlays (each gives a new rulebook; the one below is left as it was)."""
-    from advisor.rulebook import load_rulebook, load_scores
+    from advisor.load.rulebook import load_rulebook, load_scores
 
     book = base if base is not None else load_rulebook(list(rules_path) or None)
     for path in scores_path:
@@ -196,7 +196,7 @@ def console(stderr: bool = False) -> Console:
         stderr=stderr,
         highlight=False,
         soft_wrap=False,
-        emoji=False,  # ":new:" in an agent's name is text (see advisor.terminal)
+        emoji=False,  # ":new:" in an agent's name is text (see advisor.cli.terminal)
         color_system=None if plain else "auto",
     )
 
@@ -278,17 +278,17 @@ def guide_cmd(
       advisor guide --defaults --scores new.yaml --since last.yaml
     """
     from advisor.errors import InputError
-    from advisor.formats import EXTENSIONS
-    from advisor.guide import guide_date, make_guide
-    from advisor.output import check_target, write_text
-    from advisor.questionnaire import (
+    from advisor.evaluation.questionnaire import (
         dump_answers,
         load_answers_file,
         resolve_answers,
         set_answer,
         unused_answers,
     )
-    from advisor.render import load_template, render
+    from advisor.rendering.formats import EXTENSIONS
+    from advisor.rendering.guide import guide_date, make_guide
+    from advisor.rendering.output import check_target, write_text
+    from advisor.rendering.templates import load_template, render
 
     when = guide_date(date)
     out = output or f"TEAM_GUIDE{EXTENSIONS[fmt]}"
@@ -325,7 +325,7 @@ def guide_cmd(
             set_answer(given, origins, key, value, flag)
     ask = None
     if not defaults:
-        from advisor.prompts import asker, prompt_stream
+        from advisor.cli.prompts import asker, prompt_stream
 
         stream = prompt_stream(stdout_taken=out == "-")
         ask = asker(stream) if stream is not None else None
@@ -342,12 +342,12 @@ def guide_cmd(
     summary_stream = sys.stdout if written is not None else sys.stderr
     if not show and not (summary_stream is not None and summary_stream.isatty()):
         # Pipes, logs and CI get the summary as plain text, without loading rich.
-        from advisor.reports import guide_summary_lines
+        from advisor.evaluation.reports import guide_summary_lines
 
         for line in guide_summary_lines(book, guide.result, written):
             click.echo(line, err=written is None)
         return
-    from advisor.terminal import print_guide_summary, show_markdown
+    from advisor.cli.terminal import print_guide_summary, show_markdown
 
     term = console(stderr=written is None)
     if show:
@@ -370,17 +370,17 @@ def models_cmd(rules_path: tuple[str, ...], scores_path: tuple[str, ...], as_jso
     \b
     Example:  advisor models --json
     """
-    from advisor.output import require_stdout
+    from advisor.rendering.output import require_stdout
 
     require_stdout()
-    from advisor.reports import models_table
+    from advisor.evaluation.reports import models_table
 
     book = load_book(rules_path, scores_path)
     rows = models_table(book)
     if as_json:
         print_json(rows)
         return
-    from advisor.terminal import print_models
+    from advisor.cli.terminal import print_models
 
     print_models(console(), book, rows)
 
@@ -403,17 +403,17 @@ def compare_cmd(
     \b
     Example:  advisor compare gpt-5.5 gpt-5.4
     """
-    from advisor.output import require_stdout
+    from advisor.rendering.output import require_stdout
 
     require_stdout()
-    from advisor.reports import compare
+    from advisor.evaluation.reports import compare
 
     book = load_book(rules_path, scores_path)
     rows = compare(book, book.resolve_model(model), book.resolve_model(baseline))
     if as_json:
         print_json(rows)
         return
-    from advisor.terminal import print_comparison
+    from advisor.cli.terminal import print_comparison
 
     print_comparison(console(), book, rows)
 
@@ -442,10 +442,10 @@ def explain_cmd(
     \b
     Example:  advisor explain --role mle --model gpt-5.5 --stage model-selection
     """
-    from advisor.output import require_stdout
+    from advisor.rendering.output import require_stdout
 
     require_stdout()
-    from advisor.reports import explain
+    from advisor.evaluation.reports import explain
 
     book = load_book(rules_path, scores_path)
     data = explain(
@@ -454,7 +454,7 @@ def explain_cmd(
     if as_json:
         print_json(data)
         return
-    from advisor.terminal import print_explanation
+    from advisor.cli.terminal import print_explanation
 
     print_explanation(console(), data)
 
@@ -468,8 +468,8 @@ def schema_cmd(output: str, force: bool) -> None:
     \b
     Example:  advisor schema -o rulebook.schema.json
     """
-    from advisor.output import write_text
-    from advisor.schema import json_schema
+    from advisor.model.schema import json_schema
+    from advisor.rendering.output import write_text
 
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
     write_text(output, text, force=force)
@@ -493,10 +493,10 @@ def rules_validate_cmd(paths: tuple[str, ...]) -> None:
     Example:  advisor rules validate my-rules/
     Exit 0 when valid, 1 with one line per problem (file:line:column: what).
     """
-    from advisor.output import require_stdout
+    from advisor.rendering.output import require_stdout
 
     require_stdout()
-    from advisor.rulebook import load_rulebook
+    from advisor.load.rulebook import load_rulebook
 
     book = load_rulebook(list(paths) or None)
     n = sum(len(t.rules) for t in book.tables)
@@ -516,11 +516,11 @@ def rules_lint_cmd(paths: tuple[str, ...], as_json: bool) -> None:
     Exact, not sampled: each numeric input is split at every rule boundary.
     Exit 0 without errors (warnings allowed), 1 with errors.
     """
-    from advisor.output import require_stdout
+    from advisor.rendering.output import require_stdout
 
     require_stdout()
-    from advisor.lint import lint
-    from advisor.rulebook import load_rulebook
+    from advisor.load.rulebook import load_rulebook
+    from advisor.verify.lint import lint
 
     report = lint(load_rulebook(list(paths) or None))
     if as_json:
@@ -548,11 +548,11 @@ def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None) -> None:
     Example:  advisor rules test my-rules/ --coverage-min 100
     Exit 0 when every test passes (and coverage is at least PCT), 1 otherwise.
     """
-    from advisor.output import require_stdout
+    from advisor.rendering.output import require_stdout
 
     require_stdout()
-    from advisor.rulebook import load_rulebook
-    from advisor.ruletest import run_tests
+    from advisor.load.rulebook import load_rulebook
+    from advisor.verify.ruletest import run_tests
 
     report = run_tests(load_rulebook(list(paths) or None))
     for line in report.lines():
@@ -592,7 +592,7 @@ def init_cmd(folder: str, rulebook_id: str, name: str, force: bool) -> None:
     """
     import shlex
 
-    from advisor.scaffold import scaffold
+    from advisor.verify.scaffold import scaffold
 
     for path in scaffold(folder, rulebook_id=rulebook_id, name=name, force=force):
         click.echo(f"wrote {path}")
@@ -627,8 +627,8 @@ def rules_export_cmd(
       advisor rules export --format confluence -o rules.xml
       advisor rules export --rules my-rules/ --format json
     """
-    from advisor.export import render_rules
-    from advisor.output import write_text
+    from advisor.rendering.export import render_rules
+    from advisor.rendering.output import write_text
 
     book = load_book(rules_path, scores_path)
     text = render_rules(book, fmt, fragment=fragment)
@@ -679,8 +679,8 @@ def scores_import_cmd(
     Rows for benchmarks the rulebook does not know are skipped and reported
     (file:line:column: reason) on stderr; --benchmark ID imports them anyway.
     """
-    from advisor.leaderboard import import_leaderboard, scores_yaml
-    from advisor.output import write_text
+    from advisor.load.leaderboard import import_leaderboard, scores_yaml
+    from advisor.rendering.output import write_text
 
     book = load_book(rules_path)
     imported = import_leaderboard(file, book, benchmark=benchmark, split=split)
@@ -767,11 +767,11 @@ def diff_cmd(
     Lists, per role and stage whose advice changed, the old and new autonomy,
     the rules, and which input crossed which boundary. Exit 0 either way.
     """
-    from advisor.output import check_target
+    from advisor.rendering.output import check_target
 
     check_target(output, force=force)  # before the editions are compared
-    from advisor.diff import Side, compare_editions, model_pairs, render_changes_md
     from advisor.errors import InputError
+    from advisor.evaluation.diff import Side, compare_editions, model_pairs, render_changes_md
 
     if not (from_path or to_path or rules_from or rules_to or model_from or model_to):
         raise InputError(
@@ -815,23 +815,23 @@ def diff_cmd(
     )
     result.added, result.removed = added, removed
     if fmt == "json":
-        from advisor.output import write_text
+        from advisor.rendering.output import write_text
 
         write_text(
             output, json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n", force=force
         )
         return
     if fmt == "md":
-        from advisor.output import write_text
+        from advisor.rendering.output import write_text
 
         write_text(output, render_changes_md(result.changes), force=force)
         return
-    from advisor.terminal import changes_text, print_changes
+    from advisor.cli.terminal import changes_text, print_changes
 
     if output == "-":
         print_changes(console(), result)
     else:
-        from advisor.output import write_text
+        from advisor.rendering.output import write_text
 
         write_text(output, changes_text(result), force=force)
 
@@ -867,8 +867,8 @@ def batch_cmd(
     File names come from team names and never leave the folder. A bad row is
     reported with its line and the others are written; exit 1 if any failed.
     """
-    from advisor.batch import read_roster, run_batch
-    from advisor.guide import guide_date
+    from advisor.rendering.batch import read_roster, run_batch
+    from advisor.rendering.guide import guide_date
 
     when = guide_date(date)
     book = load_book(rules_path, scores_path)
@@ -894,7 +894,7 @@ def batch_cmd(
         )
     for o in report.failed:
         click.echo(f"advisor: error: {o.location}: {o.error}", err=True)
-    from advisor.terminal import print_batch_summary
+    from advisor.cli.terminal import print_batch_summary
 
     print_batch_summary(console(), report)
     if report.failed:

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 
 from advisor.errors import InputError, Location
-from advisor.paths import MAX_BYTES, FileTooBigError, path_kind, read_capped, read_problem
+from advisor.load.paths import MAX_BYTES, FileTooBigError, path_kind, read_capped, read_problem
 
 
 @dataclass

@@ -20,9 +20,9 @@ from advisor import wording
 from advisor.errors import InputError
 
 if TYPE_CHECKING:
-    from advisor.conditions import Test
-    from advisor.engine import Result
-    from advisor.rulebook import Rulebook
+    from advisor.evaluation.engine import Result
+    from advisor.load.rulebook import Rulebook
+    from advisor.model.conditions import Test
 
 SECTION_TITLE = "What changed since the last edition"
 
@@ -305,7 +305,7 @@ def render_changes_md(
     Returns:
         The heading, then one table per model (a plain sentence when nothing changed).
     """
-    from advisor.render import render_builtin
+    from advisor.rendering.templates import render_builtin
 
     context = {"what_changed": changes_view(changes, title=title), "level": level}
     return render_builtin("md", "_changes.md.j2", context)
@@ -383,7 +383,7 @@ def compare_editions(
     Raises:
         InputError: an unknown model, role or stage.
     """
-    from advisor.engine import Profile, evaluate
+    from advisor.evaluation.engine import Profile, evaluate
 
     changes: list[Change] = []
     for old_id, new_id in pairs:

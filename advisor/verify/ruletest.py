@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from advisor.engine import Profile, Result, Trace, evaluate, evidence_of
 from advisor.errors import AdvisorError, Location
-from advisor.rulebook import CompiledTable, Rulebook
+from advisor.evaluation.engine import Profile, Result, Trace, evaluate, evidence_of
+from advisor.load.rulebook import CompiledTable, Rulebook
 
 if TYPE_CHECKING:
     # Only for annotations: a cached rulebook is tested without importing pydantic.
-    from advisor.schema import Expect, Given, RuleTest
+    from advisor.model.schema import Expect, Given, RuleTest
 
 #: The model id used when a test gives scores without naming a model.
 GIVEN_MODEL = "given"
@@ -148,7 +148,7 @@ def run_tests(book: Rulebook) -> TestReport:
     """Run every test of a rulebook.
 
     Args:
-        book: A rulebook from :func:`advisor.rulebook.load_rulebook`.
+        book: A rulebook from :func:`advisor.load.rulebook.load_rulebook`.
 
     Returns:
         The outcomes, in rulebook order, with coverage.

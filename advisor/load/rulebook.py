@@ -1,7 +1,7 @@
 """Load a rulebook: YAML files to one validated, cross-checked :class:`Rulebook`.
 
 A rulebook is a file or a folder of YAML files in the format of
-:mod:`advisor.schema`. Files are validated one by one (so every error keeps
+:mod:`advisor.model.schema`. Files are validated one by one (so every error keeps
 its file, line and column), then merged, then checked for references between
 them. Every problem found is reported together in one :class:`RulebookError`.
 
@@ -16,18 +16,18 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from advisor.conditions import CellError, Test, parse_cell
 from advisor.errors import AdvisorError, InputError, Location, RulebookError
-from advisor.paths import path_kind
-from advisor.records import Record
-from advisor.resources import builtin_rules
+from advisor.load.paths import path_kind
+from advisor.load.resources import builtin_rules
+from advisor.model.conditions import CellError, Test, parse_cell
+from advisor.model.records import Record
 
 if TYPE_CHECKING:
     from jinja2 import Template
 
-    from advisor import schema as s
-    from advisor.textplan import TextPlan
-    from advisor.yamlsource import SourceMap
+    from advisor.load.yamlsource import SourceMap
+    from advisor.model import schema as s
+    from advisor.text.textplan import TextPlan
 
 #: Inputs every table may read besides benchmark, metric and question ids.
 BUILTIN_INPUTS = {"role": "id", "stage": "id", "model": "id", "baseline": "id"}
@@ -46,7 +46,7 @@ TEXT_FIELDS = ("text", "review", "time_saved", "rationale")
 class _Deferred(Record):
     """A record that a cached rulebook may build with some fields left unset.
 
-    A rulebook rebuilt by :mod:`advisor.cache` leaves the fields a guide never
+    A rulebook rebuilt by :mod:`advisor.load.cache` leaves the fields a guide never
     reads (rule tests, locations; named in ``_deferred``) unset, with a loader
     in ``_later`` that sets them on the rulebook and every rule at once, the
     first time one of them is read.
@@ -521,8 +521,8 @@ def _shown(got: Any) -> str:
 def _read_file(path: str, problems: _Problems) -> _File | None:
     from pydantic import ValidationError
 
-    from advisor.schema import RulebookFile
-    from advisor.yamlsource import load_yaml
+    from advisor.load.yamlsource import load_yaml
+    from advisor.model.schema import RulebookFile
 
     name = _display(path)
     try:
@@ -590,9 +590,9 @@ def load_rulebook(
         paths = [builtin_rules()]
     elif isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    from advisor import cache
+    from advisor.load import cache
 
-    # A rulebook validated before is rebuilt from the cache (see advisor.cache).
+    # A rulebook validated before is rebuilt from the cache (see advisor.load.cache).
     files = rulebook_files(paths)
     key = cache.key_for(files)
     book = cache.load(key) if key else None
@@ -996,7 +996,7 @@ def _compile_rule(
     rloc: Location,
     problems: _Problems,
 ) -> CompiledRule | None:
-    from advisor.sandbox import needs_template, text_template
+    from advisor.text.sandbox import needs_template, text_template
 
     ok = True
     tests: dict[str, Test] = {}

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 
-from advisor.records import FrozenRecord
+from advisor.model.records import FrozenRecord
 
 ANY = "-"
 MISSING = "missing"

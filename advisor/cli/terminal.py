@@ -12,7 +12,7 @@ from advisor import wording
 from advisor.errors import visible
 
 if TYPE_CHECKING:
-    from advisor.rulebook import Rulebook
+    from advisor.load.rulebook import Rulebook
 
 
 def _provenance(ev: dict[str, Any] | None) -> str:
@@ -138,7 +138,7 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
 
 def print_guide_summary(console: Console, book: Rulebook, result: Any, written: Any) -> None:
     """What ``advisor guide`` did: the file and the autonomy per role and stage."""
-    from advisor.reports import guide_summary
+    from advisor.evaluation.reports import guide_summary
 
     headline, rows = guide_summary(book, result, written)
     _say(console, headline)
@@ -164,7 +164,7 @@ def show_markdown(console: Console, text: str) -> None:
 
 def print_changes(console: Console, result: Any) -> None:
     """``advisor diff``: one table per model (role and stage, before, now, why), then notes."""
-    from advisor.diff import side_text
+    from advisor.evaluation.diff import side_text
 
     models: dict[str, list[Any]] = {}
     for c in result.changes:

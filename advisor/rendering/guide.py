@@ -1,8 +1,8 @@
 """The main job: answers to a rendered team guide.
 
 ``make_guide`` is the one function behind ``advisor guide`` and ``advisor
-batch``: validated answers -> profile -> :func:`advisor.engine.evaluate` ->
-:func:`advisor.render.render`.
+batch``: validated answers -> profile -> :func:`advisor.evaluation.engine.evaluate` ->
+:func:`advisor.rendering.templates.render`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from advisor.engine import Result, evaluate
 from advisor.errors import InputError
-from advisor.questionnaire import answers_to_profile
-from advisor.records import Record
-from advisor.render import render
-from advisor.rulebook import Rulebook
+from advisor.evaluation.engine import Result, evaluate
+from advisor.evaluation.questionnaire import answers_to_profile
+from advisor.load.rulebook import Rulebook
+from advisor.model.records import Record
+from advisor.rendering.templates import render
 
 _DATE = r"^\d{4}-\d{2}-\d{2}$"  # compiled on first use: most runs take today's date
 
@@ -79,7 +79,7 @@ def make_guide(
 
     Args:
         book: The rulebook.
-        answers: Answers as returned by :func:`advisor.questionnaire.resolve_answers`.
+        answers: Answers as returned by :func:`advisor.evaluation.questionnaire.resolve_answers`.
         date: The guide's date (see :func:`guide_date`).
         fmt: Output format (``md``, ``html``, ``confluence``, ``mediawiki``, ``json``).
         template: Optional custom template file.
@@ -87,7 +87,7 @@ def make_guide(
         extra: More template context.
         since: The rulebook as of the last edition (its scores): the guide then
             gets ``changes`` (the JSON rows) and ``what_changed`` (the section as
-            template data, see :func:`advisor.diff.changes_view`).
+            template data, see :func:`advisor.evaluation.diff.changes_view`).
 
     Templates (and the JSON result) also get ``answers``: every answer by question
     id, so that an organisation's own questions can shape its own template.
@@ -96,7 +96,7 @@ def make_guide(
     result = evaluate(book, profile)
     context: dict[str, Any] = {"answers": dict(answers)}
     if since is not None:
-        from advisor.diff import changes_view, diff_results
+        from advisor.evaluation.diff import changes_view, diff_results
 
         old = evaluate(since, profile, trace=False)  # the changes need no explanation trace
         changes = diff_results(old, result, book, old_book=since)

@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.errors import InputError, Location
-from advisor.tabular import MAX_BYTES, kind_of, read_csv
+from advisor.load.tabular import MAX_BYTES, kind_of, read_csv
 
 if TYPE_CHECKING:
-    from advisor.rulebook import Rulebook
+    from advisor.load.rulebook import Rulebook
 
 MAX_ID = 80
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -178,7 +178,7 @@ def import_leaderboard(
     """
     name = display_name if display_name is not None else os.fsdecode(path)
     if benchmark is not None and benchmark not in book.benchmarks:
-        from advisor.rulebook import unknown
+        from advisor.load.rulebook import unknown
 
         raise unknown("benchmark", benchmark, list(book.benchmarks))
     kind = kind_of(path, name, "a leaderboard")
@@ -204,7 +204,7 @@ _Where = dict[str, Location]
 
 
 def _read_yaml(path: str | os.PathLike[str], name: str) -> list[tuple[Location, Any, _Where]]:
-    from advisor.yamlsource import load_yaml
+    from advisor.load.yamlsource import load_yaml
 
     data, smap = load_yaml(path, display_name=name, max_bytes=MAX_BYTES)
     if isinstance(data, dict) and "models" in data:

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import AdvisorError, InputError, Location, OutputError
-from advisor.rulebook import Rulebook
-from advisor.tabular import kind_of, read_csv
+from advisor.load.rulebook import Rulebook
+from advisor.load.tabular import kind_of, read_csv
 
 #: Roster columns that are not questions of the rulebook.
 FORMAT_KEY = "format"
@@ -156,8 +156,8 @@ def read_roster(
 
 
 def _yaml_rows(path: str | os.PathLike[str], name: str) -> list[RosterRow]:
-    from advisor.questionnaire import locate_items
-    from advisor.yamlsource import load_yaml
+    from advisor.evaluation.questionnaire import locate_items
+    from advisor.load.yamlsource import load_yaml
 
     data, smap = load_yaml(path, display_name=name)
     prefix: tuple[Any, ...] = ()
@@ -212,7 +212,7 @@ def _csv_rows(path: str | os.PathLike[str], name: str, delimiter: str) -> list[R
 
 
 def _answers_of(book: Rulebook, row: RosterRow) -> tuple[dict[str, Any], str]:
-    from advisor.questionnaire import resolve_answers
+    from advisor.evaluation.questionnaire import resolve_answers
 
     given = dict(row.given)
     fmt = str(given.pop(FORMAT_KEY, "")).strip().lower()
@@ -252,9 +252,9 @@ def run_batch(
     Raises:
         OutputError: ``out_dir`` is not an existing folder.
     """
-    from advisor.formats import EXTENSIONS, check_format
-    from advisor.guide import make_guide
-    from advisor.output import write_text
+    from advisor.rendering.formats import EXTENSIONS, check_format
+    from advisor.rendering.guide import make_guide
+    from advisor.rendering.output import write_text
 
     folder = Path(out_dir)
     if not folder.is_dir():

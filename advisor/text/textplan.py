@@ -1,6 +1,6 @@
 """Rule texts rendered from a plan instead of compiled code (see :class:`TextPlan`).
 
-Kept apart from :mod:`advisor.sandbox` so that reading a cached rulebook,
+Kept apart from :mod:`advisor.text.sandbox` so that reading a cached rulebook,
 whose simple texts are plans, does not import Jinja2: the sandbox is only
 loaded when a plan is first rendered.
 """
@@ -44,7 +44,7 @@ class TextPlan:
 
     def render(self, context: dict[str, Any]) -> str:
         """Render with ``context``, like :meth:`jinja2.Template.render`."""
-        from advisor.sandbox import text_environment
+        from advisor.text.sandbox import text_environment
 
         env = text_environment()
         finalize = env.finalize

@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 from functools import cache
 
-#: The folder of advisor's own modules.
-PACKAGE = os.path.dirname(os.path.realpath(__file__))
+#: The folder of advisor's own modules (this file is in advisor/load/).
+PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
 
 @cache

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from advisor import wording
 from advisor.errors import EvaluationError, InputError, Location
-from advisor.records import Record
-from advisor.rulebook import CompiledRule, CompiledTable, Rulebook, unknown
+from advisor.load.rulebook import CompiledRule, CompiledTable, Rulebook, unknown
+from advisor.model.records import Record
 
 if TYPE_CHECKING:
-    from advisor.schema import Model, Score
+    from advisor.model.schema import Model, Score
 
 
 class Profile(Record):
@@ -784,7 +784,7 @@ def _advice(book: Rulebook, rule: CompiledRule, context: dict[str, Any]) -> Advi
         if template is None:
             texts[key] = raw
         else:
-            from advisor.sandbox import run_sandboxed  # jinja2 only when a text needs it
+            from advisor.text.sandbox import run_sandboxed  # jinja2 only when a text needs it
 
             where = functools.partial(_text_location, book, rule, key)
             texts[key] = run_sandboxed(template, context, where).strip()
@@ -848,7 +848,7 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
     """Evaluate a profile against a rulebook.
 
     Args:
-        book: A rulebook from :func:`advisor.rulebook.load_rulebook`.
+        book: A rulebook from :func:`advisor.load.rulebook.load_rulebook`.
         profile: The model, baseline, roles, stages and answers.
         trace: Keep the explanation trace (``explain`` needs it; batch jobs may not).
 

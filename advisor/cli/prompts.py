@@ -1,7 +1,7 @@
 """Asking questionnaire questions in a terminal with questionary (CLI edge only).
 
 The questionnaire itself (choices, defaults, validation) lives in
-:mod:`advisor.questionnaire`; this module only draws prompts. Prompts are
+:mod:`advisor.evaluation.questionnaire`; this module only draws prompts. Prompts are
 drawn on stderr so that ``-o -`` keeps stdout for the guide (on stdout when only
 stdout is a terminal, e.g. ``advisor guide 2> log``).
 """
@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from advisor.errors import InputError
-from advisor.questionnaire import AskFn, Choice
+from advisor.evaluation.questionnaire import AskFn, Choice
 
 if TYPE_CHECKING:  # pydantic costs ~0.1 s to import: only for annotations here
-    from advisor.schema import Question
+    from advisor.model.schema import Question
 
 #: A select with more choices than this gets questionary's type-to-filter search.
 SEARCH_FROM = 8
@@ -164,7 +164,7 @@ def _is_terminal(stream: TextIO | None) -> bool:
 
 
 def asker(stream: TextIO) -> AskFn:
-    """An ``ask`` for :func:`advisor.questionnaire.resolve_answers` that draws on ``stream``."""
+    """An ``ask`` for ``resolve_answers`` (advisor.evaluation.questionnaire) reading ``stream``."""
     return functools.partial(ask, stream=stream)
 
 

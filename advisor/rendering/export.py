@@ -1,9 +1,9 @@
 """The rulebook as decision tables, for readers who never open YAML.
 
-``advisor rules export`` turns a :class:`~advisor.rulebook.Rulebook` into
+``advisor rules export`` turns a :class:`~advisor.load.rulebook.Rulebook` into
 plain data (:func:`export_data`, the ``--format json`` output) and renders
 that data with the built-in ``rules.<format>.j2`` templates in the same
-sandboxed, per-format environments as the guide (:mod:`advisor.render`).
+sandboxed, per-format environments as the guide (:mod:`advisor.rendering.templates`).
 
 Every decision table is shown per role: one row per rule with its conditions
 in words ("MLE-Bench ≥ 30% and < 50%; Terminal-Bench 2.0 any"), the autonomy
@@ -20,12 +20,12 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from advisor import __version__
-from advisor.formats import check_format
-from advisor.render import level_views, render_builtin
+from advisor.rendering.formats import check_format
+from advisor.rendering.templates import level_views, render_builtin
 
 if TYPE_CHECKING:
-    from advisor.conditions import Test
-    from advisor.rulebook import CompiledRule, CompiledTable, Rulebook
+    from advisor.load.rulebook import CompiledRule, CompiledTable, Rulebook
+    from advisor.model.conditions import Test
 
 TEMPLATE_FILES = {
     "md": "rules.md.j2",
@@ -344,7 +344,7 @@ def export_context(book: Rulebook, *, fragment: bool = False) -> dict[str, Any]:
 
 
 def render_rules(book: Rulebook, fmt: str = "md", *, fragment: bool = False) -> str:
-    """The rulebook as decision tables in one of :data:`advisor.formats.FORMATS`.
+    """The rulebook as decision tables in one of :data:`advisor.rendering.formats.FORMATS`.
 
     Raises:
         InputError: unknown format.

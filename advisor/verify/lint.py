@@ -27,10 +27,10 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from advisor.conditions import Test
 from advisor.errors import Location
-from advisor.questionnaire import CORE_QUESTIONS
-from advisor.rulebook import TEXT_FIELDS, CompiledTable, Rulebook
+from advisor.evaluation.questionnaire import CORE_QUESTIONS
+from advisor.load.rulebook import TEXT_FIELDS, CompiledTable, Rulebook
+from advisor.model.conditions import Test
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -161,7 +161,7 @@ def lint(book: Rulebook) -> LintReport:
     """Check a loaded rulebook.
 
     Args:
-        book: A rulebook from :func:`advisor.rulebook.load_rulebook`.
+        book: A rulebook from :func:`advisor.load.rulebook.load_rulebook`.
 
     Returns:
         The findings, sorted by severity, then location.
@@ -715,7 +715,7 @@ def _check_texts(book: Rulebook, out: list[Finding]) -> set[str]:
     ``{% for b in ['x'] %}``)."""
     from jinja2 import meta, nodes
 
-    from advisor.sandbox import needs_template, text_environment
+    from advisor.text.sandbox import needs_template, text_environment
 
     env = text_environment()
     globals_ = set(env.globals)

@@ -1,6 +1,6 @@
 """Plain-data reports for the inspection commands: models, compare, explain.
 
-Each function returns JSON-ready data; :mod:`advisor.terminal` draws it for
+Each function returns JSON-ready data; :mod:`advisor.cli.terminal` draws it for
 people and ``--json`` prints it as is.
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor.engine import Profile, comparison_rows, evaluate, evidence_of
 from advisor.errors import InputError
-from advisor.rulebook import Rulebook
+from advisor.evaluation.engine import Profile, comparison_rows, evaluate, evidence_of
+from advisor.load.rulebook import Rulebook
 
 
 def models_table(book: Rulebook) -> list[dict[str, Any]]:

@@ -13,15 +13,15 @@ import os
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from advisor.conditions import CellError, parse_cell
-from advisor.engine import Profile
 from advisor.errors import InputError, Location, RulebookError
-from advisor.records import FrozenRecord
-from advisor.rulebook import Rulebook
+from advisor.evaluation.engine import Profile
+from advisor.load.rulebook import Rulebook
+from advisor.model.conditions import CellError, parse_cell
+from advisor.model.records import FrozenRecord
 
 if TYPE_CHECKING:
-    from advisor.schema import Question
-    from advisor.yamlsource import SourceMap
+    from advisor.load.yamlsource import SourceMap
+    from advisor.model.schema import Question
 
 #: The value of the baseline question that means "compare with nothing".
 NO_BASELINE = "none"
@@ -420,14 +420,14 @@ def load_answers_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dic
     Raises:
         AdvisorError: the file is missing, not YAML, or not a mapping.
     """
-    from advisor import cache
+    from advisor.load import cache
 
-    # A file read before comes from the cache, without importing PyYAML (see advisor.cache).
+    # A file read before comes from the cache, without importing PyYAML (see advisor.load.cache).
     entry = cache.answers_key(path)
     hit = cache.load_answers(entry) if entry else None
     if hit is not None:
         return hit
-    from advisor.yamlsource import load_yaml
+    from advisor.load.yamlsource import load_yaml
 
     data, smap = load_yaml(path)
     if data is None:

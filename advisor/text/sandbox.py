@@ -23,7 +23,7 @@ from jinja2.utils import Namespace
 
 from advisor import wording
 from advisor.errors import AdvisorError, Location, TemplateSecurityError
-from advisor.textplan import TextPlan
+from advisor.text.textplan import TextPlan
 
 if TYPE_CHECKING:
     from jinja2 import Template

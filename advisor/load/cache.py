@@ -20,7 +20,7 @@ Safety:
 * The cache holds plain data only: strings, numbers, lists and mappings,
   written with :mod:`marshal` (never pickle) after a one-line JSON header;
   reading it never runs code. Rule texts are kept as their source plus, for
-  the simple ones, a :class:`~advisor.textplan.TextPlan` (plain data); the
+  the simple ones, a :class:`~advisor.text.textplan.TextPlan` (plain data); the
   others are compiled from their source when first used.
 * The key hashes the kind of entry, advisor's version, the size and
   modification time of each of advisor's own modules (an edited checkout is
@@ -56,13 +56,13 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from advisor import __version__
-from advisor.conditions import Interval, Test
 from advisor.errors import AdvisorError, Location
-from advisor.paths import MAX_BYTES  # larger files are not hashed: the loader refuses them
-from advisor.resources import PACKAGE
+from advisor.load.paths import MAX_BYTES  # larger files are not hashed: the loader refuses them
+from advisor.load.resources import PACKAGE
+from advisor.model.conditions import Interval, Test
 
 if TYPE_CHECKING:
-    from advisor.rulebook import Rulebook
+    from advisor.load.rulebook import Rulebook
 
 #: Bumped whenever the layout of a cache file changes.
 FORMAT = 2
@@ -470,7 +470,7 @@ def _shape_of(cls: Any, shapes: dict[str, Any]) -> str:
 
 
 def _check_fields() -> None:
-    from advisor.rulebook import CompiledRule, CompiledTable, Rulebook, RuleChange
+    from advisor.load.rulebook import CompiledRule, CompiledTable, Rulebook, RuleChange
 
     for cls in (Rulebook, CompiledTable, CompiledRule, RuleChange, Test, Interval, Location):
         if cls.field_names() != _FIELDS[cls.__name__]:
@@ -497,7 +497,7 @@ class _Encoder:
 
 
 def _encode(book: Rulebook) -> dict[str, Any]:
-    from advisor.textplan import TextPlan
+    from advisor.text.textplan import TextPlan
 
     _check_fields()
     enc = _Encoder()
@@ -586,7 +586,7 @@ class _Decoder:
             cls = type(
                 name,
                 (CachedModel,),
-                {"_fields": tuple(shape["fields"]), "__module__": "advisor.cache"},
+                {"_fields": tuple(shape["fields"]), "__module__": "advisor.load.cache"},
             )
             self.classes[name] = cls
         if set(values) != set(shape["fields"]):
@@ -647,15 +647,15 @@ class _LazyText:
 
     def render(self, context: dict[str, Any]) -> str:
         if self._template is None:
-            from advisor.sandbox import compile_text
+            from advisor.text.sandbox import compile_text
 
             self._template = compile_text(self.source, self.location)
         return str(self._template.render(context))
 
 
 def _decode(data: dict[str, Any]) -> Rulebook:
-    from advisor.rulebook import CompiledRule, CompiledTable, Rulebook, RuleChange
-    from advisor.textplan import TextPlan
+    from advisor.load.rulebook import CompiledRule, CompiledTable, Rulebook, RuleChange
+    from advisor.text.textplan import TextPlan
 
     dec = _Decoder(data)
     tables = []

@@ -3,7 +3,7 @@
 These models validate every rulebook file (each section optional, so a
 rulebook can be split over several files) and generate the JSON Schema that
 editors use (``advisor schema``). Cross-references between files (a rule's
-role, a model's baseline) are checked after merging, in :mod:`advisor.rulebook`.
+role, a model's baseline) are checked after merging, in :mod:`advisor.load.rulebook`.
 """
 
 from __future__ import annotations

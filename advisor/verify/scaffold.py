@@ -109,8 +109,8 @@ def scaffold(
         OutputError: a file exists (without ``force``) or cannot be written;
             nothing is written then.
     """
-    from advisor.output import write_text
-    from advisor.schema import ID_PATTERN
+    from advisor.model.schema import ID_PATTERN
+    from advisor.rendering.output import write_text
 
     if not re.match(ID_PATTERN, rulebook_id) or len(rulebook_id) > 60:
         raise InputError(f"--id {rulebook_id!r}: use lowercase letters, digits, '.', '_' or '-'")

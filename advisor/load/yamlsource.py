@@ -37,7 +37,7 @@ from yaml.events import (
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from advisor.errors import Location, YamlError
-from advisor.paths import MAX_BYTES, FileTooBigError, read_capped, read_problem
+from advisor.load.paths import MAX_BYTES, FileTooBigError, read_capped, read_problem
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "SourceMap", "load_yaml", "load_yaml_text"]
 

@@ -18,16 +18,22 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError
 
 from advisor import __version__, wording
 from advisor.errors import AdvisorError, InputError, Location
-from advisor.formats import check_format
-from advisor.resources import builtin_templates
-from advisor.sandbox import GuardedSandbox, add_filters, run_sandboxed, unsafe_error, unsafe_use
+from advisor.load.resources import builtin_templates
+from advisor.rendering.formats import check_format
+from advisor.text.sandbox import (
+    GuardedSandbox,
+    add_filters,
+    run_sandboxed,
+    unsafe_error,
+    unsafe_use,
+)
 
 if TYPE_CHECKING:
     from jinja2 import Template
     from jinja2.sandbox import SandboxedEnvironment
 
-    from advisor.engine import Evidence, Result
-    from advisor.rulebook import Rulebook
+    from advisor.evaluation.engine import Evidence, Result
+    from advisor.load.rulebook import Rulebook
 
 TEMPLATE_FILES = {
     "md": "guide.md.j2",
@@ -589,7 +595,7 @@ def render(
     """Render a result as a guide in one of :data:`FORMATS`.
 
     Args:
-        result: From :func:`advisor.engine.evaluate`.
+        result: From :func:`advisor.evaluation.engine.evaluate`.
         book: The rulebook the result came from (names, sources).
         fmt: Output format.
         template: A custom Jinja2 template file, rendered in the sandbox.

@@ -15,7 +15,7 @@ import sys
 import tempfile
 
 from advisor.errors import OutputError
-from advisor.paths import path_kind
+from advisor.load.paths import path_kind
 
 
 def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) -> str | None:

@@ -1,0 +1,1 @@
+"""The command line: thin click commands, prompts and terminal output."""

@@ -1,0 +1,1 @@
+"""Profile to evidence, decision tables and a result with its trace."""

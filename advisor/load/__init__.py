@@ -1,0 +1,1 @@
+"""Files to validated records, with source locations kept beside them."""

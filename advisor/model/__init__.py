@@ -1,0 +1,1 @@
+"""Record types and the rulebook schema."""

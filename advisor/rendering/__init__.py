@@ -1,0 +1,1 @@
+"""Results to templates to files, per output format."""

@@ -1,0 +1,1 @@
+"""The Jinja2 sandbox that rule texts and custom templates render in."""
