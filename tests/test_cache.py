@@ -638,8 +638,8 @@ print(json.dumps({"modules": sorted({m.split(".")[0] for m in sys.modules}), "co
 """
 
 
-#: Modules a warm run does without (pathlib: ~0.8 ms to import, more than the checks it made).
-HEAVY = {"pydantic", "rich", "questionary", "dataclasses", "calendar", "yaml", "pathlib"}
+#: Modules a warm run does without.
+HEAVY = {"pydantic", "rich", "questionary", "dataclasses", "calendar", "yaml"}
 
 
 def imported_heavy(tmp_path: Path, *args: str, heavy: set[str] = HEAVY) -> list[str]:
