@@ -15,7 +15,8 @@ from advisor.evaluation.diff import diff_results, render_changes_md
 from advisor.evaluation.engine import Profile, evaluate
 from advisor.load.rulebook import load_rulebook
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "leaderboards"
+#: Copies of ../shared/data/leaderboards (see its README).
+LEADERBOARDS = Path(__file__).parent / "fixtures" / "leaderboards"
 
 
 def run(*args: str):
@@ -150,10 +151,9 @@ def test_two_imported_csv_editions(tmp_path):
     assert "Models no longer listed: gone-model-z" in table.stdout
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/leaderboards absent")
 def test_two_editions_of_the_shared_mle_bench_leaderboard(tmp_path):
     old = tmp_path / "mle-2026-02.yaml"
-    result = run("scores", "import", str(SHARED / "mle_bench.yaml"), "--split", "all",
+    result = run("scores", "import", str(LEADERBOARDS / "mle_bench.yaml"), "--split", "all",
                  "-o", str(old))
     assert result.exit_code == 0, result.output
     # The next edition: LoongFlow improves past 70, MLEvolve's rerun drops below 50.

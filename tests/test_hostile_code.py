@@ -13,10 +13,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from clitools import ENV, limited, run, workdir  # noqa: F401
+from clitools import limited, run
 
 from advisor.load.resources import builtin_rules
 from advisor.text import sandbox
+
+#: Each test runs in its own folder, with its own rulebook cache (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("workdir")
 
 BLOCKED = "unsafe template blocked by the sandbox: "
 

@@ -17,10 +17,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from clitools import ENV, YAML_SURFACES, child_env, run, workdir  # noqa: F401
+from clitools import ENV, YAML_SURFACES, child_env, run
 
 from advisor.cli.app import cli
 from advisor.load.resources import builtin_rules
+
+#: Each test runs in its own folder, with its own rulebook cache (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("workdir")
 
 OUT_FILES = ("out.md", "out.yaml")
 
@@ -134,7 +137,7 @@ def test_broken_yaml_is_one_located_line(surface: str, kind: str) -> None:
     assert not Path("CANARY").exists()
 
 
-def test_a_bom_before_valid_yaml_is_ignored_everywhere(workdir: Path) -> None:  # noqa: F811
+def test_a_bom_before_valid_yaml_is_ignored_everywhere(workdir: Path) -> None:
     bom = b"\xef\xbb\xbf"
     Path("answers.yaml").write_bytes(bom + b"team: Fraud ML\nroles: [mle]\n")
     result = run("guide", "--defaults", "--answers", "answers.yaml", "-o", "out.md")

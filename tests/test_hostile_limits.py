@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from clitools import BOMB, YAML_SURFACES, limited, run, workdir  # noqa: F401
+from clitools import BOMB, YAML_SURFACES, limited, run
 
 from advisor.errors import MAX_MESSAGE
 from advisor.load import yamlsource
+
+#: Each test runs in its own folder, with its own rulebook cache (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("workdir")
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile_inputs"
 

@@ -12,8 +12,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from clitools import run, workdir  # noqa: F401
+import pytest
+from clitools import run
 from rich.console import Console
+
+#: Each test runs in its own folder, with its own rulebook cache (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("workdir")
 
 CLOSING = "[/x]"
 STYLE = "[bold red]loud"

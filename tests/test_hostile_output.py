@@ -22,10 +22,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from clitools import ENV, advisor_process, child_env, run, workdir  # noqa: F401
+from clitools import advisor_process, child_env, run
 from format_parsers import PARSERS, norm, parse_markdown
 
 from advisor.cli.app import Terminated
+
+#: Each test runs in its own folder, with its own rulebook cache (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("workdir")
 
 OLD = "# The team's current guide\n\nhand-edited, must survive\n"
 

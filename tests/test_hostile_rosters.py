@@ -12,14 +12,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from clitools import BOMB, ENV, limited, run, workdir  # noqa: F401
+from clitools import BOMB, limited, run
+
+#: Each test runs in its own folder, with its own rulebook cache (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("workdir")
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile_inputs"
 BOARD = "benchmark,agent,model,score,date,source\n"
 
 
 @pytest.fixture(autouse=True)
-def out_folder(workdir: Path) -> Path:  # noqa: F811
+def out_folder(workdir: Path) -> Path:
     (workdir / "out").mkdir()
     return workdir / "out"
 

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from clitools import ENV, run, workdir  # noqa: F401
+from clitools import ENV, run
 
 from advisor.cli.app import cli
+
+#: Each test runs in its own folder, with its own rulebook cache (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("workdir")
 
 
 def errors(result: Result, code: int) -> list[str]:
