@@ -11,9 +11,10 @@ from click.testing import CliRunner
 from markdown_it import MarkdownIt
 
 from advisor.cli.app import cli
-from advisor.evaluation.diff import diff_results, render_changes_md
+from advisor.evaluation.diff import diff_results
 from advisor.evaluation.engine import Profile, evaluate
 from advisor.load.rulebook import load_rulebook
+from advisor.rendering.changes import render_changes_md
 
 #: Copies of ../shared/data/leaderboards (see its README).
 LEADERBOARDS = Path(__file__).parent / "fixtures" / "leaderboards"
