@@ -4,8 +4,9 @@ rulebook they name, and JSON output."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -77,3 +78,21 @@ def fail_if(failed: bool) -> None:
     """End the command with exit 1 (a check failed) when ``failed``."""
     if failed:
         click.get_current_context().exit(EXIT_FAILED)
+
+
+def prompt_stream(stdout_taken: bool) -> TextIO | None:
+    """Where to draw prompts: stderr when it is a terminal, else stdout when it is one and
+    does not carry the guide (``-o -``); None when the user could not see them (or stdin
+    is not a terminal), so that advisor never asks into the void."""
+    if not _is_terminal(sys.stdin):
+        return None
+    if _is_terminal(sys.stderr):
+        return sys.stderr
+    if not stdout_taken and _is_terminal(sys.stdout):
+        return sys.stdout
+    return None
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    # A stream is None when advisor was started with it closed (advisor <&-).
+    return stream is not None and stream.isatty()

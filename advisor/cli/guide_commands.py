@@ -20,6 +20,7 @@ from advisor.cli.common import (
     force_option,
     format_option,
     load_book,
+    prompt_stream,
     rules_option,
     scores_option,
 )
@@ -123,10 +124,11 @@ def guide_cmd(
             questionnaire.set_answer(given, origins, key, value, flag)
     ask = None
     if not defaults:
-        from advisor.cli import prompts
+        stream = prompt_stream(stdout_taken=out == "-")
+        if stream is not None:  # questionary only when a question can be asked
+            from advisor.cli import prompts
 
-        stream = prompts.prompt_stream(stdout_taken=out == "-")
-        ask = prompts.asker(stream) if stream is not None else None
+            ask = prompts.asker(stream)
     answers = questionnaire.resolve_answers(
         book, given, use_defaults=defaults, ask=ask, origins=origins
     )
