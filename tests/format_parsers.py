@@ -286,8 +286,8 @@ def parse_mediawiki(source: str) -> Parsed:
     assert "~~~" not in source and "__" not in source
     for link in code.filter_wikilinks():
         assert str(link.title).startswith("#"), f"wiki link {link}"
-    for link in code.filter_external_links():
-        assert re.match(r"^https?://", str(link.url)), f"external link {link}"
+    for external in code.filter_external_links():
+        assert re.match(r"^https?://", str(external.url)), f"external link {external}"
     italics = 0
     for tag in code.filter_tags():
         assert str(tag.tag) in _WIKI_TAGS, f"unexpected tag {tag.tag}"

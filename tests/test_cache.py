@@ -132,8 +132,9 @@ def test_a_guide_never_reads_rule_tests_or_locations_and_they_load_on_first_use(
     assert view(hit) == view(fresh())
     # Any other first use fills them too; an unknown attribute is still an error.
     again = load_rulebook()
-    first_rule = next(again.rules())
-    assert first_rule.cell_locations == fresh().rule(first_rule.id).cell_locations
+    first_rule = next(iter(again.rules()))
+    fresh_rule = fresh().rule(first_rule.id)
+    assert fresh_rule is not None and first_rule.cell_locations == fresh_rule.cell_locations
     assert not unread(again)
     with pytest.raises(AttributeError, match="'Rulebook' object has no attribute 'nope'"):
         again.nope  # type: ignore[attr-defined]  # noqa: B018
@@ -142,7 +143,7 @@ def test_a_guide_never_reads_rule_tests_or_locations_and_they_load_on_first_use(
 def test_only_a_deferred_field_loads_the_unread_part(cache_folder: Path) -> None:
     load_rulebook()
     hit = load_rulebook()
-    rule = next(hit.rules())
+    rule = next(iter(hit.rules()))
     assert not hasattr(hit, "nope") and not hasattr(rule, "__deepcopy__")
     assert unread(hit) and unread(rule)
 
@@ -159,7 +160,7 @@ def test_fields_in_another_order_than_the_encoder_knows_mean_no_entry(
 def test_a_field_assigned_before_the_first_read_keeps_its_value(cache_folder: Path) -> None:
     load_rulebook()
     hit = load_rulebook()
-    rule = next(hit.rules())
+    rule = next(iter(hit.rules()))
     hit.locations = {}
     rule.cell_locations = {"role": Location("mine.yaml", 1, 1)}
     assert hit.tests  # the first read fills what is still unset...
@@ -238,7 +239,8 @@ def test_editing_a_file_is_a_miss(tmp_path: Path, cache_folder: Path) -> None:
         encoding="utf-8")
     edited = load_rulebook(rules)
     assert type(edited.meta).__module__ == "advisor.model.schema"
-    assert edited.rule("ds-hands-on-low").spec.text.startswith("Edited, do it yourself;")
+    edited_rule = edited.rule("ds-hands-on-low")
+    assert edited_rule is not None and edited_rule.spec.text.startswith("Edited, do it yourself;")
     assert view(load_rulebook(rules)) == view(fresh(rules))
 
 
@@ -584,7 +586,8 @@ def test_an_answers_entry_of_the_wrong_shape_is_ignored(
     read_answers(path, monkeypatch)
     key = cache.answers_key(path)
     assert key is not None and cache.load_answers(key) is not None  # the good entry is read
-    for wrong in ([{1: "x"}, {}], [{}, {"team": 3}], {"a": 1}, [[], {}]):
+    wrongs: list[Any] = [[{1: "x"}, {}], [{}, {"team": 3}], {"a": 1}, [[], {}]]
+    for wrong in wrongs:
         assert cache._write("answers-", key, wrong)
         assert cache.load_answers(key) is None
 

@@ -294,7 +294,7 @@ def test_higher_scores_never_lower_autonomy(builtin: Rulebook) -> None:
     tbs = list(range(101))
     for role in builtin.roles:
         for stage in builtin.stages:
-            rank: dict[tuple[float, float | None], int] = {}
+            rank: dict[tuple[float | None, int | None], int] = {}
             for mle in [*mles, None]:
                 for tb in [*tbs, None]:
                     inputs = {"role": role, "stage": stage, "mle-bench": mle,

@@ -72,7 +72,7 @@ def run(*args: str) -> Result:
 
 def expected_sections(book: Rulebook) -> list[tuple[str, str | None, list[str]]]:
     """(table, role, rule ids) in the order the export must show them."""
-    out = []
+    out: list[tuple[str, str | None, list[str]]] = []
     for t in book.tables:
         if "role" in t.spec.inputs:
             for role in book.roles:

@@ -94,7 +94,7 @@ def test_every_table_of_the_guide_parses_with_its_rows_and_cells(fmt: str) -> No
                                                            if r.stages[0].advice else "")]
         assert table.column("Stage") == [book.stages[s.stage].name for s in r.stages]
         shown = [c.upper() for c in table.column("Autonomy")]
-        assert shown == [book.levels[book.level_rank(s.advice.autonomy)].name.upper()
+        assert shown == [book.levels[book.level_rank(s.advice.autonomy or "")].name.upper()
                          for s in r.stages if s.advice]
         assert table.column("What to hand over") == [s.advice.text for s in r.stages if s.advice]
 
@@ -106,8 +106,8 @@ def test_autonomy_overview_is_a_role_by_stage_table_of_levels(fmt: str) -> None:
     [overview] = table_with(parse(fmt, text), "Role", *[s.name for s in book.stages.values()])
     assert [row[0] for row in overview.rows] == [book.roles[r.role].plural for r in result.roles]
     for row, r in zip(overview.rows, result.roles, strict=True):
-        expected = [book.levels[book.level_rank(s.advice.autonomy)].name if s.advice else "No rule"
-                    for s in r.stages]
+        expected = [book.levels[book.level_rank(s.advice.autonomy or "")].name
+                    if s.advice else "No rule" for s in r.stages]
         assert [c.upper() for c in row[1:]] == [e.upper() for e in expected]
 
 

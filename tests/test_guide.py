@@ -114,6 +114,7 @@ def tables(md: str) -> list[dict[str, Any]]:
             else:
                 cur["rows"].append(row)
         elif tok.type == "table_close":
+            assert cur is not None
             out.append(cur)
             cur = None
     return out

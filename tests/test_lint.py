@@ -384,15 +384,15 @@ def _oracle(path: Path) -> dict[str, set]:
                         chosen = matched if len(matched) == 1 else []
                         found["chosen"].update(matched)
                     else:
-                        chosen, _ = run_table(book, table, inputs, role, stage, trace=False)
-                        chosen = [r.id for r in chosen]
+                        rules, _ = run_table(book, table, inputs, role, stage, trace=False)
+                        chosen = [r.id for r in rules]
                         found["chosen"].update(chosen)
                     winners[(a, b)] = chosen[0] if chosen else None
-            level = {r.id: book.level_rank(r.spec.autonomy) for r in table.rules}
+            level = {r.id: book.level_rank(r.spec.autonomy or "") for r in table.rules}
             for axis in (0, 1):
                 for other in grid:
-                    seq = [winners[(v, other) if axis == 0 else (other, v)] for v in grid[1:]]
-                    seq = [w for w in seq if w is not None]
+                    seq = [w for v in grid[1:]
+                           if (w := winners[(v, other) if axis == 0 else (other, v)]) is not None]
                     found["mono"].update(
                         (p, q) for p, q in zip(seq[:-1], seq[1:], strict=True)
                         if level[q] < level[p])
