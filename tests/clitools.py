@@ -63,6 +63,4 @@ YAML_SURFACES: dict[str, tuple[Callable[[str], list[str]], int]] = {
 }
 
 #: What advisor says of a YAML alias bomb.
-BOMB = (
-    f"YAML document expands to more than {MAX_NODES} nodes (alias bomb?); use fewer aliases"
-)
+BOMB = f"YAML document expands to more than {MAX_NODES} nodes (alias bomb?); use fewer aliases"

@@ -75,11 +75,16 @@ def test_mle_bench_keeps_provenance_and_marks_leakage(tmp_path):
     models = {m["id"]: m for m in models_of(out)}
     loong = models["loongflow-gemini-3-flash-preview"]["scores"][0]
     assert loong == {
-        "benchmark": "mle-bench", "score": 62.66, "stderr": 0.76,
-        "split": "all (split75, 75 competitions)", "agent": "LoongFlow", "date": "2026-02-09",
+        "benchmark": "mle-bench",
+        "score": 62.66,
+        "stderr": 0.76,
+        "split": "all (split75, 75 competitions)",
+        "agent": "LoongFlow",
+        "date": "2026-02-09",
         "source": "github:openai/mle-bench README.md @ 783b15af77404fbaffe7255b0c4a934b46153389 "
-                  "(2026-02-26), section 'Leaderboard'",
-        "verified": True, "flags": ["known-leakage"],
+        "(2026-02-26), section 'Leaderboard'",
+        "verified": True,
+        "flags": ["known-leakage"],
         "notes": "Computed by padding incomplete seeds with failing scores.",
     }
     leaky = [i for i, m in models.items() if "known-leakage" in m["scores"][0].get("flags", [])]
@@ -129,12 +134,15 @@ def test_a_file_of_only_unknown_benchmarks_is_refused(tmp_path):
 
 
 def test_forced_benchmark_is_noted_on_each_score(tmp_path):
-    result, out = import_to(tmp_path, LEADERBOARDS / "terminal_bench_1.yaml",
-                            "--benchmark", "terminal-bench-2")
+    result, out = import_to(
+        tmp_path, LEADERBOARDS / "terminal_bench_1.yaml", "--benchmark", "terminal-bench-2"
+    )
     assert result.exit_code == 0, result.output
     models = models_of(out)
-    assert all("from benchmark 'Terminal-Bench 1.0' (--benchmark)" in m["scores"][0]["notes"]
-               for m in models)
+    assert all(
+        "from benchmark 'Terminal-Bench 1.0' (--benchmark)" in m["scores"][0]["notes"]
+        for m in models
+    )
     # Goose lists claude-opus-4 twice (two runs): both kept, told apart by -2.
     ids = [m["id"] for m in models]
     assert "goose-claude-opus-4" in ids and "goose-claude-opus-4-2" in ids
@@ -144,8 +152,11 @@ def test_unverified_rows_stay_unverified_and_stdout_is_the_default(tmp_path):
     result = run("scores", "import", str(LEADERBOARDS / "unverified_claims.yaml"))
     assert result.exit_code == 0, result.output
     models = yaml.safe_load(result.stdout)["models"]
-    assert {m["id"] for m in models} >= {"unspecified-gpt-5.5", "codex-gpt-5.5",
-                                         "vals.ai-harness-gpt-5.5"}
+    assert {m["id"] for m in models} >= {
+        "unspecified-gpt-5.5",
+        "codex-gpt-5.5",
+        "vals.ai-harness-gpt-5.5",
+    }
     assert all(sc["verified"] is False for m in models for sc in m["scores"])
     again = run("scores", "import", str(LEADERBOARDS / "unverified_claims.yaml"))
     assert again.stdout == result.stdout  # deterministic
@@ -203,8 +214,11 @@ def test_bad_csv_rows_are_reported_and_the_rest_imported(tmp_path):
     source = write(tmp_path, BAD_CSV, "bad.csv")
     result, out = import_to(tmp_path, source)
     assert result.exit_code == 0, result.output
-    skipped = [line.removeprefix("advisor: skipped ") for line in result.stderr.splitlines()
-               if line.startswith("advisor: skipped")]
+    skipped = [
+        line.removeprefix("advisor: skipped ")
+        for line in result.stderr.splitlines()
+        if line.startswith("advisor: skipped")
+    ]
     assert skipped == [
         f"{source}:3:22: no score; every score needs benchmark, model, score, date, source",
         f"{source}:4:22: score '150' is not a percentage between 0 and 100",
@@ -223,19 +237,27 @@ def test_bad_csv_rows_are_reported_and_the_rest_imported(tmp_path):
 
 
 def test_same_agent_and_model_twice_is_told_apart(tmp_path):
-    text = GOOD_CSV.splitlines()[0] + "\n" + "\n".join(
-        f"MLE-bench,Acme,Model X,{s},,percent,all,2026-0{i},src," for i, s in enumerate((30, 40), 1)
+    text = (
+        GOOD_CSV.splitlines()[0]
+        + "\n"
+        + "\n".join(
+            f"MLE-bench,Acme,Model X,{s},,percent,all,2026-0{i},src,"
+            for i, s in enumerate((30, 40), 1)
+        )
     )
     result, out = import_to(tmp_path, write(tmp_path, text, "twice.csv"))
     assert result.exit_code == 0, result.output
     assert [(m["id"], m["scores"][0]["score"]) for m in models_of(out)] == [
-        ("acme-model-x", 30.0), ("acme-model-x-2", 40.0)
+        ("acme-model-x", 30.0),
+        ("acme-model-x-2", 40.0),
     ]
 
 
 def test_names_that_slug_alike_get_distinct_ids(tmp_path):
-    text = GOOD_CSV.splitlines()[0] + "\nMLE-bench,Acme,GPT 5,30,,%,all,2026,src,\n" \
+    text = (
+        GOOD_CSV.splitlines()[0] + "\nMLE-bench,Acme,GPT 5,30,,%,all,2026,src,\n"
         "MLE-bench,Acme,GPT/5,31,,%,all,2026,src,\n"
+    )
     result, out = import_to(tmp_path, write(tmp_path, text, "alike.csv"))
     assert result.exit_code == 0, result.output
     assert [m["id"] for m in models_of(out)] == ["acme-gpt-5", "acme-gpt-5-2"]
@@ -245,8 +267,9 @@ def test_a_missing_column_is_an_error_at_the_header(tmp_path):
     source = write(tmp_path, "benchmark,agent,model,score\nMLE-bench,A,M,30\n", "cols.csv")
     result, out = import_to(tmp_path, source)
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"advisor: error: {source}:1:1: the header row has no column "
-                                    "'date', 'source'")
+    assert result.stderr.startswith(
+        f"advisor: error: {source}:1:1: the header row has no column 'date', 'source'"
+    )
     assert not out.exists()
 
 

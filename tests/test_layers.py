@@ -21,7 +21,13 @@ def lint_imports() -> list[str]:
 
 
 def test_the_layers_contract_is_kept() -> None:
-    proc = subprocess.run([*lint_imports(), "--no-cache"], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300, check=False)
+    proc = subprocess.run(
+        [*lint_imports(), "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
     assert "Contracts: 1 kept, 0 broken." in proc.stdout, proc.stdout + proc.stderr
     assert proc.returncode == 0, proc.stdout + proc.stderr

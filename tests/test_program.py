@@ -10,9 +10,15 @@ from pathlib import Path
 
 
 def advisor(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True,
-                          text=True, cwd=tmp_path, stdin=subprocess.DEVNULL, timeout=120,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "advisor", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_a_successful_run_writes_its_file_and_summary(tmp_path: Path) -> None:
@@ -42,8 +48,14 @@ def test_output_is_complete_when_the_process_ends(tmp_path: Path) -> None:
 
 
 def test_pdb_gets_control_back_after_the_program(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "pdb", "-m", "advisor", "rules", "validate"],
-                          input="c\nq\n", capture_output=True, text=True, cwd=tmp_path,
-                          timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pdb", "-m", "advisor", "rules", "validate"],
+        input="c\nq\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
     assert "ok: builtin (6 files" in proc.stdout
     assert "The program exited via sys.exit(). Exit status: 0" in proc.stdout, proc.stdout
