@@ -20,10 +20,13 @@ guide: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
+## Lint the package and its tests (CI runs this after the tests); the linters are pinned
+## in the 'test' extra.
 lint: $(STAMP)
 	$(BIN)/ruff check advisor tests benchmarks hatch_build.py
-	$(BIN)/ruff format --check advisor benchmarks hatch_build.py
-	$(BIN)/mypy advisor
+	$(BIN)/ruff format --check advisor tests benchmarks hatch_build.py
+	$(BIN)/mypy advisor tests
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

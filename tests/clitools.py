@@ -7,10 +7,8 @@ import resource
 import subprocess
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner, Result
 
 from advisor.cli.app import cli
@@ -20,14 +18,6 @@ ENV = {"COLUMNS": "120", "NO_COLOR": "1", "SOURCE_DATE_EPOCH": "1777777777"}
 MEMORY_LIMIT = 500 * 2**20
 #: A hang guard for subprocesses, not a speed target (speed is the benchmark's job).
 HANG_TIMEOUT = 120
-
-
-@pytest.fixture(autouse=True)
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Each test runs in its own folder, with its own rulebook cache."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / ".cache"))
-    return tmp_path
 
 
 def run(*args: str) -> Result:
@@ -73,6 +63,4 @@ YAML_SURFACES: dict[str, tuple[Callable[[str], list[str]], int]] = {
 }
 
 #: What advisor says of a YAML alias bomb.
-BOMB = (
-    f"YAML document expands to more than {MAX_NODES} nodes (alias bomb?); use fewer aliases"
-)
+BOMB = f"YAML document expands to more than {MAX_NODES} nodes (alias bomb?); use fewer aliases"

@@ -52,7 +52,8 @@ def norm(text: str) -> str:
 
 _UNSHOWABLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
-    + "".join(chr(p * 0x10000 + c) for p in range(17) for c in (0xFFFE, 0xFFFF)) + "]"
+    + "".join(chr(p * 0x10000 + c) for p in range(17) for c in (0xFFFE, 0xFFFF))
+    + "]"
 )
 
 
@@ -172,9 +173,29 @@ def mermaid_xychart(block: str) -> tuple[list[str], list[float]]:
 
 # --------------------------------------------------------------------------- HTML
 
-_FORBIDDEN_ELEMENTS = {"script", "iframe", "object", "embed", "link", "img", "image", "use",
-                       "foreignobject", "base", "form", "audio", "video", "source", "frame",
-                       "frameset", "applet", "picture", "input", "button", "template"}
+_FORBIDDEN_ELEMENTS = {
+    "script",
+    "iframe",
+    "object",
+    "embed",
+    "link",
+    "img",
+    "image",
+    "use",
+    "foreignobject",
+    "base",
+    "form",
+    "audio",
+    "video",
+    "source",
+    "frame",
+    "frameset",
+    "applet",
+    "picture",
+    "input",
+    "button",
+    "template",
+}
 
 
 def parse_html(source: str, *, fragment: bool = False) -> Parsed:
@@ -204,8 +225,12 @@ def parse_html(source: str, *, fragment: bool = False) -> Parsed:
         if tag == "style":
             css = (el.text or "").lower()
             assert "url(" not in css and "@import" not in css and "@font-face" not in css
-    text = "".join(t for el in doc.iter() if isinstance(el.tag, str)
-                   and el.tag.lower() not in ("style",) for t in _own_text(el))
+    text = "".join(
+        t
+        for el in doc.iter()
+        if isinstance(el.tag, str) and el.tag.lower() not in ("style",)
+        for t in _own_text(el)
+    )
     tables = []
     for table in doc.iter("table"):
         rows = []
@@ -286,8 +311,8 @@ def parse_mediawiki(source: str) -> Parsed:
     assert "~~~" not in source and "__" not in source
     for link in code.filter_wikilinks():
         assert str(link.title).startswith("#"), f"wiki link {link}"
-    for link in code.filter_external_links():
-        assert re.match(r"^https?://", str(link.url)), f"external link {link}"
+    for external in code.filter_external_links():
+        assert re.match(r"^https?://", str(external.url)), f"external link {external}"
     italics = 0
     for tag in code.filter_tags():
         assert str(tag.tag) in _WIKI_TAGS, f"unexpected tag {tag.tag}"
@@ -295,19 +320,20 @@ def parse_mediawiki(source: str) -> Parsed:
             italics += 1
     tables = []
     for table in code.filter_tags(matches=lambda n: n.tag == "table"):
-        header = [_cell(c) for c in table.contents.filter_tags(recursive=False)
-                  if c.tag == "th"]
+        header = [_cell(c) for c in table.contents.filter_tags(recursive=False) if c.tag == "th"]
         rows = []
         for tr in table.contents.filter_tags(recursive=False):
             if tr.tag != "tr":
                 continue
-            cells = [_cell(c) for c in tr.contents.filter_tags(recursive=False)
-                     if c.tag in ("td", "th")]
+            cells = [
+                _cell(c) for c in tr.contents.filter_tags(recursive=False) if c.tag in ("td", "th")
+            ]
             assert len(cells) == len(header), f"row of {len(cells)} cells, header {len(header)}"
             rows.append(cells)
         tables.append(Table(header, rows))
-    return Parsed(code.strip_code(normalize=True, collapse=True), tables,
-                  {"code": code, "italics": italics})
+    return Parsed(
+        code.strip_code(normalize=True, collapse=True), tables, {"code": code, "italics": italics}
+    )
 
 
 def _cell(tag: Any) -> str:

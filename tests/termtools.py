@@ -20,16 +20,31 @@ class Terminal:
     this wrapper answers every request the way xterm would.
     """
 
-    def __init__(self, folder: Path, *args: str, program: list[str] | None = None,
-                 environ: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *args: str,
+        program: list[str] | None = None,
+        environ: dict[str, str] | None = None,
+    ) -> None:
         base = os.environ if environ is None else environ
-        env = {k: v for k, v in base.items()
-               if k not in ("SOURCE_DATE_EPOCH", "COLUMNS", "LINES", "PROMPT_TOOLKIT_NO_CPR")}
+        env = {
+            k: v
+            for k, v in base.items()
+            if k not in ("SOURCE_DATE_EPOCH", "COLUMNS", "LINES", "PROMPT_TOOLKIT_NO_CPR")
+        }
         env.update(TERM="xterm-256color", NO_COLOR="1")
         argv = program or [sys.executable, "-m", "advisor", "guide", *args]
-        self.child = pexpect.spawn(argv[0], argv[1:], cwd=str(folder), env=env,
-                                   dimensions=(30, 100), encoding="utf-8",
-                                   codec_errors="replace", timeout=30)
+        self.child = pexpect.spawn(
+            argv[0],
+            argv[1:],
+            cwd=str(folder),
+            env=env,
+            dimensions=(30, 100),
+            encoding="utf-8",
+            codec_errors="replace",
+            timeout=30,
+        )
         self.seen = ""
 
     def expect(self, text: str | type, timeout: float = 30) -> str:

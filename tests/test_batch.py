@@ -31,8 +31,15 @@ Weird,ds,gpt-5.5,,,pdf
 """
 
 EXPECTED = {
-    2: "fraud-ml.md", 3: "escape.md", 4: "etc-passwd.json", 6: "team.md", 7: "hidden.md",
-    8: "team-con.md", 9: "fraud-ml-2.md", 10: "fraud-ml.html", 11: "c-windows-system32.md",
+    2: "fraud-ml.md",
+    3: "escape.md",
+    4: "etc-passwd.json",
+    6: "team.md",
+    7: "hidden.md",
+    8: "team-con.md",
+    9: "fraud-ml-2.md",
+    10: "fraud-ml.html",
+    11: "c-windows-system32.md",
     14: "equipe-donnees.md",
 }
 
@@ -44,8 +51,11 @@ def run(*args: str):
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and not p.is_symlink()}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
 
 
 @pytest.fixture
@@ -131,8 +141,10 @@ def test_yaml_roster_with_lists_and_bad_rows(tmp_path, out):
     assert result.exit_code == 1
     assert sorted(p.name for p in out.iterdir()) == ["fraud-ml.html", "research.md"]
     assert f"advisor: error: {roster}:6:5: a roster row is a mapping" in result.stderr
-    assert f"advisor: error: {roster}:7:5: question 'model' (from {roster}:8:12): unknown " \
-           "value 'gpt-9'" in result.stderr
+    assert (
+        f"advisor: error: {roster}:7:5: question 'model' (from {roster}:8:12): unknown "
+        "value 'gpt-9'" in result.stderr
+    )
 
 
 def test_a_bad_item_of_a_roster_list_is_located_at_the_item(tmp_path, out):
@@ -188,10 +200,18 @@ def test_missing_roster_or_folder(tmp_path, out):
 @pytest.mark.parametrize(
     ("team", "name"),
     [
-        ("Fraud ML", "fraud-ml"), ("../../etc/passwd", "etc-passwd"), ("..", "team"),
-        ("", "team"), ("nul.txt", "team-nul.txt"), ("a" * 300, "a" * 100),
-        ("x/../../y", "x-y"), ("~root", "root"), ("a\0b", "a-b"), ("-rf", "rf"),
-        ("Équipe", "equipe"), ("团队", "team"),
+        ("Fraud ML", "fraud-ml"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("..", "team"),
+        ("", "team"),
+        ("nul.txt", "team-nul.txt"),
+        ("a" * 300, "a" * 100),
+        ("x/../../y", "x-y"),
+        ("~root", "root"),
+        ("a\0b", "a-b"),
+        ("-rf", "rf"),
+        ("Équipe", "equipe"),
+        ("团队", "team"),
     ],
 )
 def test_safe_names(team, name):
@@ -210,9 +230,13 @@ def test_progress_bar_only_on_a_terminal(tmp_path, out):
     roster = tmp_path / "roster.csv"
     roster.write_text("team,model\n" + "\n".join(f"T{i},gpt-5.5" for i in range(30)) + "\n")
     exe = Path(sys.executable).with_name("advisor")
-    child = pexpect.spawn(str(exe), ["batch", str(roster), "--out-dir", str(out), "--date",
-                                     "2026-11-01"], env={**os.environ, "COLUMNS": "120"},
-                          encoding="utf-8", timeout=60)
+    child = pexpect.spawn(
+        str(exe),
+        ["batch", str(roster), "--out-dir", str(out), "--date", "2026-11-01"],
+        env={**os.environ, "COLUMNS": "120"},
+        encoding="utf-8",
+        timeout=60,
+    )
     text = child.read()
     child.close()
     assert child.exitstatus == 0, text
@@ -234,17 +258,18 @@ def test_a_roster_with_no_teams_is_an_error_not_a_silent_success(tmp_path):
     assert list(out.iterdir()) == []
 
 
-def test_a_custom_template_is_checked_and_compiled_once_for_all_rows(tmp_path, out,
-                                                                     monkeypatch):
+def test_a_custom_template_is_checked_and_compiled_once_for_all_rows(tmp_path, out, monkeypatch):
     from advisor.rendering import templates as render
 
     template = tmp_path / "team.j2"
     template.write_text("# {{ team }}: {{ model.name }}\n", encoding="utf-8")
     roster = tmp_path / "roster.csv"
-    roster.write_text("team,model\n" + "".join(f"Team {i},gpt-5.5\n" for i in range(6)),
-                      encoding="utf-8")
+    roster.write_text(
+        "team,model\n" + "".join(f"Team {i},gpt-5.5\n" for i in range(6)), encoding="utf-8"
+    )
     checks = []
     real = render.unsafe_use
+
     def counting(source, env, tree=None):  # the template's checks, not the rulebook's texts
         if source.startswith(("# {{ team }}", "## {{ team }}")):
             checks.append(source)

@@ -125,11 +125,21 @@ def test_compare_table_shows_points_and_relative_gain() -> None:
     out = ok("compare", "gpt-5.5", "gpt-5.4")
     assert out.splitlines()[0].strip() == "GPT-5.5 vs GPT-5.4"
     assert table_rows(out, "Benchmark") == [
-        "Benchmark", "GPT-5.5", "GPT-5.4", "Δ pp", "Relative gain", "Note",
+        "Benchmark",
+        "GPT-5.5",
+        "GPT-5.4",
+        "Δ pp",
+        "Relative gain",
+        "Note",
     ]
     assert table_rows(out, "MLE-Bench") == ["MLE-Bench", "36%", "23%", "+13 pp", "+56.5%", ""]
     assert table_rows(out, "Terminal-Bench 2.0") == [
-        "Terminal-Bench 2.0", "82.7%", "n/a", "n/a", "n/a", "no baseline score: not compared",
+        "Terminal-Bench 2.0",
+        "82.7%",
+        "n/a",
+        "n/a",
+        "n/a",
+        "no baseline score: not compared",
     ]
     assert (
         "  GPT-5.5 on MLE-Bench: UNVERIFIED; date 2026-04; agent unspecified; split unspecified — "
@@ -142,7 +152,12 @@ def test_compare_with_a_zero_baseline_explains_the_missing_relative_gain(tmp_pat
     scores.write_text(ACME.replace("id: acme-1", "id: acme-0").replace("score: 55", "score: 0"))
     out = ok("compare", "gpt-5.5", "acme-0", "--scores", str(scores))
     assert table_rows(out, "MLE-Bench") == [
-        "MLE-Bench", "36%", "0%", "+36 pp", "n/a", "relative gain undefined: the baseline scores 0",
+        "MLE-Bench",
+        "36%",
+        "0%",
+        "+36 pp",
+        "n/a",
+        "relative gain undefined: the baseline scores 0",
     ]
 
 
@@ -157,17 +172,32 @@ def test_models_json_gives_provenance_for_every_score() -> None:
     for shown, written in zip(data, raw, strict=True):
         for s, w in zip(shown["scores"], written["scores"], strict=True):
             assert s["benchmark"] == w["benchmark"]
-            assert set(s) == {"model", "benchmark", "score", "stderr", "split", "agent", "date",
-                              "source", "verified", "flags", "notes"}
+            assert set(s) == {
+                "model",
+                "benchmark",
+                "score",
+                "stderr",
+                "split",
+                "agent",
+                "date",
+                "source",
+                "verified",
+                "flags",
+                "notes",
+            }
             assert s["model"] == shown["id"]
             assert (s["score"], s["source"], s["date"], s["verified"]) == (
-                w["score"], w["source"], str(w["date"]), w["verified"]
+                w["score"],
+                w["source"],
+                str(w["date"]),
+                w["verified"],
             )
             assert s["split"] == w.get("split", "unspecified")
             assert s["agent"] == w.get("agent", "unspecified")
     gpt55 = data[0]
     assert [(s["benchmark"], s["score"], s["verified"]) for s in gpt55["scores"]] == [
-        ("mle-bench", 36, False), ("terminal-bench-2", 82.7, False),
+        ("mle-bench", 36, False),
+        ("terminal-bench-2", 82.7, False),
     ]
     assert gpt55["baseline"] == "gpt-5.4"
 
@@ -218,22 +248,33 @@ def test_explain_json_has_the_same_story() -> None:
     data = as_json("explain", "--role", "mle", "--model", "gpt-5.5", "--stage", "model-selection")
     assert (data["role"], data["model"], data["baseline"]) == ("ml-engineer", "gpt-5.5", "gpt-5.4")
     assert data["inputs"] == {
-        "mle-bench": 36, "terminal-bench-2": 82.7, "swe-bench-verified": None,
-        "mle-bench-delta": 13, "mle-bench-gain": 56.52, "cli-ml-gap": 46.7,
+        "mle-bench": 36,
+        "terminal-bench-2": 82.7,
+        "swe-bench-verified": None,
+        "mle-bench-delta": 13,
+        "mle-bench-gain": 56.52,
+        "cli-ml-gap": 46.7,
     }
     assert data["metrics"] == {"mle-bench-delta": 13, "mle-bench-gain": 56.52, "cli-ml-gap": 46.7}
     assert data["missing_evidence"] == []
     [stage] = [t for t in data["tables"] if t["table"] == "stage-advice"]
     assert (stage["stage"], stage["hit_policy"], stage["matched"]) == (
-        "model-selection", "unique", ["mle-select-moderate"]
+        "model-selection",
+        "unique",
+        ["mle-select-moderate"],
     )
     [chosen] = stage["chosen"]
     assert (chosen["rule"], chosen["autonomy"], chosen["location"]) == (
-        "mle-select-moderate", "draft", rule_location("mle-select-moderate")
+        "mle-select-moderate",
+        "draft",
+        rule_location("mle-select-moderate"),
     )
     assert chosen["text"].startswith("Model selection needs human review; GPT-5.5 proposes")
     assert stage["near_misses"][0] == {
-        "rule": "mle-select-low", "input": "mle-bench", "value": 36, "test": "[0..15)",
+        "rule": "mle-select-low",
+        "input": "mle-bench",
+        "value": 36,
+        "test": "[0..15)",
         "why": "mle-bench = 36 is not in [0..15)",
     }
     kinds = [c["kind"] for c in data["caveats"]]
@@ -246,24 +287,37 @@ def test_explain_without_terminal_bench_still_advises_and_names_missing_evidence
     assert data["inputs"]["terminal-bench-2"] is None
     assert data["missing_evidence"] == ["terminal-bench-2"]
     stages = {t["stage"]: t["chosen"] for t in data["tables"] if t["table"] == "stage-advice"}
-    assert list(stages) == ["data-processing", "model-selection", "training-tuning",
-                            "result-validation"]
+    assert list(stages) == [
+        "data-processing",
+        "model-selection",
+        "training-tuning",
+        "result-validation",
+    ]
     assert {s: (c[0]["rule"], c[0]["autonomy"]) for s, c in stages.items()} == {
         "data-processing": ("ds-hands-on-emerging", "draft"),
         "model-selection": ("ds-judgement-emerging", "assist"),
         "training-tuning": ("ds-hands-on-emerging", "draft"),
         "result-validation": ("ds-judgement-emerging", "assist"),
     }
-    assert {"kind": "missing", "text": "No Terminal-Bench 2.0 score for GPT-5.4: advice that "
-            "reads it falls back to the evidence that exists."} in data["caveats"]
+    assert {
+        "kind": "missing",
+        "text": "No Terminal-Bench 2.0 score for GPT-5.4: advice that "
+        "reads it falls back to the evidence that exists.",
+    } in data["caveats"]
     out = ok("explain", "--role", "ds", "--model", "gpt-5.4")
     assert "\nMissing evidence: terminal-bench-2\n" in out
 
 
 @pytest.mark.parametrize(
     ("alias", "role"),
-    [("ds", "data-scientist"), ("mle", "ml-engineer"), ("lead", "tech-lead"),
-     ("researcher", "student"), ("ML-Engineer", "ml-engineer"), ("student", "student")],
+    [
+        ("ds", "data-scientist"),
+        ("mle", "ml-engineer"),
+        ("lead", "tech-lead"),
+        ("researcher", "student"),
+        ("ML-Engineer", "ml-engineer"),
+        ("student", "student"),
+    ],
 )
 def test_role_aliases_resolve(alias: str, role: str) -> None:
     data = as_json("explain", "--role", alias, "--model", "gpt-5.5", "--stage", "training-tuning")
@@ -276,22 +330,38 @@ def test_role_aliases_resolve(alias: str, role: str) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["explain", "--role", "mlee", "--model", "gpt-5.5"],
-         "unknown role 'mlee'; did you mean ml-engineer?"),
-        (["explain", "--role", "data-scientists2", "--model", "gpt-5.5"],
-         "unknown role 'data-scientists2'; did you mean data-scientist?"),
-        (["explain", "--role", "mle", "--model", "gpt-5.55"],
-         "unknown model 'gpt-5.55'; did you mean gpt-5.5 or gpt-5.4?"),
-        (["explain", "--role", "mle", "--model", "gpt-5.5", "--stage", "model-selectio"],
-         "unknown stage 'model-selectio'; did you mean model-selection?"),
-        (["explain", "--role", "mle", "--model", "gpt-5.5", "--baseline", "gpt-4.5"],
-         "unknown model 'gpt-4.5'; did you mean gpt-5.5 or gpt-5.4?"),
-        (["compare", "gpt-5.5", "gpt5.4"],
-         "unknown model 'gpt5.4'; did you mean gpt-5.4 or gpt-5.5 or codex-cli-gpt-5.4?"),
-        (["compare", "gtp-5.5", "gpt-5.4", "--json"],
-         "unknown model 'gtp-5.5'; did you mean gpt-5.5 or gpt-5.4?"),
-        (["explain", "--role", "zzz", "--model", "gpt-5.5"],
-         "unknown role 'zzz'; known: data-scientist, ml-engineer, student, tech-lead"),
+        (
+            ["explain", "--role", "mlee", "--model", "gpt-5.5"],
+            "unknown role 'mlee'; did you mean ml-engineer?",
+        ),
+        (
+            ["explain", "--role", "data-scientists2", "--model", "gpt-5.5"],
+            "unknown role 'data-scientists2'; did you mean data-scientist?",
+        ),
+        (
+            ["explain", "--role", "mle", "--model", "gpt-5.55"],
+            "unknown model 'gpt-5.55'; did you mean gpt-5.5 or gpt-5.4?",
+        ),
+        (
+            ["explain", "--role", "mle", "--model", "gpt-5.5", "--stage", "model-selectio"],
+            "unknown stage 'model-selectio'; did you mean model-selection?",
+        ),
+        (
+            ["explain", "--role", "mle", "--model", "gpt-5.5", "--baseline", "gpt-4.5"],
+            "unknown model 'gpt-4.5'; did you mean gpt-5.5 or gpt-5.4?",
+        ),
+        (
+            ["compare", "gpt-5.5", "gpt5.4"],
+            "unknown model 'gpt5.4'; did you mean gpt-5.4 or gpt-5.5 or codex-cli-gpt-5.4?",
+        ),
+        (
+            ["compare", "gtp-5.5", "gpt-5.4", "--json"],
+            "unknown model 'gtp-5.5'; did you mean gpt-5.5 or gpt-5.4?",
+        ),
+        (
+            ["explain", "--role", "zzz", "--model", "gpt-5.5"],
+            "unknown role 'zzz'; known: data-scientist, ml-engineer, student, tech-lead",
+        ),
     ],
 )
 def test_unknown_ids_are_one_line_with_a_hint_and_exit_2(args: list[str], message: str) -> None:
@@ -312,17 +382,29 @@ def test_scores_overlay_adds_a_model(tmp_path: Path) -> None:
     scores.write_text(ACME)
     models = as_json("models", "--scores", str(scores))
     assert models[-1]["id"] == "acme-1"
-    assert [(s["benchmark"], s["score"], s["split"], s["agent"], s["stderr"], s["verified"])
-            for s in models[-1]["scores"]] == [
+    assert [
+        (s["benchmark"], s["score"], s["split"], s["agent"], s["stderr"], s["verified"])
+        for s in models[-1]["scores"]
+    ] == [
         ("mle-bench", 55, "lite", "acme-agent", None, True),
         ("terminal-bench-2", 70.5, "2.0", "acme-agent", 1.2, True),
     ]
     rows = as_json("compare", "acme-1", "gpt-5.5", "--scores", str(scores))["rows"]
     assert [(r["benchmark"], r["delta_pp"], r["relative_gain_pct"]) for r in rows] == [
-        ("mle-bench", 19, 52.78), ("terminal-bench-2", -12.2, -14.75),
+        ("mle-bench", 19, 52.78),
+        ("terminal-bench-2", -12.2, -14.75),
     ]
-    data = as_json("explain", "--role", "mle", "--model", "acme-1", "--stage", "data-processing",
-                   "--scores", str(scores))
+    data = as_json(
+        "explain",
+        "--role",
+        "mle",
+        "--model",
+        "acme-1",
+        "--stage",
+        "data-processing",
+        "--scores",
+        str(scores),
+    )
     assert data["baseline"] == "gpt-5.5"
     [stage] = [t for t in data["tables"] if t["table"] == "stage-advice"]
     assert stage["chosen"][0]["rule"] == "mle-pipeline-strong"
@@ -336,34 +418,51 @@ def test_scores_file_can_replace_a_built_in_model(tmp_path: Path) -> None:
     scores.write_text(own)
     data = as_json("compare", "gpt-5.5", "gpt-5.4", "--scores", str(scores))
     assert [(r["benchmark"], r["baseline_score"]) for r in data["rows"]] == [
-        ("mle-bench", 55), ("terminal-bench-2", 70.5),
+        ("mle-bench", 55),
+        ("terminal-bench-2", 70.5),
     ]
 
 
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (("score: 55", "score: 155"),
-         "acme.yaml:8:16: models.0.scores.0.score: Input should be less than or equal to 100, "
-         "got 155"),
-        (("score: 55", "score: .nan"),
-         "acme.yaml:8:16: models.0.scores.0.score: Input should be a finite number, got nan"),
-        (("score: 55", "score: fifty-five"),
-         "acme.yaml:8:16: models.0.scores.0.score: Input should be a valid number, "
-         "got 'fifty-five'"),
-        (("- benchmark: mle-bench", "- benchmark: mle-bnch"),
-         "acme.yaml:7:20: model 'acme-1': unknown benchmark 'mle-bnch'; did you mean mle-bench or "
-         "terminal-bench-2?"),
-        (("stderr: 1.2", "stdder: 1.2"),
-         "acme.yaml:16:9: models.0.scores.1.stdder: unknown key 'stdder'; check the spelling "
-         "(see 'advisor schema')"),
-        (("    baseline: gpt-5.5\n", "    baseline: gpt-5.55\n"),
-         "acme.yaml:5:15: model 'acme-1': unknown baseline model 'gpt-5.55'; "
-         "did you mean gpt-5.5 or gpt-5.4?"),
-        (("models:\n", "roles: []\nmodels:\n"),
-         "acme.yaml:1:1: a scores file holds only 'models:'; remove 'roles'"),
-        (("    name: Acme One\n", "    name: Acme One\n    name: Acme 1\n"),
-         "acme.yaml:4:5: duplicate key 'name' (first at acme.yaml:3:5); remove one of them"),
+        (
+            ("score: 55", "score: 155"),
+            "acme.yaml:8:16: models.0.scores.0.score: Input should be less than or equal to 100, "
+            "got 155",
+        ),
+        (
+            ("score: 55", "score: .nan"),
+            "acme.yaml:8:16: models.0.scores.0.score: Input should be a finite number, got nan",
+        ),
+        (
+            ("score: 55", "score: fifty-five"),
+            "acme.yaml:8:16: models.0.scores.0.score: Input should be a valid number, "
+            "got 'fifty-five'",
+        ),
+        (
+            ("- benchmark: mle-bench", "- benchmark: mle-bnch"),
+            "acme.yaml:7:20: model 'acme-1': unknown benchmark 'mle-bnch'; "
+            "did you mean mle-bench or terminal-bench-2?",
+        ),
+        (
+            ("stderr: 1.2", "stdder: 1.2"),
+            "acme.yaml:16:9: models.0.scores.1.stdder: unknown key 'stdder'; check the spelling "
+            "(see 'advisor schema')",
+        ),
+        (
+            ("    baseline: gpt-5.5\n", "    baseline: gpt-5.55\n"),
+            "acme.yaml:5:15: model 'acme-1': unknown baseline model 'gpt-5.55'; "
+            "did you mean gpt-5.5 or gpt-5.4?",
+        ),
+        (
+            ("models:\n", "roles: []\nmodels:\n"),
+            "acme.yaml:1:1: a scores file holds only 'models:'; remove 'roles'",
+        ),
+        (
+            ("    name: Acme One\n", "    name: Acme One\n    name: Acme 1\n"),
+            "acme.yaml:4:5: duplicate key 'name' (first at acme.yaml:3:5); remove one of them",
+        ),
     ],
 )
 def test_invalid_scores_file_gives_a_located_error(
@@ -481,7 +580,11 @@ def test_json_output_is_pure_json_in_a_real_process(args: list[str], tmp_path: P
     env.pop("NO_COLOR", None)
     proc = subprocess.run(
         [sys.executable, "-m", "advisor", *args, "--json"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
@@ -490,7 +593,11 @@ def test_json_output_is_pure_json_in_a_real_process(args: list[str], tmp_path: P
     # Deterministic: the same command gives the same bytes.
     again = subprocess.run(
         [sys.executable, "-m", "advisor", *args, "--json"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
     )
     assert again.stdout == proc.stdout
 
@@ -509,7 +616,10 @@ def test_piped_output_has_no_ansi_escapes(args: list[str], tmp_path: Path) -> No
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     proc = subprocess.run(
         [sys.executable, "-m", "advisor", *args],
-        capture_output=True, text=True, env={**env, "TERM": "xterm-256color"}, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**env, "TERM": "xterm-256color"},
+        cwd=tmp_path,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
@@ -523,11 +633,18 @@ def test_no_color_on_a_terminal_has_no_ansi_escapes(args: list[str], tmp_path: P
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     env.update(TERM="xterm-256color", COLUMNS="160")
     command = [sys.executable, "-m", "advisor", *args]
-    styled = pexpect.run(command[0], args=command[1:], env=env, cwd=str(tmp_path),
-                         encoding="utf-8", timeout=60)
+    styled = pexpect.run(
+        command[0], args=command[1:], env=env, cwd=str(tmp_path), encoding="utf-8", timeout=60
+    )
     assert "\x1b[" in styled  # on a terminal rich styles the output ...
-    plain = pexpect.run(command[0], args=command[1:], env={**env, "NO_COLOR": "1"},
-                        cwd=str(tmp_path), encoding="utf-8", timeout=60)
+    plain = pexpect.run(
+        command[0],
+        args=command[1:],
+        env={**env, "NO_COLOR": "1"},
+        cwd=str(tmp_path),
+        encoding="utf-8",
+        timeout=60,
+    )
     assert "\x1b" not in plain  # ... and NO_COLOR turns every style off
     assert plain.replace("\r\n", "\n").strip()
 
@@ -536,19 +653,30 @@ def test_shell_completion_through_click(tmp_path: Path) -> None:
     import subprocess
 
     def complete(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "advisor"], cwd=tmp_path,
-                              env={**os.environ, **env}, capture_output=True, text=True,
-                              check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "advisor"],
+            cwd=tmp_path,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
     source = complete({"_ADVISOR_COMPLETE": "bash_source"})
     assert source.returncode == 0
     assert source.stdout.startswith("_advisor_completion() {\n")
     assert "complete -o nosort -F _advisor_completion advisor" in source.stdout
-    words = complete({"_ADVISOR_COMPLETE": "bash_complete", "COMP_WORDS": "advisor com",
-                      "COMP_CWORD": "1"})
+    words = complete(
+        {"_ADVISOR_COMPLETE": "bash_complete", "COMP_WORDS": "advisor com", "COMP_CWORD": "1"}
+    )
     assert words.stdout.split() == ["plain,compare"]
-    options = complete({"_ADVISOR_COMPLETE": "bash_complete",
-                        "COMP_WORDS": "advisor explain --sta", "COMP_CWORD": "2"})
+    options = complete(
+        {
+            "_ADVISOR_COMPLETE": "bash_complete",
+            "COMP_WORDS": "advisor explain --sta",
+            "COMP_CWORD": "2",
+        }
+    )
     assert options.stdout.split() == ["plain,--stage"]
 
 

@@ -11,11 +11,13 @@ from click.testing import CliRunner
 from markdown_it import MarkdownIt
 
 from advisor.cli.app import cli
-from advisor.evaluation.diff import diff_results, render_changes_md
+from advisor.evaluation.diff import diff_results
 from advisor.evaluation.engine import Profile, evaluate
 from advisor.load.rulebook import load_rulebook
+from advisor.rendering.changes import render_changes_md
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "leaderboards"
+#: Copies of ../shared/data/leaderboards (see its README).
+LEADERBOARDS = Path(__file__).parent / "fixtures" / "leaderboards"
 
 
 def run(*args: str):
@@ -61,29 +63,55 @@ def test_seed_models_show_which_boundary_each_change_crossed():
 
 
 def test_all_keeps_unchanged_lines_and_role_filters():
-    data = diff_json("--model-from", "gpt-5.4", "--model-to", "gpt-5.5", "--all",
-                     "--role", "student")
+    data = diff_json(
+        "--model-from", "gpt-5.4", "--model-to", "gpt-5.5", "--all", "--role", "student"
+    )
     got = lines(data)
-    assert {k[2] for k in got} == {None, "data-processing", "model-selection", "training-tuning",
-                                   "result-validation"}
+    assert {k[2] for k in got} == {
+        None,
+        "data-processing",
+        "model-selection",
+        "training-tuning",
+        "result-validation",
+    }
     same = got[("gpt-5.4 → gpt-5.5", "student", "model-selection")]
     assert same["changed"] is False and same["reasons"] == []
     assert same["old"] == same["new"] == {"autonomy": "assist", "rules": ["st-design-moderate"]}
 
 
 def test_markdown_is_a_what_changed_section_with_a_table():
-    result = run("diff", "--model-from", "gpt-5.4", "--model-to", "gpt-5.5", "--role", "mle",
-                 "--format", "md")
+    result = run(
+        "diff",
+        "--model-from",
+        "gpt-5.4",
+        "--model-to",
+        "gpt-5.5",
+        "--role",
+        "mle",
+        "--format",
+        "md",
+    )
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert text.startswith("## What changed since the last edition\n")
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
     cells = [t.content for t in tokens if t.type == "inline"]
-    assert cells[:6] == ["What changed since the last edition", "Role", "Stage", "Before", "Now",
-                         "Why"]
-    rows = [cells[i:i + 5] for i in range(6, len(cells), 5)]
-    assert ["ML engineer", "Model selection", "Assist (`mle-select-emerging`)",
-            "Draft (`mle-select-moderate`)", "mle-bench 23 → 36 crossed 30 (unverified)"] in rows
+    assert cells[:6] == [
+        "What changed since the last edition",
+        "Role",
+        "Stage",
+        "Before",
+        "Now",
+        "Why",
+    ]
+    rows = [cells[i : i + 5] for i in range(6, len(cells), 5)]
+    assert [
+        "ML engineer",
+        "Model selection",
+        "Assist (`mle-select-emerging`)",
+        "Draft (`mle-select-moderate`)",
+        "mle-bench 23 → 36 crossed 30 (unverified)",
+    ] in rows
     assert len(rows) == 5  # summary and four stages
 
 
@@ -93,11 +121,13 @@ def test_table_output_and_file_output(tmp_path):
     assert "What changed: gpt-5.4 → gpt-5.5" in result.stdout
     assert "mle-bench 23 → 36 crossed 30" in result.stdout
     out = tmp_path / "changes.md"
-    result = run("diff", "--model-from", "gpt-5.4", "--model-to", "gpt-5.5", "--format", "md",
-                 "-o", str(out))
+    result = run(
+        "diff", "--model-from", "gpt-5.4", "--model-to", "gpt-5.5", "--format", "md", "-o", str(out)
+    )
     assert result.exit_code == 0 and out.read_text().startswith("## What changed")
-    again = run("diff", "--model-from", "gpt-5.4", "--model-to", "gpt-5.5", "--format", "md",
-                "-o", str(out))
+    again = run(
+        "diff", "--model-from", "gpt-5.4", "--model-to", "gpt-5.5", "--format", "md", "-o", str(out)
+    )
     assert again.exit_code == 1 and "already exists" in again.stderr
 
 
@@ -131,9 +161,12 @@ def import_edition(tmp_path: Path, text: str, name: str) -> Path:
 
 def test_two_imported_csv_editions(tmp_path):
     old = import_edition(tmp_path, EDITION_1, "2026-01")
-    new_text = (EDITION_1.replace("Model X,28.5", "Model X,31.5")
-                .replace("MLE-bench,Gone,Model Z,10,,all,2026-01-10,https://example.org/lb\n", "")
-                + "MLE-bench,New,Model W,40,,all,2026-04-01,https://example.org/lb\n")
+    new_text = (
+        EDITION_1.replace("Model X,28.5", "Model X,31.5").replace(
+            "MLE-bench,Gone,Model Z,10,,all,2026-01-10,https://example.org/lb\n", ""
+        )
+        + "MLE-bench,New,Model W,40,,all,2026-04-01,https://example.org/lb\n"
+    )
     new = import_edition(tmp_path, new_text, "2026-04")
     data = diff_json("--from", str(old), "--to", str(new), "--role", "mle")
     assert data["from"] == str(old) and data["to"] == str(new)
@@ -150,11 +183,11 @@ def test_two_imported_csv_editions(tmp_path):
     assert "Models no longer listed: gone-model-z" in table.stdout
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/leaderboards absent")
 def test_two_editions_of_the_shared_mle_bench_leaderboard(tmp_path):
     old = tmp_path / "mle-2026-02.yaml"
-    result = run("scores", "import", str(SHARED / "mle_bench.yaml"), "--split", "all",
-                 "-o", str(old))
+    result = run(
+        "scores", "import", str(LEADERBOARDS / "mle_bench.yaml"), "--split", "all", "-o", str(old)
+    )
     assert result.exit_code == 0, result.output
     # The next edition: LoongFlow improves past 70, MLEvolve's rerun drops below 50.
     data = yaml.safe_load(old.read_text())
@@ -165,8 +198,10 @@ def test_two_editions_of_the_shared_mle_bench_leaderboard(tmp_path):
     new.write_text(yaml.safe_dump(data, sort_keys=False))
     out = diff_json("--from", str(old), "--to", str(new), "--role", "ds")
     got = lines(out)
-    assert {k[0] for k in got} == {"loongflow-gemini-3-flash-preview",
-                                   "mlevolve-gemini-3-pro-preview"}
+    assert {k[0] for k in got} == {
+        "loongflow-gemini-3-flash-preview",
+        "mlevolve-gemini-3-pro-preview",
+    }
     up = got[("loongflow-gemini-3-flash-preview", "data-scientist", "data-processing")]
     assert (up["old"]["autonomy"], up["new"]["autonomy"]) == ("supervised", "autonomous")
     assert up["reasons"] == ["mle-bench 62.66 → 72.1 crossed 70"]
@@ -233,12 +268,19 @@ def test_library_diff_and_markdown_for_the_guide():
     old = evaluate(book, Profile(model="gpt-5.4", roles=["ml-engineer"]))
     new = evaluate(book, Profile(model="gpt-5.5", baseline="gpt-5.4", roles=["ml-engineer"]))
     changes = diff_results(old, new, book)
-    assert [c.stage for c in changes] == [None, "data-processing", "model-selection",
-                                          "training-tuning", "result-validation"]
+    assert [c.stage for c in changes] == [
+        None,
+        "data-processing",
+        "model-selection",
+        "training-tuning",
+        "result-validation",
+    ]
     assert changes[2].old_level == "Assist" and changes[2].new_level == "Draft"
     text = render_changes_md(changes, level=3)
     assert text.startswith("### What changed since the last edition\n")
     assert render_changes_md(changes, title="Since May").startswith("## Since May\n")
     same = render_changes_md(diff_results(new, new, book))
-    assert same == ("## What changed since the last edition\n\n"
-                    "No recommendation changed since the last edition.\n")
+    assert same == (
+        "## What changed since the last edition\n\n"
+        "No recommendation changed since the last edition.\n"
+    )

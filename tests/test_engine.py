@@ -106,19 +106,27 @@ def test_metrics_without_a_baseline_or_a_score_are_missing_not_zero(tmp_path: Pa
     bare = evaluate(book, Profile(model="bare", baseline="old"))
     assert bare.metrics == {"delta": None, "gain": None, "gap": None}
     assert bare.missing == ["mle"]
-    assert Caveat("missing", "No MLE score for Bare: advice that reads it falls back to the "
-                  "evidence that exists.") in bare.caveats
+    assert (
+        Caveat(
+            "missing",
+            "No MLE score for Bare: advice that reads it falls back to the evidence that exists.",
+        )
+        in bare.caveats
+    )
 
 
 def test_zero_baseline_gives_a_note_not_a_crash(tmp_path: Path) -> None:
     book, _ = book_of(tmp_path, stage_table("unique", FALLBACK))
     result = evaluate(book, Profile(model="new", baseline="zero"))
     assert result.metrics == {"delta": 30, "gain": None, "gap": 40}
-    assert Caveat(
-        "metric",
-        "relative gain on mle is undefined: the baseline scores 0; read the difference in "
-        "percentage points instead",
-    ) in result.caveats
+    assert (
+        Caveat(
+            "metric",
+            "relative gain on mle is undefined: the baseline scores 0; read the difference in "
+            "percentage points instead",
+        )
+        in result.caveats
+    )
     [row] = [r for r in result.comparison if r.benchmark == "mle"]
     assert (row.delta_pp, row.relative_gain_pct) == (30, None)
     assert row.note == "relative gain undefined: the baseline scores 0"
@@ -128,8 +136,11 @@ def test_zero_baseline_gives_a_note_not_a_crash(tmp_path: Path) -> None:
 def test_zero_baseline_with_the_built_in_rules_still_advises() -> None:
     result = evaluate(
         load_rulebook(),
-        Profile(model="gpt-5.5", scores={"mle-bench": 36, "terminal-bench-2": 82.7},
-                baseline_scores={"mle-bench": 0}),
+        Profile(
+            model="gpt-5.5",
+            scores={"mle-bench": 36, "terminal-bench-2": 82.7},
+            baseline_scores={"mle-bench": 0},
+        ),
     )
     assert result.metrics["mle-bench-gain"] is None
     assert result.metrics["mle-bench-delta"] == 36
@@ -199,9 +210,10 @@ def test_priority_follows_an_explicit_order(tmp_path: Path) -> None:
     order = "    priority: [autonomous, supervised, draft, assist, manual]\n"
     book, _ = book_of(tmp_path, stage_table("priority", OVERLAP, order))
     assert evaluate(book, Profile(model="new")).autonomy("analyst", "prep") == "supervised"
-    assert evaluate(book, Profile(model="old", scores={"mle": 60})).autonomy(
-        "analyst", "prep"
-    ) == "autonomous"
+    assert (
+        evaluate(book, Profile(model="old", scores={"mle": 60})).autonomy("analyst", "prep")
+        == "autonomous"
+    )
 
 
 def test_collect_keeps_every_match_in_order(tmp_path: Path) -> None:
@@ -223,7 +235,7 @@ def test_collect_keeps_every_match_in_order(tmp_path: Path) -> None:
 
 def test_missing_cells(tmp_path: Path) -> None:
     rules = (
-        '      - {id: no-mle, when: {mle: missing}, autonomy: manual, text: none}\n'
+        "      - {id: no-mle, when: {mle: missing}, autonomy: manual, text: none}\n"
         '      - {id: some, when: {mle: "[0..60)", tb: "< 60, missing"}, autonomy: draft}\n'
         '      - {id: some-cli, when: {mle: "[0..60)", tb: ">= 60"}, autonomy: supervised}\n'
         '      - {id: lots, when: {mle: ">= 60"}, autonomy: autonomous, text: a}\n'
@@ -250,8 +262,13 @@ def test_no_rule_applies_is_a_caveat_not_a_crash(tmp_path: Path) -> None:
     book, _ = book_of(tmp_path, stage_table("unique", rules))
     result = evaluate(book, Profile(model="new"))
     assert result.autonomy("analyst", "prep") is None
-    assert Caveat("no-rule", "No rule gives advice for Analyst at Prep: treat it as manual and "
-                  "fix the rulebook.") in result.caveats
+    assert (
+        Caveat(
+            "no-rule",
+            "No rule gives advice for Analyst at Prep: treat it as manual and fix the rulebook.",
+        )
+        in result.caveats
+    )
     assert result.to_dict()["roles"][0]["stages"][0]["autonomy"] is None
 
 
@@ -294,13 +311,18 @@ def test_higher_scores_never_lower_autonomy(builtin: Rulebook) -> None:
     tbs = list(range(101))
     for role in builtin.roles:
         for stage in builtin.stages:
-            rank: dict[tuple[float, float | None], int] = {}
+            rank: dict[tuple[float | None, int | None], int] = {}
             for mle in [*mles, None]:
                 for tb in [*tbs, None]:
-                    inputs = {"role": role, "stage": stage, "mle-bench": mle,
-                              "terminal-bench-2": tb}
-                    chosen, _ = run_table(builtin, table, inputs, role=role, stage=stage,
-                                          trace=False)
+                    inputs = {
+                        "role": role,
+                        "stage": stage,
+                        "mle-bench": mle,
+                        "terminal-bench-2": tb,
+                    }
+                    chosen, _ = run_table(
+                        builtin, table, inputs, role=role, stage=stage, trace=False
+                    )
                     assert len(chosen) == 1, (role, stage, mle, tb)
                     rank[(mle, tb)] = builtin.level_rank(chosen[0].spec.autonomy or "")
             for tb in [*tbs, None]:
@@ -313,8 +335,12 @@ def test_higher_scores_never_lower_autonomy(builtin: Rulebook) -> None:
 
 def test_seed_selection_guide_levels(builtin: Rulebook) -> None:
     result = evaluate(builtin, Profile(model="gpt-5.5", baseline="gpt-5.4"))
-    got = {(r.role, st.stage): (st.advice.rule, st.advice.autonomy)
-           for r in result.roles for st in r.stages if st.advice}
+    got = {
+        (r.role, st.stage): (st.advice.rule, st.advice.autonomy)
+        for r in result.roles
+        for st in r.stages
+        if st.advice
+    }
     assert got == {
         ("data-scientist", "data-processing"): ("ds-hands-on-moderate", "supervised"),
         ("data-scientist", "model-selection"): ("ds-select-moderate", "draft"),
@@ -336,15 +362,20 @@ def test_seed_selection_guide_levels(builtin: Rulebook) -> None:
 
 
 def test_library_ids_are_matched_like_the_cli_matches_them(builtin: Rulebook) -> None:
-    result = evaluate(builtin, Profile(model="GPT-5.5", baseline="GPT-5.4", roles=["MLE"],
-                                       stages=["Model-Selection"]))
+    result = evaluate(
+        builtin,
+        Profile(model="GPT-5.5", baseline="GPT-5.4", roles=["MLE"], stages=["Model-Selection"]),
+    )
     assert (result.model, result.baseline) == ("gpt-5.5", "gpt-5.4")
     assert [(r.role, [st.stage for st in r.stages]) for r in result.roles] == [
         ("ml-engineer", ["model-selection"])
     ]
     assert result.autonomy("ml-engineer", "model-selection") == "draft"
-    with pytest.raises(InputError, match=r"^unknown stage 'modelselection'; did you mean "
-                                         r"model-selection\?$"):
+    with pytest.raises(
+        InputError,
+        match=r"^unknown stage 'modelselection'; did you mean "
+        r"model-selection\?$",
+    ):
         evaluate(builtin, Profile(model="gpt-5.5", stages=["modelselection"]))
 
 
@@ -356,8 +387,14 @@ def test_readme_library_example_runs(tmp_path: Path) -> None:
     [scores] = re.findall(r"```yaml\n(models:\n.*?)```", readme_section("Usage"), re.S)
     [code] = re.findall(r"```python\n(.*?)```", readme_section("Library"), re.S)
     (tmp_path / "acme.yaml").write_text(scores, encoding="utf-8")
-    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                         text=True, check=False, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == [
         "draft",
@@ -370,8 +407,11 @@ def test_readme_library_example_runs(tmp_path: Path) -> None:
         "supervised 19.0",
     ]
     # The comments in the example say what it prints.
-    shown = [line.split("#")[-1].strip() for line in code.splitlines()
-             if line.startswith("print(") and "#" in line]
+    shown = [
+        line.split("#")[-1].strip()
+        for line in code.splitlines()
+        if line.startswith("print(") and "#" in line
+    ]
     assert shown == ["draft", "56.52", "13.0", "supervised 19.0"]
 
 

@@ -56,8 +56,11 @@ def parse(fmt: str, text: str, fragment: bool = False) -> Parsed:
 
 def rule_tables(parsed: Parsed) -> list[Table]:
     """The decision tables (per role, in rulebook order), recognised by their header."""
-    return [t for t in parsed.tables
-            if "Conditions" in t.header and "Rule" in t.header and "Recommendation" in t.header]
+    return [
+        t
+        for t in parsed.tables
+        if "Conditions" in t.header and "Rule" in t.header and "Recommendation" in t.header
+    ]
 
 
 def run(*args: str) -> Result:
@@ -72,12 +75,13 @@ def run(*args: str) -> Result:
 
 def expected_sections(book: Rulebook) -> list[tuple[str, str | None, list[str]]]:
     """(table, role, rule ids) in the order the export must show them."""
-    out = []
+    out: list[tuple[str, str | None, list[str]]] = []
     for t in book.tables:
         if "role" in t.spec.inputs:
             for role in book.roles:
-                ids = [r.id for r in t.rules
-                       if "role" not in r.tests or r.tests["role"].matches(role)]
+                ids = [
+                    r.id for r in t.rules if "role" not in r.tests or r.tests["role"].matches(role)
+                ]
                 if ids:
                     out.append((t.id, role, ids))
         else:
@@ -96,8 +100,9 @@ def test_every_rule_is_listed_under_each_role_it_applies_to(fmt: str) -> None:
             rule = book.rule(rid)
             assert rule is not None
             assert norm(row[table.header.index("Recommendation")]) == norm(rule.spec.text)
-            assert [norm(s) for s in table.column("Sources")][table.column("Rule").index(row[
-                table.header.index("Rule")])] == ", ".join(rule.spec.sources)
+            assert [norm(s) for s in table.column("Sources")][
+                table.column("Rule").index(row[table.header.index("Rule")])
+            ] == ", ".join(rule.spec.sources)
             if rule.spec.autonomy:
                 level = book.levels[book.level_rank(rule.spec.autonomy)].name
                 assert norm(row[table.header.index("Autonomy")]).upper() == level.upper()
@@ -106,16 +111,25 @@ def test_every_rule_is_listed_under_each_role_it_applies_to(fmt: str) -> None:
 @pytest.mark.parametrize("fmt", WIKI_FORMATS)
 def test_conditions_are_in_words(fmt: str) -> None:
     tables = rule_tables(parse(fmt, exported("builtin", fmt)))
-    words = {norm(row[t.header.index("Rule")]): norm(row[t.header.index("Conditions")])
-             for t in tables for row in t.rows}
+    words = {
+        norm(row[t.header.index("Rule")]): norm(row[t.header.index("Conditions")])
+        for t in tables
+        for row in t.rows
+    }
     assert words["ds-hands-on-moderate"] == "MLE-Bench ≥ 30% and < 50%; Terminal-Bench 2.0 any"
     assert words["mle-pipeline-moderate"] == (
-        "MLE-Bench ≥ 30% and < 50%; Terminal-Bench 2.0 < 60% or no score")
+        "MLE-Bench ≥ 30% and < 50%; Terminal-Bench 2.0 < 60% or no score"
+    )
     assert words["ds-judgement-top"] == "MLE-Bench ≥ 70% and ≤ 100%; Terminal-Bench 2.0 any"
     assert words["bottom-score-up"] == (
-        "MLE-Bench any; MLE-Bench gain over the baseline (pp) > 0 pp")
-    stages = {norm(row[t.header.index("Rule")]): norm(row[t.header.index("Stages")])
-              for t in tables if "Stages" in t.header for row in t.rows}
+        "MLE-Bench any; MLE-Bench gain over the baseline (pp) > 0 pp"
+    )
+    stages = {
+        norm(row[t.header.index("Rule")]): norm(row[t.header.index("Stages")])
+        for t in tables
+        if "Stages" in t.header
+        for row in t.rows
+    }
     assert stages["ds-hands-on-moderate"] == "Data processing, Training & tuning"
     assert stages["ds-validate-moderate"] == "Result validation"
 
@@ -125,15 +139,19 @@ def test_condition_words_for_every_kind_of_cell() -> None:
 
     book = builtin()
     assert condition_words(book, "mle-bench", parse_cell("[30..50)", "number")) == (
-        "MLE-Bench ≥ 30% and < 50%")
+        "MLE-Bench ≥ 30% and < 50%"
+    )
     assert condition_words(book, "mle-bench", None) == "MLE-Bench any"
     assert condition_words(book, "mle-bench", parse_cell("missing", "number")) == (
-        "MLE-Bench no score")
+        "MLE-Bench no score"
+    )
     assert condition_words(book, "mle-bench", parse_cell("= 36", "number")) == "MLE-Bench = 36%"
     assert condition_words(book, "cli-ml-gap", parse_cell(">= 30", "number")) == (
-        "Terminal-Bench 2.0 minus MLE-Bench (pp) ≥ 30 pp")
+        "Terminal-Bench 2.0 minus MLE-Bench (pp) ≥ 30 pp"
+    )
     assert condition_words(book, "model", parse_cell(["gpt-5.4", "gpt-5.5"], "id")) == (
-        "Model is GPT-5.5 or GPT-5.4")  # rulebook order, names
+        "Model is GPT-5.5 or GPT-5.4"
+    )  # rulebook order, names
 
 
 @pytest.mark.parametrize("fmt", WIKI_FORMATS)
@@ -151,7 +169,8 @@ def test_vocabulary_and_models_with_provenance(fmt: str) -> None:
     assert [norm(c) for c in models.column("Source")] == [norm(sc.source) for _, sc in rows]
     assert [norm(c) for c in models.column("Date")] == [sc.date for _, sc in rows]
     assert [norm(c).split(" ")[0] for c in models.column("Verified")] == [
-        "yes" if sc.verified else "no" for _, sc in rows]
+        "yes" if sc.verified else "no" for _, sc in rows
+    ]
     text = norm(parsed.text)
     for src in book.sources.values():
         assert norm(src.title) in text
@@ -163,16 +182,19 @@ def test_vocabulary_and_models_with_provenance(fmt: str) -> None:
 def anchors_and_links(fmt: str, text: str) -> tuple[list[str], list[str]]:
     """Anchor ids a reader can jump to, and the in-page links, as each wiki writes them."""
     if fmt == "md":
-        return (re.findall(r'<a id="([^"]+)"></a>', text),
-                re.findall(r"\]\(#([^)]+)\)", text))
+        return (re.findall(r'<a id="([^"]+)"></a>', text), re.findall(r"\]\(#([^)]+)\)", text))
     if fmt == "html":
         parsed = parse_html(text)
         return parsed.extra["ids"], [h[1:] for h in parsed.extra["links"] if h.startswith("#")]
     if fmt == "confluence":
         root = PARSERS["confluence"](text).extra["root"]
         ac = "{http://atlassian.com/content}"
-        anchors = [p.text or "" for m in root.iter(f"{ac}structured-macro")
-                   if m.get(f"{ac}name") == "anchor" for p in m]
+        anchors = [
+            p.text or ""
+            for m in root.iter(f"{ac}structured-macro")
+            if m.get(f"{ac}name") == "anchor"
+            for p in m
+        ]
         links = [el.get(f"{ac}anchor") or "" for el in root.iter(f"{ac}link")]
         return anchors, links
     code = PARSERS["mediawiki"](text).extra["code"]
@@ -215,13 +237,22 @@ def test_anchors_stay_put_and_diffs_stay_small_between_editions(tmp_path: Path) 
     new_book = load_rulebook(edition)
     for fmt in WIKI_FORMATS:
         old, new = exported("builtin", fmt), render_rules(new_book, fmt)
-        stable = [a for a in anchors_and_links(fmt, old)[0]
-                  if a.startswith(("rule-", "table-", "source-"))]
-        assert stable == [a for a in anchors_and_links(fmt, new)[0]
-                          if a.startswith(("rule-", "table-", "source-"))]
+        stable = [
+            a
+            for a in anchors_and_links(fmt, old)[0]
+            if a.startswith(("rule-", "table-", "source-"))
+        ]
+        assert stable == [
+            a
+            for a in anchors_and_links(fmt, new)[0]
+            if a.startswith(("rule-", "table-", "source-"))
+        ]
         assert anchors_and_links(fmt, old)[1] == anchors_and_links(fmt, new)[1]
-        hunks = [ln for ln in difflib.unified_diff(old.splitlines(), new.splitlines(), n=0,
-                                                   lineterm="") if ln.startswith("@@")]
+        hunks = [
+            ln
+            for ln in difflib.unified_diff(old.splitlines(), new.splitlines(), n=0, lineterm="")
+            if ln.startswith("@@")
+        ]
         # one change for the rule's row, one for the new "changes" section
         assert len(hunks) <= 2, (fmt, hunks)
 
@@ -238,8 +269,12 @@ def test_json_is_the_rulebook_tables_as_data() -> None:
     assert rule["roles"] == ["data-scientist"]
     assert rule["stages"] == ["data-processing", "training-tuning"]
     assert rule["condition_words"] == "MLE-Bench ≥ 30% and < 50%; Terminal-Bench 2.0 any"
-    assert rule["conditions"][0] == {"input": "mle-bench", "name": "MLE-Bench",
-                                     "test": "[30..50)", "words": "MLE-Bench ≥ 30% and < 50%"}
+    assert rule["conditions"][0] == {
+        "input": "mle-bench",
+        "name": "MLE-Bench",
+        "test": "[30..50)",
+        "words": "MLE-Bench ≥ 30% and < 50%",
+    }
     assert rule["autonomy"] == {"id": "supervised", "name": "Supervised", "rank": 3}
     assert rule["text"] == book.rule("ds-hands-on-moderate").spec.text  # type: ignore[union-attr]
     assert rule["anchor"] == "rule-ds-hands-on-moderate"
@@ -280,8 +315,21 @@ def hostile_texts() -> dict[str, str]:
 def test_hostile_rule_texts_are_raw_templates_full_of_markup() -> None:
     texts = hostile_texts()
     joined = "\n".join(texts.values())
-    for needle in ("|", "<script>alert(1)</script>", "&amp;", "]]>", "{{ '{{' }} x }}",
-                   "{% raw %}", "[[Link]]", "''", "~~~~", '"', "\n! ", "\n|- ", "\x01"):
+    for needle in (
+        "|",
+        "<script>alert(1)</script>",
+        "&amp;",
+        "]]>",
+        "{{ '{{' }} x }}",
+        "{% raw %}",
+        "[[Link]]",
+        "''",
+        "~~~~",
+        '"',
+        "\n! ",
+        "\n|- ",
+        "\x01",
+    ):
         assert needle in joined, needle
 
 
@@ -292,8 +340,12 @@ def test_hostile_rulebook_exports_as_literal_text_in_its_own_cells(fmt: str) -> 
     texts = hostile_texts()
     for name, value in texts.items():
         assert visible(value) in shown, name
-    rows = [(t, row) for t in rule_tables(parsed) for row in t.rows
-            if norm(row[t.header.index("Rule")]) == "ds-hands-on-moderate"]
+    rows = [
+        (t, row)
+        for t in rule_tables(parsed)
+        for row in t.rows
+        if norm(row[t.header.index("Rule")]) == "ds-hands-on-moderate"
+    ]
     assert len(rows) == 1  # the data scientists' table only
     table, row = rows[0]
     cells = {h: norm(c) for h, c in zip(table.header, row, strict=True)}
@@ -331,18 +383,28 @@ def test_fragment_leaves_out_the_title_block(fmt: str) -> None:
 
 
 def digests() -> dict[str, str]:
-    return {f"{which}/{fmt}/{frag}": hashlib.sha256(exported(which, fmt, frag).encode()).hexdigest()
-            for which in ("builtin", "hostile") for fmt in FORMATS for frag in (False, True)}
+    return {
+        f"{which}/{fmt}/{frag}": hashlib.sha256(exported(which, fmt, frag).encode()).hexdigest()
+        for which in ("builtin", "hostile")
+        for fmt in FORMATS
+        for frag in (False, True)
+    }
 
 
 def test_same_rulebook_gives_the_same_bytes_across_processes_and_hash_seeds() -> None:
-    script = ("import json, sys; sys.path.insert(0, sys.argv[1]); import test_export as t; "
-              "print(json.dumps(t.digests()))")
+    script = (
+        "import json, sys; sys.path.insert(0, sys.argv[1]); import test_export as t; "
+        "print(json.dumps(t.digests()))"
+    )
     outs = []
     for seed in ("0", "3"):
-        proc = subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent)],
-                              capture_output=True, text=True, check=False,
-                              env={**os.environ, "PYTHONHASHSEED": seed})
+        proc = subprocess.run(
+            [sys.executable, "-c", script, str(Path(__file__).parent)],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
         assert proc.returncode == 0, proc.stderr
         outs.append(json.loads(proc.stdout))
     assert outs[0] == outs[1] == digests()
@@ -372,7 +434,8 @@ def test_export_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     result = run("rules", "export", "-o", str(out))
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        f"advisor: error: {out}: already exists; use --force to overwrite it")
+        f"advisor: error: {out}: already exists; use --force to overwrite it"
+    )
     assert out.read_text() == "mine\n"
     assert run("rules", "export", "-o", str(out), "--force").exit_code == 0
     assert out.read_text(encoding="utf-8") == exported("builtin", "md")
@@ -382,7 +445,8 @@ def test_export_of_a_missing_rulebook_is_one_line(tmp_path: Path) -> None:
     result = run("rules", "export", "--rules", str(tmp_path / "nope"))
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        f"advisor: error: {tmp_path / 'nope'}: no such file or folder"]
+        f"advisor: error: {tmp_path / 'nope'}: no such file or folder"
+    ]
 
 
 def test_export_of_an_unknown_format_is_a_usage_error() -> None:
@@ -407,15 +471,19 @@ def test_readme_formats_table_matches_the_commands() -> None:
     table = next(t for t in parse("md", section).tables if t.header[0] == "--format")
     assert [norm(c) for c in table.column("--format")] == list(FORMATS)
     assert [norm(c) for c in table.column("File (guide default)")] == [
-        f"TEAM_GUIDE{EXTENSIONS[f]}" for f in FORMATS]
+        f"TEAM_GUIDE{EXTENSIONS[f]}" for f in FORMATS
+    ]
 
 
 def test_readme_export_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "my-rules").mkdir()
     (tmp_path / "my-rules" / "org.yaml").write_text("extends: builtin\n", encoding="utf-8")
-    lines = [ln.split("#")[0].split() for ln in readme_formats().splitlines()
-             if ln.startswith("advisor rules export")]
+    lines = [
+        ln.split("#")[0].split()
+        for ln in readme_formats().splitlines()
+        if ln.startswith("advisor rules export")
+    ]
     assert len(lines) >= 2
     for argv in lines:
         result = run(*argv[1:])

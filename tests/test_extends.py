@@ -20,14 +20,17 @@ tables:
     rules:
 """
 
-ORG = """
+ORG = (
+    """
 rulebook: {id: acme, name: ACME ML rulebook}
 extends: builtin
 overrides:
   disable: [no-mle-judgement]
 sources:
   - {id: acme-policy, title: ACME model-risk policy, date: "2026-10"}
-""" + STAGE_TABLE + """
+"""
+    + STAGE_TABLE
+    + """
       - id: tl-validate-top
         when: {role: tech-lead, stage: result-validation, mle-bench: "[70..100]"}
         autonomy: assist
@@ -39,6 +42,7 @@ sources:
         text: Without MLE-Bench evidence judgement stages stay with people (ACME policy).
         sources: [acme-policy]
 """
+)
 
 ORG_TESTS = """
 tests:
@@ -54,12 +58,15 @@ tests:
       - {role: student, stage: model-selection, autonomy: manual, rule: acme-no-mle-judgement}
 """
 
-TEAM = """
+TEAM = (
+    """
 rulebook: {id: acme-research, name: ACME research team}
 extends: ../acme
 overrides:
   disable: [read-swe]
-""" + STAGE_TABLE + """
+"""
+    + STAGE_TABLE
+    + """
       - id: st-prep-top
         when: {role: student, stage: data-processing, mle-bench: "[70..100]"}
         autonomy: supervised
@@ -77,6 +84,7 @@ tests:
       - {role: tech-lead, table: cross-benchmark, rule: read-cli-mature}
       - {role: tech-lead, table: cross-benchmark, rule: read-gap-knowledge}
 """
+)
 
 SCORES = """
 models:
@@ -126,13 +134,17 @@ def test_chain_lints_clean_and_reports_every_change(chain: Path) -> None:
     changes = {(f["code"], f["rules"][0]): f["locations"] for f in report["findings"]}
     acme, team = chain / "acme" / "rulebook.yaml", chain / "team" / "rulebook.yaml"
     assert changes[("disabled", "no-mle-judgement")][0] == (
-        f"acme/rulebook.yaml:{line_of(acme, 'disable: [no-mle')}:13")
+        f"acme/rulebook.yaml:{line_of(acme, 'disable: [no-mle')}:13"
+    )
     assert changes[("overridden", "tl-validate-top")][0] == (
-        f"acme/rulebook.yaml:{line_of(acme, 'id: tl-validate-top')}:13")
+        f"acme/rulebook.yaml:{line_of(acme, 'id: tl-validate-top')}:13"
+    )
     assert changes[("disabled", "read-swe")][0] == (
-        f"team/rulebook.yaml:{line_of(team, 'disable: [read-swe')}:13")
+        f"team/rulebook.yaml:{line_of(team, 'disable: [read-swe')}:13"
+    )
     assert changes[("overridden", "st-prep-top")][0] == (
-        f"team/rulebook.yaml:{line_of(team, 'id: st-prep-top')}:13")
+        f"team/rulebook.yaml:{line_of(team, 'id: st-prep-top')}:13"
+    )
     # The second location is where the rule came from: the built-in rulebook.
     assert changes[("overridden", "st-prep-top")][1].endswith("rules/advice.yaml:331:13")
     assert all(f["severity"] == "info" for f in report["findings"])
@@ -144,50 +156,82 @@ def test_chain_tests_pass_with_full_coverage(chain: Path) -> None:
     lines = out.splitlines()
     # Built-in expectations naming the rule acme disabled are skipped, and listed.
     assert lines[0] == "skipped expectations naming disabled rules: " + "; ".join(
-        f"no-mle-{cli}-cli-{role} (no-mle-judgement)" for cli in ("strong", "weak")
-        for role in ("data-scientist", "ml-engineer", "tech-lead", "student"))
+        f"no-mle-{cli}-cli-{role} (no-mle-judgement)"
+        for cli in ("strong", "weak")
+        for role in ("data-scientist", "ml-engineer", "tech-lead", "student")
+    )
     # 38 built-in tests (two redefined) and one of acme's own.
     assert lines[1:] == ["39 passed, 0 failed", "coverage: 77 of 77 rules (100.0%)"]
 
 
 def test_explain_shows_the_organisations_changes(chain: Path) -> None:
-    code, out = run("explain", "--rules", "team", "--scores", "scores.yaml", "--role", "tech-lead",
-                    "--model", "top-model", "--stage", "result-validation")
+    code, out = run(
+        "explain",
+        "--rules",
+        "team",
+        "--scores",
+        "scores.yaml",
+        "--role",
+        "tech-lead",
+        "--model",
+        "top-model",
+        "--stage",
+        "result-validation",
+    )
     assert code == 0, out
     acme = chain / "acme" / "rulebook.yaml"
     assert "  chosen: tl-validate-top → assist  (acme/rulebook.yaml:" in out
-    assert (f"  organisation change: tl-validate-top overridden at acme/rulebook.yaml:"
-            f"{line_of(acme, 'id: tl-validate-top')}:13") in out
+    assert (
+        f"  organisation change: tl-validate-top overridden at acme/rulebook.yaml:"
+        f"{line_of(acme, 'id: tl-validate-top')}:13"
+    ) in out
     assert "  organisation change: no-mle-judgement disabled at acme/rulebook.yaml:" in out
     assert "  organisation change: st-prep-top overridden at team/rulebook.yaml:" in out
-    code, out = run("explain", "--json", "--rules", "team", "--scores", "scores.yaml", "--role",
-                    "tech-lead", "--model", "top-model", "--stage", "result-validation")
+    code, out = run(
+        "explain",
+        "--json",
+        "--rules",
+        "team",
+        "--scores",
+        "scores.yaml",
+        "--role",
+        "tech-lead",
+        "--model",
+        "top-model",
+        "--stage",
+        "result-validation",
+    )
     tables = {t["table"]: t for t in json.loads(out)["tables"]}
-    assert any(c.startswith("read-swe disabled at team/rulebook.yaml:")
-               for c in tables["cross-benchmark"]["changes"])
+    assert any(
+        c.startswith("read-swe disabled at team/rulebook.yaml:")
+        for c in tables["cross-benchmark"]["changes"]
+    )
 
 
 def test_inherited_test_broken_by_an_override_says_how_to_fix_it(chain: Path) -> None:
     # Without acme's redefinition, the built-in test still expects draft.
-    (chain / "acme" / "tests.yaml").write_text(ORG_TESTS.split("  - id: acme-no-mle")[0]
-                                                .replace("mle-85-tech-lead", "acme-top-lead"))
+    (chain / "acme" / "tests.yaml").write_text(
+        ORG_TESTS.split("  - id: acme-no-mle")[0].replace("mle-85-tech-lead", "acme-top-lead")
+    )
     code, out = run("rules", "test", "acme")
     assert code == 1
     lines = out.splitlines()
     i = lines.index(next(line for line in lines if line.startswith("FAIL mle-85-tech-lead")))
     assert "rules/tests.yaml:" in lines[i]
-    assert lines[i + 1] == ("  tech-lead × result-validation: expected autonomy draft, rule "
-                            "tl-validate-top; got autonomy assist, rule tl-validate-top")
+    assert lines[i + 1] == (
+        "  tech-lead × result-validation: expected autonomy draft, rule "
+        "tl-validate-top; got autonomy assist, rule tl-validate-top"
+    )
     note = next(line for line in lines[i:] if line.startswith("    note:"))
     assert note.startswith("    note: rule 'tl-validate-top' is overridden at acme/rulebook.yaml:")
     assert note.endswith(
-        "redefine test 'mle-85-tech-lead' in your rulebook with the new expectation")
+        "redefine test 'mle-85-tech-lead' in your rulebook with the new expectation"
+    )
     assert "38 passed, 1 failed" in lines
 
 
 def test_disabling_without_a_replacement_leaves_a_gap(chain: Path) -> None:
-    (chain / "acme" / "rulebook.yaml").write_text(
-        ORG.split("sources:")[0] + "sources: []\n")
+    (chain / "acme" / "rulebook.yaml").write_text(ORG.split("sources:")[0] + "sources: []\n")
     (chain / "acme" / "tests.yaml").unlink()
     code, out = run("rules", "lint", "--json", "acme")
     assert code == 1
@@ -201,7 +245,8 @@ def test_disabling_without_a_replacement_leaves_a_gap(chain: Path) -> None:
 
 def test_an_override_that_lowers_autonomy_at_higher_scores_fails_lint(chain: Path) -> None:
     (chain / "team" / "rulebook.yaml").write_text(
-        TEAM.replace("autonomy: supervised", "autonomy: assist"))
+        TEAM.replace("autonomy: supervised", "autonomy: assist")
+    )
     code, out = run("rules", "lint", "team")
     assert code == 1
     team = chain / "team" / "rulebook.yaml"

@@ -75,7 +75,7 @@ def parse(fmt: str, text: str, fragment: bool = False) -> Parsed:
 
 
 def table_with(parsed: Parsed, first_header: str, *more: str) -> list[Table]:
-    return [t for t in parsed.tables if t.header[:1 + len(more)] == [first_header, *more]]
+    return [t for t in parsed.tables if t.header[: 1 + len(more)] == [first_header, *more]]
 
 
 # --------------------------------------------------------------------------- structure
@@ -89,13 +89,20 @@ def test_every_table_of_the_guide_parses_with_its_rows_and_cells(fmt: str) -> No
     # comparison, selection guide, overview, scale, and one table per role
     assert len(parsed.tables) == 4 + len(result.roles)
     for r in result.roles:
-        [table] = [t for t in parsed.tables if t.header[:2] == ["Stage", "Autonomy"]
-                   and t.rows and t.column("Rule")[0] == (r.stages[0].advice.rule
-                                                           if r.stages[0].advice else "")]
+        [table] = [
+            t
+            for t in parsed.tables
+            if t.header[:2] == ["Stage", "Autonomy"]
+            and t.rows
+            and t.column("Rule")[0] == (r.stages[0].advice.rule if r.stages[0].advice else "")
+        ]
         assert table.column("Stage") == [book.stages[s.stage].name for s in r.stages]
         shown = [c.upper() for c in table.column("Autonomy")]
-        assert shown == [book.levels[book.level_rank(s.advice.autonomy)].name.upper()
-                         for s in r.stages if s.advice]
+        assert shown == [
+            book.levels[book.level_rank(s.advice.autonomy or "")].name.upper()
+            for s in r.stages
+            if s.advice
+        ]
         assert table.column("What to hand over") == [s.advice.text for s in r.stages if s.advice]
 
 
@@ -106,8 +113,10 @@ def test_autonomy_overview_is_a_role_by_stage_table_of_levels(fmt: str) -> None:
     [overview] = table_with(parse(fmt, text), "Role", *[s.name for s in book.stages.values()])
     assert [row[0] for row in overview.rows] == [book.roles[r.role].plural for r in result.roles]
     for row, r in zip(overview.rows, result.roles, strict=True):
-        expected = [book.levels[book.level_rank(s.advice.autonomy)].name if s.advice else "No rule"
-                    for s in r.stages]
+        expected = [
+            book.levels[book.level_rank(s.advice.autonomy or "")].name if s.advice else "No rule"
+            for s in r.stages
+        ]
         assert [c.upper() for c in row[1:]] == [e.upper() for e in expected]
 
 
@@ -148,8 +157,11 @@ def test_html_is_one_selfcontained_printable_page_with_an_svg_chart() -> None:
     assert cells and all(f"level-{ranks[td.text]}" in td.get("class", "").split() for td in cells)
     [svg] = list(doc.iter("{http://www.w3.org/2000/svg}svg")) or list(doc.iter("svg"))
     rects = [el for el in svg.iter() if str(el.tag).endswith("rect")]
-    bars = [r for r in rects if r.find("./{http://www.w3.org/2000/svg}title") is not None
-            or r.find("title") is not None]
+    bars = [
+        r
+        for r in rects
+        if r.find("./{http://www.w3.org/2000/svg}title") is not None or r.find("title") is not None
+    ]
     assert len(bars) == 2 * len(result.comparison)  # model and baseline per benchmark
     widths = sorted(float(b.get("width")) for b in bars)
     assert widths == pytest.approx(sorted([0.0, 420 * 0.36, 420 * 0.23, 420 * 0.827]), abs=0.05)
@@ -229,8 +241,24 @@ def hostile_texts(result: Result) -> dict[str, str]:
 def test_the_hostile_fixture_carries_every_dangerous_string() -> None:
     texts = hostile_texts(rendered("hostile", "md")[1])
     joined = "\n".join(texts.values())
-    for needle in ("|", "<script>alert(1)</script>", "&amp;", "]]>", "{{ x }}", "[[Link]]",
-                   "''", "~~~~", '"', "'", "\n! ", "\n|- ", "\n* ", "\n# ", "\n= ", "\x01"):
+    for needle in (
+        "|",
+        "<script>alert(1)</script>",
+        "&amp;",
+        "]]>",
+        "{{ x }}",
+        "[[Link]]",
+        "''",
+        "~~~~",
+        '"',
+        "'",
+        "\n! ",
+        "\n|- ",
+        "\n* ",
+        "\n# ",
+        "\n= ",
+        "\x01",
+    ):
         assert needle in joined, needle
     assert "{{ x }}" in texts["text"] and "{{ model.name }}" not in texts["text"]
 
@@ -248,11 +276,16 @@ def test_hostile_texts_come_out_as_literal_text_in_their_own_cells(fmt: str) -> 
     table = next(t for t in parsed.tables if t.header[:2] == ["Stage", "Autonomy"])
     row = table.rows[0]
     assert norm(row[0]) == visible(texts["stage"])
-    assert [norm(c) for c in row[2:5]] == [visible(texts["text"]), visible(texts["review"]),
-                                           visible(texts["time_saved"])]
+    assert [norm(c) for c in row[2:5]] == [
+        visible(texts["text"]),
+        visible(texts["review"]),
+        visible(texts["time_saved"]),
+    ]
     [guide_table] = table_with(parsed, "Role", "How to use")
-    assert [norm(c) for c in guide_table.rows[0]] == [visible(texts["role"]),
-                                                      visible(texts["summary"])]
+    assert [norm(c) for c in guide_table.rows[0]] == [
+        visible(texts["role"]),
+        visible(texts["summary"]),
+    ]
 
 
 def test_hostile_html_runs_no_script_and_links_no_javascript() -> None:
@@ -276,17 +309,53 @@ def test_hostile_mediawiki_has_no_markup_of_its_own() -> None:
     text, _ = rendered("hostile", "mediawiki")
     parsed = parse_mediawiki(text)  # no templates, signatures, magic words, stray tags
     assert parsed.extra["italics"] == 1
-    assert not [line for line in text.splitlines() if line.startswith(("!", "|-", "|}", "{|"))
-                and "line-leading" in line]
+    assert not [
+        line
+        for line in text.splitlines()
+        if line.startswith(("!", "|-", "|}", "{|")) and "line-leading" in line
+    ]
 
 
 # --------------------------------------------------------------------------- escaping filters
 
 
-_MARKUP = st.sampled_from(["|", "||", "!!", "[[", "]]", "{{", "}}", "{|", "|}", "|-", "''",
-                           "'''", "~~~~", "__TOC__", "<nowiki>", "</nowiki>", "&amp;", "&#124;",
-                           "<script>", "]]>", "\n!", "\n|-", "\n*", "\n#", "\n=", "\n:",
-                           "\n;", "\n----", "\n ", "=", "-{", "}-", "http://x.org"])
+_MARKUP = st.sampled_from(
+    [
+        "|",
+        "||",
+        "!!",
+        "[[",
+        "]]",
+        "{{",
+        "}}",
+        "{|",
+        "|}",
+        "|-",
+        "''",
+        "'''",
+        "~~~~",
+        "__TOC__",
+        "<nowiki>",
+        "</nowiki>",
+        "&amp;",
+        "&#124;",
+        "<script>",
+        "]]>",
+        "\n!",
+        "\n|-",
+        "\n*",
+        "\n#",
+        "\n=",
+        "\n:",
+        "\n;",
+        "\n----",
+        "\n ",
+        "=",
+        "-{",
+        "}-",
+        "http://x.org",
+    ]
+)
 _TEXT = st.lists(st.one_of(_MARKUP, st.text(max_size=8)), max_size=12).map("".join)
 
 
@@ -318,15 +387,21 @@ def test_mediawiki_filter_turns_markup_into_entities() -> None:
 @settings(max_examples=200, deadline=None)
 @given(_TEXT)
 def test_confluence_and_html_keep_any_text_as_text(value: str) -> None:
-    conf = environment("confluence").from_string(
-        "<table><tbody><tr><th>A</th></tr><tr><td>{{ v }}</td></tr></tbody></table>"
-    ).render(v=value)
+    conf = (
+        environment("confluence")
+        .from_string("<table><tbody><tr><th>A</th></tr><tr><td>{{ v }}</td></tr></tbody></table>")
+        .render(v=value)
+    )
     [table] = parse_confluence(conf).tables
     assert [norm(c) for c in table.rows[0]] == [visible(value)]
-    page = environment("html").from_string(
-        "<!DOCTYPE html><html lang=en><head><title>{{ v }}</title></head>"
-        "<body><table><tr><td>{{ v }}</td></tr></table></body></html>"
-    ).render(v=value)
+    page = (
+        environment("html")
+        .from_string(
+            "<!DOCTYPE html><html lang=en><head><title>{{ v }}</title></head>"
+            "<body><table><tr><td>{{ v }}</td></tr></table></body></html>"
+        )
+        .render(v=value)
+    )
     [table] = parse_html(page).tables
     assert [norm(c) for c in table.header] == [visible(value)]
 
@@ -360,8 +435,13 @@ def test_same_bytes_across_processes_and_hash_seeds(tmp_path: Path) -> None:
     outs = []
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        proc = subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent)],
-                              capture_output=True, text=True, env=env, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-c", script, str(Path(__file__).parent)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
         assert proc.returncode == 0, proc.stderr
         outs.append(json.loads(proc.stdout))
     assert outs[0] == outs[1] == _digests()
@@ -373,8 +453,22 @@ def test_same_bytes_across_processes_and_hash_seeds(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", WIKI_FORMATS)
 def test_guide_command_writes_each_format_from_a_hostile_rulebook(tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"guide.{fmt}"
-    res = CliRunner().invoke(cli, ["guide", "--defaults", "--rules", str(HOSTILE), "--date", DATE,
-                                   "--format", fmt, "-o", str(out)], env={"NO_COLOR": "1"})
+    res = CliRunner().invoke(
+        cli,
+        [
+            "guide",
+            "--defaults",
+            "--rules",
+            str(HOSTILE),
+            "--date",
+            DATE,
+            "--format",
+            fmt,
+            "-o",
+            str(out),
+        ],
+        env={"NO_COLOR": "1"},
+    )
     assert res.exit_code == 0, res.output
     assert out.read_text(encoding="utf-8") == rendered("hostile", fmt)[0]
     parse(fmt, out.read_text(encoding="utf-8"))
@@ -383,7 +477,8 @@ def test_guide_command_writes_each_format_from_a_hostile_rulebook(tmp_path: Path
 @pytest.mark.parametrize("fmt", WIKI_FORMATS)
 def test_a_stage_without_a_rule_shows_no_rule(tmp_path: Path, fmt: str) -> None:
     (tmp_path / "org.yaml").write_text(
-        "extends: builtin\noverrides:\n  disable: [ds-hands-on-moderate]\n", encoding="utf-8")
+        "extends: builtin\noverrides:\n  disable: [ds-hands-on-moderate]\n", encoding="utf-8"
+    )
     book = load_rulebook(tmp_path)
     answers = resolve_answers(book, {"roles": ["ds"]}, use_defaults=True)
     text = make_guide(book, answers, date=DATE, fmt=fmt).text
@@ -415,8 +510,13 @@ def test_every_forbidden_character_is_unprintable_so_printable_text_skips_the_sc
 def forbidden_char(c: str) -> bool:
     """The characters no page may contain, written out from the specs (not the pattern)."""
     cp = ord(c)
-    return ((cp < 0x20 and c not in "\t\n\r") or 0x7F <= cp <= 0x9F or 0xD800 <= cp <= 0xDFFF
-            or 0xFDD0 <= cp <= 0xFDEF or cp & 0xFFFE == 0xFFFE)
+    return (
+        (cp < 0x20 and c not in "\t\n\r")
+        or 0x7F <= cp <= 0x9F
+        or 0xD800 <= cp <= 0xDFFF
+        or 0xFDD0 <= cp <= 0xFDEF
+        or cp & 0xFFFE == 0xFFFE
+    )
 
 
 @settings(max_examples=300)

@@ -33,8 +33,9 @@ def caveats(result, kind: str) -> list[str]:
 
 
 def explain(path: Path, *extra: str) -> list[str]:
-    result = run("explain", "--role", "mle", "--model", "near", "--scores", str(path), "--json",
-                 *extra)
+    result = run(
+        "explain", "--role", "mle", "--model", "near", "--scores", str(path), "--json", *extra
+    )
     return caveats(result, "near-threshold")
 
 
@@ -42,8 +43,11 @@ def explain(path: Path, *extra: str) -> list[str]:
 
 
 def test_a_score_within_its_stderr_of_a_deciding_boundary_is_flagged(tmp_path):
-    path = scores_file(tmp_path, 'benchmark: mle-bench, score: 29.5, stderr: 1.3, date: "2026-05"',
-                       'benchmark: terminal-bench-2, score: 70, date: "2026-05"')
+    path = scores_file(
+        tmp_path,
+        'benchmark: mle-bench, score: 29.5, stderr: 1.3, date: "2026-05"',
+        'benchmark: terminal-bench-2, score: 70, date: "2026-05"',
+    )
     assert explain(path, "--stage", "data-processing") == [
         "MLE-Bench 29.5 ± 1.3 is within 1.3 pp of the 30 boundary, so this advice may flip: "
         "ML engineers: the role summary, data processing (draft → supervised)."
@@ -63,8 +67,22 @@ def test_a_boundary_that_keeps_the_level_flips_only_the_summary(tmp_path):
 
 def test_the_notice_is_in_the_guide(tmp_path):
     path = scores_file(tmp_path, 'benchmark: mle-bench, score: 30.4, stderr: 0.5, date: "2026-05"')
-    result = run("guide", "--defaults", "--scores", str(path), "--model", "near", "--baseline",
-                 "none", "--role", "ds", "--date", "2026-06-01", "-o", "-")
+    result = run(
+        "guide",
+        "--defaults",
+        "--scores",
+        str(path),
+        "--model",
+        "near",
+        "--baseline",
+        "none",
+        "--role",
+        "ds",
+        "--date",
+        "2026-06-01",
+        "-o",
+        "-",
+    )
     assert result.exit_code == 0, result.output
     assert (
         "MLE-Bench 30.4 ± 0.5 is within 0.5 pp of the 30 boundary, so this advice may flip: "
@@ -75,13 +93,19 @@ def test_the_notice_is_in_the_guide(tmp_path):
 
 def test_only_boundaries_that_decide_are_flagged(tmp_path):
     # Terminal-Bench 61 ± 2 is near 60, but at MLE-Bench 20 no ML engineer rule reads it.
-    low = scores_file(tmp_path, 'benchmark: mle-bench, score: 20, date: "2026-05"',
-                      'benchmark: terminal-bench-2, score: 61, stderr: 2, date: "2026-05"')
+    low = scores_file(
+        tmp_path,
+        'benchmark: mle-bench, score: 20, date: "2026-05"',
+        'benchmark: terminal-bench-2, score: 61, stderr: 2, date: "2026-05"',
+    )
     assert explain(low) == []
     # At MLE-Bench 36 it decides between supervised and draft pipelines.
-    mid = scores_file(tmp_path, 'benchmark: mle-bench, score: 36, date: "2026-05"',
-                      'benchmark: terminal-bench-2, score: 61, stderr: 2, date: "2026-05"',
-                      name="mid.yaml")
+    mid = scores_file(
+        tmp_path,
+        'benchmark: mle-bench, score: 36, date: "2026-05"',
+        'benchmark: terminal-bench-2, score: 61, stderr: 2, date: "2026-05"',
+        name="mid.yaml",
+    )
     assert explain(mid) == [
         "Terminal-Bench 2.0 61 ± 2 is within 2 pp of the 60 boundary, so this advice may flip: "
         "ML engineers: the role summary, data processing and training & tuning "
@@ -92,14 +116,17 @@ def test_only_boundaries_that_decide_are_flagged(tmp_path):
 def test_no_notice_far_from_a_boundary_or_without_stderr(tmp_path):
     far = scores_file(tmp_path, 'benchmark: mle-bench, score: 40, stderr: 3, date: "2026-05"')
     assert explain(far) == []
-    assert caveats(run("explain", "--role", "mle", "--model", "gpt-5.5", "--json"),
-                   "near-threshold") == []
+    assert (
+        caveats(run("explain", "--role", "mle", "--model", "gpt-5.5", "--json"), "near-threshold")
+        == []
+    )
 
 
 def test_a_configured_margin_applies_without_stderr():
     book = load_rulebook()
-    result = evaluate(book, Profile(model="gpt-5.5", baseline="gpt-5.4", roles=["tech-lead"],
-                                    near_margin=6.5))
+    result = evaluate(
+        book, Profile(model="gpt-5.5", baseline="gpt-5.4", roles=["tech-lead"], near_margin=6.5)
+    )
     texts = [c.text for c in result.caveats if c.kind == "near-threshold"]
     assert texts == [
         "MLE-Bench 36 is within 6.5 pp (the configured margin) of the 30 boundary, so this "
@@ -140,8 +167,10 @@ def test_a_month_only_date_counts_as_its_last_day():
 
 
 def test_the_stale_age_is_a_profile_setting(tmp_path):
-    book = load_scores(load_rulebook(), scores_file(
-        tmp_path, 'benchmark: mle-bench, score: 40, date: "2026-01-15"'))
+    book = load_scores(
+        load_rulebook(),
+        scores_file(tmp_path, 'benchmark: mle-bench, score: 40, date: "2026-01-15"'),
+    )
 
     def stale(**kw) -> list[str]:
         res = evaluate(book, Profile(model="near", date="2026-07-20", **kw))

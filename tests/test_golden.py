@@ -19,8 +19,10 @@ DATE = "2026-11-26"
 
 def make(*args: str) -> str:
     result = CliRunner().invoke(
-        cli, ["guide", "--defaults", "--date", DATE, "-o", "-", *args],
-        env={"COLUMNS": "200", "NO_COLOR": "1", "SOURCE_DATE_EPOCH": None}, prog_name="advisor",
+        cli,
+        ["guide", "--defaults", "--date", DATE, "-o", "-", *args],
+        env={"COLUMNS": "200", "NO_COLOR": "1", "SOURCE_DATE_EPOCH": None},
+        prog_name="advisor",
     )
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
@@ -71,18 +73,33 @@ def test_comparison_table_is_the_seeds(seed: str) -> None:
     t = table_of(seed, "Benchmark")
     assert t["header"] == ["Benchmark", "GPT-5.5", "GPT-5.4", "Difference", "Relative gain"]
     rows = {r[0]: r for r in t["rows"]}
-    assert rows["MLE-Bench"] == ["MLE-Bench", "36% (unverified) [1]", "23% (unverified) [1]",
-                                 "+13 pp", "+56.5%"]
-    assert rows["Terminal-Bench 2.0"] == ["Terminal-Bench 2.0", "82.7% (unverified) [2]", "n/a",
-                                          "n/a", "n/a"]
+    assert rows["MLE-Bench"] == [
+        "MLE-Bench",
+        "36% (unverified) [1]",
+        "23% (unverified) [1]",
+        "+13 pp",
+        "+56.5%",
+    ]
+    assert rows["Terminal-Bench 2.0"] == [
+        "Terminal-Bench 2.0",
+        "82.7% (unverified) [2]",
+        "n/a",
+        "n/a",
+        "n/a",
+    ]
 
 
 SEED_GUIDE = {
     "Data scientists": ["automate data processing and baseline model training", "30-50%"],
-    "ML engineers": ["automated ml pipelines", "terminal-bench",
-                     "model selection needs human review"],
-    "Tech leads": ['36% autonomy means "ai replacing ml engineers" is premature',
-                   '"ai assisting" is ready'],
+    "ML engineers": [
+        "automated ml pipelines",
+        "terminal-bench",
+        "model selection needs human review",
+    ],
+    "Tech leads": [
+        '36% autonomy means "ai replacing ml engineers" is premature',
+        '"ai assisting" is ready',
+    ],
     "Students / researchers": ["quick baseline experiments", "experimental design"],
 }
 
@@ -99,8 +116,14 @@ def test_selection_guide_is_the_seeds_in_substance(seed: str) -> None:
 
 def stage_table(md: str, role: str) -> dict[str, list[str]]:
     t = table_of(section(md, role), "Stage")
-    assert t["header"] == ["Stage", "Autonomy", "What to hand over", "Needs human review",
-                           "Time saved", "Rule"]
+    assert t["header"] == [
+        "Stage",
+        "Autonomy",
+        "What to hand over",
+        "Needs human review",
+        "Time saved",
+        "Rule",
+    ]
     return {r[0]: r for r in t["rows"]}
 
 
@@ -129,15 +152,18 @@ def test_role_sections_follow_the_seed(seed: str) -> None:
     assert "quick baseline experiments" in norm(student["Data processing"][2])
     assert "experimental design" in norm(student["Model selection"][2])
     # Nobody hands over judgement at 36%: no stage is autonomous for any role.
-    assert "Autonomous" not in {r[1] for role in SEED_GUIDE
-                                for r in stage_table(seed, role).values()}
+    assert "Autonomous" not in {
+        r[1] for role in SEED_GUIDE for r in stage_table(seed, role).values()
+    }
 
 
 def test_caveats_flag_every_unverified_score(seed: str) -> None:
     text = norm(rendered_text(section(seed, "Caveats")))
-    for fact in ("gpt-5.5 on mle-bench (36%) is unverified",
-                 "gpt-5.5 on terminal-bench 2.0 (82.7%) is unverified",
-                 "gpt-5.4 on mle-bench (23%) is unverified"):
+    for fact in (
+        "gpt-5.5 on mle-bench (36%) is unverified",
+        "gpt-5.5 on terminal-bench 2.0 (82.7%) is unverified",
+        "gpt-5.4 on mle-bench (23%) is unverified",
+    ):
         assert fact in text
 
 

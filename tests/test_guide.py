@@ -40,8 +40,9 @@ def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def run(*args: str, env: dict[str, str | None] | None = None, stdin: str | None = None) -> Result:
     """Invoke ``advisor`` (stdin is never a terminal here); never a traceback."""
-    result = CliRunner().invoke(cli, list(args), env={**ENV, **(env or {})}, input=stdin,
-                                prog_name="advisor")
+    result = CliRunner().invoke(
+        cli, list(args), env={**ENV, **(env or {})}, input=stdin, prog_name="advisor"
+    )
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result
@@ -100,8 +101,11 @@ def tables(md: str) -> list[dict[str, Any]]:
         if tok.type == "table_open":
             assert tok.map is not None
             first, last = tok.map
-            cur = {"header": [], "rows": [], "raw": [raw_cells(ln) for ln in lines[first:last]
-                                                     if ln.strip()]}
+            cur = {
+                "header": [],
+                "rows": [],
+                "raw": [raw_cells(ln) for ln in lines[first:last] if ln.strip()],
+            }
         elif tok.type == "tr_open":
             row = []
         elif tok.type in ("th_open", "td_open"):
@@ -114,6 +118,7 @@ def tables(md: str) -> list[dict[str, Any]]:
             else:
                 cur["rows"].append(row)
         elif tok.type == "table_close":
+            assert cur is not None
             out.append(cur)
             cur = None
     return out
@@ -171,7 +176,8 @@ def test_answers_file_replays_without_prompting(tmp_path: Path) -> None:
     assert ROLE_HEADINGS["data-scientist"] not in md and ROLE_HEADINGS["tech-lead"] not in md
     role_tables = [t for t in tables(md) if t["header"][0] == "Stage"]
     assert [[r[0] for r in t["rows"]] for t in role_tables] == [
-        ["Data processing", "Training & tuning"]] * 2
+        ["Data processing", "Training & tuning"]
+    ] * 2
     assert "Wrote g.md: 2 roles, model gpt-5.5 vs gpt-5.4" in result.stdout
 
 
@@ -188,8 +194,10 @@ def test_unknown_answer_key_names_the_questions_and_the_place(tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("answers", "expected"),
     [
-        ("roles: [ds, wizard]\n",
-         ["'roles'", "a.yaml:1:", "'wizard'", "data-scientist, ml-engineer, tech-lead, student"]),
+        (
+            "roles: [ds, wizard]\n",
+            ["'roles'", "a.yaml:1:", "'wizard'", "data-scientist, ml-engineer, tech-lead, student"],
+        ),
         ("roles: []\n", ["'roles'", "choose at least one"]),
         ("stages: [data]\n", ["'stages'", "did you mean data-processing?"]),
         ("model: gpt-9\n", ["'model'", "'gpt-9'", "allowed: gpt-5.5, gpt-5.4"]),
@@ -198,8 +206,16 @@ def test_unknown_answer_key_names_the_questions_and_the_place(tmp_path: Path) ->
         ("team: " + "x" * 81 + "\n", ["'team'", "81 characters, the limit is 80"]),
         ("team: {name: x}\n", ["'team'", "expected text"]),
     ],
-    ids=["unknown-role", "no-role", "unknown-stage", "unknown-model", "list-for-select",
-         "yes-no-team", "long-team", "mapping-team"],
+    ids=[
+        "unknown-role",
+        "no-role",
+        "unknown-stage",
+        "unknown-model",
+        "list-for-select",
+        "yes-no-team",
+        "long-team",
+        "mapping-team",
+    ],
 )
 def test_bad_answer_is_one_line_naming_question_and_allowed_values(
     tmp_path: Path, answers: str, expected: list[str]
@@ -262,10 +278,23 @@ def test_default_baseline_follows_the_chosen_model() -> None:
 
 
 def test_flags_answer_single_questions_with_aliases() -> None:
-    answers = saved_answers("--defaults", "--team", "  Risk \t Models ", "--role", "mle",
-                            "--role", "ds", "--role", "data-scientist", "--stage",
-                            "result-validation", "--stage", "Data-Processing",
-                            "--baseline", "none")
+    answers = saved_answers(
+        "--defaults",
+        "--team",
+        "  Risk \t Models ",
+        "--role",
+        "mle",
+        "--role",
+        "ds",
+        "--role",
+        "data-scientist",
+        "--stage",
+        "result-validation",
+        "--stage",
+        "Data-Processing",
+        "--baseline",
+        "none",
+    )
     # Whitespace collapsed, aliases resolved, duplicates dropped, rulebook order kept.
     assert answers["team"] == "Risk Models"
     assert answers["roles"] == ["data-scientist", "ml-engineer"]
@@ -274,8 +303,9 @@ def test_flags_answer_single_questions_with_aliases() -> None:
 
 
 def test_flags_win_over_the_answers_file(tmp_path: Path) -> None:
-    result = guide("--answers", str(FIXTURES / "answers.yaml"), "--team", "Override",
-                   "--role", "tl", "-o", "-")
+    result = guide(
+        "--answers", str(FIXTURES / "answers.yaml"), "--team", "Override", "--role", "tl", "-o", "-"
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("# Override: adopting GPT-5.5\n")
     assert ROLE_HEADINGS["tech-lead"] in result.stdout
@@ -292,8 +322,15 @@ def test_bad_flag_is_validated_like_a_typed_answer(tmp_path: Path) -> None:
 
 
 def test_model_without_scores_is_refused(tmp_path: Path) -> None:
-    result = guide("--defaults", "--scores", str(FIXTURES / "no-scores.yaml"),
-                   "--model", "vapourware-1", "-o", "g.md")
+    result = guide(
+        "--defaults",
+        "--scores",
+        str(FIXTURES / "no-scores.yaml"),
+        "--model",
+        "vapourware-1",
+        "-o",
+        "g.md",
+    )
     assert result.exit_code == 2
     [line] = error_lines(result)
     assert "'vapourware-1' has no scores" in line and "--scores FILE" in line
@@ -313,8 +350,21 @@ def test_no_terminal_and_unanswered_questions_exit_2(tmp_path: Path) -> None:
 
 
 def test_every_question_answered_by_flags_needs_no_terminal() -> None:
-    result = guide("--team", "X", "--role", "ds", "--model", "gpt-5.5", "--baseline", "none",
-                   "--stage", "model-selection", "-o", "-", stdin="")
+    result = guide(
+        "--team",
+        "X",
+        "--role",
+        "ds",
+        "--model",
+        "gpt-5.5",
+        "--baseline",
+        "none",
+        "--stage",
+        "model-selection",
+        "-o",
+        "-",
+        stdin="",
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("# X: adopting GPT-5.5\n")
     assert "compared with" not in result.stdout
@@ -409,7 +459,8 @@ def test_failed_write_leaves_the_old_guide_and_no_temporary_file(
     result = guide("--defaults", "-o", "g.md", "--force")
     assert result.exit_code == 1
     assert "g.md: write failed: No space left on device; the old file is unchanged" in (
-        result.stderr)
+        result.stderr
+    )
     assert (tmp_path / "g.md").read_text() == "the old guide\n"
     assert files(tmp_path) == ["g.md"]
 
@@ -438,23 +489,42 @@ def test_same_inputs_give_the_same_bytes(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["md", "json"])
 def test_saved_answers_replay_to_a_byte_identical_guide(tmp_path: Path, fmt: str) -> None:
-    first = guide("--defaults", "--team", "Vision", "--role", "ds", "--role", "tl",
-                  "--model", "thesis-gpt-5-codex", "--stage", "model-selection",
-                  "--format", fmt, "-o", "first", "--save-answers", "answers.yaml")
+    first = guide(
+        "--defaults",
+        "--team",
+        "Vision",
+        "--role",
+        "ds",
+        "--role",
+        "tl",
+        "--model",
+        "thesis-gpt-5-codex",
+        "--stage",
+        "model-selection",
+        "--format",
+        fmt,
+        "-o",
+        "first",
+        "--save-answers",
+        "answers.yaml",
+    )
     assert first.exit_code == 0, first.stderr
     again = guide("--answers", "answers.yaml", "--format", fmt, "-o", "again", stdin="")
     assert again.exit_code == 0, again.stderr
     assert (tmp_path / "first").read_bytes() == (tmp_path / "again").read_bytes()
     assert yaml.safe_load((tmp_path / "answers.yaml").read_text())["roles"] == [
-        "data-scientist", "tech-lead"]
+        "data-scientist",
+        "tech-lead",
+    ]
 
 
 def test_date_comes_from_the_flag_then_source_date_epoch_then_today() -> None:
     epoch = str(int(dt.datetime(2026, 1, 2, 12, tzinfo=dt.timezone.utc).timestamp()))
     by_env = run("guide", "--defaults", "-o", "-", env={"SOURCE_DATE_EPOCH": epoch})
     assert "*AI adoption guide by role, 2026-01-02," in by_env.stdout
-    by_flag = run("guide", "--defaults", "-o", "-", "--date", "2025-12-31",
-                  env={"SOURCE_DATE_EPOCH": epoch})
+    by_flag = run(
+        "guide", "--defaults", "-o", "-", "--date", "2025-12-31", env={"SOURCE_DATE_EPOCH": epoch}
+    )
     assert "*AI adoption guide by role, 2025-12-31," in by_flag.stdout
     before = dt.datetime.now(dt.timezone.utc).date().isoformat()
     today = run("guide", "--defaults", "-o", "-")
@@ -485,28 +555,53 @@ def test_json_result_shape() -> None:
     result = guide("--defaults", "--format", "json", "-o", "-")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert {"model", "baseline", "date", "team", "roles", "comparison", "caveats",
-            "sources", "bottom_line", "readings", "missing_evidence"} <= set(data)
+    assert {
+        "model",
+        "baseline",
+        "date",
+        "team",
+        "roles",
+        "comparison",
+        "caveats",
+        "sources",
+        "bottom_line",
+        "readings",
+        "missing_evidence",
+    } <= set(data)
     assert (data["model"], data["baseline"], data["date"]) == ("gpt-5.5", "gpt-5.4", DATE)
     assert [r["role"] for r in data["roles"]] == [
-        "data-scientist", "ml-engineer", "tech-lead", "student"]
+        "data-scientist",
+        "ml-engineer",
+        "tech-lead",
+        "student",
+    ]
     levels = {"manual", "assist", "draft", "supervised", "autonomous"}
     for role in data["roles"]:
         assert [s["stage"] for s in role["stages"]] == [
-            "data-processing", "model-selection", "training-tuning", "result-validation"]
+            "data-processing",
+            "model-selection",
+            "training-tuning",
+            "result-validation",
+        ]
         for st in role["stages"]:
             assert {"stage", "autonomy", "rule", "text", "review", "time_saved"} <= set(st)
             assert st["autonomy"] in levels and st["rule"] and st["text"]
     mle = {row["benchmark"]: row for row in data["comparison"]}["mle-bench"]
-    assert (mle["model_score"], mle["baseline_score"], mle["delta_pp"],
-            mle["relative_gain_pct"]) == (36.0, 23.0, 13.0, 56.52)
+    assert (
+        mle["model_score"],
+        mle["baseline_score"],
+        mle["delta_pp"],
+        mle["relative_gain_pct"],
+    ) == (36.0, 23.0, 13.0, 56.52)
     tb = {row["benchmark"]: row for row in data["comparison"]}["terminal-bench-2"]
     assert (tb["model_score"], tb["baseline_score"], tb["delta_pp"]) == (82.7, None, None)
     assert all(set(c) == {"kind", "text"} for c in data["caveats"])
     assert "unverified" in {c["kind"] for c in data["caveats"]}
     assert {(s["model"], s["benchmark"], s["score"]) for s in data["sources"]} == {
-        ("gpt-5.5", "mle-bench", 36.0), ("gpt-5.5", "terminal-bench-2", 82.7),
-        ("gpt-5.4", "mle-bench", 23.0)}
+        ("gpt-5.5", "mle-bench", 36.0),
+        ("gpt-5.5", "terminal-bench-2", 82.7),
+        ("gpt-5.4", "mle-bench", 23.0),
+    }
     assert all(s["source"] and s["date"] for s in data["sources"])
 
 
@@ -523,8 +618,17 @@ def test_custom_template_gets_the_documented_context(tmp_path: Path) -> None:
         "{{ selection_guide | length }} {{ caveats | length > 0 }} {{ sources[0].ref }}"
         " {{ missing | length }} {{ result.model }}\n"
     )
-    result = guide("--defaults", "--role", "ds", "--stage", "model-selection",
-                   "--template", "t.md.j2", "-o", "-")
+    result = guide(
+        "--defaults",
+        "--role",
+        "ds",
+        "--stage",
+        "model-selection",
+        "--template",
+        "t.md.j2",
+        "-o",
+        "-",
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == (
         f"ML team|GPT-5.5|gpt-5.4|{DATE}|builtin\n"
@@ -623,8 +727,17 @@ def test_show_with_json_shows_the_guide_not_the_data(tmp_path: Path) -> None:
 
 def test_hostile_team_name_stays_literal_and_never_breaks_a_row() -> None:
     team = "A | B\n<script>alert(1)</script> `x` *y* _z_ [l](u) # \\| &amp; ---"
-    result = guide("--defaults", "--team", team, "--scores",
-                   str(FIXTURES / "hostile-scores.yaml"), "--model", "hostile", "-o", "-")
+    result = guide(
+        "--defaults",
+        "--team",
+        team,
+        "--scores",
+        str(FIXTURES / "hostile-scores.yaml"),
+        "--model",
+        "hostile",
+        "-o",
+        "-",
+    )
     assert result.exit_code == 0, result.stderr
     md = result.stdout
     assert_well_formed(md)
@@ -694,7 +807,8 @@ def test_saved_answers_keep_awkward_team_names_exactly(tmp_path: Path) -> None:
     assert again.exit_code == 0, again.stderr
     assert (tmp_path / "first.md").read_bytes() == (tmp_path / "again.md").read_bytes()
     assert rendered_text((tmp_path / "again.md").read_text()).splitlines()[0] == (
-        team + ": adopting GPT-5.5")
+        team + ": adopting GPT-5.5"
+    )
 
 
 def test_a_custom_template_that_renders_nothing_writes_nothing(tmp_path):

@@ -62,8 +62,11 @@ def test_since_in_json_gives_the_changes_as_data(tmp_path):
     result = run(tmp_path, "--format", "json", "-o", "-")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    [mle] = [c for c in data["changes"] if c["changed"] and c["role"] == "ml-engineer"
-             and c["stage"] == "model-selection"]
+    [mle] = [
+        c
+        for c in data["changes"]
+        if c["changed"] and c["role"] == "ml-engineer" and c["stage"] == "model-selection"
+    ]
     assert mle["old"] == {"autonomy": "assist", "rules": ["mle-select-emerging"]}
     assert mle["new"] == {"autonomy": "draft", "rules": ["mle-select-moderate"]}
     assert mle["reasons"] == ["mle-bench 28 → 36 crossed 30 (unverified)"]
@@ -77,7 +80,6 @@ def test_since_with_a_broken_file_is_a_located_error(tmp_path):
     assert result.exit_code == 1
     assert f"{bad}:3:5: " in result.output
     assert "Traceback" not in result.output
-
 
 
 @pytest.mark.parametrize("fmt", ["md", "html", "confluence", "mediawiki"])
@@ -103,8 +105,12 @@ def test_show_of_another_format_keeps_the_section(tmp_path):
 def test_scores_and_since_are_laid_over_the_same_rulebook_apart(tmp_path):
     # --scores and --since each overlay the one rulebook loaded; neither sees the other.
     new = tmp_path / "new.yaml"
-    new.write_text(LAST_EDITION.replace("score: 28", "score: 44").replace(
-        "an earlier edition", "a newer edition"), encoding="utf-8")
+    new.write_text(
+        LAST_EDITION.replace("score: 28", "score: 44").replace(
+            "an earlier edition", "a newer edition"
+        ),
+        encoding="utf-8",
+    )
     result = run(tmp_path, "--scores", str(new), "--format", "json", "-o", "-")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)

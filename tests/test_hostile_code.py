@@ -13,16 +13,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from clitools import ENV, limited, run, workdir  # noqa: F401
+from clitools import limited, run
 
 from advisor.load.resources import builtin_rules
 from advisor.text import sandbox
 
+#: Each test runs in its own folder, with its own rulebook cache (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("workdir")
+
 BLOCKED = "unsafe template blocked by the sandbox: "
-
-
-
-
 
 
 def nothing_ran() -> None:
@@ -69,9 +68,11 @@ def test_yaml_tags_that_build_objects_are_refused(surface: str, tag: str) -> Non
 def test_a_tag_inside_the_builtin_rulebook_copy_is_refused() -> None:
     shutil.copytree(builtin_rules(), "rules")
     f = Path("rules/models.yaml")
-    f.write_text(f.read_text().replace("  - id: gpt-5.4\n",
-                                       "  - id: !!python/object/apply:os.system ['touch CANARY']\n",
-                                       1))
+    f.write_text(
+        f.read_text().replace(
+            "  - id: gpt-5.4\n", "  - id: !!python/object/apply:os.system ['touch CANARY']\n", 1
+        )
+    )
     result = run("guide", "--defaults", "--rules", "rules", "-o", "out.md")
     assert result.exit_code == 1
     assert "YAML tag '!!python/object/apply:os.system' is not allowed" in result.stderr
@@ -88,8 +89,8 @@ STATIC = [
     ("{{ lipsum.__globals__['os'].popen('touch CANARY').read() }}", "'.__globals__'"),
     ("{{ namespace.__init__.__globals__ }}", "'.__init__'"),
     ("{{ self._TemplateReference__context }}", "'._TemplateReference__context'"),
-    ("{{ team|attr('__class__') }}", '"attr(\'__class__\')"'),
-    ("{{ team['__class__'] }}", '"[\'__class__\']"'),
+    ("{{ team|attr('__class__') }}", "\"attr('__class__')\""),
+    ("{{ team['__class__'] }}", "\"['__class__']\""),
     ("{{ '{0.__class__.__init__.__globals__}'.format(team) }}", "'{0.__class__'"),
     ("{{ '{0[__builtins__]}'.format(team) }}", "'{0[__builtins__'"),
     ("{{ ().__class__.__base__.__subclasses__() }}", "'.__class__'"),
@@ -136,8 +137,11 @@ def rules_with_text(text: str) -> Path:
     shutil.copytree(builtin_rules(), "rules")
     f = Path("rules/advice.yaml")
     lines = f.read_text(encoding="utf-8").splitlines(keepends=True)
-    [i] = [i for i, ln in enumerate(lines) if ln.startswith("        text: Let {{ model.name }} "
-                                                             "draft cleaning")]
+    [i] = [
+        i
+        for i, ln in enumerate(lines)
+        if ln.startswith("        text: Let {{ model.name }} draft cleaning")
+    ]
     value = text + " " + lines[i].removeprefix("        text: ").rstrip("\n")
     lines[i] = "        text: '" + value.replace("'", "''") + "'\n"
     f.write_text("".join(lines), encoding="utf-8")
@@ -167,8 +171,18 @@ def test_rule_text_escape_built_at_run_time_is_blocked_when_the_rule_applies(att
     # The rule is valid as far as anyone can tell without running it...
     assert run("rules", "validate", "rules").exit_code == 0
     # ...and is blocked, located, when a guide needs it (GPT-5.4: 23% on MLE-Bench).
-    result = run("guide", "--defaults", "--rules", "rules", "--model", "gpt-5.4", "--role", "ds",
-                 "-o", "out.md")
+    result = run(
+        "guide",
+        "--defaults",
+        "--rules",
+        "rules",
+        "--model",
+        "gpt-5.4",
+        "--role",
+        "ds",
+        "-o",
+        "out.md",
+    )
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
     assert line.startswith("advisor: error: rules/advice.yaml:")
@@ -190,36 +204,52 @@ MEMORY_ATTACKS = [
     ("{{ '%*s' % (10**9, 'x') }}", "a format width of 1000000000"),
     ("{{ '{:>999999999}'.format('x') }}", "a format width or precision of a million or more"),
     ("{{ '{:{w}}'.format('x', w=10**9) }}", "a format width of 1000000000"),
-    ("{{ '%s'|format('x') ~ '%999999999d'|format(1) }}",
-     "a format width or precision of a million or more"),
+    (
+        "{{ '%s'|format('x') ~ '%999999999d'|format(1) }}",
+        "a format width or precision of a million or more",
+    ),
     ("{{ ('x' * 1000)|replace('x', 'y' * 1000000) }}", "replace would make 1000001000"),
     # Filters turn a list or a number into text before they insert into it.
     ("{{ ([0] * 999)|replace('0', 'x' * 999999)|length }}", "replace would make"),
     ("{{ (10 ** 3000)|replace('1', 'x' * 999999)|length }}", "replace would make"),
-    ("{% set ns = namespace(s='x' * 999999) %}{{ ns|replace('x', 'yy')|length }}",
-     "replace would make"),
-    ("{{ ('a ' * 1000)|wordwrap(1, wrapstring='x' * 999999)|length }}",
-     "the wordwrap filter would make"),
-    ("{{ ('\n' * 999)|indent('x' * 999999, first=true)|length }}",
-     "the indent filter would make"),
+    (
+        "{% set ns = namespace(s='x' * 999999) %}{{ ns|replace('x', 'yy')|length }}",
+        "replace would make",
+    ),
+    (
+        "{{ ('a ' * 1000)|wordwrap(1, wrapstring='x' * 999999)|length }}",
+        "the wordwrap filter would make",
+    ),
+    ("{{ ('\n' * 999)|indent('x' * 999999, first=true)|length }}", "the indent filter would make"),
     ("{{ ('ab' * 1000)|replace('a', 'xy')|wordwrap(3)|indent('  ')|length }}", None),
     ("{{ range(100000)|join('x' * 100000) }}", "join would make 10000100000"),
     ("{{ range(100000)|map('string')|join('x' * 100000) }}", "join would make"),
     ("{{ ([['x'] * 100] * 100)|sum(start=[])|length }}", None),  # within the limits
-    ("{{ ([['x'] * 1000] * 1000)|sum(start=[])|length }}",
-     "repeating a text or list would make 1002000"),
+    (
+        "{{ ([['x'] * 1000] * 1000)|sum(start=[])|length }}",
+        "repeating a text or list would make 1002000",
+    ),
     ("{{ [1]|slice(10**9)|list }}", "the slice filter would make 1000000000"),
-    ("{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
-     "{% endfor %}{{ ns.s|length }}", "joining texts with ~ would make 1048576"),
-    ("{% set l = [1] %}{% for i in range(40) %}{{ l.extend(l) }}{% endfor %}",
-     "access to attribute 'extend' of 'list' object is unsafe"),
-    ("{% macro f(s, n) %}{% if n %}{{ f(s ~ s, n - 1) }}{% else %}{{ s|length }}{% endif %}"
-     "{% endmacro %}{{ f('x', 40) }}", "joining texts with ~ would make 1048576"),
-    ("{% for i in range(100000) %}{% for j in range(1000) %}xxxxxxxxxxxxxxx{% endfor %}"
-     "{% endfor %}", "the template wrote more than 10000000 characters"),
+    (
+        "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
+        "{% endfor %}{{ ns.s|length }}",
+        "joining texts with ~ would make 1048576",
+    ),
+    (
+        "{% set l = [1] %}{% for i in range(40) %}{{ l.extend(l) }}{% endfor %}",
+        "access to attribute 'extend' of 'list' object is unsafe",
+    ),
+    (
+        "{% macro f(s, n) %}{% if n %}{{ f(s ~ s, n - 1) }}{% else %}{{ s|length }}{% endif %}"
+        "{% endmacro %}{{ f('x', 40) }}",
+        "joining texts with ~ would make 1048576",
+    ),
+    (
+        "{% for i in range(100000) %}{% for j in range(1000) %}xxxxxxxxxxxxxxx{% endfor %}"
+        "{% endfor %}",
+        "the template wrote more than 10000000 characters",
+    ),
 ]
-
-
 
 
 @pytest.mark.parametrize(("attack", "message"), MEMORY_ATTACKS)
@@ -263,8 +293,18 @@ def test_template_that_would_run_forever_is_stopped(
 
 def test_rule_text_that_would_exhaust_memory_is_stopped() -> None:
     rules_with_text("{{ 'x' * 10**10 }}")
-    result = run("guide", "--defaults", "--rules", "rules", "--model", "gpt-5.4", "--role", "ds",
-                 "-o", "out.md")
+    result = run(
+        "guide",
+        "--defaults",
+        "--rules",
+        "rules",
+        "--model",
+        "gpt-5.4",
+        "--role",
+        "ds",
+        "-o",
+        "out.md",
+    )
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
     assert line.startswith("advisor: error: rules/advice.yaml:")
@@ -309,8 +349,9 @@ def test_a_chain_of_tilde_joins_is_refused_before_it_is_built() -> None:
 
 def test_tilde_joins_within_the_limits_still_escape_in_html() -> None:
     Path("t.j2").write_text('{% set x = "ab" %}{{ x ~ 1 ~ x }}|{{ "<" ~ team }}\n')
-    result = run("guide", "--defaults", "--team", "A<B", "--format", "html",
-                 "--template", "t.j2", "-o", "-")
+    result = run(
+        "guide", "--defaults", "--team", "A<B", "--format", "html", "--template", "t.j2", "-o", "-"
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout == "ab1ab|&lt;A&lt;B\n"
 

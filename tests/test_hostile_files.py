@@ -17,16 +17,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from clitools import ENV, YAML_SURFACES, child_env, run, workdir  # noqa: F401
+from clitools import ENV, YAML_SURFACES, child_env, run
 
 from advisor.cli.app import cli
 from advisor.load.resources import builtin_rules
 
+#: Each test runs in its own folder, with its own rulebook cache (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("workdir")
+
 OUT_FILES = ("out.md", "out.yaml")
-
-
-
-
 
 
 def failed(result: Result, code: int) -> list[str]:
@@ -134,7 +133,7 @@ def test_broken_yaml_is_one_located_line(surface: str, kind: str) -> None:
     assert not Path("CANARY").exists()
 
 
-def test_a_bom_before_valid_yaml_is_ignored_everywhere(workdir: Path) -> None:  # noqa: F811
+def test_a_bom_before_valid_yaml_is_ignored_everywhere(workdir: Path) -> None:
     bom = b"\xef\xbb\xbf"
     Path("answers.yaml").write_bytes(bom + b"team: Fraud ML\nroles: [mle]\n")
     result = run("guide", "--defaults", "--answers", "answers.yaml", "-o", "out.md")
@@ -376,8 +375,14 @@ def test_permission_denied(surface: str) -> None:
     argv, code, expected = DENIED[surface]
     env = child_env()
     try:
-        proc = subprocess.run([sys.executable, "-m", "advisor", *argv], capture_output=True,
-                              text=True, env=env, preexec_fn=_unprivileged, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "advisor", *argv],
+            capture_output=True,
+            text=True,
+            env=env,
+            preexec_fn=_unprivileged,
+            timeout=120,
+        )
     except subprocess.SubprocessError as exc:  # no way to drop the capabilities here
         pytest.skip(f"cannot run advisor without file-mode override: {exc}")
     assert (proc.returncode, proc.stdout) == (code, ""), proc.stderr
@@ -392,13 +397,21 @@ def test_permission_denied(surface: str) -> None:
     ("data", "expected"),
     [
         (b"# {{ team }\n", "t.j2:1:1: template syntax error: unexpected '}'"),
-        (b"{% for x in roles %}\n{{ x }}\n", "t.j2:2:1: template syntax error: Unexpected end of "
-         "template. Jinja was looking for the following tags: 'endfor' or 'else'. The innermost "
-         "block that needs to be closed is 'for'."),
-        (b"{{ team\n", "t.j2:1:1: template syntax error: unexpected end of template, expected "
-         "'end of print statement'."),
-        (b"ok\n{% nonsense %}\n", "t.j2:2:1: template syntax error: Encountered unknown tag "
-         "'nonsense'."),
+        (
+            b"{% for x in roles %}\n{{ x }}\n",
+            "t.j2:2:1: template syntax error: Unexpected end of "
+            "template. Jinja was looking for the following tags: 'endfor' or 'else'. The innermost "
+            "block that needs to be closed is 'for'.",
+        ),
+        (
+            b"{{ team\n",
+            "t.j2:1:1: template syntax error: unexpected end of template, expected "
+            "'end of print statement'.",
+        ),
+        (
+            b"ok\n{% nonsense %}\n",
+            "t.j2:2:1: template syntax error: Encountered unknown tag 'nonsense'.",
+        ),
         (b"caf\xe9 {{ team }}\n", None),
         (b"{{ team }}\x00\n", None),
         (bytes(range(256)), None),
@@ -434,8 +447,11 @@ def test_template_that_fails_while_rendering_is_located() -> None:
 
 def test_template_that_includes_files_cannot_read_outside_the_templates() -> None:
     Path("secret.txt").write_text("SECRET\n")
-    for source in ("{% include '/etc/passwd' %}", "{% include '../secret.txt' %}",
-                   "{% extends 'secret.txt' %}"):
+    for source in (
+        "{% include '/etc/passwd' %}",
+        "{% include '../secret.txt' %}",
+        "{% extends 'secret.txt' %}",
+    ):
         Path("t.j2").write_text(source)
         lines = failed(run("guide", "--defaults", "--template", "t.j2", "-o", "out.md"), 2)
         assert len(lines) == 1 and lines[0].startswith("advisor: error: t.j2:1:1: template ")
@@ -461,8 +477,11 @@ def test_a_damaged_rulebook_cache_is_ignored(
             entry.unlink()
             entry.mkdir()
         else:
-            entry.write_bytes({"random bytes": os.urandom(len(data)), "truncated": data[:-7],
-                               "empty": b""}[damage])
+            entry.write_bytes(
+                {"random bytes": os.urandom(len(data)), "truncated": data[:-7], "empty": b""}[
+                    damage
+                ]
+            )
     again = run("rules", "validate")
     assert again.exit_code == 0, again.stderr
     assert again.stdout == first.stdout
@@ -487,18 +506,36 @@ def test_a_device_given_as_a_scores_file() -> None:
 @pytest.mark.parametrize(
     ("argv", "code", "expected"),
     [
-        (["diff", "--from", "broken.yaml", "--to", "broken.yaml"], 1,
-         "broken.yaml:2:1: YAML syntax error: did not find expected node content"),
-        (["diff", "--rules-from", "broken.yaml", "--rules-to", "broken.yaml"], 1,
-         "broken.yaml:2:1: YAML syntax error: did not find expected node content"),
-        (["rules", "lint", "broken.yaml"], 1,
-         "broken.yaml:2:1: YAML syntax error: did not find expected node content"),
-        (["rules", "test", "broken.yaml"], 1,
-         "broken.yaml:2:1: YAML syntax error: did not find expected node content"),
-        (["rules", "export", "--rules", "broken.yaml"], 1,
-         "broken.yaml:2:1: YAML syntax error: did not find expected node content"),
-        (["explain", "--role", "mle", "--model", "gpt-5.5", "--rules", "broken.yaml"], 1,
-         "broken.yaml:2:1: YAML syntax error: did not find expected node content"),
+        (
+            ["diff", "--from", "broken.yaml", "--to", "broken.yaml"],
+            1,
+            "broken.yaml:2:1: YAML syntax error: did not find expected node content",
+        ),
+        (
+            ["diff", "--rules-from", "broken.yaml", "--rules-to", "broken.yaml"],
+            1,
+            "broken.yaml:2:1: YAML syntax error: did not find expected node content",
+        ),
+        (
+            ["rules", "lint", "broken.yaml"],
+            1,
+            "broken.yaml:2:1: YAML syntax error: did not find expected node content",
+        ),
+        (
+            ["rules", "test", "broken.yaml"],
+            1,
+            "broken.yaml:2:1: YAML syntax error: did not find expected node content",
+        ),
+        (
+            ["rules", "export", "--rules", "broken.yaml"],
+            1,
+            "broken.yaml:2:1: YAML syntax error: did not find expected node content",
+        ),
+        (
+            ["explain", "--role", "mle", "--model", "gpt-5.5", "--rules", "broken.yaml"],
+            1,
+            "broken.yaml:2:1: YAML syntax error: did not find expected node content",
+        ),
         (["init", "broken.yaml"], 1, "broken.yaml: is a file; give a folder for the rulebook"),
     ],
     ids=["diff scores", "diff rules", "lint", "test", "export", "explain", "init"],

@@ -56,8 +56,9 @@ main()
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     out = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    out.update(NO_COLOR="1", SOURCE_DATE_EPOCH="1777777777",
-               ADVISOR_CACHE_DIR=str(tmp_path / ".cache"))
+    out.update(
+        NO_COLOR="1", SOURCE_DATE_EPOCH="1777777777", ADVISOR_CACHE_DIR=str(tmp_path / ".cache")
+    )
     return out
 
 
@@ -65,14 +66,25 @@ def tmp_files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob("*") if p.name.endswith(".tmp"))
 
 
-def strike(tmp_path: Path, env: dict[str, str], slow: str, after: int, signame: str,
-           *args: str, seconds: int = 60) -> subprocess.CompletedProcess[str]:
+def strike(
+    tmp_path: Path,
+    env: dict[str, str],
+    slow: str,
+    after: int,
+    signame: str,
+    *args: str,
+    seconds: int = 60,
+) -> subprocess.CompletedProcess[str]:
     """Run advisor with ``slow`` (module:function) stalling ``seconds`` on each call after
     the first ``after``; send ``signame`` once it stalls."""
     (tmp_path / "wrapper.py").write_text(WRAPPER)
     proc = subprocess.Popen(
-        [sys.executable, "wrapper.py", slow, f"{after}/{seconds}", *args], cwd=tmp_path, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "wrapper.py", slow, f"{after}/{seconds}", *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 60
     while not (tmp_path / "MARKER").exists():
@@ -91,8 +103,9 @@ def test_signal_while_the_guide_is_written_keeps_the_old_guide(
     tmp_path: Path, env: dict[str, str], signame: str, code: int, word: str
 ) -> None:
     (tmp_path / "GUIDE.md").write_text(OLD)
-    done = strike(tmp_path, env, "os:fsync", 0, signame,
-                  "guide", "--defaults", "-o", "GUIDE.md", "--force")
+    done = strike(
+        tmp_path, env, "os:fsync", 0, signame, "guide", "--defaults", "-o", "GUIDE.md", "--force"
+    )
     assert done.returncode == code, done.stderr
     assert done.stderr.endswith(f"advisor: {word}; nothing was written\n")
     assert "Traceback" not in done.stderr
@@ -106,8 +119,20 @@ def test_signal_while_the_answers_are_saved_after_the_guide(
 ) -> None:
     (tmp_path / "answers.yaml").write_text("team: old\n")
     # The first fsync is the guide's; the second, the answers file's, stalls.
-    done = strike(tmp_path, env, "os:fsync", 1, signame, "guide", "--defaults", "-o", "NEW.md",
-                  "--save-answers", "answers.yaml", "--force")
+    done = strike(
+        tmp_path,
+        env,
+        "os:fsync",
+        1,
+        signame,
+        "guide",
+        "--defaults",
+        "-o",
+        "NEW.md",
+        "--save-answers",
+        "answers.yaml",
+        "--force",
+    )
     assert done.returncode == code, done.stderr
     assert f"advisor: {word}" in done.stderr
     assert (tmp_path / "answers.yaml").read_text() == "team: old\n"
@@ -120,8 +145,18 @@ def test_signal_while_the_guide_is_rendered(
     tmp_path: Path, env: dict[str, str], signame: str, code: int, word: str
 ) -> None:
     (tmp_path / "GUIDE.md").write_text(OLD)
-    done = strike(tmp_path, env, "advisor.rendering.guide:render", 0, signame,
-                  "guide", "--defaults", "-o", "GUIDE.md", "--force")
+    done = strike(
+        tmp_path,
+        env,
+        "advisor.rendering.guide:render",
+        0,
+        signame,
+        "guide",
+        "--defaults",
+        "-o",
+        "GUIDE.md",
+        "--force",
+    )
     assert done.returncode == code, done.stderr
     assert done.stderr.endswith(f"advisor: {word}; nothing was written\n")
     assert (tmp_path / "GUIDE.md").read_text() == OLD
@@ -136,8 +171,19 @@ def test_signal_while_a_scores_file_is_imported(
         "benchmark,agent,model,score,date,source\nmle-bench,A,m1,40,2026-01,s\n"
     )
     (tmp_path / "scores.yaml").write_text("models: []\n")
-    done = strike(tmp_path, env, "os:fsync", 0, signame,
-                  "scores", "import", "board.csv", "-o", "scores.yaml", "--force")
+    done = strike(
+        tmp_path,
+        env,
+        "os:fsync",
+        0,
+        signame,
+        "scores",
+        "import",
+        "board.csv",
+        "-o",
+        "scores.yaml",
+        "--force",
+    )
     assert done.returncode == code, done.stderr
     assert f"advisor: {word}" in done.stderr
     assert (tmp_path / "scores.yaml").read_text() == "models: []\n"
@@ -154,12 +200,22 @@ def test_signal_in_the_middle_of_a_batch_leaves_only_whole_guides(
     (tmp_path / "out" / "team-39.md").write_text(OLD)
     # A slow disk: every write after the fifth takes two seconds; the writes that are
     # under way when the signal comes finish (each is atomic), the queued ones do not start.
-    done = strike(tmp_path, env, "os:fsync", 5, signame,
-                  "batch", "roster.csv", "--out-dir", "out", "--force", seconds=2)
+    done = strike(
+        tmp_path,
+        env,
+        "os:fsync",
+        5,
+        signame,
+        "batch",
+        "roster.csv",
+        "--out-dir",
+        "out",
+        "--force",
+        seconds=2,
+    )
     assert done.returncode == code, done.stderr
     assert done.stderr.endswith(
-        f"advisor: {word}; the guides already written are complete; the others were not "
-        "written\n"
+        f"advisor: {word}; the guides already written are complete; the others were not written\n"
     )
     assert tmp_files(tmp_path) == []
     written = sorted((tmp_path / "out").iterdir())
@@ -172,18 +228,31 @@ def test_signal_in_the_middle_of_a_batch_leaves_only_whole_guides(
 
 # --------------------------------------------------------------------------- in a terminal
 
+
 @pytest.mark.parametrize(
     ("how", "signame", "code", "word"),
-    [("keyboard", "SIGINT", 130, "interrupted"), ("kill", "SIGINT", 130, "interrupted"),
-     ("kill", "SIGTERM", 143, "terminated")],
+    [
+        ("keyboard", "SIGINT", 130, "interrupted"),
+        ("kill", "SIGINT", 130, "interrupted"),
+        ("kill", "SIGTERM", 143, "terminated"),
+    ],
 )
 def test_interrupting_the_questionnaire_keeps_the_old_guide(
     tmp_path: Path, env: dict[str, str], how: str, signame: str, code: int, word: str
 ) -> None:
     (tmp_path / "GUIDE.md").write_text(OLD)
     (tmp_path / "answers.yaml").write_text("team: old\n")
-    child = Terminal(tmp_path, "-o", "GUIDE.md", "--save-answers", "answers.yaml", "--force",
-                     "--team", "Fraud", environ=env)
+    child = Terminal(
+        tmp_path,
+        "-o",
+        "GUIDE.md",
+        "--save-answers",
+        "answers.yaml",
+        "--force",
+        "--team",
+        "Fraud",
+        environ=env,
+    )
     child.expect("Which roles are in the team?")
     if how == "keyboard":
         child.send("\x03")

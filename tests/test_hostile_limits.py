@@ -13,15 +13,19 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from clitools import BOMB, YAML_SURFACES, limited, run, workdir  # noqa: F401
+from clitools import BOMB, YAML_SURFACES, limited, run
 
 from advisor.errors import MAX_MESSAGE
 from advisor.load import yamlsource
+
+#: Each test runs in its own folder, with its own rulebook cache (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("workdir")
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile_inputs"
 
 
 # --------------------------------------------------------------------------- alias bombs
+
 
 @pytest.mark.parametrize("surface", list(YAML_SURFACES))
 @pytest.mark.parametrize(
@@ -173,8 +177,19 @@ LONG = "x" * 100_000
         ["rules", "validate", LONG],
         ["models", "--scores", LONG],
     ],
-    ids=["role", "model", "baseline", "stage", "team", "date", "explain role", "explain model",
-         "compare", "rules path", "scores path"],
+    ids=[
+        "role",
+        "model",
+        "baseline",
+        "stage",
+        "team",
+        "date",
+        "explain role",
+        "explain model",
+        "compare",
+        "rules path",
+        "scores path",
+    ],
 )
 def test_a_huge_flag_value_gives_one_short_error_line(argv: list[str]) -> None:
     result = run(*argv)
@@ -198,13 +213,25 @@ def test_a_huge_flag_value_gives_one_short_error_line(argv: list[str]) -> None:
         (f"models:\n  - id: a\n    name: {LONG}\n", "--scores"),
         (f"models:\n  - id: a\n    name: a\n    baseline: {'y' * 79}\n", "--scores"),
     ],
-    ids=["team", "role", "model", "key", "duplicate key", "huge integer", "model id",
-         "model name", "unknown baseline"],
+    ids=[
+        "team",
+        "role",
+        "model",
+        "key",
+        "duplicate key",
+        "huge integer",
+        "model id",
+        "model name",
+        "unknown baseline",
+    ],
 )
 def test_a_huge_value_in_a_file_gives_short_error_lines(yaml_text: str, option: str) -> None:
     Path("f.yaml").write_text(yaml_text)
-    argv = (["guide", "--defaults", "--answers", "f.yaml", "-o", "out.md"] if option == "--answers"
-            else ["models", "--scores", "f.yaml"])
+    argv = (
+        ["guide", "--defaults", "--answers", "f.yaml", "-o", "out.md"]
+        if option == "--answers"
+        else ["models", "--scores", "f.yaml"]
+    )
     result = run(*argv)
     assert result.exit_code in (1, 2)
     lines = result.stderr.splitlines()
@@ -226,8 +253,10 @@ def test_huge_integer_is_named_briefly() -> None:
 @pytest.mark.parametrize(
     ("argv", "shown"),
     [
-        (["guide", "--defaults", "--role", "ds\x1b[2J\x1b]0;pwned\x07", "-o", "out.md"],
-         "\\x1b[2J\\x1b]0;pwned\\x07"),
+        (
+            ["guide", "--defaults", "--role", "ds\x1b[2J\x1b]0;pwned\x07", "-o", "out.md"],
+            "\\x1b[2J\\x1b]0;pwned\\x07",
+        ),
         (["guide", "--defaults", "--model", "gpt\u202e5.5", "-o", "out.md"], "\\u202e"),
         (["compare", "a\nb", "gpt-5.4"], "\\n"),
     ],

@@ -12,8 +12,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from clitools import run, workdir  # noqa: F401
+import pytest
+from clitools import run
 from rich.console import Console
+
+#: Each test runs in its own folder, with its own rulebook cache (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("workdir")
 
 CLOSING = "[/x]"
 STYLE = "[bold red]loud"
@@ -43,8 +47,9 @@ def scores(tmp_path: Path) -> str:
 
 def test_batch_table_shows_team_names_as_written(tmp_path: Path) -> None:
     roster = tmp_path / "teams.csv"
-    roster.write_text(f'team,roles,model\n"{CLOSING}",mle,gpt-5.5\n"{STYLE}",ds,gpt-5.5\n',
-                      encoding="utf-8")
+    roster.write_text(
+        f'team,roles,model\n"{CLOSING}",mle,gpt-5.5\n"{STYLE}",ds,gpt-5.5\n', encoding="utf-8"
+    )
     (tmp_path / "out").mkdir()
     result = run("batch", str(roster), "--out-dir", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
@@ -89,11 +94,20 @@ def test_guide_summary_on_a_terminal_shows_role_and_stage_names_as_written(
     book_file = rules / "rulebook.yaml"
     text = book_file.read_text(encoding="utf-8")
     text = text.replace("name: Data scientist\n", f'name: "{CLOSING}"\n', 1)
-    book_file.write_text(text.replace("name: Data processing\n", f'name: "{STYLE}"\n', 1),
-                         encoding="utf-8")
+    book_file.write_text(
+        text.replace("name: Data processing\n", f'name: "{STYLE}"\n', 1), encoding="utf-8"
+    )
     book = load_rulebook(rules)
-    result = evaluate(book, Profile(team="T", roles=["data-scientist"], model="gpt-5.5",
-                                    baseline="gpt-5.4", stages=["data-processing"]))
+    result = evaluate(
+        book,
+        Profile(
+            team="T",
+            roles=["data-scientist"],
+            model="gpt-5.5",
+            baseline="gpt-5.4",
+            stages=["data-processing"],
+        ),
+    )
     out = Console(file=io.StringIO(), width=200, color_system=None)
     print_guide_summary(out, book, result, "g.md")
     drawn = out.file.getvalue()  # type: ignore[attr-defined]
@@ -139,8 +153,16 @@ def test_the_guide_headline_shows_the_file_name_as_given() -> None:
     from advisor.load.rulebook import load_rulebook
 
     book = load_rulebook()
-    result = evaluate(book, Profile(team="T", roles=["ml-engineer"], model="gpt-5.5",
-                                    baseline=None, stages=["data-processing"]))
+    result = evaluate(
+        book,
+        Profile(
+            team="T",
+            roles=["ml-engineer"],
+            model="gpt-5.5",
+            baseline=None,
+            stages=["data-processing"],
+        ),
+    )
     out = Console(file=io.StringIO(), width=200, color_system=None)  # emoji codes on
     print_guide_summary(out, book, result, ":smile:.md")
     assert out.file.getvalue().startswith("Wrote :smile:.md: 1 roles")  # type: ignore[attr-defined]

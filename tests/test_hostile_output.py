@@ -22,16 +22,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from clitools import ENV, advisor_process, child_env, run, workdir  # noqa: F401
+from clitools import advisor_process, child_env, run
 from format_parsers import PARSERS, norm, parse_markdown
 
 from advisor.cli.app import Terminated
 
+#: Each test runs in its own folder, with its own rulebook cache (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("workdir")
+
 OLD = "# The team's current guide\n\nhand-edited, must survive\n"
-
-
-
-
 
 
 def leftovers(folder: Path | str = ".") -> list[str]:
@@ -175,20 +174,22 @@ def test_a_symlink_to_a_device_is_written_through_not_replaced() -> None:
 def test_a_full_device_as_the_output_file() -> None:
     result = guide("-o", "/dev/full")
     assert result.exit_code == 1
-    assert result.stderr == (
-        "advisor: error: /dev/full: write failed: No space left on device\n"
-    )
+    assert result.stderr == ("advisor: error: /dev/full: write failed: No space left on device\n")
 
 
 def test_a_name_too_long_for_the_file_system() -> None:
     name = "g" * 300 + ".md"
-    for argv in (["guide", "--defaults", "-o", name], ["schema", "-o", name],
-                 ["guide", "--defaults", "-o", "ok.md", "--save-answers", name]):
+    for argv in (
+        ["guide", "--defaults", "-o", name],
+        ["schema", "-o", name],
+        ["guide", "--defaults", "-o", "ok.md", "--save-answers", name],
+    ):
         result = run(*argv)
         assert result.exit_code == 1, argv
         [line] = result.stderr.splitlines()
         assert line.startswith("advisor: error: ggggg") and line.endswith(
-            ".md: cannot write there: File name too long")
+            ".md: cannot write there: File name too long"
+        )
         assert len(line) < 1200
     assert not Path("ok.md").exists()
 
@@ -205,8 +206,7 @@ def test_relative_paths_up_the_tree_are_the_users_choice(tmp_path: Path) -> None
     ("argv", "target"),
     [
         (["guide", "--defaults", "-o", "GUIDE.md", "--force"], "GUIDE.md"),
-        (["guide", "--defaults", "-o", "-", "--save-answers", "GUIDE.md", "--force"],
-         "GUIDE.md"),
+        (["guide", "--defaults", "-o", "-", "--save-answers", "GUIDE.md", "--force"], "GUIDE.md"),
         (["schema", "-o", "GUIDE.md", "--force"], "GUIDE.md"),
         (["rules", "export", "-o", "GUIDE.md", "--force"], "GUIDE.md"),
     ],
@@ -289,7 +289,7 @@ def test_batch_out_dir_that_is_a_file_or_missing() -> None:
 PAYLOADS = [
     "<script>alert(1)</script>",
     '<img src=x onerror="alert(1)">',
-    "]]><ac:structured-macro ac:name=\"html\"/>",
+    ']]><ac:structured-macro ac:name="html"/>',
     "a | b || c |- d",
     "[[Special:Random]] {{SITENAME}} ~~~~ ''it'' '''b'''",
     "`code` *em* _u_ [x](javascript:alert(1)) # h",
@@ -311,7 +311,7 @@ def hostile_scores(payload: str) -> str:
         "        score: 40\n"
         f"        split: {quoted}\n"
         f"        agent: {quoted}\n"
-        "        date: \"2026-05\"\n"
+        '        date: "2026-05"\n'
         f"        source: {json.dumps(payload + ' javascript:alert(1)')}\n"
         "        verified: true\n"
         f"        notes: {quoted}\n"
@@ -322,10 +322,19 @@ def hostile_scores(payload: str) -> str:
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_markup_in_a_team_name_and_a_scores_file_stays_text(fmt: str, payload: str) -> None:
     Path("evil.yaml").write_text(hostile_scores(payload), encoding="utf-8")
-    Path("answers.yaml").write_text(f"team: {json.dumps(payload)}\nmodel: evil\n",
-                                    encoding="utf-8")
-    result = run("guide", "--defaults", "--answers", "answers.yaml", "--scores", "evil.yaml",
-                 "--format", fmt, "-o", "out")
+    Path("answers.yaml").write_text(f"team: {json.dumps(payload)}\nmodel: evil\n", encoding="utf-8")
+    result = run(
+        "guide",
+        "--defaults",
+        "--answers",
+        "answers.yaml",
+        "--scores",
+        "evil.yaml",
+        "--format",
+        fmt,
+        "-o",
+        "out",
+    )
     assert result.exit_code == 0, result.stderr
     text = Path("out").read_text(encoding="utf-8")
     parsed = PARSERS[fmt](text)  # fails on scripts, handlers, broken tables or stray markup
@@ -345,8 +354,20 @@ def test_markup_in_a_team_name_and_a_scores_file_stays_text(fmt: str, payload: s
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_markup_in_json_output_round_trips(payload: str) -> None:
     Path("evil.yaml").write_text(hostile_scores(payload), encoding="utf-8")
-    result = run("guide", "--defaults", "--team", payload, "--model", "evil", "--scores",
-                 "evil.yaml", "--format", "json", "-o", "-")
+    result = run(
+        "guide",
+        "--defaults",
+        "--team",
+        payload,
+        "--model",
+        "evil",
+        "--scores",
+        "evil.yaml",
+        "--format",
+        "json",
+        "-o",
+        "-",
+    )
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["team"] == " ".join(payload.split())
@@ -357,8 +378,18 @@ def test_markup_in_json_output_round_trips(payload: str) -> None:
 def test_markup_in_a_custom_html_template_context_is_escaped() -> None:
     Path("t.j2").write_text("<h1>{{ team }}</h1><p>{{ model.name }}</p>\n")
     payload = PAYLOADS[0]
-    result = run("guide", "--defaults", "--team", payload, "--format", "html", "--template",
-                 "t.j2", "-o", "-")
+    result = run(
+        "guide",
+        "--defaults",
+        "--team",
+        payload,
+        "--format",
+        "html",
+        "--template",
+        "t.j2",
+        "-o",
+        "-",
+    )
     assert result.exit_code == 0, result.stderr
     assert "<script>" not in result.stdout
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in result.stdout
@@ -373,17 +404,33 @@ def test_markup_in_markdown_table_cells_never_adds_a_column() -> None:
 
 
 def test_batch_file_names_never_leave_the_folder(tmp_path: Path) -> None:
-    names = ["../../escape", "/etc/passwd", "..", ".", ".hidden", "CON", "a/b\\c", "x" * 300,
-             "<script>", "\u202egnp.exe", "Ünïcödé Team"]
+    names = [
+        "../../escape",
+        "/etc/passwd",
+        "..",
+        ".",
+        ".hidden",
+        "CON",
+        "a/b\\c",
+        "x" * 300,
+        "<script>",
+        "\u202egnp.exe",
+        "Ünïcödé Team",
+    ]
     Path("roster.yaml").write_text(
         "".join(f"- team: {json.dumps(n)}\n  model: gpt-5.5\n" for n in names), encoding="utf-8"
     )
     Path("out").mkdir()
     result = run("batch", "roster.yaml", "--out-dir", "out")
     written = sorted(p for p in (tmp_path / "out").rglob("*") if p.is_file())
-    outside = sorted(p for p in tmp_path.rglob("*")
-                     if p.is_file() and "out" not in p.relative_to(tmp_path).parts[:1]
-                     and p.name not in ("roster.yaml",) and ".cache" not in p.parts)
+    outside = sorted(
+        p
+        for p in tmp_path.rglob("*")
+        if p.is_file()
+        and "out" not in p.relative_to(tmp_path).parts[:1]
+        and p.name not in ("roster.yaml",)
+        and ".cache" not in p.parts
+    )
     assert outside == [], outside
     for p in written:
         assert p.parent == tmp_path / "out"
@@ -400,8 +447,13 @@ def test_batch_file_names_never_leave_the_folder(tmp_path: Path) -> None:
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
 @pytest.mark.parametrize(
     "argv",
-    [["guide", "--defaults", "-o", "-"], ["schema"], ["models", "--json"], ["models"],
-     ["rules", "export"]],
+    [
+        ["guide", "--defaults", "-o", "-"],
+        ["schema"],
+        ["models", "--json"],
+        ["models"],
+        ["rules", "export"],
+    ],
 )
 def test_a_full_disk_under_standard_output(argv: list[str]) -> None:
     with open("/dev/full", "w") as full:
@@ -413,8 +465,9 @@ def test_a_full_disk_under_standard_output(argv: list[str]) -> None:
 
 
 def test_standard_output_closed() -> None:
-    proc = advisor_process("guide", "--defaults", "-o", "-", stderr=subprocess.PIPE,
-                           preexec_fn=lambda: os.close(1))
+    proc = advisor_process(
+        "guide", "--defaults", "-o", "-", stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1)
+    )
     assert proc.returncode == 1
     assert proc.stderr == (
         "advisor: error: standard output is closed; write to a file with -o FILE\n"
@@ -434,8 +487,10 @@ PRINTS = "this command prints its result there"
         (["rules", "validate"], PRINTS),
         (["rules", "lint"], PRINTS),
         (["rules", "test"], PRINTS),
-        (["diff", "--model-from", "gpt-5.4", "--model-to", "gpt-5.5"],
-         "write to a file with -o FILE"),
+        (
+            ["diff", "--model-from", "gpt-5.4", "--model-to", "gpt-5.5"],
+            "write to a file with -o FILE",
+        ),
     ],
 )
 def test_a_command_whose_result_goes_to_a_closed_standard_output_fails(
@@ -448,16 +503,23 @@ def test_a_command_whose_result_goes_to_a_closed_standard_output_fails(
 
 def test_a_guide_written_to_a_file_with_standard_output_closed() -> None:
     # The summary has nowhere to go; the guide is written all the same.
-    proc = advisor_process("guide", "--defaults", "-o", "g.md", stderr=subprocess.PIPE,
-                           preexec_fn=lambda: os.close(1))
+    proc = advisor_process(
+        "guide", "--defaults", "-o", "g.md", stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1)
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     assert Path("g.md").read_text(encoding="utf-8").startswith("# ")
 
 
 def test_questions_with_standard_input_closed() -> None:
-    proc = advisor_process("guide", "-o", "g.md", stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           preexec_fn=lambda: os.close(0))
+    proc = advisor_process(
+        "guide",
+        "-o",
+        "g.md",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: os.close(0),
+    )
     assert proc.returncode == 2
     assert proc.stderr.startswith("advisor: error: no terminal to ask team, roles, model")
     assert not Path("g.md").exists()
@@ -468,7 +530,10 @@ def test_reader_going_away_stops_quietly() -> None:
     Path("t.j2").write_text("{% for i in range(40000) %}" + "x" * 99 + "\n{% endfor %}")
     proc = subprocess.Popen(
         [sys.executable, "-m", "advisor", "guide", "--defaults", "--template", "t.j2", "-o", "-"],
-        env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()  # before advisor has written anything: imports take longer

@@ -49,9 +49,13 @@ def test_every_error_kind_has_its_documented_exit_code(row: list[str]) -> None:
 
 def test_every_error_kind_is_documented() -> None:
     documented = {row[0].strip("`") for row in table_after("### Error kinds")}
-    kinds = {name for name, value in vars(errors).items()
-             if isinstance(value, type) and issubclass(value, errors.AdvisorError)
-             and value is not errors.AdvisorError}
+    kinds = {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type)
+        and issubclass(value, errors.AdvisorError)
+        and value is not errors.AdvisorError
+    }
     assert documented == kinds
 
 

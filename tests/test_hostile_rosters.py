@@ -12,14 +12,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from clitools import BOMB, ENV, limited, run, workdir  # noqa: F401
+from clitools import BOMB, limited, run
+
+#: Each test runs in its own folder, with its own rulebook cache (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("workdir")
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile_inputs"
 BOARD = "benchmark,agent,model,score,date,source\n"
 
 
 @pytest.fixture(autouse=True)
-def out_folder(workdir: Path) -> Path:  # noqa: F811
+def out_folder(workdir: Path) -> Path:
     (workdir / "out").mkdir()
     return workdir / "out"
 
@@ -39,31 +42,67 @@ def error_lines(result: Result) -> list[str]:
 
 # --------------------------------------------------------------------------- rosters: files
 
+
 @pytest.mark.parametrize(
     ("name", "data", "expected"),
     [
-        ("r.csv", b"", "r.csv:1:1: empty roster: expected a header row (team,roles,model,...) "
-         "and a row per team"),
-        ("r.csv", b"team,model,team\nA,gpt-5.5,B\n",
-         "r.csv:1:12: column 'team' appears twice in the header"),
+        (
+            "r.csv",
+            b"",
+            "r.csv:1:1: empty roster: expected a header row (team,roles,model,...) "
+            "and a row per team",
+        ),
+        (
+            "r.csv",
+            b"team,model,team\nA,gpt-5.5,B\n",
+            "r.csv:1:12: column 'team' appears twice in the header",
+        ),
         ("r.csv", b"team;model\nA;gpt-5.5\n", "r.csv:1:1: the header row has no 'team' column"),
         ("r.csv", b"team,model\nA\x00,gpt-5.5\n", "r.csv:1:1: binary file, not a roster in CSV"),
-        ("r.csv", b"team,model\ncaf\xe9,gpt-5.5\n",
-         "r.csv:2:1: not UTF-8 text; save the file as UTF-8"),
-        ("r.csv", b'team,model\n"' + b"x" * 200_000 + b'",gpt-5.5\n',
-         "r.csv:2:1: not valid CSV: field larger than field limit (131072)"),
-        ("r.yaml", b"teams: 5\n",
-         "r.yaml:1:8: a roster is a list of teams (- team: ..., model: ..., roles: [...])"),
-        ("r.yaml", b"a: 1\n",
-         "r.yaml:1:1: a roster is a list of teams (- team: ..., model: ..., roles: [...])"),
-        ("r.yaml", b"- team: [\n", "r.yaml:2:1: YAML syntax error: did not find expected node "
-         "content"),
-        ("r.yaml", b"- team: !!python/object/apply:os.system ['touch CANARY']\n",
-         "r.yaml:1:9: YAML tag '!!python/object/apply:os.system' is not allowed: advisor reads "
-         "plain data only"),
+        (
+            "r.csv",
+            b"team,model\ncaf\xe9,gpt-5.5\n",
+            "r.csv:2:1: not UTF-8 text; save the file as UTF-8",
+        ),
+        (
+            "r.csv",
+            b'team,model\n"' + b"x" * 200_000 + b'",gpt-5.5\n',
+            "r.csv:2:1: not valid CSV: field larger than field limit (131072)",
+        ),
+        (
+            "r.yaml",
+            b"teams: 5\n",
+            "r.yaml:1:8: a roster is a list of teams (- team: ..., model: ..., roles: [...])",
+        ),
+        (
+            "r.yaml",
+            b"a: 1\n",
+            "r.yaml:1:1: a roster is a list of teams (- team: ..., model: ..., roles: [...])",
+        ),
+        (
+            "r.yaml",
+            b"- team: [\n",
+            "r.yaml:2:1: YAML syntax error: did not find expected node content",
+        ),
+        (
+            "r.yaml",
+            b"- team: !!python/object/apply:os.system ['touch CANARY']\n",
+            "r.yaml:1:9: YAML tag '!!python/object/apply:os.system' is not allowed: advisor reads "
+            "plain data only",
+        ),
     ],
-    ids=["empty", "duplicate column", "semicolons", "NUL", "latin-1", "huge field",
-         "teams not a list", "mapping", "broken YAML", "python tag"],
+    ids=[
+        "empty",
+        "duplicate column",
+        "semicolons",
+        "NUL",
+        "latin-1",
+        "huge field",
+        "teams not a list",
+        "mapping",
+        "broken YAML",
+        "python tag",
+    ],
 )
 def test_a_broken_roster_is_one_located_error(name: str, data: bytes, expected: str) -> None:
     result = batch(name, data)
@@ -84,9 +123,15 @@ def test_a_broken_roster_is_one_located_error(name: str, data: bytes, expected: 
         (["batch", "r" * 300 + ".csv", "--out-dir", "out"], "rrrrr"),
         (["scores", "import", "b" * 300 + ".csv"], "bbbbb"),
     ],
-    ids=["roster missing", "roster without suffix missing", "roster folder",
-         "leaderboard missing", "leaderboard folder", "roster name too long",
-         "leaderboard name too long"],
+    ids=[
+        "roster missing",
+        "roster without suffix missing",
+        "roster folder",
+        "leaderboard missing",
+        "leaderboard folder",
+        "roster name too long",
+        "leaderboard name too long",
+    ],
 )
 def test_a_file_that_is_missing_or_a_folder(argv: list[str], expected: str) -> None:
     result = run(*argv)
@@ -112,16 +157,20 @@ def test_an_alias_bomb_roster_fails_fast_in_bounded_memory() -> None:
 
 # --------------------------------------------------------------------------- rosters: rows
 
+
 def test_bad_rows_are_located_and_the_good_ones_written() -> None:
-    result = batch("r.yaml", (
-        "- team: no\n  model: gpt-5.5\n"
-        "- team: X\n  model: [gpt-5.5]\n"
-        "- team: Y\n  model: gpt-5.5\n  roles: {a: 1}\n"
-        "- just text\n"
-        "- team: Z\n  model: gpt-5.5\n  nonsense: 1\n"
-        "- team: Good\n  model: gpt-5.5\n"
-        "- team: Odd format\n  model: gpt-5.5\n  format: pdf\n"
-    ))
+    result = batch(
+        "r.yaml",
+        (
+            "- team: no\n  model: gpt-5.5\n"
+            "- team: X\n  model: [gpt-5.5]\n"
+            "- team: Y\n  model: gpt-5.5\n  roles: {a: 1}\n"
+            "- just text\n"
+            "- team: Z\n  model: gpt-5.5\n  nonsense: 1\n"
+            "- team: Good\n  model: gpt-5.5\n"
+            "- team: Odd format\n  model: gpt-5.5\n  format: pdf\n"
+        ),
+    )
     assert result.exit_code == 1
     assert error_lines(result) == [
         "advisor: error: r.yaml:1:3: question 'team' (from r.yaml:1:9): expected text, got a "
@@ -167,21 +216,28 @@ def imported(name: str, data: str | bytes) -> Result:
 
 
 def skipped(result: Result) -> list[str]:
-    return [ln.removeprefix("advisor: skipped ") for ln in result.stderr.splitlines()
-            if ln.startswith("advisor: skipped ")]
+    return [
+        ln.removeprefix("advisor: skipped ")
+        for ln in result.stderr.splitlines()
+        if ln.startswith("advisor: skipped ")
+    ]
 
 
 def test_leaderboard_values_of_the_wrong_kind_are_skipped_with_their_place() -> None:
-    result = imported("b.csv", BOARD + (
-        "mle-bench,A,m1,nan,2026,s\n"
-        "mle-bench,A,m2,inf,2026,s\n"
-        "mle-bench,A,m3,1e400,2026,s\n"
-        "mle-bench,A,m4,101,2026,s\n"
-        "mle-bench,A,m5,high,2026,s\n"
-        "mle-bench,A,m6,40,2026-13-01,s\n"
-        "mle-bench,A,m7,40,2026,\n"
-        "mle-bench,A,ok,40,2026,s\n"
-    ))
+    result = imported(
+        "b.csv",
+        BOARD
+        + (
+            "mle-bench,A,m1,nan,2026,s\n"
+            "mle-bench,A,m2,inf,2026,s\n"
+            "mle-bench,A,m3,1e400,2026,s\n"
+            "mle-bench,A,m4,101,2026,s\n"
+            "mle-bench,A,m5,high,2026,s\n"
+            "mle-bench,A,m6,40,2026-13-01,s\n"
+            "mle-bench,A,m7,40,2026,\n"
+            "mle-bench,A,ok,40,2026,s\n"
+        ),
+    )
     assert result.exit_code == 0, result.stderr
     assert skipped(result) == [
         "b.csv:2:16: score 'nan' is not a percentage between 0 and 100",
@@ -197,16 +253,20 @@ def test_leaderboard_values_of_the_wrong_kind_are_skipped_with_their_place() -> 
 
 
 def test_leaderboard_yaml_type_confusion() -> None:
-    result = imported("b.yaml", (
-        "- {benchmark: mle-bench, agent: A, model: no, score: 40, date: 2026-01-01, source: s}\n"
-        "- {benchmark: mle-bench, agent: [x], model: m, score: 40, date: 2026, source: s}\n"
-        "- {benchmark: mle-bench, agent: A, model: m, score: yes, date: 2026, source: s}\n"
-        "- {benchmark: mle-bench, agent: A, model: m, score: .nan, date: 2026, source: s}\n"
-        "- {benchmark: mle-bench, agent: A, model: m, score: 40, date: 2026, source: s,"
-        " verified: maybe}\n"
-        "- just a string\n"
-        "- {benchmark: mle-bench, agent: A, model: fine, score: 40, date: 2026, source: s}\n"
-    ))
+    result = imported(
+        "b.yaml",
+        (
+            "- {benchmark: mle-bench, agent: A, model: no, score: 40, date: 2026-01-01, "
+            "source: s}\n"
+            "- {benchmark: mle-bench, agent: [x], model: m, score: 40, date: 2026, source: s}\n"
+            "- {benchmark: mle-bench, agent: A, model: m, score: yes, date: 2026, source: s}\n"
+            "- {benchmark: mle-bench, agent: A, model: m, score: .nan, date: 2026, source: s}\n"
+            "- {benchmark: mle-bench, agent: A, model: m, score: 40, date: 2026, source: s,"
+            " verified: maybe}\n"
+            "- just a string\n"
+            "- {benchmark: mle-bench, agent: A, model: fine, score: 40, date: 2026, source: s}\n"
+        ),
+    )
     assert result.exit_code == 0, result.stderr
     reasons = skipped(result)
     assert reasons[0] == "b.yaml:1:43: model must be text, got a yes/no value; put it in quotes"
@@ -221,11 +281,17 @@ def test_leaderboard_yaml_type_confusion() -> None:
     [
         ("b.csv", b"", "b.csv:1:1: empty file: expected a header row and one row per score"),
         ("b.csv", b"mle-bench,A\x00,m\n", "b.csv:1:1: binary file, not a leaderboard in CSV"),
-        ("b.csv", b"benchmark,model\ncaf\xe9,x\n",
-         "b.csv:2:1: not UTF-8 text; save the file as UTF-8"),
+        (
+            "b.csv",
+            b"benchmark,model\ncaf\xe9,x\n",
+            "b.csv:2:1: not UTF-8 text; save the file as UTF-8",
+        ),
         ("b.txt", b"x\n", "b.txt: cannot tell the format; name the file .csv, .tsv or .yaml"),
-        ("b.yaml", b"models: []\n", "b.yaml:1:9: this is already a scores file ('models:'); use "
-         "it with --scores as it is"),
+        (
+            "b.yaml",
+            b"models: []\n",
+            "b.yaml:1:9: this is already a scores file ('models:'); use it with --scores as it is",
+        ),
     ],
     ids=["empty", "NUL", "latin-1", "unknown suffix", "already a scores file"],
 )
@@ -237,10 +303,14 @@ def test_a_broken_leaderboard_is_one_located_error(name: str, data: bytes, expec
 
 
 def test_leaderboard_markup_stays_data() -> None:
-    result = imported("b.csv", BOARD + (
-        '=HYPERLINK("http://x"),A,m,40,2026,s\n'
-        "mle-bench,<script>alert(1)</script>,m,40,2026,javascript:alert(1)\n"
-    ))
+    result = imported(
+        "b.csv",
+        BOARD
+        + (
+            '=HYPERLINK("http://x"),A,m,40,2026,s\n'
+            "mle-bench,<script>alert(1)</script>,m,40,2026,javascript:alert(1)\n"
+        ),
+    )
     assert result.exit_code == 0, result.stderr
     import yaml
 
@@ -248,8 +318,9 @@ def test_leaderboard_markup_stays_data() -> None:
     [model] = data["models"]
     assert model["agent"] == "<script>alert(1)</script>"
     assert model["scores"][0]["source"] == "javascript:alert(1)"
-    assert skipped(result)[0].startswith("b.csv:2:1: benchmark '=HYPERLINK(\"http://x\")' is not "
-                                         "in the rulebook")
+    assert skipped(result)[0].startswith(
+        "b.csv:2:1: benchmark '=HYPERLINK(\"http://x\")' is not in the rulebook"
+    )
 
 
 def test_a_roster_over_the_size_limit() -> None:

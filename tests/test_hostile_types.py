@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from clitools import ENV, run, workdir  # noqa: F401
+from clitools import ENV, run
 
 from advisor.cli.app import cli
+
+#: Each test runs in its own folder, with its own rulebook cache (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("workdir")
 
 
 def errors(result: Result, code: int) -> list[str]:
@@ -38,33 +41,63 @@ YES_NO = "(YAML reads unquoted yes, no, on, off, true and false as true/false: q
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("roles:\n  - id: no\n    name: x\n",
-         f"org.yaml:3:9: roles.0.id: Input should be a valid string {YES_NO}, got False"),
-        ("roles:\n  - id: x\n    name: y\n    aliases: [yes]\n",
-         f"org.yaml:5:15: roles.0.aliases.0: Input should be a valid string {YES_NO}, got True"),
-        ("roles:\n  - id: 1.5\n    name: x\n",
-         "org.yaml:3:9: roles.0.id: Input should be a valid string (quote it to use it as text), "
-         "got 1.5"),
-        ("roles: {id: x, name: y}\n",
-         "org.yaml:2:8: roles: Input should be a valid list, got dict"),
-        ("roles: data-scientist\n",
-         "org.yaml:2:8: roles: Input should be a valid list, got 'data-scientist'"),
-        ("roles:\n  - null\n",
-         "org.yaml:3:5: roles.0: Input should be a mapping (key: value), got None"),
-        ("roles:\n  - [id, x]\n",
-         "org.yaml:3:5: roles.0: Input should be a mapping (key: value), got list"),
-        ("rulebook: []\n",
-         "org.yaml:2:11: rulebook: Input should be a mapping (key: value), got list"),
-        ("roles:\n  - id: x\n    name: {a: b}\n",
-         "org.yaml:4:11: roles.0.name: Input should be a valid string, got dict"),
-        ("roles:\n  - id: Data Scientist\n    name: x\n",
-         "org.yaml:3:9: roles.0.id: String should match pattern '^[a-z0-9][a-z0-9._-]*$', "
-         "got 'Data Scientist'"),
+        (
+            "roles:\n  - id: no\n    name: x\n",
+            f"org.yaml:3:9: roles.0.id: Input should be a valid string {YES_NO}, got False",
+        ),
+        (
+            "roles:\n  - id: x\n    name: y\n    aliases: [yes]\n",
+            f"org.yaml:5:15: roles.0.aliases.0: Input should be a valid string {YES_NO}, got True",
+        ),
+        (
+            "roles:\n  - id: 1.5\n    name: x\n",
+            "org.yaml:3:9: roles.0.id: Input should be a valid string "
+            "(quote it to use it as text), got 1.5",
+        ),
+        (
+            "roles: {id: x, name: y}\n",
+            "org.yaml:2:8: roles: Input should be a valid list, got dict",
+        ),
+        (
+            "roles: data-scientist\n",
+            "org.yaml:2:8: roles: Input should be a valid list, got 'data-scientist'",
+        ),
+        (
+            "roles:\n  - null\n",
+            "org.yaml:3:5: roles.0: Input should be a mapping (key: value), got None",
+        ),
+        (
+            "roles:\n  - [id, x]\n",
+            "org.yaml:3:5: roles.0: Input should be a mapping (key: value), got list",
+        ),
+        (
+            "rulebook: []\n",
+            "org.yaml:2:11: rulebook: Input should be a mapping (key: value), got list",
+        ),
+        (
+            "roles:\n  - id: x\n    name: {a: b}\n",
+            "org.yaml:4:11: roles.0.name: Input should be a valid string, got dict",
+        ),
+        (
+            "roles:\n  - id: Data Scientist\n    name: x\n",
+            "org.yaml:3:9: roles.0.id: String should match pattern '^[a-z0-9][a-z0-9._-]*$', "
+            "got 'Data Scientist'",
+        ),
         ("roles:\n  - {}\n", "org.yaml:3:5: roles.0.id: required key missing"),
     ],
-    ids=["no as id", "yes as alias", "number as id", "map for list", "text for list",
-         "null for map", "list for map", "list for metadata", "map for text", "id with spaces",
-         "empty map"],
+    ids=[
+        "no as id",
+        "yes as alias",
+        "number as id",
+        "map for list",
+        "text for list",
+        "null for map",
+        "list for map",
+        "list for metadata",
+        "map for text",
+        "id with spaces",
+        "empty map",
+    ],
 )
 def test_wrong_type_in_a_rulebook(text: str, expected: str) -> None:
     lines = validate(text)
@@ -74,8 +107,11 @@ def test_wrong_type_in_a_rulebook(text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
-        ("{a: b}", "Input should be a valid string, a valid number, a valid boolean or a valid "
-         "list, got dict"),
+        (
+            "{a: b}",
+            "Input should be a valid string, a valid number, a valid boolean or a valid "
+            "list, got dict",
+        ),
         (".nan", "Input should be a finite number, got nan"),
         (".inf", "Input should be a finite number, got inf"),
         ("-.inf", "Input should be a finite number, got -inf"),
@@ -93,13 +129,21 @@ def test_a_union_type_is_reported_once(cell: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
-        ("yes", "expected a number test such as '>= 30', '< 50', '[30..50)' or '-' for any, "
-         "got True"),
-        ('"> nan"', "cannot read '> nan'; expected a number test such as '>= 30', '< 50', "
-         "'[30..50)' or '-' for any"),
+        (
+            "yes",
+            "expected a number test such as '>= 30', '< 50', '[30..50)' or '-' for any, got True",
+        ),
+        (
+            '"> nan"',
+            "cannot read '> nan'; expected a number test such as '>= 30', '< 50', "
+            "'[30..50)' or '-' for any",
+        ),
         ('"[5..1]"', "empty interval '[5..1]': the lower end must be below the upper"),
-        ('"[0..1e999]"', "cannot read '[0..1e999]'; expected a number test such as '>= 30', "
-         "'< 50', '[30..50)' or '-' for any"),
+        (
+            '"[0..1e999]"',
+            "cannot read '[0..1e999]'; expected a number test such as '>= 30', "
+            "'< 50', '[30..50)' or '-' for any",
+        ),
     ],
 )
 def test_bad_number_cells(cell: str, expected: str) -> None:
@@ -122,8 +166,9 @@ def test_no_as_a_role_cell() -> None:
     ]
 
 
-@pytest.mark.parametrize("key", ["str", "int", "float", "bool", "function-after", "a[0]", "[x]",
-                                 "list[str]"])
+@pytest.mark.parametrize(
+    "key", ["str", "int", "float", "bool", "function-after", "a[0]", "[x]", "list[str]"]
+)
 def test_keys_named_like_pydantic_union_members(key: str) -> None:
     # Pydantic names union members 'str', 'list[str]', ... in its error locations;
     # such a key in a file was once dropped from the path (an IndexError at the top).
@@ -233,19 +278,31 @@ def test_duplicate_model_ids_in_a_scores_file() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("roles: {a: 1}\n", "question 'roles' (from a.yaml:1:8): expected a list of values, "
-         "got a mapping; allowed: data-scientist, ml-engineer, tech-lead, student"),
+        (
+            "roles: {a: 1}\n",
+            "question 'roles' (from a.yaml:1:8): expected a list of values, "
+            "got a mapping; allowed: data-scientist, ml-engineer, tech-lead, student",
+        ),
         ("team: [1, 2]\n", "question 'team' (from a.yaml:1:7): expected text, got a list"),
-        ("stages: 5\n", "question 'stages' (from a.yaml:1:9): expected a list of values, got "
-         "the number 5; allowed: data-processing, model-selection, training-tuning, "
-         "result-validation"),
+        (
+            "stages: 5\n",
+            "question 'stages' (from a.yaml:1:9): expected a list of values, got "
+            "the number 5; allowed: data-processing, model-selection, training-tuning, "
+            "result-validation",
+        ),
         ("team: null\n", "question 'team' (from a.yaml:1:7): an answer is required"),
-        ("roles: []\n", "question 'roles' (from a.yaml:1:8): choose at least one; allowed: "
-         "data-scientist, ml-engineer, tech-lead, student"),
+        (
+            "roles: []\n",
+            "question 'roles' (from a.yaml:1:8): choose at least one; allowed: "
+            "data-scientist, ml-engineer, tech-lead, student",
+        ),
         ("1: x\n", "a.yaml:1:1: answer key 1 is not a question id"),
         ("true: x\n", "a.yaml:1:1: answer key True is not a question id"),
-        ("unknown: 1\n", "no question 'unknown' (in a.yaml:1:10); questions: team, roles, model, "
-         "baseline, stages"),
+        (
+            "unknown: 1\n",
+            "no question 'unknown' (in a.yaml:1:10); questions: team, roles, model, "
+            "baseline, stages",
+        ),
     ],
 )
 def test_wrong_type_in_an_answers_file(text: str, expected: str) -> None:
@@ -259,13 +316,22 @@ def test_wrong_type_in_an_answers_file(text: str, expected: str) -> None:
     [
         ("model: no\n", "'model' (from a.yaml:1:8)", "expected one value, got a yes/no value"),
         ("model: yes\n", "'model' (from a.yaml:1:8)", "expected one value, got a yes/no value"),
-        ("baseline: off\n", "'baseline' (from a.yaml:1:11)",
-         "expected one value, got a yes/no value"),
-        ("roles: [yes, no]\n", "'roles' (from a.yaml:1:9)",
-         "expected a list of values, got a yes/no value in the list"),
+        (
+            "baseline: off\n",
+            "'baseline' (from a.yaml:1:11)",
+            "expected one value, got a yes/no value",
+        ),
+        (
+            "roles: [yes, no]\n",
+            "'roles' (from a.yaml:1:9)",
+            "expected a list of values, got a yes/no value in the list",
+        ),
         ("model: 5.5\n", "'model' (from a.yaml:1:8)", "expected one value, got the number 5.5"),
-        ("model: 2026-01-01\n", "'model' (from a.yaml:1:8)",
-         "expected one value, got the date 2026-01-01"),
+        (
+            "model: 2026-01-01\n",
+            "'model' (from a.yaml:1:8)",
+            "expected one value, got the date 2026-01-01",
+        ),
         ("model: .nan\n", "'model' (from a.yaml:1:8)", "expected one value, got the number .nan"),
         ("team: .inf\n", "'team' (from a.yaml:1:7)", "expected text, got the number .inf"),
         ("team: -.inf\n", "'team' (from a.yaml:1:7)", "expected text, got the number -.inf"),
@@ -299,13 +365,22 @@ def test_a_bom_and_crlf_answers_file_works() -> None:
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["--role", "no"], "question 'roles' (from --role): unknown value 'no'; allowed: "
-         "data-scientist, ml-engineer, tech-lead, student"),
-        (["--role", ""], "question 'roles' (from --role): unknown value ''; allowed: "
-         "data-scientist, ml-engineer, tech-lead, student"),
-        (["--stage", "training"], "question 'stages' (from --stage): unknown value 'training'; "
-         "did you mean training-tuning? allowed: data-processing, model-selection, "
-         "training-tuning, result-validation"),
+        (
+            ["--role", "no"],
+            "question 'roles' (from --role): unknown value 'no'; allowed: "
+            "data-scientist, ml-engineer, tech-lead, student",
+        ),
+        (
+            ["--role", ""],
+            "question 'roles' (from --role): unknown value ''; allowed: "
+            "data-scientist, ml-engineer, tech-lead, student",
+        ),
+        (
+            ["--stage", "training"],
+            "question 'stages' (from --stage): unknown value 'training'; "
+            "did you mean training-tuning? allowed: data-processing, model-selection, "
+            "training-tuning, result-validation",
+        ),
         (["--team", "   "], "question 'team' (from --team): an answer is required"),
         (["--date", "2026-02-30"], "--date '2026-02-30': expected a date as YYYY-MM-DD"),
         (["--date", "26-01-01"], "--date '26-01-01': expected a date as YYYY-MM-DD"),
@@ -319,12 +394,12 @@ def test_bad_flag_values(argv: list[str], expected: str) -> None:
 
 @pytest.mark.parametrize("epoch", ["soon", "1e10", "99999999999999999999", "-99999999999999"])
 def test_bad_source_date_epoch(epoch: str) -> None:
-    result = CliRunner().invoke(cli, ["guide", "--defaults", "-o", "out.md"],
-                                env={**ENV, "SOURCE_DATE_EPOCH": epoch})
+    result = CliRunner().invoke(
+        cli, ["guide", "--defaults", "-o", "out.md"], env={**ENV, "SOURCE_DATE_EPOCH": epoch}
+    )
     assert result.exit_code == 2
     assert result.stderr == (
-        f"advisor: error: SOURCE_DATE_EPOCH={epoch!r}: expected seconds since 1970 as an "
-        "integer\n"
+        f"advisor: error: SOURCE_DATE_EPOCH={epoch!r}: expected seconds since 1970 as an integer\n"
     )
     assert not Path("out.md").exists()
 

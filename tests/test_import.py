@@ -13,10 +13,9 @@ from advisor.cli.app import cli
 from advisor.evaluation.engine import Profile, evaluate
 from advisor.load.rulebook import load_rulebook, load_scores
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "leaderboards"
+#: Copies of ../shared/data/leaderboards (see its README).
+LEADERBOARDS = Path(__file__).parent / "fixtures" / "leaderboards"
 ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/leaderboards absent")
 
 
 def run(*args: str):
@@ -40,7 +39,6 @@ def lines_with(path: Path, text: str) -> list[int]:
 # --------------------------------------------------------------------------- shared leaderboards
 
 
-@needs_shared
 @pytest.mark.parametrize(
     ("name", "extra", "count"),
     [
@@ -53,7 +51,7 @@ def lines_with(path: Path, text: str) -> list[int]:
     ],
 )
 def test_each_shared_leaderboard_imports_and_every_model_evaluates(tmp_path, name, extra, count):
-    result, out = import_to(tmp_path, SHARED / name, *extra)
+    result, out = import_to(tmp_path, LEADERBOARDS / name, *extra)
     assert result.exit_code == 0, result.output
     models = models_of(out)
     assert len(models) == count
@@ -70,19 +68,23 @@ def test_each_shared_leaderboard_imports_and_every_model_evaluates(tmp_path, nam
     assert ids[0] in listed.stdout
 
 
-@needs_shared
 def test_mle_bench_keeps_provenance_and_marks_leakage(tmp_path):
-    result, out = import_to(tmp_path, SHARED / "mle_bench.yaml", "--split", "all")
+    result, out = import_to(tmp_path, LEADERBOARDS / "mle_bench.yaml", "--split", "all")
     assert result.exit_code == 0, result.output
     assert "78 of other splits left out" in result.stderr
     models = {m["id"]: m for m in models_of(out)}
     loong = models["loongflow-gemini-3-flash-preview"]["scores"][0]
     assert loong == {
-        "benchmark": "mle-bench", "score": 62.66, "stderr": 0.76,
-        "split": "all (split75, 75 competitions)", "agent": "LoongFlow", "date": "2026-02-09",
+        "benchmark": "mle-bench",
+        "score": 62.66,
+        "stderr": 0.76,
+        "split": "all (split75, 75 competitions)",
+        "agent": "LoongFlow",
+        "date": "2026-02-09",
         "source": "github:openai/mle-bench README.md @ 783b15af77404fbaffe7255b0c4a934b46153389 "
-                  "(2026-02-26), section 'Leaderboard'",
-        "verified": True, "flags": ["known-leakage"],
+        "(2026-02-26), section 'Leaderboard'",
+        "verified": True,
+        "flags": ["known-leakage"],
         "notes": "Computed by padding incomplete seeds with failing scores.",
     }
     leaky = [i for i, m in models.items() if "known-leakage" in m["scores"][0].get("flags", [])]
@@ -96,9 +98,8 @@ def test_mle_bench_keeps_provenance_and_marks_leakage(tmp_path):
     assert len(long) == 1 and len(long[0]) == 80 and re.search(r"-[0-9a-f]{8}$", long[0])
 
 
-@needs_shared
 def test_all_splits_get_the_split_in_the_id(tmp_path):
-    result, out = import_to(tmp_path, SHARED / "mle_bench.yaml")
+    result, out = import_to(tmp_path, LEADERBOARDS / "mle_bench.yaml")
     assert result.exit_code == 0, result.output
     ids = [m["id"] for m in models_of(out)]
     loong = [i for i in ids if i.startswith("loongflow-gemini-3-flash-preview")]
@@ -109,9 +110,8 @@ def test_all_splits_get_the_split_in_the_id(tmp_path):
     assert len({i.rsplit("-", 2)[1] for i in long}) == 1  # one hash for one name
 
 
-@needs_shared
 def test_unknown_benchmarks_are_skipped_with_their_lines(tmp_path):
-    source = SHARED / "terminal_bench_2.yaml"
+    source = LEADERBOARDS / "terminal_bench_2.yaml"
     result, out = import_to(tmp_path, source)
     assert result.exit_code == 0, result.output
     skipped = [line for line in result.stderr.splitlines() if line.startswith("advisor: skipped")]
@@ -124,9 +124,8 @@ def test_unknown_benchmarks_are_skipped_with_their_lines(tmp_path):
     assert all(m["scores"][0]["benchmark"] == "terminal-bench-2" for m in models_of(out))
 
 
-@needs_shared
 def test_a_file_of_only_unknown_benchmarks_is_refused(tmp_path):
-    result, out = import_to(tmp_path, SHARED / "terminal_bench_1.yaml")
+    result, out = import_to(tmp_path, LEADERBOARDS / "terminal_bench_1.yaml")
     assert result.exit_code == 2
     assert result.stderr.count("advisor: skipped") == 62
     assert "nothing to import: all 62 rows were skipped; --benchmark ID" in result.stderr
@@ -134,28 +133,32 @@ def test_a_file_of_only_unknown_benchmarks_is_refused(tmp_path):
     assert not out.exists()
 
 
-@needs_shared
 def test_forced_benchmark_is_noted_on_each_score(tmp_path):
-    result, out = import_to(tmp_path, SHARED / "terminal_bench_1.yaml",
-                            "--benchmark", "terminal-bench-2")
+    result, out = import_to(
+        tmp_path, LEADERBOARDS / "terminal_bench_1.yaml", "--benchmark", "terminal-bench-2"
+    )
     assert result.exit_code == 0, result.output
     models = models_of(out)
-    assert all("from benchmark 'Terminal-Bench 1.0' (--benchmark)" in m["scores"][0]["notes"]
-               for m in models)
+    assert all(
+        "from benchmark 'Terminal-Bench 1.0' (--benchmark)" in m["scores"][0]["notes"]
+        for m in models
+    )
     # Goose lists claude-opus-4 twice (two runs): both kept, told apart by -2.
     ids = [m["id"] for m in models]
     assert "goose-claude-opus-4" in ids and "goose-claude-opus-4-2" in ids
 
 
-@needs_shared
 def test_unverified_rows_stay_unverified_and_stdout_is_the_default(tmp_path):
-    result = run("scores", "import", str(SHARED / "unverified_claims.yaml"))
+    result = run("scores", "import", str(LEADERBOARDS / "unverified_claims.yaml"))
     assert result.exit_code == 0, result.output
     models = yaml.safe_load(result.stdout)["models"]
-    assert {m["id"] for m in models} >= {"unspecified-gpt-5.5", "codex-gpt-5.5",
-                                         "vals.ai-harness-gpt-5.5"}
+    assert {m["id"] for m in models} >= {
+        "unspecified-gpt-5.5",
+        "codex-gpt-5.5",
+        "vals.ai-harness-gpt-5.5",
+    }
     assert all(sc["verified"] is False for m in models for sc in m["scores"])
-    again = run("scores", "import", str(SHARED / "unverified_claims.yaml"))
+    again = run("scores", "import", str(LEADERBOARDS / "unverified_claims.yaml"))
     assert again.stdout == result.stdout  # deterministic
 
 
@@ -211,8 +214,11 @@ def test_bad_csv_rows_are_reported_and_the_rest_imported(tmp_path):
     source = write(tmp_path, BAD_CSV, "bad.csv")
     result, out = import_to(tmp_path, source)
     assert result.exit_code == 0, result.output
-    skipped = [line.removeprefix("advisor: skipped ") for line in result.stderr.splitlines()
-               if line.startswith("advisor: skipped")]
+    skipped = [
+        line.removeprefix("advisor: skipped ")
+        for line in result.stderr.splitlines()
+        if line.startswith("advisor: skipped")
+    ]
     assert skipped == [
         f"{source}:3:22: no score; every score needs benchmark, model, score, date, source",
         f"{source}:4:22: score '150' is not a percentage between 0 and 100",
@@ -231,19 +237,27 @@ def test_bad_csv_rows_are_reported_and_the_rest_imported(tmp_path):
 
 
 def test_same_agent_and_model_twice_is_told_apart(tmp_path):
-    text = GOOD_CSV.splitlines()[0] + "\n" + "\n".join(
-        f"MLE-bench,Acme,Model X,{s},,percent,all,2026-0{i},src," for i, s in enumerate((30, 40), 1)
+    text = (
+        GOOD_CSV.splitlines()[0]
+        + "\n"
+        + "\n".join(
+            f"MLE-bench,Acme,Model X,{s},,percent,all,2026-0{i},src,"
+            for i, s in enumerate((30, 40), 1)
+        )
     )
     result, out = import_to(tmp_path, write(tmp_path, text, "twice.csv"))
     assert result.exit_code == 0, result.output
     assert [(m["id"], m["scores"][0]["score"]) for m in models_of(out)] == [
-        ("acme-model-x", 30.0), ("acme-model-x-2", 40.0)
+        ("acme-model-x", 30.0),
+        ("acme-model-x-2", 40.0),
     ]
 
 
 def test_names_that_slug_alike_get_distinct_ids(tmp_path):
-    text = GOOD_CSV.splitlines()[0] + "\nMLE-bench,Acme,GPT 5,30,,%,all,2026,src,\n" \
+    text = (
+        GOOD_CSV.splitlines()[0] + "\nMLE-bench,Acme,GPT 5,30,,%,all,2026,src,\n"
         "MLE-bench,Acme,GPT/5,31,,%,all,2026,src,\n"
+    )
     result, out = import_to(tmp_path, write(tmp_path, text, "alike.csv"))
     assert result.exit_code == 0, result.output
     assert [m["id"] for m in models_of(out)] == ["acme-gpt-5", "acme-gpt-5-2"]
@@ -253,8 +267,9 @@ def test_a_missing_column_is_an_error_at_the_header(tmp_path):
     source = write(tmp_path, "benchmark,agent,model,score\nMLE-bench,A,M,30\n", "cols.csv")
     result, out = import_to(tmp_path, source)
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"advisor: error: {source}:1:1: the header row has no column "
-                                    "'date', 'source'")
+    assert result.stderr.startswith(
+        f"advisor: error: {source}:1:1: the header row has no column 'date', 'source'"
+    )
     assert not out.exists()
 
 

@@ -52,16 +52,31 @@ def test_the_example_override_is_what_explain_chooses(here: Path) -> None:
     run("init", "acme", "--id", "acme", "--name", "ACME ML")
     (here / "scores.yaml").write_text(
         "models:\n  - id: m\n    name: M\n    scores:\n"
-        "      - {benchmark: mle-bench, score: 40, date: '2026', source: t, verified: true}\n")
-    code, out = run("explain", "--json", "--rules", "acme", "--scores", "scores.yaml",
-                    "--role", "ds", "--model", "m", "--stage", "result-validation")
+        "      - {benchmark: mle-bench, score: 40, date: '2026', source: t, verified: true}\n"
+    )
+    code, out = run(
+        "explain",
+        "--json",
+        "--rules",
+        "acme",
+        "--scores",
+        "scores.yaml",
+        "--role",
+        "ds",
+        "--model",
+        "m",
+        "--stage",
+        "result-validation",
+    )
     assert code == 0, out
     (stage,) = [t for t in json.loads(out)["tables"] if t["stage"] == "result-validation"]
     (chosen,) = stage["chosen"]
     assert (chosen["rule"], chosen["autonomy"]) == ("ds-validate-moderate", "assist")
     assert chosen["location"].startswith("acme/rulebook.yaml:")
-    assert any(c.startswith("ds-validate-moderate overridden at acme/rulebook.yaml:")
-               for c in stage["changes"])
+    assert any(
+        c.startswith("ds-validate-moderate overridden at acme/rulebook.yaml:")
+        for c in stage["changes"]
+    )
     text = (here / "acme" / "rulebook.yaml").read_text()
     assert "  id: acme\n" in text and '  name: "ACME ML"\n' in text
     assert "acme-review-policy" in text
@@ -91,12 +106,14 @@ def test_force_overwrites_the_scaffold(here: Path) -> None:
     assert run("rules", "validate", "r")[0] == 0
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["--id", "Bad Id"], 2, "--id 'Bad Id': use lowercase letters"),
-    (["--name", " "], 2, "--name: give one line"),
-])
-def test_bad_options_are_usage_errors(here: Path, args: list[str], code: int,
-                                      message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--id", "Bad Id"], 2, "--id 'Bad Id': use lowercase letters"),
+        (["--name", " "], 2, "--name: give one line"),
+    ],
+)
+def test_bad_options_are_usage_errors(here: Path, args: list[str], code: int, message: str) -> None:
     got, out = run("init", *args)
     assert got == code
     assert message in out
@@ -111,14 +128,23 @@ def test_a_file_in_the_way_is_refused(here: Path) -> None:
 
 
 def test_init_from_a_shell(here: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "advisor", "init", "nested/org rules"],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "advisor", "init", "nested/org rules"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == (
         "next: advisor rules validate 'nested/org rules' && advisor rules lint 'nested/org rules'"
-        " && advisor rules test 'nested/org rules'")
-    proc = subprocess.run([sys.executable, "-m", "advisor", "rules", "test", "nested/org rules"],
-                          capture_output=True, text=True, check=False)
+        " && advisor rules test 'nested/org rules'"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "advisor", "rules", "test", "nested/org rules"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

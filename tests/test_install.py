@@ -29,7 +29,12 @@ def python(
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
     return subprocess.run(
-        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False,
+        [sys.executable, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
         timeout=120,
     )
 
@@ -49,9 +54,22 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A wheel built from the checkout, offline."""
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [*PIP, "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", str(REPO),
-         "-w", str(out)],
-        check=True, cwd=out, capture_output=True, text=True, timeout=300,
+        [
+            *PIP,
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            str(REPO),
+            "-w",
+            str(out),
+        ],
+        check=True,
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     [built] = out.glob("advisor-*.whl")
     return built
@@ -63,7 +81,10 @@ def site(wheel: Path, tmp_path: Path) -> Path:
     target = tmp_path / "site"
     subprocess.run(
         [*PIP, "install", "--no-deps", "--no-index", "-q", "--target", str(target), str(wheel)],
-        check=True, capture_output=True, text=True, timeout=300,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     return target
 
@@ -100,8 +121,20 @@ def test_installed_wheel_uses_its_packaged_rules_from_another_folder(
     assert validate.stdout.startswith("ok: builtin (6 files, 4 tables, ")
     assert validate.stderr == ""
 
-    explain = python("-m", "advisor", "explain", "--role", "mle", "--model", "gpt-5.5",
-                     "--stage", "model-selection", "--json", cwd=elsewhere, pythonpath=site)
+    explain = python(
+        "-m",
+        "advisor",
+        "explain",
+        "--role",
+        "mle",
+        "--model",
+        "gpt-5.5",
+        "--stage",
+        "model-selection",
+        "--json",
+        cwd=elsewhere,
+        pythonpath=site,
+    )
     assert explain.returncode == 0, explain.stderr
     [stage] = [t for t in json.loads(explain.stdout)["tables"] if t["table"] == "stage-advice"]
     packaged = site / "advisor" / "_data" / "rules" / "advice.yaml"
@@ -133,8 +166,15 @@ def test_installed_console_script_reports_its_version(site: Path, tmp_path: Path
     script = site / "bin" / "advisor"
     assert script.is_file()
     env = {**os.environ, "PYTHONPATH": str(site)}
-    result = subprocess.run([sys.executable, str(script), "--version"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, check=False, timeout=60)
+    result = subprocess.run(
+        [sys.executable, str(script), "--version"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert (result.returncode, result.stdout) == (0, f"advisor, version {advisor.__version__}\n")
 
 
@@ -156,8 +196,19 @@ def test_editable_install_reads_the_top_level_rules(tmp_path: Path) -> None:
     assert Path(found["rules"]) == REPO / "rules"
     assert Path(found["templates"]) == REPO / "templates"
     assert not (REPO / "advisor" / "_data").exists()
-    explain = python("-m", "advisor", "explain", "--role", "lead", "--model", "gpt-5.4",
-                     "--stage", "data-processing", "--json", cwd=tmp_path)
+    explain = python(
+        "-m",
+        "advisor",
+        "explain",
+        "--role",
+        "lead",
+        "--model",
+        "gpt-5.4",
+        "--stage",
+        "data-processing",
+        "--json",
+        cwd=tmp_path,
+    )
     [stage] = [t for t in json.loads(explain.stdout)["tables"] if t["table"] == "stage-advice"]
     assert stage["chosen"][0]["location"].startswith(f"{REPO / 'rules' / 'advice.yaml'}:")
 
@@ -207,8 +258,15 @@ def loaded_after(args: list[str], cwd: Path) -> dict[str, object]:
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["--version"], ["models", "--help"], ["compare", "--help"],
-     ["explain", "--help"], ["schema", "--help"], ["rules", "validate", "--help"]],
+    [
+        ["--help"],
+        ["--version"],
+        ["models", "--help"],
+        ["compare", "--help"],
+        ["explain", "--help"],
+        ["schema", "--help"],
+        ["rules", "validate", "--help"],
+    ],
     ids=" ".join,
 )
 def test_help_imports_no_heavy_module(args: list[str], tmp_path: Path) -> None:
@@ -217,5 +275,6 @@ def test_help_imports_no_heavy_module(args: list[str], tmp_path: Path) -> None:
 
 def test_the_import_probe_sees_heavy_modules_when_they_are_used(tmp_path: Path) -> None:
     assert loaded_after(["compare", "gpt-5.5", "gpt-5.4"], tmp_path) == {
-        "code": 0, "heavy": ["jinja2", "pydantic", "rich"],
+        "code": 0,
+        "heavy": ["jinja2", "pydantic", "rich"],
     }

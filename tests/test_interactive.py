@@ -72,9 +72,13 @@ def test_questionnaire_with_validation_errors_writes_the_chosen_guide(tmp_path: 
     assert f"{DATE}, compared with GPT-5.4" in md
     assert "\n## ML engineers\n" in md and "\n## Students / researchers\n" in md
     assert "\n## Data scientists\n" not in md and "\n## Tech leads\n" not in md
-    stage_rows = [ln.split(" | ")[0] for ln in md.splitlines()
-                  if ln.startswith(("| Data processing", "| Model selection", "| Training",
-                                    "| Result validation"))]
+    stage_rows = [
+        ln.split(" | ")[0]
+        for ln in md.splitlines()
+        if ln.startswith(
+            ("| Data processing", "| Model selection", "| Training", "| Result validation")
+        )
+    ]
     assert stage_rows == ["| Data processing", "| Training & tuning", "| Result validation"] * 2
     assert files(tmp_path) == ["OUT.md"]
 
@@ -162,8 +166,21 @@ def test_prompts_go_to_stderr_so_stdout_holds_only_the_guide(tmp_path: Path) -> 
 
 
 def test_flags_answer_their_questions_and_only_the_rest_is_asked(tmp_path: Path) -> None:
-    child = spawn(tmp_path, "-o", "OUT.md", "--date", DATE, "--team", "Flags", "--role", "ds",
-                  "--model", "gpt-5.5", "--baseline", "none")
+    child = spawn(
+        tmp_path,
+        "-o",
+        "OUT.md",
+        "--date",
+        DATE,
+        "--team",
+        "Flags",
+        "--role",
+        "ds",
+        "--model",
+        "gpt-5.5",
+        "--baseline",
+        "none",
+    )
     asked = child.expect(STAGES)
     child.send(ENTER)
     status, rest = finish(child)
@@ -184,8 +201,17 @@ def test_existing_guide_is_refused_before_any_question(tmp_path: Path) -> None:
 
 
 def test_organisation_questions_number_confirm_and_condition(tmp_path: Path) -> None:
-    child = spawn(tmp_path, "-o", "OUT.md", "--date", DATE, "--rules",
-                  str(FIXTURES / "org-questions.yaml"), "--save-answers", "answers.yaml")
+    child = spawn(
+        tmp_path,
+        "-o",
+        "OUT.md",
+        "--date",
+        DATE,
+        "--rules",
+        str(FIXTURES / "org-questions.yaml"),
+        "--save-answers",
+        "answers.yaml",
+    )
     for prompt in (TEAM, ROLES, MODEL, BASELINE, STAGES):
         child.expect(prompt)
         child.send(ENTER)
@@ -208,8 +234,15 @@ def test_organisation_questions_number_confirm_and_condition(tmp_path: Path) -> 
 
 
 def test_condition_not_met_skips_the_question(tmp_path: Path) -> None:
-    child = spawn(tmp_path, "-o", "OUT.md", "--rules", str(FIXTURES / "org-questions.yaml"),
-                  "--save-answers", "answers.yaml")
+    child = spawn(
+        tmp_path,
+        "-o",
+        "OUT.md",
+        "--rules",
+        str(FIXTURES / "org-questions.yaml"),
+        "--save-answers",
+        "answers.yaml",
+    )
     for prompt in (TEAM, ROLES, MODEL, BASELINE, STAGES, "How many people"):
         child.expect(prompt)
         child.send(ENTER)

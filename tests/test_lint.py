@@ -51,10 +51,14 @@ def test_gap_is_an_error_with_a_counterexample(fixtures: Path) -> None:
     first = gaps[0]
     assert first["severity"] == "error"
     assert first["location"] == "gap.yaml:4:9"  # the table: no rule is to blame
-    assert first["examples"] == [{
-        "role": "data-scientist", "stage": "model-selection",
-        "mle-bench": 50, "terminal-bench-2": 0,
-    }]
+    assert first["examples"] == [
+        {
+            "role": "data-scientist",
+            "stage": "model-selection",
+            "mle-bench": 50,
+            "terminal-bench-2": 0,
+        }
+    ]
     assert report["summary"]["error"] == 2
 
 
@@ -66,9 +70,21 @@ def test_gap_counterexample_really_has_no_advice(fixtures: Path) -> None:
         "      - {benchmark: terminal-bench-2, score: 0, date: '2026', source: test,"
         " verified: true}\n"
     )
-    code, out = run("explain", "--rules", "common", "--rules", "gap.yaml", "--scores",
-                    "scores.yaml", "--role", "data-scientist", "--model", "probe",
-                    "--stage", "model-selection")
+    code, out = run(
+        "explain",
+        "--rules",
+        "common",
+        "--rules",
+        "gap.yaml",
+        "--scores",
+        "scores.yaml",
+        "--role",
+        "data-scientist",
+        "--model",
+        "probe",
+        "--stage",
+        "model-selection",
+    )
     assert code == 0, out
     assert "no rule applies" in out
 
@@ -143,10 +159,15 @@ def test_monotonicity_violation_shows_both_points(fixtures: Path) -> None:
 
 def test_missing_scores_are_not_part_of_the_monotonicity_order(tmp_path: Path) -> None:
     # Missing MLE-Bench gives supervised, every real score assist: not a fall.
-    (tmp_path / "t.yaml").write_text(TABLE.format(policy="unique", rules="""
+    (tmp_path / "t.yaml").write_text(
+        TABLE.format(
+            policy="unique",
+            rules="""
       - {id: scored, when: {mle-bench: "[0..100]"}, autonomy: assist, sources: [paper]}
       - {id: unscored, when: {mle-bench: missing}, autonomy: supervised, sources: [paper]}
-"""))
+""",
+        )
+    )
     code, report = lint_json(str(FIXTURES / "common"), str(tmp_path / "t.yaml"))
     assert code == 0, report
     assert by_code(report, "monotonicity") == []
@@ -163,11 +184,16 @@ tables:
 
 
 def test_priority_shadowing_names_the_winner(tmp_path: Path) -> None:
-    (tmp_path / "t.yaml").write_text(TABLE.format(policy="priority", rules="""
+    (tmp_path / "t.yaml").write_text(
+        TABLE.format(
+            policy="priority",
+            rules="""
       - {id: bold, when: {mle-bench: ">= 50"}, autonomy: supervised, sources: [paper]}
       - {id: careful, when: {mle-bench: ">= 0, missing"}, autonomy: manual, sources: [paper]}
       - {id: middle, when: {mle-bench: "[60..70]"}, autonomy: draft, sources: [paper]}
-"""))
+""",
+        )
+    )
     code, report = lint_json(str(FIXTURES / "common"), str(tmp_path / "t.yaml"))
     # The most cautious level wins under priority, so 'careful' wins everywhere.
     assert sorted(f["rules"][0] for f in by_code(report, "shadowed")) == ["bold", "middle"]
@@ -176,9 +202,14 @@ def test_priority_shadowing_names_the_winner(tmp_path: Path) -> None:
 
 
 def test_collect_tables_may_match_nothing(tmp_path: Path) -> None:
-    (tmp_path / "t.yaml").write_text(TABLE.format(policy="unique", rules="""
+    (tmp_path / "t.yaml").write_text(
+        TABLE.format(
+            policy="unique",
+            rules="""
       - {id: all, when: {}, autonomy: assist, sources: [paper]}
-""") + """
+""",
+        )
+        + """
   - id: notes
     purpose: reading
     hit_policy: collect
@@ -187,46 +218,65 @@ def test_collect_tables_may_match_nothing(tmp_path: Path) -> None:
       - {id: note-high, when: {mle-bench: "> 90"}, text: High., sources: [paper]}
       - {id: note-both, when: {mle-bench: "> 90", terminal-bench-2: "> 90"}, text: Both.,
          sources: [paper]}
-""")
+"""
+    )
     code, report = lint_json(str(FIXTURES / "common"), str(tmp_path / "t.yaml"))
     assert code == 0, report
     assert by_code(report, "gap") == [] and by_code(report, "overlap") == []
 
 
 def test_question_inputs_are_checked_over_their_choices(tmp_path: Path) -> None:
-    (tmp_path / "t.yaml").write_text("""
+    (tmp_path / "t.yaml").write_text(
+        """
 questions:
   - {id: regulated, type: confirm, prompt: Regulated data?}
   - id: sector
     type: select
     prompt: Sector
     choices: [{value: finance}, {value: health}]
-""" + TABLE.format(policy="unique", rules="""
+"""
+        + TABLE.format(
+            policy="unique",
+            rules="""
       - {id: open, when: {regulated: false}, autonomy: draft, sources: [paper]}
       - {id: bank, when: {regulated: true, sector: [finance, banking]}, autonomy: assist,
          sources: [paper]}
-""").replace("inputs: [role, stage, mle-bench, terminal-bench-2]",
-             "inputs: [role, stage, regulated, sector]"))
+""",
+        ).replace(
+            "inputs: [role, stage, mle-bench, terminal-bench-2]",
+            "inputs: [role, stage, regulated, sector]",
+        )
+    )
     code, report = lint_json(str(FIXTURES / "common"), str(tmp_path / "t.yaml"))
     assert code == 1
     gap = by_code(report, "gap")[0]
-    assert gap["examples"][0] == {"role": "data-scientist", "stage": "data-processing",
-                                  "regulated": True, "sector": "health"}
+    assert gap["examples"][0] == {
+        "role": "data-scientist",
+        "stage": "data-processing",
+        "regulated": True,
+        "sector": "health",
+    }
     (strange,) = by_code(report, "unknown-value")
     assert "never 'banking'" in strange["message"]
 
 
 def test_text_using_role_in_a_team_table_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / "t.yaml").write_text(TABLE.format(policy="unique", rules="""
+    (tmp_path / "t.yaml").write_text(
+        TABLE.format(
+            policy="unique",
+            rules="""
       - {id: all, when: {}, autonomy: assist, sources: [paper]}
-""") + """
+""",
+        )
+        + """
   - id: bottom
     purpose: bottom-line
     hit_policy: collect
     inputs: [mle-bench]
     rules:
       - {id: says-role, text: "For {{ role.name }}: {{ fraction(50) }}.", sources: [paper]}
-""")
+"""
+    )
     code, report = lint_json(str(FIXTURES / "common"), str(tmp_path / "t.yaml"))
     assert code == 1
     (bad,) = by_code(report, "unknown-variable")
@@ -253,17 +303,23 @@ def test_a_benchmark_counts_as_used_only_when_a_text_looks_it_up(tmp_path: Path)
         _, report = lint_json(str(FIXTURES / "common"), str(path))
         unused[name] = [f["message"] for f in by_code(report, "unused-benchmark")]
     assert unused["get"] == unused["getitem"] == unused["loop"] == unused["variable"] == []
-    assert unused["prose"] == unused["unread"] == [
-        "benchmark 'terminal-bench-2' is read by no table, metric or rule text"
-    ]
+    assert (
+        unused["prose"]
+        == unused["unread"]
+        == ["benchmark 'terminal-bench-2' is read by no table, metric or rule text"]
+    )
 
 
 def test_an_unknown_key_looked_up_with_get_is_an_error(tmp_path: Path) -> None:
     table = (FIXTURES / "overlap.yaml").read_text(encoding="utf-8")
     path = tmp_path / "t.yaml"
-    path.write_text(table.replace(
-        "autonomy: draft\n", "autonomy: draft\n        text: \"{{ scores.get('mle-bnech', 0) }}\"\n"
-    ), encoding="utf-8")
+    path.write_text(
+        table.replace(
+            "autonomy: draft\n",
+            "autonomy: draft\n        text: \"{{ scores.get('mle-bnech', 0) }}\"\n",
+        ),
+        encoding="utf-8",
+    )
     code, report = lint_json(str(FIXTURES / "common"), str(path))
     assert code == 1
     (bad,) = by_code(report, "unknown-variable")
@@ -275,14 +331,19 @@ def test_a_core_answer_looked_up_in_answers_is_an_error(tmp_path: Path) -> None:
     # an organisation's own questions, so answers['team'] would fail when rendered.
     table = (FIXTURES / "overlap.yaml").read_text(encoding="utf-8")
     path = tmp_path / "t.yaml"
-    path.write_text(table.replace(
-        "autonomy: draft\n", "autonomy: draft\n        text: \"{{ answers['team'] }}\"\n"
-    ), encoding="utf-8")
+    path.write_text(
+        table.replace(
+            "autonomy: draft\n", "autonomy: draft\n        text: \"{{ answers['team'] }}\"\n"
+        ),
+        encoding="utf-8",
+    )
     code, report = lint_json(str(FIXTURES / "common"), str(path))
     assert code == 1
     (bad,) = by_code(report, "unknown-variable")
-    assert "answers['team'] is not there: 'answers' holds an organisation's own questions" \
+    assert (
+        "answers['team'] is not there: 'answers' holds an organisation's own questions"
         in bad["message"]
+    )
 
 
 def test_too_many_regions_is_reported_not_hung(tmp_path: Path) -> None:
@@ -305,11 +366,17 @@ def test_too_many_regions_is_reported_not_hung(tmp_path: Path) -> None:
 
 
 def test_invalid_rulebook_fails_with_a_located_error(tmp_path: Path) -> None:
-    (tmp_path / "t.yaml").write_text(TABLE.format(policy="unique", rules="""
+    (tmp_path / "t.yaml").write_text(
+        TABLE.format(
+            policy="unique",
+            rules="""
       - {id: bad, when: {mle-bench: "[50..10]"}, autonomy: assist}
-"""))
-    result = CliRunner().invoke(cli, ["rules", "lint", str(FIXTURES / "common"),
-                                      str(tmp_path / "t.yaml")])
+""",
+        )
+    )
+    result = CliRunner().invoke(
+        cli, ["rules", "lint", str(FIXTURES / "common"), str(tmp_path / "t.yaml")]
+    )
     assert result.exit_code == 1
     assert "t.yaml:8:" in result.output and "empty interval" in result.output
 
@@ -318,7 +385,8 @@ def test_generated_rulebook_lints_clean(tmp_path: Path) -> None:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "gen_rulebook", Path(__file__).parents[1] / "benchmarks" / "gen_rulebook.py")
+        "gen_rulebook", Path(__file__).parents[1] / "benchmarks" / "gen_rulebook.py"
+    )
     assert spec and spec.loader
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
@@ -352,8 +420,10 @@ def _random_table(rng: random.Random) -> tuple[str, str]:
             if cell != "-" or rng.random() < 0.5:
                 when[bench] = f'"{cell}"'
         cells = ", ".join(f"{k}: {v}" for k, v in when.items())
-        lines.append(f"\n      - {{id: r{i}, when: {{{cells}}}, autonomy: {rng.choice(LEVELS)}, "
-                     "sources: [paper]}")
+        lines.append(
+            f"\n      - {{id: r{i}, when: {{{cells}}}, autonomy: {rng.choice(LEVELS)}, "
+            "sources: [paper]}"
+        )
     return policy, TABLE.format(policy=policy, rules="".join(lines))
 
 
@@ -373,29 +443,38 @@ def _oracle(path: Path) -> dict[str, set]:
             for a in grid:
                 for b in grid:
                     inputs = {"role": role, "stage": stage, "mle-bench": a, "terminal-bench-2": b}
-                    matched = [r.id for r in table.rules
-                               if all(t.matches(inputs.get(n)) for n, t in r.tests.items())]
+                    matched = [
+                        r.id
+                        for r in table.rules
+                        if all(t.matches(inputs.get(n)) for n, t in r.tests.items())
+                    ]
                     found["matched"].update(matched)
                     if not matched:
                         found["gap"].add((role, stage))
                     if policy == "unique":
                         found["overlap"].update(
-                            (x, y) for i, x in enumerate(matched) for y in matched[i + 1:])
+                            (x, y) for i, x in enumerate(matched) for y in matched[i + 1 :]
+                        )
                         chosen = matched if len(matched) == 1 else []
                         found["chosen"].update(matched)
                     else:
-                        chosen, _ = run_table(book, table, inputs, role, stage, trace=False)
-                        chosen = [r.id for r in chosen]
+                        rules, _ = run_table(book, table, inputs, role, stage, trace=False)
+                        chosen = [r.id for r in rules]
                         found["chosen"].update(chosen)
                     winners[(a, b)] = chosen[0] if chosen else None
-            level = {r.id: book.level_rank(r.spec.autonomy) for r in table.rules}
+            level = {r.id: book.level_rank(r.spec.autonomy or "") for r in table.rules}
             for axis in (0, 1):
                 for other in grid:
-                    seq = [winners[(v, other) if axis == 0 else (other, v)] for v in grid[1:]]
-                    seq = [w for w in seq if w is not None]
+                    seq = [
+                        w
+                        for v in grid[1:]
+                        if (w := winners[(v, other) if axis == 0 else (other, v)]) is not None
+                    ]
                     found["mono"].update(
-                        (p, q) for p, q in zip(seq[:-1], seq[1:], strict=True)
-                        if level[q] < level[p])
+                        (p, q)
+                        for p, q in zip(seq[:-1], seq[1:], strict=True)
+                        if level[q] < level[p]
+                    )
     return found
 
 
@@ -415,17 +494,22 @@ def test_lint_agrees_with_brute_force(tmp_path: Path, seed: int) -> None:
     _, report = lint_json(str(FIXTURES / "common"), str(path))
     want = _oracle(path)
     all_rules = {f"r{i}" for i in range(text.count("- {id:"))}
-    got_gaps = {(f["examples"][0]["role"], f["examples"][0]["stage"])
-                for f in by_code(report, "gap")}
+    got_gaps = {
+        (f["examples"][0]["role"], f["examples"][0]["stage"]) for f in by_code(report, "gap")
+    }
     assert got_gaps == want["gap"], text
     assert {tuple(sorted(f["rules"])) for f in by_code(report, "overlap")} == {
-        tuple(sorted(p)) for p in want["overlap"]}, text
+        tuple(sorted(p)) for p in want["overlap"]
+    }, text
     assert {f["rules"][0] for f in by_code(report, "unreachable")} == (
-        all_rules - want["matched"]), text
+        all_rules - want["matched"]
+    ), text
     assert {f["rules"][0] for f in by_code(report, "shadowed")} == (
-        want["matched"] - want["chosen"]), text
+        want["matched"] - want["chosen"]
+    ), text
     assert {(f["rules"][1], f["rules"][0]) for f in by_code(report, "monotonicity")} == (
-        want["mono"]), text
+        want["mono"]
+    ), text
     # Every example must show what the finding says.
     for f in by_code(report, "gap"):
         assert _applies(path, f["examples"][0]) == [], text

@@ -48,8 +48,23 @@ def test_a_rulebook_folder_lists_its_yaml_files_as_pathlib_would(tmp_path: Path)
     from advisor.load.rulebook import rulebook_files
 
     rules = tmp_path / "rules"
-    for name in ("a.yaml", "a-b.yaml", "A.yml", "a/b.yaml", "a/c/d.yaml", "a0.yaml", ".h.yaml",
-                 ".yaml", "notes.txt", "x.yaml.bak", "z/.yml", "..yaml", "...yml", "y.", "v.yaml."):
+    for name in (
+        "a.yaml",
+        "a-b.yaml",
+        "A.yml",
+        "a/b.yaml",
+        "a/c/d.yaml",
+        "a0.yaml",
+        ".h.yaml",
+        ".yaml",
+        "notes.txt",
+        "x.yaml.bak",
+        "z/.yml",
+        "..yaml",
+        "...yml",
+        "y.",
+        "v.yaml.",
+    ):
         (rules / name).parent.mkdir(parents=True, exist_ok=True)
         (rules / name).write_text("{}", encoding="utf-8")
     (rules / "dir.yaml").mkdir()
@@ -63,6 +78,14 @@ def test_a_rulebook_folder_lists_its_yaml_files_as_pathlib_would(tmp_path: Path)
         got = rulebook_files([given])
         assert [Path(p) for p in got] == expected, given
     assert [os.path.relpath(p, rules) for p in rulebook_files([rules])] == [
-        "...yml", "..yaml", ".h.yaml", "A.yml", "a/b.yaml", "a/c/d.yaml", "a-b.yaml", "a.yaml",
-        "a0.yaml", "link.yaml",
+        "...yml",
+        "..yaml",
+        ".h.yaml",
+        "A.yml",
+        "a/b.yaml",
+        "a/c/d.yaml",
+        "a-b.yaml",
+        "a.yaml",
+        "a0.yaml",
+        "link.yaml",
     ]

@@ -131,8 +131,9 @@ def outcome(call: Any, *args: Any, **kwargs: Any) -> Any:
 @SETTINGS
 @given(data=documents)
 @example(data={"roles": [{"id": False, "name": "x"}]})
-@example(data={"models": [{"id": "m", "name": "M", "scores": [{"benchmark": "x",
-                                                                 "score": math.nan}]}]})
+@example(
+    data={"models": [{"id": "m", "name": "M", "scores": [{"benchmark": "x", "score": math.nan}]}]}
+)
 @example(data={"tables": {"id": "t"}})
 @example(data={"extends": "builtin", "overrides": {"disable": [None]}})
 @example(data={"str": None})  # a key pydantic also uses as a name of a union member
@@ -166,8 +167,11 @@ def test_any_yaml_document_as_a_scores_file(data: Any, book: Rulebook) -> None:
 def mutate(text: str, draw: Any) -> str:
     """One random edit of the kinds a hand edit or a bad merge makes."""
     lines = text.splitlines(keepends=True) or [""]
-    kind = draw(st.sampled_from(["delete", "duplicate", "swap", "replace", "insert", "truncate",
-                                 "indent", "value"]))
+    kind = draw(
+        st.sampled_from(
+            ["delete", "duplicate", "swap", "replace", "insert", "truncate", "indent", "value"]
+        )
+    )
     i = draw(st.integers(0, max(len(lines) - 1, 0)))
     j = draw(st.integers(0, max(len(lines) - 1, 0)))
     if kind == "delete":
@@ -184,8 +188,9 @@ def mutate(text: str, draw: Any) -> str:
     elif kind in ("replace", "insert", "truncate"):
         joined = "".join(lines)
         at = draw(st.integers(0, len(joined)))
-        junk = draw(st.text(alphabet=st.sampled_from(list(":-[]{}&*!|>'\"#%@`,?\n \t\\é")),
-                            max_size=4))
+        junk = draw(
+            st.text(alphabet=st.sampled_from(list(":-[]{}&*!|>'\"#%@`,?\n \t\\é")), max_size=4)
+        )
         if kind == "truncate":
             return joined[:at]
         end = at + (len(junk) if kind == "replace" else 0)
@@ -234,8 +239,15 @@ def test_any_text_loads_as_yaml_or_fails_cleanly(text: str) -> None:
 
 answer_values = st.one_of(
     scalars,
-    st.lists(st.one_of(st.sampled_from(["mle", "ds", "data-scientist", "tech-lead", "nope",
-                                        "data-processing", ""]), scalars), max_size=4),
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                ["mle", "ds", "data-scientist", "tech-lead", "nope", "data-processing", ""]
+            ),
+            scalars,
+        ),
+        max_size=4,
+    ),
     st.dictionaries(st.text(max_size=5), scalars, max_size=2),
     st.sampled_from(["gpt-5.5", "gpt-5.4", "none", "GPT-5.5", " gpt-5.5 ", "ml-engineer,ds"]),
 )
@@ -263,8 +275,7 @@ def test_any_answers_file_resolves_or_fails_cleanly(
     if loaded is None:
         return
     given_answers, origins = loaded
-    resolved = outcome(resolve_answers, book, given_answers, use_defaults=defaults,
-                       origins=origins)
+    resolved = outcome(resolve_answers, book, given_answers, use_defaults=defaults, origins=origins)
     if resolved is not None:
         assert set(resolved) <= {q.id for q in book.questions}
 
@@ -282,8 +293,9 @@ score_values = st.one_of(
 )
 score_maps = st.one_of(
     st.none(),
-    st.dictionaries(st.one_of(st.sampled_from(BENCHMARKS), st.text(max_size=8)), score_values,
-                    max_size=4),
+    st.dictionaries(
+        st.one_of(st.sampled_from(BENCHMARKS), st.text(max_size=8)), score_values, max_size=4
+    ),
 )
 ids = st.one_of(
     st.sampled_from(["gpt-5.5", "gpt-5.4", "GPT-5.5", "disarray-ensemble", "", "nope", " "]),
@@ -295,29 +307,76 @@ ids = st.one_of(
 @given(
     model=ids,
     baseline=st.one_of(st.none(), ids),
-    roles=st.lists(st.one_of(st.sampled_from(["mle", "ds", "tech-lead", "student", "x"]),
-                             st.text(max_size=6)), max_size=3),
-    stages=st.lists(st.one_of(st.sampled_from(["data-processing", "result-validation", "y"]),
-                              st.text(max_size=6)), max_size=3),
+    roles=st.lists(
+        st.one_of(st.sampled_from(["mle", "ds", "tech-lead", "student", "x"]), st.text(max_size=6)),
+        max_size=3,
+    ),
+    stages=st.lists(
+        st.one_of(
+            st.sampled_from(["data-processing", "result-validation", "y"]), st.text(max_size=6)
+        ),
+        max_size=3,
+    ),
     scores=score_maps,
     baseline_scores=score_maps,
     answers=st.dictionaries(st.text(max_size=6), scalars, max_size=3),
 )
-@example(model="gpt-5.5", baseline=None, roles=[], stages=[], answers={},
-         scores={"mle-bench": math.nan}, baseline_scores=None)
-@example(model="gpt-5.5", baseline=None, roles=[], stages=[], answers={},
-         scores={"nope": 3.0}, baseline_scores=None)
-@example(model="gpt-5.5", baseline="gpt-5.4", roles=[], stages=[], answers={},
-         scores=None, baseline_scores={"mle-bench": math.inf})
-@example(model="gpt-5.5", baseline=None, roles=[], stages=[], answers={},
-         scores={"mle-bench": -5.0}, baseline_scores=None)
+@example(
+    model="gpt-5.5",
+    baseline=None,
+    roles=[],
+    stages=[],
+    answers={},
+    scores={"mle-bench": math.nan},
+    baseline_scores=None,
+)
+@example(
+    model="gpt-5.5",
+    baseline=None,
+    roles=[],
+    stages=[],
+    answers={},
+    scores={"nope": 3.0},
+    baseline_scores=None,
+)
+@example(
+    model="gpt-5.5",
+    baseline="gpt-5.4",
+    roles=[],
+    stages=[],
+    answers={},
+    scores=None,
+    baseline_scores={"mle-bench": math.inf},
+)
+@example(
+    model="gpt-5.5",
+    baseline=None,
+    roles=[],
+    stages=[],
+    answers={},
+    scores={"mle-bench": -5.0},
+    baseline_scores=None,
+)
 def test_any_profile_evaluates_or_fails_cleanly(
-    book: Rulebook, model: str, baseline: str | None, roles: list[str], stages: list[str],
-    scores: dict[str, Any] | None, baseline_scores: dict[str, Any] | None,
+    book: Rulebook,
+    model: str,
+    baseline: str | None,
+    roles: list[str],
+    stages: list[str],
+    scores: dict[str, Any] | None,
+    baseline_scores: dict[str, Any] | None,
     answers: dict[str, Any],
 ) -> None:
-    profile = Profile(model=model, baseline=baseline, roles=roles, stages=stages, answers=answers,
-                      scores=scores, baseline_scores=baseline_scores, date="2026-05-01")
+    profile = Profile(
+        model=model,
+        baseline=baseline,
+        roles=roles,
+        stages=stages,
+        answers=answers,
+        scores=scores,
+        baseline_scores=baseline_scores,
+        date="2026-05-01",
+    )
     result = outcome(evaluate, book, profile)
     if result is None:
         return
@@ -331,12 +390,18 @@ def test_any_profile_evaluates_or_fails_cleanly(
 @pytest.mark.parametrize(
     ("scores", "message"),
     [
-        ({"mle-bench": math.nan}, "scores: mle-bench must be a percentage from 0 to 100 or "
-         "missing, got nan"),
-        ({"mle-bench": 101}, "scores: mle-bench must be a percentage from 0 to 100 or missing, "
-         "got 101"),
-        ({"mle-bench": True}, "scores: mle-bench must be a percentage from 0 to 100 or missing, "
-         "got True"),
+        (
+            {"mle-bench": math.nan},
+            "scores: mle-bench must be a percentage from 0 to 100 or missing, got nan",
+        ),
+        (
+            {"mle-bench": 101},
+            "scores: mle-bench must be a percentage from 0 to 100 or missing, got 101",
+        ),
+        (
+            {"mle-bench": True},
+            "scores: mle-bench must be a percentage from 0 to 100 or missing, got True",
+        ),
         ({"mle-bnech": 30.0}, "unknown benchmark 'mle-bnech'; did you mean mle-bench?"),
     ],
 )

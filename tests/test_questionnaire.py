@@ -28,8 +28,10 @@ def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def guide(*args: str) -> Result:
     result = CliRunner().invoke(
-        cli, ["guide", "--date", DATE, *args],
-        env={"COLUMNS": "200", "NO_COLOR": "1", "SOURCE_DATE_EPOCH": None}, input="",
+        cli,
+        ["guide", "--date", DATE, *args],
+        env={"COLUMNS": "200", "NO_COLOR": "1", "SOURCE_DATE_EPOCH": None},
+        input="",
         prog_name="advisor",
     )
     assert "Traceback" not in result.output
@@ -59,8 +61,7 @@ def test_builtin_questionnaire_is_short_and_its_ids_are_the_interface() -> None:
 
 def test_organisation_questions_take_their_defaults() -> None:
     saved = answers_after("--rules", ORG, "--defaults")
-    assert list(saved) == ["team", "roles", "model", "baseline", "stages", "team_size",
-                           "regulated"]
+    assert list(saved) == ["team", "roles", "model", "baseline", "stages", "team_size", "regulated"]
     assert (saved["team_size"], saved["regulated"]) == (8.0, False)
 
 
@@ -118,8 +119,10 @@ def test_the_note_spells_out_every_condition(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
-        ("team_size: 1000", "question 'team_size' (from {f}:1:12): 1000 is out of range; "
-                            "allowed: 1 to 500"),
+        (
+            "team_size: 1000",
+            "question 'team_size' (from {f}:1:12): 1000 is out of range; allowed: 1 to 500",
+        ),
         ("team_size: 0", "0 is out of range; allowed: 1 to 500"),
         ("team_size: lots", "expected a number, got 'lots'"),
         ("team_size: .nan", "expected a finite number"),
@@ -148,33 +151,39 @@ def test_organisation_answers_reach_templates_and_json(tmp_path: Path) -> None:
     path = answers_file(tmp_path, "team_size: 12\nregulated: yes\nregulator: fca\n")
     (tmp_path / "t.j2").write_text(
         "{{ team }}: {{ answers.team_size | int }} people"
-        "{% if answers.regulated %}, regulated by {{ answers.regulator }}{% endif %}\n")
-    result = guide("--rules", ORG, "--defaults", "--answers", path, "--template", "t.j2",
-                   "-o", "-")
+        "{% if answers.regulated %}, regulated by {{ answers.regulator }}{% endif %}\n"
+    )
+    result = guide("--rules", ORG, "--defaults", "--answers", path, "--template", "t.j2", "-o", "-")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "ML team: 12 people, regulated by fca\n"
-    data = json.loads(guide("--rules", ORG, "--defaults", "--answers", path, "--format", "json",
-                            "-o", "-").stdout)
+    data = json.loads(
+        guide("--rules", ORG, "--defaults", "--answers", path, "--format", "json", "-o", "-").stdout
+    )
     assert data["answers"]["team_size"] == 12.0 and data["answers"]["regulator"] == "fca"
 
 
 def test_unreadable_condition_is_a_located_rulebook_error(tmp_path: Path) -> None:
     result = guide("--rules", str(FIXTURES / "bad-when.yaml"), "--defaults", "-o", "g.md")
     assert result.exit_code == 1
-    assert "bad-when.yaml:7:9: question 'regulator': cannot read its condition on 'regulated'" \
+    assert (
+        "bad-when.yaml:7:9: question 'regulator': cannot read its condition on 'regulated'"
         in result.stderr
+    )
     assert not (tmp_path / "g.md").exists()
 
 
 def test_flag_and_file_answers_fail_the_same_way(tmp_path: Path) -> None:
     by_flag = guide("--defaults", "--role", "wizard", "-o", "g.md")
-    by_file = guide("--defaults", "--answers", answers_file(tmp_path, "roles: [wizard]\n"),
-                    "-o", "g.md")
+    by_file = guide(
+        "--defaults", "--answers", answers_file(tmp_path, "roles: [wizard]\n"), "-o", "g.md"
+    )
     assert by_flag.exit_code == by_file.exit_code == 2
     tail = "unknown value 'wizard'; allowed: data-scientist, ml-engineer, tech-lead, student\n"
     assert by_flag.stderr.endswith(tail) and by_file.stderr.endswith(tail)
-    assert "(from --role)" in by_flag.stderr and "(from " + str(tmp_path / "a.yaml") + ":1:9)" \
-        in by_file.stderr
+    assert (
+        "(from --role)" in by_flag.stderr
+        and "(from " + str(tmp_path / "a.yaml") + ":1:9)" in by_file.stderr
+    )
 
 
 @pytest.mark.parametrize(
@@ -182,8 +191,11 @@ def test_flag_and_file_answers_fail_the_same_way(tmp_path: Path) -> None:
     [
         ("roles: [ds, wizard]\n", "1:13", "unknown value 'wizard'"),
         ("roles:\n  - tl\n  - ds\n  - wizard\n", "4:5", "unknown value 'wizard'"),
-        ("stages: [model-selection, 3]\n", "1:27",
-         "expected a list of values, got the number 3 in the list"),
+        (
+            "stages: [model-selection, 3]\n",
+            "1:27",
+            "expected a list of values, got the number 3 in the list",
+        ),
         ("roles: ds, wizard\n", "1:8", "unknown value 'wizard'"),  # text: the answer itself
     ],
 )
@@ -237,5 +249,6 @@ def test_choices_can_be_named_by_their_label(
     tmp_path: Path, args: list[str], key: str, value: Any
 ) -> None:
     (tmp_path / "labels.yaml").write_text(
-        "regulated: yes\nregulator: food and drug administration\n")
+        "regulated: yes\nregulator: food and drug administration\n"
+    )
     assert answers_after("--defaults", *args)[key] == value

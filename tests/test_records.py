@@ -19,8 +19,9 @@ from advisor.model.records import FrozenRecord, Record
 
 
 def evidence(**changes: object) -> Evidence:
-    base = Evidence("gpt-5.5", "mle-bench", 36.0, None, "full", "agent", "2026-01", "src", False,
-                    ["unverified"])
+    base = Evidence(
+        "gpt-5.5", "mle-bench", 36.0, None, "full", "agent", "2026-01", "src", False, ["unverified"]
+    )
     return base.replace(**changes)
 
 
@@ -58,8 +59,12 @@ def test_frozen_records_refuse_changes() -> None:
 
 def test_frozen_records_order_like_tuples_of_their_fields() -> None:
     locs = [Location("b"), Location("a", 3), Location("a", 1, 5), Location("a", 1, 2)]
-    assert sorted(locs) == [Location("a", 1, 2), Location("a", 1, 5), Location("a", 3),
-                            Location("b")]
+    assert sorted(locs) == [
+        Location("a", 1, 2),
+        Location("a", 1, 5),
+        Location("a", 3),
+        Location("b"),
+    ]
     assert Interval(0, 1) < Interval(0, 2) <= Interval(0, 2)
     with pytest.raises(TypeError):
         _ = Location("a") < Interval(0, 1)  # type: ignore[operator]
@@ -73,8 +78,7 @@ def test_repr_names_every_field() -> None:
 def test_replace_makes_a_changed_copy_and_keeps_defaults_apart() -> None:
     p = Profile("gpt-5.5")
     q = p.replace(model="gpt-5.4", stages=["data-processing"])
-    assert (p.model, p.stages, q.model, q.stages) == ("gpt-5.5", [], "gpt-5.4",
-                                                      ["data-processing"])
+    assert (p.model, p.stages, q.model, q.stages) == ("gpt-5.5", [], "gpt-5.4", ["data-processing"])
     assert Profile("x").roles is not Profile("x").roles  # no shared mutable default
     with pytest.raises(TypeError, match="no field 'colour'"):
         p.replace(colour="red")
@@ -97,13 +101,20 @@ def test_records_copy_deepcopy_and_pickle() -> None:
 
 def test_to_dict_is_plain_data() -> None:
     assert evidence().to_dict() == {
-        "model": "gpt-5.5", "benchmark": "mle-bench", "score": 36.0, "stderr": None,
-        "split": "full", "agent": "agent", "date": "2026-01", "source": "src",
-        "verified": False, "flags": ["unverified"], "notes": "",
+        "model": "gpt-5.5",
+        "benchmark": "mle-bench",
+        "score": 36.0,
+        "stderr": None,
+        "split": "full",
+        "agent": "agent",
+        "date": "2026-01",
+        "source": "src",
+        "verified": False,
+        "flags": ["unverified"],
+        "notes": "",
     }
     t = Cell("< 30", "number", intervals=(Interval(0, 30),))
-    assert t.to_dict()["intervals"] == [
-        {"lo": 0, "hi": 30, "lo_closed": True, "hi_closed": True}]
+    assert t.to_dict()["intervals"] == [{"lo": 0, "hi": 30, "lo_closed": True, "hi_closed": True}]
 
 
 def test_a_subclass_extends_its_base_fields() -> None:
@@ -126,7 +137,6 @@ def test_a_subclass_extends_its_base_fields() -> None:
     assert issubclass(Named, Record)
 
 
-
 # --------------------------------------------------------------------------- against dataclasses
 
 
@@ -145,16 +155,24 @@ class RefCaveat:
     text: str
 
 
-locations = st.builds(Location, st.sampled_from(["a.yaml", "b.yaml"]), st.integers(0, 3),
-                      st.integers(0, 3))
+locations = st.builds(
+    Location, st.sampled_from(["a.yaml", "b.yaml"]), st.integers(0, 3), st.integers(0, 3)
+)
 
 
 @given(locations, locations)
-def test_location_compares_hashes_and_shows_like_the_frozen_dataclass(a: Location,
-                                                                      b: Location) -> None:
+def test_location_compares_hashes_and_shows_like_the_frozen_dataclass(
+    a: Location, b: Location
+) -> None:
     ra, rb = RefLocation(*a.values()), RefLocation(*b.values())
-    assert (a == b, a != b, a < b, a <= b, a > b, a >= b) == \
-        (ra == rb, ra != rb, ra < rb, ra <= rb, ra > rb, ra >= rb)
+    assert (a == b, a != b, a < b, a <= b, a > b, a >= b) == (
+        ra == rb,
+        ra != rb,
+        ra < rb,
+        ra <= rb,
+        ra > rb,
+        ra >= rb,
+    )
     assert hash(a) == hash(ra) and (a != b or hash(a) == hash(b))
     assert repr(a).replace("Location", "RefLocation") == repr(ra)
     assert a.to_dict() == dataclasses.asdict(ra)

@@ -58,19 +58,23 @@ def test_builtin_tests_pass_and_reach_every_rule() -> None:
 
 
 def test_failure_shows_expected_actual_and_the_trace(tmp_path: Path) -> None:
-    path = small(tmp_path, """
+    path = small(
+        tmp_path,
+        """
   - id: wrong
     given: {scores: {mle-bench: 70}}
     expect:
       - {role: analyst, stage: prep, autonomy: assist, rule: low}
       - {role: analyst, stage: check, autonomy: draft, rule: high}
-""")
+""",
+    )
     code, out = run("rules", "test", path)
     assert code == 1
     lines = out.splitlines()
     assert lines[0].startswith("FAIL wrong (") and "tests.yaml:2:9)" in lines[0]
-    assert lines[1] == ("  analyst × prep: expected autonomy assist, rule low; "
-                        "got autonomy draft, rule high")
+    assert lines[1] == (
+        "  analyst × prep: expected autonomy assist, rule low; got autonomy draft, rule high"
+    )
     assert lines[2] == "    trace: table stage-advice for analyst × prep (hit policy unique)"
     assert "      matched: high" in lines
     assert "      near miss: low: mle-bench = 70 is not in < 50" in lines
@@ -81,26 +85,35 @@ def test_failure_shows_expected_actual_and_the_trace(tmp_path: Path) -> None:
 
 
 def test_no_rule_at_all_is_reported_as_such(tmp_path: Path) -> None:
-    path = small(tmp_path, """
+    path = small(
+        tmp_path,
+        """
   - id: expects-more
     given: {scores: {mle-bench: 10}}
     expect:
       - {role: analyst, stage: prep, rule: low}
       - {role: analyst, stage: prep, autonomy: assist}
       - {role: analyst, table: stage-advice, autonomy: draft}
-""")
+""",
+    )
     code, out = run("rules", "test", path)
     assert code == 1
     # A table expectation without a stage checks every stage.
-    assert "  analyst × prep, table stage-advice: expected autonomy draft; got autonomy assist, " \
-           "rule low" in out.splitlines()
-    assert "  analyst × check, table stage-advice: expected autonomy draft; got autonomy " \
-           "assist, rule low" in out.splitlines()
+    assert (
+        "  analyst × prep, table stage-advice: expected autonomy draft; got autonomy assist, "
+        "rule low" in out.splitlines()
+    )
+    assert (
+        "  analyst × check, table stage-advice: expected autonomy draft; got autonomy "
+        "assist, rule low" in out.splitlines()
+    )
     assert "0 passed, 1 failed" in out.splitlines()
 
 
 def test_an_evaluation_error_fails_the_test_not_the_run(tmp_path: Path) -> None:
-    path = small(tmp_path, """
+    path = small(
+        tmp_path,
+        """
   - id: fine
     given: {scores: {mle-bench: 10}}
     expect:
@@ -109,7 +122,8 @@ def test_an_evaluation_error_fails_the_test_not_the_run(tmp_path: Path) -> None:
     given: {scores: {mle-bench: 50}}
     expect:
       - {role: analyst, stage: prep, autonomy: assist}
-""")
+""",
+    )
     # Both bands now include 50: the unique table cannot decide there.
     (tmp_path / "book.yaml").write_text(VOCAB.replace('"< 50"', '"<= 50"'))
     code, out = run("rules", "test", path)
@@ -121,11 +135,20 @@ def test_an_evaluation_error_fails_the_test_not_the_run(tmp_path: Path) -> None:
     assert "1 passed, 1 failed" in lines
 
 
-@pytest.mark.parametrize(("minimum", "code"), [
-    ("0", 0), ("66.6", 0), ("66.66", 0), ("66.67", 1), ("100", 1),
-])
+@pytest.mark.parametrize(
+    ("minimum", "code"),
+    [
+        ("0", 0),
+        ("66.6", 0),
+        ("66.66", 0),
+        ("66.67", 1),
+        ("100", 1),
+    ],
+)
 def test_coverage_threshold_is_exact(tmp_path: Path, minimum: str, code: int) -> None:
-    path = small(tmp_path, """
+    path = small(
+        tmp_path,
+        """
   - id: two-of-three
     given: {scores: {mle-bench: 10}}
     expect:
@@ -135,7 +158,8 @@ def test_coverage_threshold_is_exact(tmp_path: Path, minimum: str, code: int) ->
     given: {scores: {mle-bench: null}}
     expect:
       - {role: analyst, stage: prep, rule: none}
-""")
+""",
+    )
     got, out = run("rules", "test", path, "--coverage-min", minimum)
     assert got == code, out
     lines = out.splitlines()
@@ -176,7 +200,8 @@ tests:
 
 
 def test_an_expectation_on_a_stage_of_a_role_table_fails_clearly(tmp_path: Path) -> None:
-    (tmp_path / "org.yaml").write_text("""
+    (tmp_path / "org.yaml").write_text(
+        """
 rulebook: {id: org, name: Org}
 extends: builtin
 tests:
@@ -184,7 +209,8 @@ tests:
     given: {scores: {mle-bench: 40}}
     expect:
       - {role: student, stage: prep, table: selection-guide, rule: guide-st-seed}
-""".replace("stage: prep", "stage: data-processing"))
+""".replace("stage: prep", "stage: data-processing")
+    )
     code, out = run("rules", "test", str(tmp_path / "org.yaml"))
     assert code == 1
     assert ("table 'selection-guide' does not run per stage; drop 'stage'") in out
@@ -194,7 +220,8 @@ def test_999_of_1000_rules_is_99_9_percent_and_fails_100(tmp_path: Path) -> None
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "gen_rulebook", Path(__file__).parents[1] / "benchmarks" / "gen_rulebook.py")
+        "gen_rulebook", Path(__file__).parents[1] / "benchmarks" / "gen_rulebook.py"
+    )
     assert spec and spec.loader
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
@@ -202,13 +229,17 @@ def test_999_of_1000_rules_is_99_9_percent_and_fails_100(tmp_path: Path) -> None
     gen.write_rulebook(tmp_path / "book.yaml", 1000, bands=10)
     tests = ["tests:"]
     for band in range(10):
-        tests += [f"  - id: band-{band}", f"    given: {{scores: {{mle-bench: {band * 10 + 5}}}}}",
-                  "    expect:"]
+        tests += [
+            f"  - id: band-{band}",
+            f"    given: {{scores: {{mle-bench: {band * 10 + 5}}}}}",
+            "    expect:",
+        ]
         for group in range(100):
             if (band, group) != (0, 0):  # leave exactly one rule unreached
                 role, stage = divmod(group, 4)
-                tests.append(f"      - {{role: role-{role}, stage: stage-{stage}, "
-                             f"rule: g{group}-b{band}}}")
+                tests.append(
+                    f"      - {{role: role-{role}, stage: stage-{stage}, rule: g{group}-b{band}}}"
+                )
     (tmp_path / "tests.yaml").write_text("\n".join(tests) + "\n")
     code, out = run("rules", "test", str(tmp_path), "--coverage-min", "100")
     lines = out.splitlines()

@@ -55,7 +55,12 @@ def test_schema_output_file_is_not_clobbered(tmp_path: Path) -> None:
 
 def test_there_are_built_in_yaml_files() -> None:
     assert [p.name for p in BUILTIN_YAML] == [
-        "advice.yaml", "guide.yaml", "models.yaml", "questions.yaml", "rulebook.yaml", "tests.yaml",
+        "advice.yaml",
+        "guide.yaml",
+        "models.yaml",
+        "questions.yaml",
+        "rulebook.yaml",
+        "tests.yaml",
     ]
 
 
@@ -70,25 +75,32 @@ def test_built_in_file_passes_a_standard_validator(
     path: Path, validator: jsonschema.Draft202012Validator
 ) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    problems = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-                for e in validator.iter_errors(data)]
+    problems = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)
+    ]
     assert problems == []
 
 
 BROKEN = {
-    "unknown key": ("        autonomy: assist\n        text: Do data processing",
-                    "        autonmy: assist\n        text: Do data processing"),
+    "unknown key": (
+        "        autonomy: assist\n        text: Do data processing",
+        "        autonmy: assist\n        text: Do data processing",
+    ),
     "score above 100": ("        score: 36\n", "        score: 136\n"),
     "score as text": ("        score: 36\n", '        score: "36"\n'),
     "bad id": ("  - id: gpt-5.5\n", "  - id: GPT 5.5\n"),
-    "bad hit policy": ("    hit_policy: unique\n    inputs: [role, stage,",
-                       "    hit_policy: any\n    inputs: [role, stage,"),
+    "bad hit policy": (
+        "    hit_policy: unique\n    inputs: [role, stage,",
+        "    hit_policy: any\n    inputs: [role, stage,",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN))
 def test_schema_and_validate_reject_the_same_mistakes(
-    case: str, tmp_path: Path, validator: jsonschema.Draft202012Validator,
+    case: str,
+    tmp_path: Path,
+    validator: jsonschema.Draft202012Validator,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import shutil

@@ -1,7 +1,8 @@
 """Asking questionnaire questions in a terminal with questionary (CLI edge only).
 
 The questionnaire itself (choices, defaults, validation) lives in
-:mod:`advisor.evaluation.questionnaire`; this module only draws prompts. Prompts are
+:mod:`advisor.evaluation.questionnaire`; this module only draws prompts, and is
+imported only when a question is asked (:func:`advisor.cli.common.prompt_stream`). Prompts are
 drawn on stderr so that ``-o -`` keeps stdout for the guide (on stdout when only
 stdout is a terminal, e.g. ``advisor guide 2> log``).
 """
@@ -12,8 +13,15 @@ import contextlib
 import functools
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
+
+import questionary
+from prompt_toolkit.filters import Condition
+from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+from prompt_toolkit.output import create_output
+from questionary.prompts.common import InquirerControl
 
 from advisor.errors import InputError
 from advisor.evaluation.questionnaire import AskFn, Choice
@@ -41,10 +49,6 @@ def _extra_keys(question: Any, search: bool) -> None:
       matches no choice: questionary would then pick whichever choice the pointer is
       on, although the user typed something else.
     """
-    from prompt_toolkit.filters import Condition
-    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
-    from questionary.prompts.common import InquirerControl
-
     app = question.application
     extra = KeyBindings()
 
@@ -93,8 +97,6 @@ def _signals_end_the_prompt(app: Any) -> Iterator[None]:
     :func:`ask` then re-raises it outside the loop, where the usual handlers
     (exit 130 or 143, nothing written) take over.
     """
-    import threading  # only when asking: importing it costs start-up
-
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -145,24 +147,6 @@ def _validator(q: Question) -> Any:
     return check
 
 
-def prompt_stream(stdout_taken: bool) -> TextIO | None:
-    """Where to draw prompts: stderr when it is a terminal, else stdout when it is one and
-    does not carry the guide (``-o -``); None when the user could not see them (or stdin
-    is not a terminal), so that advisor never asks into the void."""
-    if not _is_terminal(sys.stdin):
-        return None
-    if _is_terminal(sys.stderr):
-        return sys.stderr
-    if not stdout_taken and _is_terminal(sys.stdout):
-        return sys.stdout
-    return None
-
-
-def _is_terminal(stream: TextIO | None) -> bool:
-    # A stream is None when advisor was started with it closed (advisor <&-).
-    return stream is not None and stream.isatty()
-
-
 def asker(stream: TextIO) -> AskFn:
     """An ``ask`` for ``resolve_answers`` (advisor.evaluation.questionnaire) reading ``stream``."""
     return functools.partial(ask, stream=stream)
@@ -170,9 +154,6 @@ def asker(stream: TextIO) -> AskFn:
 
 def ask(q: Question, choices: list[Choice], default: Any, stream: TextIO | None = None) -> Any:
     """Ask one question; Ctrl-C raises KeyboardInterrupt, end of input an InputError."""
-    import questionary
-    from prompt_toolkit.output import create_output
-
     out = create_output(stdout=stream or sys.stderr)
     kwargs: dict[str, Any] = {"output": out}
     if q.help:

@@ -2,17 +2,48 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import contextlib
+import io
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from rich.console import Console
+from rich.markdown import Markdown
+from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
 from advisor import wording
 from advisor.errors import visible
+from advisor.evaluation.diff import side_text
+from advisor.evaluation.reports import guide_summary
+from advisor.load.rulebook import Rulebook
 
-if TYPE_CHECKING:
-    from advisor.load.rulebook import Rulebook
+
+def console(stderr: bool = False) -> Console:
+    """A rich console: colour only on a terminal; NO_COLOR turns off every ANSI style."""
+    # rich's own NO_COLOR handling drops colours but keeps bold and italics.
+    plain = bool(os.environ.get("NO_COLOR"))
+    return Console(
+        stderr=stderr,
+        highlight=False,
+        soft_wrap=False,
+        emoji=False,  # ":new:" in an agent's name is text (see _text below)
+        color_system=None if plain else "auto",
+    )
+
+
+@contextlib.contextmanager
+def progress_bar(console: Console, total: int, what: str) -> Iterator[Callable[[Any], None] | None]:
+    """A transient progress bar on a terminal, advanced by the callback it yields;
+    None (no bar) elsewhere or when there is nothing to do."""
+    if not (console.is_terminal and total):
+        yield None
+        return
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda _outcome: bar.advance(task)
 
 
 def _provenance(ev: dict[str, Any] | None) -> str:
@@ -138,8 +169,6 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
 
 def print_guide_summary(console: Console, book: Rulebook, result: Any, written: Any) -> None:
     """What ``advisor guide`` did: the file and the autonomy per role and stage."""
-    from advisor.evaluation.reports import guide_summary
-
     headline, rows = guide_summary(book, result, written)
     _say(console, headline)
     if not rows:
@@ -152,8 +181,6 @@ def print_guide_summary(console: Console, book: Rulebook, result: Any, written: 
 
 def show_markdown(console: Console, text: str) -> None:
     """Render Markdown in the terminal, paged when longer than the screen."""
-    from rich.markdown import Markdown
-
     md = Markdown(text)
     if console.is_terminal and text.count("\n") > console.size.height:
         with console.pager(styles=True):
@@ -164,8 +191,6 @@ def show_markdown(console: Console, text: str) -> None:
 
 def print_changes(console: Console, result: Any) -> None:
     """``advisor diff``: one table per model (role and stage, before, now, why), then notes."""
-    from advisor.evaluation.diff import side_text
-
     models: dict[str, list[Any]] = {}
     for c in result.changes:
         models.setdefault(c.model, []).append(c)
@@ -197,8 +222,6 @@ def print_changes(console: Console, result: Any) -> None:
 def changes_text(result: Any) -> str:
     """:func:`print_changes` as plain text, for a file: 120 columns, no colour, no trailing
     spaces."""
-    import io
-
     out = Console(file=io.StringIO(), width=120, color_system=None, highlight=False, emoji=False)
     print_changes(out, result)
     text = out.file.getvalue()  # type: ignore[attr-defined]

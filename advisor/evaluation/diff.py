@@ -4,9 +4,9 @@
 rulebooks, or two models) role by role and stage by stage: the old and new
 autonomy level, the rules that gave them, and which input crossed which
 boundary of those rules ("mle-bench 23 → 36 crossed 30").
-:func:`render_changes_md` writes the "What changed since the last edition"
-section a guide includes; :func:`compare_editions` is the whole of
-``advisor diff``.
+:func:`changes_view` is the "What changed since the last edition" section a
+guide includes, as template data (:func:`advisor.rendering.changes.render_changes_md`
+writes it); :func:`compare_editions` is the whole of ``advisor diff``.
 """
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from advisor import wording
 from advisor.errors import InputError
-
-if TYPE_CHECKING:
-    from advisor.evaluation.engine import Result
-    from advisor.load.rulebook import Rulebook
-    from advisor.model.conditions import Test
+from advisor.evaluation.engine import Profile, Result, evaluate
+from advisor.load.rulebook import Rulebook
+from advisor.model.conditions import Test
 
 SECTION_TITLE = "What changed since the last edition"
 
@@ -291,26 +289,6 @@ def changes_view(changes: Sequence[Change], *, title: str = SECTION_TITLE) -> di
     }
 
 
-def render_changes_md(
-    changes: Sequence[Change], *, title: str = SECTION_TITLE, level: int = 2
-) -> str:
-    """The "What changed since the last edition" section in Markdown, as the guide has it
-    (``templates/_changes.md.j2``).
-
-    Args:
-        changes: From :func:`diff_results`.
-        title: The section heading.
-        level: Heading level (2: ``##``).
-
-    Returns:
-        The heading, then one table per model (a plain sentence when nothing changed).
-    """
-    from advisor.rendering.templates import render_builtin
-
-    context = {"what_changed": changes_view(changes, title=title), "level": level}
-    return render_builtin("md", "_changes.md.j2", context)
-
-
 def side_text(level: str, rules: list[str], sep: str = " ") -> str:
     """One side of a change as plain text: "Draft (mle-pipeline-emerging)"."""
     ids = ", ".join(rules) if rules else "no rule"
@@ -383,8 +361,6 @@ def compare_editions(
     Raises:
         InputError: an unknown model, role or stage.
     """
-    from advisor.evaluation.engine import Profile, evaluate
-
     changes: list[Change] = []
     for old_id, new_id in pairs:
         results = []

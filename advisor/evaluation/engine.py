@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from advisor import wording
@@ -580,124 +579,6 @@ def _candidates(table: CompiledTable, role: str | None, stage: str | None) -> li
     return hit
 
 
-#: Candidate lists at least this long get an index on one numeric input (see _narrowed).
-_INDEX_FROM = 8
-_NO_INDEX: tuple[Any, ...] = ("", (), [], [])
-
-
-def _narrowed(
-    table: CompiledTable,
-    role: str | None,
-    stage: str | None,
-    candidates: list[CompiledRule],
-    inputs: dict[str, Any],
-) -> list[CompiledRule]:
-    """The candidates that can match ``inputs``, in table order: every match, and maybe more.
-
-    A long candidate list is indexed once on the numeric input that splits it
-    best: the boundaries of its cells cut the number line into segments on
-    which every cell is constant, so a binary search on the value finds the
-    rules whose cell accepts it, and only those are checked in full.
-    """
-    if len(candidates) < _INDEX_FROM:
-        return candidates
-    cache = table._memo.setdefault("numeric", {})
-    index = cache.get((role, stage))
-    if index is None:
-        index = cache[(role, stage)] = _numeric_index(table, candidates) or _NO_INDEX
-    name, bounds, segments, absent = index
-    if not name:
-        return candidates
-    x = inputs.get(name)
-    if x is None:
-        return absent
-    if type(x) not in (float, int) or x != x:
-        return candidates
-    i = bisect_left(bounds, x)
-    return segments[2 * i + 1] if i < len(bounds) and bounds[i] == x else segments[2 * i]
-
-
-def _numeric_index(table: CompiledTable, candidates: list[CompiledRule]) -> tuple[Any, ...] | None:
-    best = None
-    for name in table.spec.inputs:
-        if name in ("role", "stage"):
-            continue
-        if not any(name in r.tests and r.tests[name].kind == "number" for r in candidates):
-            continue
-        built = _index_on(name, candidates)
-        if built is not None and (best is None or built[0] < best[0]):
-            best = built
-    if best is None or best[0] * 2 > len(candidates):
-        return None  # no input splits the candidates enough to pay off
-    return best[1]
-
-
-def _index_on(name: str, candidates: list[CompiledRule]) -> tuple[float, tuple[Any, ...]] | None:
-    import math
-
-    bounds = sorted(
-        {
-            x
-            for r in candidates
-            if name in r.tests and r.tests[name].kind == "number"
-            for iv in r.tests[name].intervals
-            for x in (iv.lo, iv.hi)
-            if math.isfinite(x)
-        }
-    )
-    k = len(bounds)
-    where = {x: i for i, x in enumerate(bounds)}
-    # A value inside each segment: segment 2i is below bounds[i], 2i+1 is bounds[i] itself.
-    reps: list[float] = []
-    for i in range(k + 1):
-        if k == 0:
-            rep = 0.0
-        elif i == 0:
-            rep = bounds[0] - max(1.0, abs(bounds[0]))
-        elif i == k:
-            rep = bounds[-1] + max(1.0, abs(bounds[-1]))
-        else:
-            rep = (bounds[i - 1] + bounds[i]) / 2
-        if (
-            not math.isfinite(rep)
-            or (i < k and not rep < bounds[i])
-            or (i > 0 and not rep > bounds[i - 1])
-        ):
-            return None  # boundaries too close or too large to tell apart safely
-        reps.append(rep)
-        if i < k:
-            reps.append(bounds[i])
-    segments: list[list[CompiledRule]] = [[] for _ in reps]
-    absent: list[CompiledRule] = []
-    size, cap = 0, 8 * len(candidates) + 64
-    for r in candidates:
-        test = r.tests.get(name)
-        hits: Sequence[int]
-        if test is None or test.kind == "any":
-            hits = range(len(reps))
-        elif test.kind == "number":
-            spans: set[int] = set()
-            for iv in test.intervals:
-                lo = 0 if math.isinf(iv.lo) else 2 * where[iv.lo] + (1 if iv.lo_closed else 2)
-                hi = (
-                    len(reps) - 1
-                    if math.isinf(iv.hi)
-                    else 2 * where[iv.hi] + (1 if iv.hi_closed else 0)
-                )
-                spans.update(range(lo, hi + 1))
-            hits = sorted(spans)
-        else:
-            hits = [j for j, rep in enumerate(reps) if test.matches(rep)]
-        for j in hits:
-            segments[j].append(r)
-        size += len(hits)
-        if size > cap:
-            return None
-        if test is None or test.matches(None):
-            absent.append(r)
-    return size / len(reps), (name, bounds, segments, absent)
-
-
 def run_table(
     book: Rulebook,
     table: CompiledTable,
@@ -716,10 +597,7 @@ def run_table(
     """
     matched: list[CompiledRule] = []
     misses: list[NearMiss] = []
-    candidates = _candidates(table, role, stage)
-    if not trace:  # the trace names every near miss, so it needs every candidate
-        candidates = _narrowed(table, role, stage, candidates, inputs)
-    for rule in candidates:
+    for rule in _candidates(table, role, stage):
         failed = None
         for name, test in rule.tests.items():
             if name in ("role", "stage"):

@@ -8,13 +8,16 @@ its origin, goes through :func:`validate_answer`.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
+import sys
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from advisor.errors import InputError, Location, RulebookError
 from advisor.evaluation.engine import Profile
+from advisor.load import cache
 from advisor.load.rulebook import Rulebook
 from advisor.model.conditions import CellError, parse_cell
 from advisor.model.records import FrozenRecord
@@ -167,8 +170,6 @@ def validate_answer(
 
 def _got(value: Any) -> str:
     """What YAML made of an answer that is not text, in words."""
-    import datetime as dt
-
     if value is None:
         return "no value"
     if isinstance(value, bool):
@@ -184,8 +185,6 @@ def _got(value: Any) -> str:
 
 def _quote_hint(value: Any) -> str:
     # YAML reads unquoted yes/no/on/off, numbers and dates as such; quotes keep text.
-    import datetime as dt
-
     scalar = isinstance(value, (bool, int, float, dt.date))
     return "; put the answer in quotes" if scalar else ""
 
@@ -405,8 +404,6 @@ def ask_until_valid(book: Rulebook, q: Question, default: Any, ask: AskFn) -> An
         try:
             return validate_answer(book, q, raw)
         except InputError as exc:
-            import sys
-
             print(f"  {exc.message}", file=sys.stderr)
     raise InputError(f"question {q.id!r}: no valid answer after 10 tries")
 
@@ -420,8 +417,6 @@ def load_answers_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dic
     Raises:
         AdvisorError: the file is missing, not YAML, or not a mapping.
     """
-    from advisor.load import cache
-
     # A file read before comes from the cache, without importing PyYAML (see advisor.load.cache).
     entry = cache.answers_key(path)
     hit = cache.load_answers(entry) if entry else None

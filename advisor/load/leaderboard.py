@@ -29,13 +29,14 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import yaml
 
 from advisor.errors import InputError, Location
+from advisor.load.rulebook import Rulebook, unknown
 from advisor.load.tabular import MAX_BYTES, kind_of, read_csv
-
-if TYPE_CHECKING:
-    from advisor.load.rulebook import Rulebook
+from advisor.load.yamlsource import load_yaml
 
 MAX_ID = 80
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -178,8 +179,6 @@ def import_leaderboard(
     """
     name = display_name if display_name is not None else os.fsdecode(path)
     if benchmark is not None and benchmark not in book.benchmarks:
-        from advisor.load.rulebook import unknown
-
         raise unknown("benchmark", benchmark, list(book.benchmarks))
     kind = kind_of(path, name, "a leaderboard")
     raw_rows = _read_yaml(path, name) if kind == "yaml" else _read_csv(path, name, kind)
@@ -204,8 +203,6 @@ _Where = dict[str, Location]
 
 
 def _read_yaml(path: str | os.PathLike[str], name: str) -> list[tuple[Location, Any, _Where]]:
-    from advisor.load.yamlsource import load_yaml
-
     data, smap = load_yaml(path, display_name=name, max_bytes=MAX_BYTES)
     if isinstance(data, dict) and "models" in data:
         raise InputError(
@@ -512,8 +509,6 @@ def scores_yaml(imported: Imported) -> str:
     Raises:
         InputError: no row could be imported (each skipped row is in ``imported.skipped``).
     """
-    import yaml
-
     if not imported.entries:
         why = f"all {imported.rows} rows were skipped" if imported.rows else "it has no rows"
         if imported.filtered:

@@ -1,8 +1,4 @@
-"""Files on disk for the readers and writers: what a path names, and a capped read.
-
-Plain :mod:`os` calls: these checks run on every guide, and :mod:`pathlib`
-costs more to import than they do to run.
-"""
+"""Files on disk for the readers and writers: what a path names, and a capped read."""
 
 from __future__ import annotations
 

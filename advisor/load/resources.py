@@ -4,9 +4,6 @@ In a wheel they are packaged as ``advisor/_data/{rules,templates}``; in an
 editable install (or a source checkout) they are the top-level ``rules/`` and
 ``templates/`` folders next to the package. Looking in both places is what
 lets ``pip install .`` and ``pip install -e .`` behave the same.
-
-Paths are plain strings (``os.path``): these functions are on the path of
-every guide, and :mod:`pathlib` costs more to import than they do to run.
 """
 
 from __future__ import annotations

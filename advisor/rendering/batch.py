@@ -24,8 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import AdvisorError, InputError, Location, OutputError
+from advisor.evaluation.questionnaire import locate_items, resolve_answers
 from advisor.load.rulebook import Rulebook
 from advisor.load.tabular import kind_of, read_csv
+from advisor.load.yamlsource import load_yaml
+from advisor.rendering.formats import EXTENSIONS, check_format
+from advisor.rendering.guide import make_guide
+from advisor.rendering.output import write_text
 
 #: Roster columns that are not questions of the rulebook.
 FORMAT_KEY = "format"
@@ -156,9 +161,6 @@ def read_roster(
 
 
 def _yaml_rows(path: str | os.PathLike[str], name: str) -> list[RosterRow]:
-    from advisor.evaluation.questionnaire import locate_items
-    from advisor.load.yamlsource import load_yaml
-
     data, smap = load_yaml(path, display_name=name)
     prefix: tuple[Any, ...] = ()
     if isinstance(data, dict) and set(data) == {"teams"}:
@@ -212,8 +214,6 @@ def _csv_rows(path: str | os.PathLike[str], name: str, delimiter: str) -> list[R
 
 
 def _answers_of(book: Rulebook, row: RosterRow) -> tuple[dict[str, Any], str]:
-    from advisor.evaluation.questionnaire import resolve_answers
-
     given = dict(row.given)
     fmt = str(given.pop(FORMAT_KEY, "")).strip().lower()
     for key in ("team", "model"):
@@ -252,10 +252,6 @@ def run_batch(
     Raises:
         OutputError: ``out_dir`` is not an existing folder.
     """
-    from advisor.rendering.formats import EXTENSIONS, check_format
-    from advisor.rendering.guide import make_guide
-    from advisor.rendering.output import write_text
-
     folder = Path(out_dir)
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such folder; create it first")

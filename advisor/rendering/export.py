@@ -17,15 +17,13 @@ editions.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from advisor import __version__
+from advisor.load.rulebook import CompiledRule, CompiledTable, Rulebook
+from advisor.model.conditions import Test
 from advisor.rendering.formats import check_format
 from advisor.rendering.templates import level_views, render_builtin
-
-if TYPE_CHECKING:
-    from advisor.load.rulebook import CompiledRule, CompiledTable, Rulebook
-    from advisor.model.conditions import Test
 
 TEMPLATE_FILES = {
     "md": "rules.md.j2",

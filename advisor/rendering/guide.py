@@ -96,6 +96,7 @@ def make_guide(
     result = evaluate(book, profile)
     context: dict[str, Any] = {"answers": dict(answers)}
     if since is not None:
+        # Only an edition with --since compares results: the rest do without the module.
         from advisor.evaluation.diff import changes_view, diff_results
 
         old = evaluate(since, profile, trace=False)  # the changes need no explanation trace

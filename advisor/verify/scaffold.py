@@ -14,6 +14,8 @@ import shlex
 from pathlib import Path
 
 from advisor.errors import InputError, Location, OutputError
+from advisor.model.schema import ID_PATTERN
+from advisor.rendering.output import write_text
 
 DEFAULT_FOLDER = "rulebook"
 DEFAULT_ID = "my-org"
@@ -109,9 +111,6 @@ def scaffold(
         OutputError: a file exists (without ``force``) or cannot be written;
             nothing is written then.
     """
-    from advisor.model.schema import ID_PATTERN
-    from advisor.rendering.output import write_text
-
     if not re.match(ID_PATTERN, rulebook_id) or len(rulebook_id) > 60:
         raise InputError(f"--id {rulebook_id!r}: use lowercase letters, digits, '.', '_' or '-'")
     if not name.strip() or len(name) > 300 or any(c in name for c in "\r\n"):

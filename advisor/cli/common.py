@@ -1,0 +1,98 @@
+"""What the ``advisor`` commands share: the file, rulebook and format options, loading the
+rulebook they name, and JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+import click
+
+from advisor.errors import EXIT_FAILED
+from advisor.rendering.formats import FORMATS
+
+if TYPE_CHECKING:
+    from advisor.load.rulebook import Rulebook
+
+#: One path type for every file option: each click.Path() looks up a translation
+#: of its name when it is made, which costs more than all the rest of an option.
+#: Not readable=True: click's own check would answer an unreadable file with a usage
+#: error; advisor reads the file itself and reports it located, with its exit code.
+PATH = click.Path(readable=False)
+
+
+# Each of these is one decorator, applied to every command that takes the option.
+rules_option = click.option(
+    "--rules",
+    "rules_path",
+    multiple=True,
+    type=PATH,
+    help="Rulebook file or folder to use instead of the built-in one (repeatable).",
+)
+scores_option = click.option(
+    "--scores",
+    "scores_path",
+    multiple=True,
+    type=PATH,
+    help="YAML file of extra models with scores (top-level 'models:'), repeatable.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+force_option = click.option("--force", is_flag=True, help="Overwrite an existing file.")
+
+
+def format_option(help_text: str = "Output format.") -> Any:
+    """The ``--format`` option of the commands that write guides or rulebooks."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="md",
+        show_default=True,
+        help=help_text,
+    )
+
+
+def load_book(
+    rules_path: Sequence[str], scores_path: Sequence[str] = (), *, base: Rulebook | None = None
+) -> Rulebook:
+    """The rulebook named on the command line (or ``base``, loaded already), with score
+    overlays (each gives a new rulebook; the one below is left as it was)."""
+    # Loading a rulebook is what every command but schema and init does first; --help
+    # and those two do without the loader's imports.
+    from advisor.load.rulebook import load_rulebook, load_scores
+
+    book = base if base is not None else load_rulebook(list(rules_path) or None)
+    for path in scores_path:
+        book = load_scores(book, path)
+    return book
+
+
+def print_json(data: Any) -> None:
+    """Plain, stable JSON on stdout and nothing else."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
+
+
+def fail_if(failed: bool) -> None:
+    """End the command with exit 1 (a check failed) when ``failed``."""
+    if failed:
+        click.get_current_context().exit(EXIT_FAILED)
+
+
+def prompt_stream(stdout_taken: bool) -> TextIO | None:
+    """Where to draw prompts: stderr when it is a terminal, else stdout when it is one and
+    does not carry the guide (``-o -``); None when the user could not see them (or stdin
+    is not a terminal), so that advisor never asks into the void."""
+    if not _is_terminal(sys.stdin):
+        return None
+    if _is_terminal(sys.stderr):
+        return sys.stderr
+    if not stdout_taken and _is_terminal(sys.stdout):
+        return sys.stdout
+    return None
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    # A stream is None when advisor was started with it closed (advisor <&-).
+    return stream is not None and stream.isatty()
