@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from advisor import wording
+from advisor.evaluation import evidence as ev_model
 from advisor.errors import EvaluationError, InputError, Location
 from advisor.load.rulebook import CompiledRule, CompiledTable, Rulebook, unknown
 from advisor.model.records import Record
@@ -41,6 +42,7 @@ class Profile(Record):
             within, for scores without a larger standard error (0: stderr only).
         stale_months: Scores older than this many months before ``date`` are flagged
             as stale (None: never).
+        verified_only: Ignore unverified and flagged scores entirely.
     """
 
     __slots__ = (
@@ -55,6 +57,7 @@ class Profile(Record):
         "baseline_scores",
         "near_margin",
         "stale_months",
+        "verified_only",
     )
     model: str
     baseline: str | None
@@ -67,6 +70,7 @@ class Profile(Record):
     baseline_scores: dict[str, float | None] | None
     near_margin: float
     stale_months: int | None
+    verified_only: bool
 
     def __init__(
         self,
@@ -81,6 +85,7 @@ class Profile(Record):
         baseline_scores: dict[str, float | None] | None = None,
         near_margin: float = 0.0,
         stale_months: int | None = 12,
+        verified_only: bool = False,
     ) -> None:
         self.model = model
         self.baseline = baseline
@@ -93,6 +98,7 @@ class Profile(Record):
         self.baseline_scores = baseline_scores
         self.near_margin = near_margin
         self.stale_months = stale_months
+        self.verified_only = verified_only
 
 
 class Evidence(Record):
@@ -310,17 +316,36 @@ class Trace(Record):
 
 
 class StageAdvice(Record):
-    """Advice for one role at one stage; ``advice`` is None when no rule applied."""
+    """Advice for one role at one stage; ``advice`` is None when no rule applied.
 
-    __slots__ = ("stage", "advice", "trace")
+    ``assessed`` is false when no score informs the stage (then no rule runs);
+    ``provisional`` when the advice rests on unverified or flagged scores;
+    ``evidence`` holds the scores that inform the stage, the deciding one first.
+    """
+
+    __slots__ = ("stage", "advice", "trace", "assessed", "provisional", "evidence")
     stage: str
     advice: Advice | None
     trace: Trace
+    assessed: bool
+    provisional: bool
+    evidence: list[Evidence]
 
-    def __init__(self, stage: str, advice: Advice | None, trace: Trace) -> None:
+    def __init__(
+        self,
+        stage: str,
+        advice: Advice | None,
+        trace: Trace,
+        assessed: bool = True,
+        provisional: bool = False,
+        evidence: list[Evidence] | None = None,
+    ) -> None:
         self.stage = stage
         self.advice = advice
         self.trace = trace
+        self.assessed = assessed
+        self.provisional = provisional
+        self.evidence = [] if evidence is None else evidence
 
 
 class RoleResult(Record):
@@ -456,6 +481,8 @@ class Result(Record):
                     "stages": [
                         {
                             "stage": st.stage,
+                            "assessed": st.assessed,
+                            "provisional": st.provisional,
                             "autonomy": st.advice.autonomy if st.advice else None,
                             "rule": st.advice.rule if st.advice else None,
                             "text": st.advice.text if st.advice else "",
@@ -463,6 +490,17 @@ class Result(Record):
                             "time_saved": st.advice.time_saved if st.advice else "",
                             "rationale": st.advice.rationale if st.advice else "",
                             "sources": st.advice.sources if st.advice else [],
+                            "evidence": [
+                                {
+                                    "benchmark": e.benchmark,
+                                    "score": e.score,
+                                    "verified": e.verified,
+                                    "flags": list(e.flags),
+                                    "agent": e.agent,
+                                    "notes": e.notes,
+                                }
+                                for e in st.evidence
+                            ],
                         }
                         for st in r.stages
                     ],
@@ -744,6 +782,10 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         if profile.baseline is not None or profile.baseline_scores is not None
         else {b: None for b in book.benchmarks}
     )
+    ignored: list[Evidence] = []
+    if profile.verified_only:
+        ignored = [e for e in [*model_ev.values(), *base_ev.values()] if e and not ev_model.is_firm(e)]
+        model_ev, base_ev = ev_model.firm_only(model_ev), ev_model.firm_only(base_ev)
     model_scores = {b: (e.score if e else None) for b, e in model_ev.items()}
     base_scores = {b: (e.score if e else None) for b, e in base_ev.items()}
     metrics, metric_notes = compute_metrics(book, model_scores, base_scores)
@@ -787,6 +829,13 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
                 traces.append(tr)
 
     stage_table = next(t for t in book.tables if t.scope == "stage")
+    assessed = {sid: ev_model.assess(book, model_ev, sid) for sid in stages}
+    # The stage table reads flagged scores only through their (capped) evidence level.
+    unflagged = ev_model.table_scores(book, model_ev)
+    firm_ev = ev_model.firm_only(model_ev)
+    weak = any(e is not None and firm_ev[b] is None for b, e in model_ev.items())
+    firm_inputs = {b: (e.score if e else None) for b, e in firm_ev.items()}
+    firm = {sid: ev_model.assess(book, firm_ev, sid) for sid in stages}
     # The same for every role: made once (texts cannot change them; the sandbox is immutable).
     named_stages = {sid: _named(book.stages[sid]) for sid in stages}
     named_levels = {lv.id: _named(lv) for lv in book.levels}
@@ -804,25 +853,58 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
                 if tr:
                     traces.append(tr)
         for stage_id in stages:
-            st_inputs = {**role_inputs, "stage": stage_id}
+            found = assessed[stage_id]
+            if not found.assessed:
+                policy = stage_table.spec.hit_policy
+                tr = Trace(stage_table.id, policy, role_id, stage_id, [], [], [], [])
+                if trace:
+                    traces.append(tr)
+                stage_list.append(StageAdvice(stage_id, None, tr, assessed=False))
+                continue
+            st_inputs = {
+                **role_inputs,
+                **unflagged,
+                "stage": stage_id,
+                "evidence": found.level,
+            }
             chosen, tr = run_table(
                 book, stage_table, st_inputs, role=role_id, stage=stage_id, trace=True
             )
             assert tr is not None
             if trace:
                 traces.append(tr)
-            ctx = {**role_ctx, "stage": named_stages[stage_id]}
+            provisional = weak and _rests_on_weak(
+                book,
+                stage_table,
+                {**role_inputs, **firm_inputs, "stage": stage_id, "evidence": firm[stage_id].level},
+                firm[stage_id].assessed,
+                chosen,
+                role_id,
+                stage_id,
+            )
+            ctx = {
+                **role_ctx,
+                "stage": named_stages[stage_id],
+                "basis": ev_model.basis(book, found.deciding),
+            }
             if chosen:
                 level = book.levels[book.level_rank(chosen[0].spec.autonomy or "")]
                 ctx["level"] = named_levels[level.id]
             stage_list.append(
-                StageAdvice(stage_id, _advice(book, chosen[0], ctx) if chosen else None, tr)
+                StageAdvice(
+                    stage_id,
+                    _advice(book, chosen[0], ctx) if chosen else None,
+                    tr,
+                    provisional=provisional,
+                    evidence=found.used,
+                )
             )
         results.append(RoleResult(role_id, summary, stage_list))
 
     caveats = _caveats(
         book, profile, model_ev, base_ev, comparison, missing, metric_notes, results, table_caveats
     )
+    caveats += evidence_caveats(book, profile, model_ev, assessed, results, ignored)
     caveats += near_threshold_caveats(book, inputs, model_ev, results, profile.near_margin)
     caveats += stale_caveats(book, profile, model_ev, base_ev)
     evidence = [e for e in model_ev.values() if e] + [e for e in base_ev.values() if e]
@@ -845,6 +927,78 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         traces=traces,
         answers=dict(profile.answers),
     )
+
+
+def _rests_on_weak(
+    book: Rulebook,
+    table: CompiledTable,
+    firm_inputs: dict[str, Any],
+    firm_assessed: bool,
+    chosen: list[CompiledRule],
+    role: str,
+    stage: str,
+) -> bool:
+    """Whether verified, unflagged scores alone would decide the stage otherwise."""
+    if not firm_assessed:
+        return True
+    try:
+        firm_chosen, _ = run_table(book, table, firm_inputs, role=role, stage=stage, trace=False)
+    except EvaluationError:
+        return True
+    levels = [r.spec.autonomy for r in chosen[:1]]
+    return levels != [r.spec.autonomy for r in firm_chosen[:1]]
+
+
+def evidence_caveats(
+    book: Rulebook,
+    profile: Profile,
+    model_ev: Mapping[str, Evidence | None],
+    assessed: Mapping[str, ev_model.StageEvidence],
+    results: list[RoleResult],
+    ignored: list[Evidence],
+) -> list[Caveat]:
+    """Stages not assessed, provisional advice, scores left out and qualifying notes."""
+    out: list[Caveat] = []
+    who = _model_name(book, profile.model)
+    if ignored:
+        listed = "; ".join(
+            f"{_model_name(book, e.model)} on {book.benchmarks[e.benchmark].name} "
+            f"({wording.pct(e.score)}, {ev_model.strength_words(e)})"
+            for e in ignored
+        )
+        out.append(
+            Caveat(
+                "verified-only",
+                f"Only verified, unflagged scores are used (--verified-only); ignored: {listed}.",
+            )
+        )
+    for sid, found in assessed.items():
+        if not found.assessed:
+            out.append(
+                Caveat(
+                    "not-assessed",
+                    f"{book.stages[sid].name} is not assessed: no score of {who} informs it "
+                    f"({ev_model.wanted(book, sid)} would decide it).",
+                )
+            )
+    if any(st.provisional for r in results for st in r.stages):
+        out.append(
+            Caveat(
+                "provisional",
+                "Advice marked provisional rests on unverified or flagged scores and would "
+                "differ on verified, unflagged scores alone; see --verified-only.",
+            )
+        )
+    for e in model_ev.values():
+        if e is not None and e.notes:
+            out.append(
+                Caveat(
+                    "score-note",
+                    f"{_model_name(book, e.model)} on {book.benchmarks[e.benchmark].name}: "
+                    f"{e.notes}",
+                )
+            )
+    return out
 
 
 def _unnamed_baseline(profile: Profile) -> dict[str, str] | None:
@@ -948,7 +1102,7 @@ def _caveats(
     out.extend(Caveat("metric", n) for n in metric_notes)
     for r in results:
         for st in r.stages:
-            if st.advice is None:
+            if st.advice is None and st.assessed:
                 out.append(
                     Caveat(
                         "no-rule",
@@ -1025,13 +1179,30 @@ def near_threshold_caveats(
         flips: dict[float, list[tuple[str, str | None, tuple[str, ...], tuple[str, ...]]]] = {}
         for r in results:
             for table in tables:
-                stages = [st.stage for st in r.stages] if table is stage_table else [None]
+                stages = (
+                    [st.stage for st in r.stages if st.assessed] if table is stage_table else [None]
+                )
                 for stage in stages:
                     rules = _candidates(table, r.role, stage)
-                    here = {**inputs, "role": r.role} | ({"stage": stage} if stage else {})
-                    for b in _boundaries(rules, bench, lo, hi):
+                    here = {**inputs, "role": r.role}
+                    found = _boundaries(rules, bench, lo, hi)
+                    if stage is not None:
+                        here = _stage_inputs(book, here, model_ev, stage)
+                        if stage in book.benchmarks[bench].informs:
+                            bands = book.benchmarks[bench].bands
+                            found = sorted(
+                                {*found, *(x.at_least for x in bands if lo <= x.at_least <= hi)}
+                            )
+
+                    def at(x: float, here: dict[str, Any] = here, stage: str | None = stage) -> Any:
+                        if stage is None:
+                            return {**here, bench: x}
+                        moved = {**model_ev, bench: ev.replace(score=x)}
+                        return _stage_inputs(book, {**inputs, "role": r.role}, moved, stage)
+
+                    for b in found:
                         sides = [
-                            _outcome(book, table, {**here, bench: x}, r.role, stage)
+                            _outcome(book, table, at(x), r.role, stage)
                             for x in (b - _EPS, b, b + _EPS)
                             if 0 <= x <= 100
                         ]
@@ -1046,6 +1217,15 @@ def near_threshold_caveats(
         for b, where in sorted(flips.items()):
             out.append(Caveat("near-threshold", _near_text(book, ev, m, b, where)))
     return out
+
+
+def _stage_inputs(
+    book: Rulebook, inputs: dict[str, Any], model_ev: Mapping[str, Evidence | None], stage: str
+) -> dict[str, Any]:
+    """A stage table's inputs: unflagged raw scores and the stage's evidence level."""
+    unflagged = ev_model.table_scores(book, model_ev)
+    level = ev_model.assess(book, model_ev, stage).level
+    return {**inputs, **unflagged, "stage": stage, "evidence": level}
 
 
 def _near_text(

@@ -95,6 +95,7 @@ _FIELDS = {
         "locations",
         "changes",
         "aliases",
+        "evidence",
     ),
     "CompiledTable": ("spec", "rules", "input_kinds", "location", "priority_rank"),
     "CompiledRule": (
@@ -552,7 +553,7 @@ def _encode(book: Rulebook) -> dict[str, Any]:
         ],
         "aliases": dict(book.aliases),
     }
-    for sec in ("roles", "stages", "benchmarks", "sources", "models", "metrics"):
+    for sec in ("roles", "stages", "benchmarks", "sources", "models", "metrics", "evidence"):
         out[sec] = [[k, enc.model(v)] for k, v in getattr(book, sec).items()]
     out["cells"] = [
         [
@@ -706,6 +707,7 @@ def _decode(data: dict[str, Any]) -> Rulebook:
         locations={},
         changes=[RuleChange(a, b, dec.req(c), dec.req(d)) for a, b, c, d in data["changes"]],
         aliases=dict(data["aliases"]),
+        evidence=by_id("evidence"),
     )
     blob = data["later"]
     if not isinstance(blob, bytes):

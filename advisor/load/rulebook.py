@@ -30,9 +30,9 @@ if TYPE_CHECKING:
     from advisor.text.textplan import TextPlan
 
 #: Inputs every table may read besides benchmark, metric and question ids.
-BUILTIN_INPUTS = {"role": "id", "stage": "id", "model": "id", "baseline": "id"}
+BUILTIN_INPUTS = {"role": "id", "stage": "id", "model": "id", "baseline": "id", "evidence": "id"}
 SECTIONS = (
-    "autonomy", "roles", "stages", "benchmarks", "sources", "models",
+    "autonomy", "roles", "stages", "evidence", "benchmarks", "sources", "models",
     "metrics", "questions", "tables", "tests",
 )  # fmt: skip
 MAX_FILES = 200
@@ -194,6 +194,7 @@ class Rulebook(_Deferred):
         "locations",
         "changes",
         "aliases",
+        "evidence",
         "_by_id",
     )
     _deferred = frozenset({"tests", "locations"})
@@ -213,6 +214,8 @@ class Rulebook(_Deferred):
     locations: dict[tuple[str, str], Location]
     changes: list[RuleChange]
     aliases: dict[str, str]
+    #: The evidence scale, weakest first (see advisor.evaluation.evidence).
+    evidence: dict[str, s.EvidenceLevel]
 
     def __init__(
         self,
@@ -231,6 +234,7 @@ class Rulebook(_Deferred):
         locations: dict[tuple[str, str], Location],
         changes: list[RuleChange] | None = None,
         aliases: dict[str, str] | None = None,
+        evidence: dict[str, s.EvidenceLevel] | None = None,
     ) -> None:
         self.meta = meta
         self.levels = levels
@@ -247,6 +251,7 @@ class Rulebook(_Deferred):
         self.locations = locations
         self.changes = [] if changes is None else changes
         self.aliases = {} if aliases is None else aliases
+        self.evidence = {} if evidence is None else evidence
 
     @property
     def level_ids(self) -> list[str]:
@@ -659,6 +664,7 @@ def _build(files: list[_File], base: Rulebook | None, problems: _Problems) -> Ru
         merged["roles"] = dict(base.roles)
         merged["stages"] = dict(base.stages)
         merged["benchmarks"] = dict(base.benchmarks)
+        merged["evidence"] = dict(base.evidence)
         merged["sources"] = dict(base.sources)
         merged["models"] = dict(base.models)
         merged["metrics"] = dict(base.metrics)
@@ -670,6 +676,7 @@ def _build(files: list[_File], base: Rulebook | None, problems: _Problems) -> Ru
     changes: list[RuleChange] = list(base.changes) if base else []
     kinds = {sec: sec.rstrip("s") for sec in SECTIONS}
     kinds["autonomy"] = "level"
+    kinds["evidence"] = "evidence level"
 
     for f in files:
         if f.data.rulebook is not None:
@@ -726,6 +733,7 @@ def _build(files: list[_File], base: Rulebook | None, problems: _Problems) -> Ru
         files=(base.files if base else []) + [f.path for f in files],
         locations=locs,
         changes=changes,
+        evidence=merged["evidence"],
     )
     _check(book, merged["tables"], disabled, problems)
     problems.raise_if_any()
@@ -893,10 +901,42 @@ def _check(
                     where("metric", metric.id),
                 )
 
+    _check_evidence(book, problems)
     _check_questions(book, problems)
     _compile_tables(book, tables, disabled, problems)
     declared = {r.id for t in tables.values() for r in t.rules}
     _check_tests(book, problems, disabled, declared)
+
+
+def _check_evidence(book: Rulebook, problems: _Problems) -> None:
+    """Benchmarks inform known stages and read their scores in ascending bands."""
+    rank = {lv: i for i, lv in enumerate(book.evidence)}
+    for bench in book.benchmarks.values():
+        loc = book.where("benchmark", bench.id)
+        for stage in bench.informs:
+            if stage not in book.stages:
+                hint = unknown("stage", stage, list(book.stages)).message
+                problems.add(f"benchmark {bench.id!r}: {hint} (in informs)", loc)
+        if bench.informs and not bench.bands:
+            problems.add(
+                f"benchmark {bench.id!r} informs stages but has no 'bands' saying how its "
+                "scores are read",
+                loc,
+            )
+        prev: tuple[float, int] | None = None
+        for band in bench.bands:
+            if band.level not in rank:
+                hint = unknown("evidence level", band.level, list(book.evidence)).message
+                problems.add(f"benchmark {bench.id!r}: {hint} (in bands)", loc)
+                continue
+            here = (band.at_least, rank[band.level])
+            if prev is not None and not (here[0] > prev[0] and here[1] > prev[1]):
+                problems.add(
+                    f"benchmark {bench.id!r}: bands must rise in both at_least and level "
+                    "(a higher score never reads as weaker evidence)",
+                    loc,
+                )
+            prev = here
 
 
 def _check_questions(book: Rulebook, problems: _Problems) -> None:
@@ -944,8 +984,10 @@ def _compile_tables(
                     tloc,
                 )
                 continue
-            if name == "stage" and table.purpose != "stage-advice":
-                problems.add(f"table {table.id!r}: only stage-advice tables can read 'stage'", tloc)
+            if name in ("stage", "evidence") and table.purpose != "stage-advice":
+                problems.add(
+                    f"table {table.id!r}: only stage-advice tables can read {name!r}", tloc
+                )
             if name == "role" and table.purpose not in ("stage-advice", "role-summary"):
                 problems.add(
                     f"table {table.id!r}: a {table.purpose} table runs once per guide "

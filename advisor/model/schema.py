@@ -81,6 +81,26 @@ class Stage(Strict):
     description: Text = ""
 
 
+class EvidenceLevel(Strict):
+    """One step of the ordered scale of evidence a stage's scores give (weakest first)."""
+
+    id: Id
+    name: ShortText
+    description: Text = ""
+    flagged: bool = Field(
+        default=True,
+        description="Whether flagged scores (known-leakage, contested, ...) can count at this "
+        "level; if not they count at the highest lower level that allows them.",
+    )
+
+
+class Band(Strict):
+    """A score band of a benchmark: from ``at_least`` up it is evidence of ``level``."""
+
+    at_least: float = Field(ge=0, le=100)
+    level: Id
+
+
 class Benchmark(Strict):
     """A benchmark whose scores the rules read."""
 
@@ -91,6 +111,14 @@ class Benchmark(Strict):
     size: ShortText = ""
     url: ShortText = ""
     limits: list[Text] = Field(default=[], description="Caveats every guide using it should state.")
+    informs: list[Id] = Field(
+        default=[], description="The workflow stages whose advice its scores inform."
+    )
+    bands: list[Band] = Field(
+        default=[],
+        description="How its scores are read: each band, from its at_least score up to the "
+        "next band, is evidence of one evidence level; ascending in both.",
+    )
 
 
 class Source(Strict):
@@ -229,6 +257,9 @@ class Expect(Strict):
     autonomy: Id | None = None
     rule: Id | None = None
     table: Id | None = None
+    assessed: bool | None = Field(
+        default=None, description="false: no score informs the stage, so it is not assessed."
+    )
 
 
 class Given(Strict):
@@ -271,6 +302,9 @@ class RulebookFile(Strict):
     autonomy: list[Level] = []
     roles: list[Role] = []
     stages: list[Stage] = []
+    evidence: list[EvidenceLevel] = Field(
+        default=[], description="The evidence scale, weakest first; benchmark bands map to it."
+    )
     benchmarks: list[Benchmark] = []
     sources: list[Source] = []
     models: list[Model] = []
