@@ -40,6 +40,11 @@ scores_option = click.option(
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 force_option = click.option("--force", is_flag=True, help="Overwrite an existing file.")
+verified_option = click.option(
+    "--verified-only",
+    is_flag=True,
+    help="Ignore unverified and flagged scores (a stage only they inform is not assessed).",
+)
 
 
 def format_option(help_text: str = "Output format.") -> Any:

@@ -23,6 +23,7 @@ from advisor.cli.common import (
     prompt_stream,
     rules_option,
     scores_option,
+    verified_option,
 )
 from advisor.errors import InputError
 from advisor.rendering.formats import EXTENSIONS
@@ -55,6 +56,7 @@ from advisor.rendering.output import check_target, write_text
     type=PATH,
     help="Scores file of the last edition: add a 'What changed' section.",
 )
+@verified_option
 @rules_option
 @scores_option
 def guide_cmd(
@@ -74,6 +76,7 @@ def guide_cmd(
     fragment: bool,
     show: bool,
     since: str | None,
+    verified_only: bool,
     rules_path: tuple[str, ...],
     scores_path: tuple[str, ...],
 ) -> None:
@@ -135,7 +138,14 @@ def guide_cmd(
     for note in questionnaire.unused_answers(book, given, answers, origins):
         click.echo(f"advisor: note: {note}", err=True)
     page = guide.make_guide(
-        book, answers, date=when, fmt=fmt, template=template, fragment=fragment, since=last
+        book,
+        answers,
+        date=when,
+        fmt=fmt,
+        template=template,
+        fragment=fragment,
+        since=last,
+        verified_only=verified_only,
     )
     written = write_text(out, page.text, force=force)
     if save_answers:
@@ -171,6 +181,7 @@ def guide_cmd(
 )
 @click.option("--template", type=PATH, help="Custom Jinja2 template for every guide.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
+@verified_option
 @rules_option
 @scores_option
 def batch_cmd(
@@ -180,6 +191,7 @@ def batch_cmd(
     date: str | None,
     template: str | None,
     force: bool,
+    verified_only: bool,
     rules_path: tuple[str, ...],
     scores_path: tuple[str, ...],
 ) -> None:
@@ -208,6 +220,7 @@ def batch_cmd(
             force=force,
             template=template,
             progress=progress,
+            verified_only=verified_only,
         )
     for o in report.failed:
         click.echo(f"advisor: error: {o.location}: {o.error}", err=True)
@@ -252,6 +265,7 @@ def batch_cmd(
 @click.option("--all", "show_all", is_flag=True, help="Show unchanged lines too.")
 @click.option("-o", "--output", type=PATH, default="-", help="File to write (default stdout).")
 @force_option
+@verified_option
 @rules_option
 @scores_option
 def diff_cmd(
@@ -270,6 +284,7 @@ def diff_cmd(
     show_all: bool,
     output: str,
     force: bool,
+    verified_only: bool,
     rules_path: tuple[str, ...],
     scores_path: tuple[str, ...],
 ) -> None:
@@ -326,6 +341,7 @@ def diff_cmd(
         roles=roles,
         stages=stages,
         include_unchanged=show_all,
+        verified_only=verified_only,
     )
     result.added, result.removed = added, removed
     if fmt == "json":

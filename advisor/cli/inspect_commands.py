@@ -20,6 +20,7 @@ from advisor.cli.common import (
     print_json,
     rules_option,
     scores_option,
+    verified_option,
 )
 from advisor.rendering.output import require_stdout, write_text
 
@@ -84,6 +85,7 @@ def compare_cmd(
 @click.option("--baseline", default=None, help="Model to compare with (default: the model's own).")
 @click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
 @click.option("--stage", default=None, help="Only this stage.")
+@verified_option
 @rules_option
 @scores_option
 @json_option
@@ -93,6 +95,7 @@ def explain_cmd(
     baseline: str | None,
     no_baseline: bool,
     stage: str | None,
+    verified_only: bool,
     rules_path: tuple[str, ...],
     scores_path: tuple[str, ...],
     as_json: bool,
@@ -107,7 +110,13 @@ def explain_cmd(
 
     book = load_book(rules_path, scores_path)
     data = reports.explain(
-        book, role=role, model=model, baseline=baseline, no_baseline=no_baseline, stage=stage
+        book,
+        role=role,
+        model=model,
+        baseline=baseline,
+        no_baseline=no_baseline,
+        stage=stage,
+        verified_only=verified_only,
     )
     if as_json:
         print_json(data)

@@ -345,6 +345,7 @@ def compare_editions(
     roles: Sequence[str] = (),
     stages: Sequence[str] = (),
     include_unchanged: bool = False,
+    verified_only: bool = False,
 ) -> Comparison:
     """Evaluate each (old model, new model) pair on its side and diff the results.
 
@@ -357,6 +358,7 @@ def compare_editions(
         roles: Role ids or aliases (empty: every role).
         stages: Stage ids (empty: every stage).
         include_unchanged: Keep unchanged lines.
+        verified_only: Ignore unverified and flagged scores on both sides.
 
     Raises:
         InputError: an unknown model, role or stage.
@@ -372,6 +374,7 @@ def compare_editions(
                 baseline=book.baseline_for(mid, baseline, no_baseline=no_baseline),
                 roles=[book.resolve_role(r) for r in roles],
                 stages=[book.resolve_stage(s) for s in stages],
+                verified_only=verified_only,
             )
             results.append(evaluate(book, profile, trace=False))
         changes += diff_results(

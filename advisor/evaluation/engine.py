@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from advisor import wording
-from advisor.evaluation import evidence as ev_model
 from advisor.errors import EvaluationError, InputError, Location
+from advisor.evaluation import evidence as ev_model
 from advisor.load.rulebook import CompiledRule, CompiledTable, Rulebook, unknown
 from advisor.model.records import Record
 
@@ -784,7 +784,9 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
     )
     ignored: list[Evidence] = []
     if profile.verified_only:
-        ignored = [e for e in [*model_ev.values(), *base_ev.values()] if e and not ev_model.is_firm(e)]
+        ignored = [
+            e for e in [*model_ev.values(), *base_ev.values()] if e and not ev_model.is_firm(e)
+        ]
         model_ev, base_ev = ev_model.firm_only(model_ev), ev_model.firm_only(base_ev)
     model_scores = {b: (e.score if e else None) for b, e in model_ev.items()}
     base_scores = {b: (e.score if e else None) for b, e in base_ev.items()}
@@ -1194,15 +1196,15 @@ def near_threshold_caveats(
                                 {*found, *(x.at_least for x in bands if lo <= x.at_least <= hi)}
                             )
 
-                    def at(x: float, here: dict[str, Any] = here, stage: str | None = stage) -> Any:
-                        if stage is None:
-                            return {**here, bench: x}
-                        moved = {**model_ev, bench: ev.replace(score=x)}
-                        return _stage_inputs(book, {**inputs, "role": r.role}, moved, stage)
-
                     for b in found:
                         sides = [
-                            _outcome(book, table, at(x), r.role, stage)
+                            _outcome(
+                                book,
+                                table,
+                                _moved(book, here, model_ev, ev, x, stage),
+                                r.role,
+                                stage,
+                            )
                             for x in (b - _EPS, b, b + _EPS)
                             if 0 <= x <= 100
                         ]
@@ -1217,6 +1219,20 @@ def near_threshold_caveats(
         for b, where in sorted(flips.items()):
             out.append(Caveat("near-threshold", _near_text(book, ev, m, b, where)))
     return out
+
+
+def _moved(
+    book: Rulebook,
+    here: dict[str, Any],
+    model_ev: Mapping[str, Evidence | None],
+    ev: Evidence,
+    x: float,
+    stage: str | None,
+) -> dict[str, Any]:
+    """The inputs ``here`` with ``ev``'s score moved to ``x`` (and the stage's evidence level)."""
+    if stage is None:
+        return {**here, ev.benchmark: x}
+    return _stage_inputs(book, here, {**model_ev, ev.benchmark: ev.replace(score=x)}, stage)
 
 
 def _stage_inputs(

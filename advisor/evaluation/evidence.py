@@ -132,13 +132,13 @@ def assess(book: Rulebook, scores: Mapping[str, Evidence | None], stage: str) ->
 
 
 def wanted(book: Rulebook, stage: str) -> str:
-    """What would decide an unassessed stage: "a MLE-Bench or Terminal-Bench 2.0 score"."""
+    """What would decide an unassessed stage: "a score on MLE-Bench or Terminal-Bench 2.0"."""
     names = [book.benchmarks[b].name for b in informing(book, stage)]
     if not names:
-        return "a benchmark that informs it (none in this rulebook does)"
+        return "a score on a benchmark that informs it (none in this rulebook does)"
     if len(names) == 1:
-        return f"a {names[0]} score"
-    return f"a {', '.join(names[:-1])} or {names[-1]} score"
+        return f"a score on {names[0]}"
+    return f"a score on {', '.join(names[:-1])} or {names[-1]}"
 
 
 def basis(book: Rulebook, ev: Evidence | None) -> dict[str, object]:
