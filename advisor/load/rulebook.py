@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 #: Inputs every table may read besides benchmark, metric and question ids.
 BUILTIN_INPUTS = {"role": "id", "stage": "id", "model": "id", "baseline": "id", "evidence": "id"}
 SECTIONS = (
-    "autonomy", "roles", "stages", "evidence", "benchmarks", "sources", "models",
-    "metrics", "questions", "tables", "tests",
+    "autonomy", "roles", "stages", "benchmarks", "sources", "models",
+    "metrics", "questions", "tables", "tests", "evidence",
 )  # fmt: skip
 MAX_FILES = 200
 #: Problems reported one by one; the rest are counted.
