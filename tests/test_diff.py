@@ -221,7 +221,7 @@ tables:
   - id: stage-advice
     purpose: stage-advice
     hit_policy: unique
-    inputs: [role, stage, mle-bench, terminal-bench-2]
+    inputs: [role, stage, evidence, mle-bench, terminal-bench-2]
     rules:
       - id: mle-select-moderate
         when: {role: ml-engineer, stage: model-selection, mle-bench: "[30..70)"}

@@ -225,7 +225,7 @@ def test_anchors_stay_put_and_diffs_stay_small_between_editions(tmp_path: Path) 
         "  - id: stage-advice\n"
         "    purpose: stage-advice\n"
         "    hit_policy: unique\n"
-        "    inputs: [role, stage, mle-bench, terminal-bench-2]\n"
+        "    inputs: [role, stage, evidence, mle-bench, terminal-bench-2]\n"
         "    rules:\n"
         "      - id: ds-validate-moderate\n"
         "        when: {role: data-scientist, stage: result-validation, mle-bench: '[30..50)'}\n"

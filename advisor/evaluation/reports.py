@@ -129,7 +129,7 @@ def explain(
     )
     advice = {(st.stage): st.advice for r in result.roles for st in r.stages}
     status = {st.stage: st for r in result.roles for st in r.stages}
-    tables = []
+    tables: list[dict[str, Any]] = []
     for tr in result.traces:
         if tr.role not in (None, role_id):
             continue
