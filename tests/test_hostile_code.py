@@ -182,18 +182,18 @@ def test_rule_text_escape_built_at_run_time_is_blocked_when_the_rule_applies(att
 # --------------------------------------------------------------------------- resource attacks
 #
 # Templates and texts from files render under limits the process keeps: a timer signal, an
-# address-space cap, an output cap. The time limit is 1 s here (ADVISOR_RENDER_TIMEOUT) to
+# address-space cap, an output cap. The time limit is 0.5 s here (ADVISOR_RENDER_TIMEOUT) to
 # keep the tests fast; one test checks the default.
 
 STOPPED = "stopped at its limit: "
-TIME = "it ran for more than 1 s; simplify its loops"
+TIME = "it ran for more than 0.5 s; simplify its loops"
 MEMORY = f"it needed more than {sandbox.MAX_MEMORY // 2**20} MB of memory; build smaller values"
 OUTPUT = f"it wrote more than {sandbox.MAX_OUTPUT:,} characters; write less"
 
 
 @pytest.fixture(autouse=True)
 def one_second(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(sandbox.TIMEOUT_VARIABLE, "1")
+    monkeypatch.setenv(sandbox.TIMEOUT_VARIABLE, "0.5")
 
 
 #: Attacks on memory, time and output that Jinja2's sandbox lets through, each with the limit
