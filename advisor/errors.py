@@ -127,6 +127,13 @@ class TemplateSecurityError(AdvisorError):
     """A template tried something the sandbox forbids."""
 
 
+class TemplateLimitError(AdvisorError):
+    """A custom template or a rulebook's text ran past a limit of its render (time, memory,
+    output)."""
+
+    exit_code = EXIT_FAILED
+
+
 class OutputError(AdvisorError):
     """An output file could not be written, or would clobber an existing one."""
 

@@ -19,9 +19,8 @@ Safety:
 
 * The cache holds plain data only: strings, numbers, lists and mappings,
   written with :mod:`marshal` (never pickle) after a one-line JSON header;
-  reading it never runs code. Rule texts are kept as their source plus, for
-  the simple ones, a :class:`~advisor.text.textplan.TextPlan` (plain data); the
-  others are compiled from their source when first used.
+  reading it never runs code. Rule texts are kept as their source and
+  compiled by Jinja2 when first rendered.
 * The key hashes the kind of entry, advisor's version, the size and
   modification time of each of advisor's own modules (an edited checkout is
   a new version), the versions of the libraries that validate and parse,
@@ -497,8 +496,6 @@ class _Encoder:
 
 
 def _encode(book: Rulebook) -> dict[str, Any]:
-    from advisor.text.textplan import TextPlan
-
     _check_fields()
     enc = _Encoder()
     tables = []
@@ -512,8 +509,6 @@ def _encode(book: Rulebook) -> dict[str, Any]:
             for k, tpl in r.templates.items():
                 if tpl is None:
                     texts[k] = None
-                elif isinstance(tpl, TextPlan):
-                    texts[k] = ["plan", tpl.parts]
                 else:
                     texts[k] = ["jinja", enc.loc(book.where("text", f"{r.id}\0{k}"))]
             rules.append(
@@ -635,27 +630,9 @@ class _Decoder:
         )
 
 
-class _LazyText:
-    """A rule text that needs the compiler: compiled from its source when first rendered."""
-
-    __slots__ = ("source", "location", "_template")
-
-    def __init__(self, source: str, location: Location | None) -> None:
-        self.source = source
-        self.location = location
-        self._template: Any = None
-
-    def render(self, context: dict[str, Any]) -> str:
-        if self._template is None:
-            from advisor.text.sandbox import compile_text
-
-            self._template = compile_text(self.source, self.location)
-        return str(self._template.render(context))
-
-
 def _decode(data: dict[str, Any]) -> Rulebook:
     from advisor.load.rulebook import CompiledRule, CompiledTable, Rulebook, RuleChange
-    from advisor.text.textplan import TextPlan
+    from advisor.text.sandbox import LazyText
 
     dec = _Decoder(data)
     tables = []
@@ -670,10 +647,8 @@ def _decode(data: dict[str, Any]) -> Rulebook:
             for k, v in texts.items():
                 if v is None:
                     templates[k] = None
-                elif v[0] == "plan":
-                    templates[k] = TextPlan(v[1])
                 else:
-                    templates[k] = _LazyText(getattr(rspec, k), dec.loc(v[1]) or rloc)
+                    templates[k] = LazyText(getattr(rspec, k), dec.loc(v[1]) or rloc)
             rule = CompiledRule(
                 rspec,
                 spec.id,

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from advisor.load.yamlsource import SourceMap
     from advisor.model import schema as s
-    from advisor.text.textplan import TextPlan
+    from advisor.text.sandbox import LazyText
 
 #: Inputs every table may read besides benchmark, metric and question ids.
 BUILTIN_INPUTS = {"role": "id", "stage": "id", "model": "id", "baseline": "id"}
@@ -74,8 +74,8 @@ class _Deferred(Record):
 class CompiledRule(_Deferred):
     """A rule ready to evaluate: its cells parsed and its texts compiled.
 
-    ``templates`` holds the compiled texts (a TextPlan for the simple ones;
-    None for plain text).
+    ``templates`` holds the compiled texts (a LazyText when read from the cache,
+    compiled when first rendered; None for plain text).
     """
 
     __slots__ = (
@@ -92,7 +92,7 @@ class CompiledRule(_Deferred):
     table_id: str
     index: int
     tests: dict[str, Test]
-    templates: dict[str, Template | TextPlan | None]
+    templates: dict[str, Template | LazyText | None]
     location: Location
     cell_locations: dict[str, Location]
 
@@ -102,7 +102,7 @@ class CompiledRule(_Deferred):
         table_id: str,
         index: int,
         tests: dict[str, Test],
-        templates: dict[str, Template | TextPlan | None],
+        templates: dict[str, Template | LazyText | None],
         location: Location,
         cell_locations: dict[str, Location],
     ) -> None:
@@ -1036,7 +1036,7 @@ def _compile_rule(
                     )
                     ok = False
         tests[name] = test
-    templates: dict[str, Template | TextPlan | None] = {}
+    templates: dict[str, Template | LazyText | None] = {}
     for key in TEXT_FIELDS:
         value = getattr(rule, key)
         if value and needs_template(value):
