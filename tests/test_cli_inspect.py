@@ -344,12 +344,12 @@ def test_scores_file_can_replace_a_built_in_model(tmp_path: Path) -> None:
     ("edit", "message"),
     [
         (("score: 55", "score: 155"),
-         "acme.yaml:8:16: models.0.scores.0.score: Input should be less than or equal to 100, "
+         "acme.yaml:8:16: models.0.scores.0.score: expected a number <= 100, "
          "got 155"),
         (("score: 55", "score: .nan"),
-         "acme.yaml:8:16: models.0.scores.0.score: Input should be a finite number, got nan"),
+         "acme.yaml:8:16: models.0.scores.0.score: expected a finite number, got nan"),
         (("score: 55", "score: fifty-five"),
-         "acme.yaml:8:16: models.0.scores.0.score: Input should be a valid number, "
+         "acme.yaml:8:16: models.0.scores.0.score: expected a number, "
          "got 'fifty-five'"),
         (("- benchmark: mle-bench", "- benchmark: mle-bnch"),
          "acme.yaml:7:20: model 'acme-1': unknown benchmark 'mle-bnch'; did you mean mle-bench or "

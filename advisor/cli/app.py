@@ -496,9 +496,11 @@ def rules_validate_cmd(paths: tuple[str, ...]) -> None:
     from advisor.rendering.output import require_stdout
 
     require_stdout()
+    from advisor.evaluation.texts import check_texts
     from advisor.load.rulebook import load_rulebook
 
     book = load_rulebook(list(paths) or None)
+    check_texts(book)  # rule texts are otherwise compiled only when a guide needs them
     n = sum(len(t.rules) for t in book.tables)
     click.echo(
         f"ok: {book.meta.id} ({len(book.files)} files, {len(book.tables)} tables, {n} rules)"
