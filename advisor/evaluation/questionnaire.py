@@ -417,21 +417,34 @@ def load_answers_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dic
     Raises:
         AdvisorError: the file is missing, not YAML, or not a mapping.
     """
-    data, smap, entry = cache.load(path, os.fsdecode(path))
+    name = os.fsdecode(path)
+    parsed = cache.load(path, name)
+    try:
+        answers, origins = _answers(parsed, name)
+    except InputError:
+        if not parsed.hit:
+            raise
+        parsed = cache.load(path, name, fresh=True)  # a cache entry in doubt: read the file
+        answers, origins = _answers(parsed, name)
+    cache.store(parsed.entry, parsed.data, parsed.smap)
+    return answers, origins
+
+
+def _answers(parsed: cache.Parsed, name: str) -> tuple[dict[str, Any], dict[str, str]]:
+    data, smap = parsed.data, parsed.smap
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise InputError(
             "an answers file is a mapping of question ids to answers (team: ..., roles: [...])",
-            Location(str(path), 1, 1),
+            Location(name, 1, 1),
         )
-    origins = {}
+    origins: dict[str, str] = {}
     for key in data:
         if not isinstance(key, str):
             raise InputError(f"answer key {key!r} is not a question id", smap.key_location((key,)))
         origins[key] = str(smap.locate((key,)))
         locate_items(origins, key, data[key], smap, (key,))
-    cache.store(entry, data, smap)
     return dict(data), origins
 
 

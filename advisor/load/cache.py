@@ -67,16 +67,25 @@ def folder(environ: os._Environ[str] | dict[str, str] | None = None) -> str | No
     return path
 
 
-def load(path: str | os.PathLike[str], name: str) -> tuple[Any, SourceMap, str | None]:
-    """A YAML file parsed, from the cache when it holds these bytes.
+class Parsed(msgspec.Struct):
+    """A YAML file as parsed (or as a cache entry gave it)."""
+
+    data: Any
+    smap: SourceMap
+    #: The entry to :func:`store` the file in once its data is found valid (None: keep none).
+    entry: str | None
+    #: Whether the data came from the cache: data that fails validation is then parsed afresh.
+    hit: bool = False
+
+
+def load(path: str | os.PathLike[str], name: str, *, fresh: bool = False) -> Parsed:
+    """A YAML file parsed, from the cache when it holds an entry for these bytes.
 
     Args:
         path: The file to read.
         name: Its name in locations and errors.
-
-    Returns:
-        The data, its source map, and the entry to :func:`store` once the data
-        validates (None on a hit or when the cache is off).
+        fresh: Parse the file even when the cache has an entry (which a later
+            :func:`store` then replaces).
 
     Raises:
         YamlError: the file cannot be read or is not valid, safe YAML.
@@ -84,23 +93,19 @@ def load(path: str | os.PathLike[str], name: str) -> tuple[Any, SourceMap, str |
     raw = read_yaml_bytes(path, name)
     where = folder()
     if where is None:
-        return (*load_yaml_bytes(raw, name), None)
+        return Parsed(*load_yaml_bytes(raw, name), None)
     digest = hashlib.sha256()
-    for part in (
-        FORMAT,
-        __version__.encode(),
-        msgspec.__version__.encode(),
-        yaml.__version__.encode(),
-    ):
-        digest.update(b"%d\0" % len(part) + part)
+    for part in (FORMAT, __version__, msgspec.__version__, yaml.__version__):
+        tag = part if isinstance(part, bytes) else part.encode()
+        digest.update(b"%d\0" % len(tag) + tag)
     digest.update(raw)
     entry = os.path.join(where, digest.hexdigest() + ".msgpack")
-    hit = _read(entry)
-    if hit is not None:
-        values = {tuple(p): (line, col) for p, line, col in hit.values}
-        keys = {tuple(p): (line, col) for p, line, col in hit.keys}
-        return hit.data, SourceMap(name, values, keys), None
-    return (*load_yaml_bytes(raw, name), entry)
+    hit = None if fresh else _read(entry)
+    if hit is None:
+        return Parsed(*load_yaml_bytes(raw, name), entry)
+    values = {tuple(p): (line, col) for p, line, col in hit.values}
+    keys = {tuple(p): (line, col) for p, line, col in hit.keys}
+    return Parsed(hit.data, SourceMap(name, values, keys), None, hit=True)
 
 
 def _read(entry: str) -> Entry | None:

@@ -73,18 +73,46 @@ def load_rulebook(
         paths = [builtin_rules()]
     elif isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    return _load(rulebook_files(paths), chain=())
+    files = rulebook_files(paths)
+    hits: list[str] = []
+    try:
+        return _load(files, chain=(), hits=hits)
+    except RulebookError:
+        if not hits:
+            raise
+        # Entries that validated one by one may still not fit together: read every
+        # file itself before reporting anything (a cache in doubt is only a miss).
+        return _load(files, chain=(), fresh=True)
 
 
-def _read_file(path: str, problems: Problems) -> File | None:
+def _read_file(
+    path: str, problems: Problems, fresh: bool = False, hits: list[str] | None = None
+) -> File | None:
     """One rulebook file, validated (through the cache of parsed files); None after
     adding its problems to ``problems``."""
     name = display_name(path)
     try:
-        data, smap, entry = cache.load(path, name)
+        parsed = cache.load(path, name, fresh=fresh)
+        found = Problems()
+        f = _validated(path, name, parsed, found)
+        if f is None and parsed.hit:  # a cache entry in doubt: parse the file itself
+            parsed = cache.load(path, name, fresh=True)
+            found = Problems()
+            f = _validated(path, name, parsed, found)
     except AdvisorError as exc:
         problems.extend([exc])
         return None
+    if parsed.hit and hits is not None:
+        hits.append(path)
+    problems.extend(found.items)
+    problems.hidden += found.hidden
+    if f is not None:
+        cache.store(parsed.entry, parsed.data, parsed.smap)
+    return f
+
+
+def _validated(path: str, name: str, parsed: cache.Parsed, problems: Problems) -> File | None:
+    data, smap = parsed.data, parsed.smap
     if data is None:
         problems.add(
             f"empty file; a rulebook file is a mapping of sections ({', '.join(SECTIONS[:4])}, "
@@ -99,17 +127,23 @@ def _read_file(path: str, problems: Problems) -> File | None:
             Location(name, 1, 1),
         )
         return None
-    parsed = rulebook_file(data, smap, problems)
-    if parsed is None:
+    book_file = rulebook_file(data, smap, problems)
+    if book_file is None:
         return None
-    cache.store(entry, data, smap)
-    return File(name, data, parsed, smap)
+    return File(name, data, book_file, smap)
 
 
-def _load(paths: list[str], chain: tuple[str, ...]) -> Rulebook:
-    """The rulebook made of ``paths`` (from :func:`rulebook_files`), validated."""
+def _load(
+    paths: list[str],
+    chain: tuple[str, ...],
+    fresh: bool = False,
+    hits: list[str] | None = None,
+) -> Rulebook:
+    """The rulebook made of ``paths`` (from :func:`rulebook_files`), validated; ``fresh``
+    parses every file even when the cache has it; the files that came from the cache
+    are added to ``hits``."""
     problems = Problems()
-    files = [f for f in (_read_file(p, problems) for p in paths) if f]
+    files = [f for f in (_read_file(p, problems, fresh, hits) for p in paths) if f]
     problems.raise_if_any()
 
     extends = [(f, f.data.extends) for f in files if f.data.extends]
@@ -121,12 +155,19 @@ def _load(paths: list[str], chain: tuple[str, ...]) -> Rulebook:
         )
     elif extends:
         f, target = extends[0]
-        base = _load_base(f, target or "", chain, problems)
+        base = _load_base(f, target or "", chain, problems, fresh, hits)
     problems.raise_if_any()
     return build(files, base, problems)
 
 
-def _load_base(f: File, target: str, chain: tuple[str, ...], problems: Problems) -> Rulebook | None:
+def _load_base(
+    f: File,
+    target: str,
+    chain: tuple[str, ...],
+    problems: Problems,
+    fresh: bool,
+    hits: list[str] | None,
+) -> Rulebook | None:
     where = f.smap.locate(("extends",))
     if target == "builtin":
         base_path = builtin_rules()
@@ -140,7 +181,7 @@ def _load_base(f: File, target: str, chain: tuple[str, ...], problems: Problems)
         problems.add(f"extends: {target!r} makes a cycle or is nested too deep", where)
         return None
     try:
-        return _load(rulebook_files([base_path]), chain + (key,))
+        return _load(rulebook_files([base_path]), chain + (key,), fresh, hits)
     except RulebookError as exc:
         problems.extend(exc.problems)
     except InputError as exc:
