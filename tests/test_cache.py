@@ -156,6 +156,18 @@ def test_data_msgpack_cannot_give_back_is_not_cached(tmp_path: Path, cache_folde
     assert guide("b.json", "--rules", str(rules)) == first
 
 
+def test_old_entries_are_pruned(tmp_path: Path, cache_folder: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 8)
+    rules = copy_builtin(tmp_path)
+    extra = rules / "extra.yaml"
+    for i in range(4):
+        extra.write_text(f"sources:\n  - {{id: s{i}, title: S{i}}}\n", encoding="utf-8")
+        guide(f"{i}.json", "--rules", str(rules))
+    assert len(entries(cache_folder)) == 8
+    assert entry_for(cache_folder, extra).exists()  # the newest is kept
+
+
 def test_no_cache_turns_it_off(cache_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADVISOR_NO_CACHE", "1")
     guide()

@@ -2,8 +2,8 @@
 
 Each command parses its options, calls one library function and prints.
 Domain errors (:class:`advisor.errors.AdvisorError`) become one-line messages
-with a documented exit code here, and nowhere else. Heavy modules (pydantic,
-jinja2, rich, questionary) are imported inside the commands so that
+with a documented exit code here, and nowhere else. Heavy modules (jinja2,
+rich, questionary) are imported inside the commands so that
 ``advisor --help`` stays fast.
 """
 

@@ -36,6 +36,8 @@ from advisor.load.yamlsource import SourceMap, load_yaml_bytes, read_yaml_bytes
 FORMAT = b"advisor-yaml-cache-1"
 #: The largest entry read: data and positions take a few times the YAML's own bytes.
 MAX_ENTRY = 8 * MAX_BYTES
+#: Entries kept; the least recently written are removed beyond this.
+MAX_ENTRIES = 256
 
 Key = str | int | float | bool | None
 
@@ -161,3 +163,19 @@ def store(entry: str | None, data: Any, smap: SourceMap) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        return
+    _prune(os.path.dirname(entry))
+
+
+def _prune(where: str) -> None:
+    """Removes the oldest entries beyond MAX_ENTRIES (an edited file leaves its old entry)."""
+    found = []
+    with contextlib.suppress(OSError), os.scandir(where) as it:
+        for e in it:
+            if e.name.endswith(".msgpack") and e.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    found.append((e.stat(follow_symlinks=False).st_mtime_ns, e.path))
+    found.sort()
+    for _, path in found[: max(0, len(found) - MAX_ENTRIES)]:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
