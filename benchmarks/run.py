@@ -142,7 +142,7 @@ def machine() -> dict[str, str]:
         pass
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     versions = []
-    for dist in ("click", "PyYAML", "Jinja2", "pydantic", "rich", "copier", "zen-engine"):
+    for dist in ("click", "PyYAML", "Jinja2", "msgspec", "rich", "copier", "zen-engine"):
         try:
             versions.append(f"{dist} {version(dist)}")
         except PackageNotFoundError:
@@ -343,9 +343,9 @@ def startup(
         f"\n\n{rounds} interleaved rounds (after 2 warm-up rounds), medians. "
         "*floor* = `python -c 'import click, yaml, jinja2'`, the libraries a guide is "
         "written with. `advisor guide --answers` runs with a warm cache (the warm-up fills "
-        "it): the rulebook and the answers file were read before, so it imports neither "
-        "pydantic nor PyYAML. *(new answers file)* changes a comment in the answers file "
-        f"before each run, so that file is read with PyYAML ({fresh.wall / floor.wall:.2f}× "
+        "it): the rulebook and the answers file were read before, so their parsed data "
+        "comes from the cache. *(new answers file)* changes a comment in the answers file "
+        f"before each run, so that file is parsed again ({fresh.wall / floor.wall:.2f}× "
         "the floor"
         + (
             f", {t['copier copy --defaults --data'].wall / fresh.wall:.1f}× faster than copier"

@@ -16,7 +16,6 @@ under a size cap. Anything else, or anything that fails to decode, is a
 miss, and the entry is then rewritten atomically.
 """
 
-from __future__ import annotations
 
 import contextlib
 import hashlib
@@ -139,9 +138,10 @@ def _read(entry: str) -> Entry | None:
 def store(entry: str | None, data: Any, smap: SourceMap) -> None:
     """Saves a file's validated data under ``entry`` (from :func:`load`); never raises.
 
-    Data msgpack cannot give back exactly (a YAML date, a huge integer) is not saved.
+    Data msgpack cannot give back exactly (a YAML date, which it keeps as text; an
+    integer over 64 bits) is not saved.
     """
-    if entry is None:
+    if entry is None or smap.dates:
         return
     values, keys = smap.positions()
     plain = Entry(
@@ -151,8 +151,6 @@ def store(entry: str | None, data: Any, smap: SourceMap) -> None:
     )
     try:
         body = msgspec.msgpack.encode(plain)
-        if _DECODER.decode(body) != plain:
-            return
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(entry))
     except (OSError, TypeError, ValueError, OverflowError, msgspec.MsgspecError, RecursionError):
         return

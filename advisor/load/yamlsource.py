@@ -63,6 +63,7 @@ _SEQ = _CORE + "seq"
 _MAP = _CORE + "map"
 _MERGE = _CORE + "merge"
 _VALUE = _CORE + "value"
+_TIMESTAMP = _CORE + "timestamp"
 
 _SCALAR_TAGS = frozenset(
     _CORE + name for name in ("null", "bool", "int", "float", "str", "timestamp", "merge")
@@ -99,9 +100,10 @@ class SourceMap:
 
     Attributes:
         file: The file name used in every returned :class:`Location`.
+        dates: How many YAML timestamps (unquoted dates) were read as dates.
     """
 
-    __slots__ = ("file", "_values", "_keys")
+    __slots__ = ("file", "_values", "_keys", "dates")
 
     def __init__(
         self,
@@ -112,6 +114,7 @@ class SourceMap:
         self.file = file
         self._values = values if values is not None else {}
         self._keys = keys if keys is not None else {}
+        self.dates = 0
 
     def get(self, path: tuple) -> Location | None:
         """Returns the location of the value at exactly ``path``, or None."""
@@ -426,10 +429,11 @@ class _Builder:
     yields two independent copies, each located at its anchor.
     """
 
-    __slots__ = ("name", "values", "keys", "count", "merge_memo")
+    __slots__ = ("name", "source", "values", "keys", "count", "merge_memo")
 
     def __init__(self, name: str, source: SourceMap) -> None:
         self.name = name
+        self.source = source
         self.values = source._values
         self.keys = source._keys
         self.count = 0
@@ -476,6 +480,8 @@ class _Builder:
                 _at(self.name, node.start_mark),
             )
         try:
+            if tag == _TIMESTAMP:
+                self.source.dates += 1
             return build(_CONSTRUCTOR, node)
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
             raise YamlError(
