@@ -16,7 +16,6 @@ under a size cap. Anything else, or anything that fails to decode, is a
 miss, and the entry is then rewritten atomically.
 """
 
-
 import contextlib
 import hashlib
 import os

@@ -10,7 +10,6 @@ coercion, unknown keys refused), after YAML dates have become date text and
 before a check that no number is NaN or infinite.
 """
 
-
 import datetime as _dt
 from typing import Annotated, Any, Literal, TypeVar
 
