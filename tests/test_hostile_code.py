@@ -163,8 +163,22 @@ def test_rule_text_escape_is_refused_by_rules_validate(attack: str, what: str) -
         f"advisor: error: rules/advice.yaml:{line_no}:15: {BLOCKED}{what} reaches for Python "
         "internals; remove it"
     )
-    result = run("guide", "--defaults", "--rules", "rules", "-o", "out.md")
+    # Rule texts are compiled when a guide needs them: this rule applies to GPT-5.4's
+    # data scientists, and the guide stops with the same located error.
+    result = run(
+        "guide",
+        "--defaults",
+        "--rules",
+        "rules",
+        "--model",
+        "gpt-5.4",
+        "--role",
+        "ds",
+        "-o",
+        "out.md",
+    )
     assert result.exit_code == 1
+    assert result.stderr.splitlines() == [line]
     nothing_ran()
 
 
@@ -242,14 +256,14 @@ LIMIT_ATTACKS = [
     (
         "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
         "{% endfor %}{{ ns.s|length }}",
-        MEMORY,
+        None,  # memory, or time on a busy machine: each doubling copies the string
     ),
     (
         "{% macro f(s, n) %}{% if n %}{{ f(s ~ s, n - 1) }}{% else %}{{ s|length }}{% endif %}"
         "{% endmacro %}{{ f('x', 40) }}",
-        MEMORY,
+        None,
     ),
-    ("{% set x = 'a' * 1000000 %}{{ x" + " ~ x" * 3000 + " }}", MEMORY),
+    ("{% set x = 'a' * 1000000 %}{{ x" + " ~ x" * 3000 + " }}", None),
     (
         "{% for i in range(100000) %}{% for j in range(1000) %}xxxxxxxxxxxxxxx{% endfor %}"
         "{% endfor %}",

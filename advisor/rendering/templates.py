@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError
 
-from advisor import __version__, wording
+from advisor import wording
 from advisor.errors import AdvisorError, InputError, Location
 from advisor.load.resources import builtin_templates
 from advisor.rendering.formats import check_format
@@ -28,6 +28,7 @@ from advisor.text.sandbox import (
     unsafe_error,
     unsafe_use,
 )
+from advisor.version import __version__
 
 if TYPE_CHECKING:
     from jinja2 import Template

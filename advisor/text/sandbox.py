@@ -379,32 +379,11 @@ def text_template(text: str, location: Location | None = None) -> Template:
         raise TemplateLimitError(exc.message, location) from None
 
 
-class LazyText:
-    """A rule text that is compiled by :func:`text_template` when first rendered.
-
-    A guide renders only the texts of the rules it chooses, so a rulebook read
-    from the cache compiles no more than those.
-    """
-
-    __slots__ = ("text", "location", "_template")
-
-    def __init__(self, text: str, location: Location | None) -> None:
-        self.text = text
-        self.location = location
-        self._template: Template | None = None
-
-    def template(self) -> Template:
-        """The compiled text."""
-        if self._template is None:
-            self._template = text_template(self.text, self.location)
-        return self._template
-
-
 # --------------------------------------------------------------------------- rendering
 
 
 def run_sandboxed(
-    template: Template | LazyText,
+    template: Template,
     context: dict[str, Any],
     where: Callable[[], Location | None],
     *,
@@ -414,7 +393,7 @@ def run_sandboxed(
     turning every failure into a located AdvisorError.
 
     Args:
-        template: A template compiled in a :class:`Sandbox`, or a text to compile.
+        template: A template compiled in a :class:`Sandbox`.
         context: The variables.
         where: Called only on failure (inside the ``except``, so it can read the
             traceback) to locate the problem.
@@ -425,8 +404,6 @@ def run_sandboxed(
         TemplateSecurityError: the template tried to reach something unsafe.
         AdvisorError: an unknown variable, or any other failure while rendering.
     """
-    if isinstance(template, LazyText):
-        template = template.template()
     limited = getattr(template.environment, "limited", True)
     failed = "text could not be rendered" if subject == "text" else "template failed"
     try:
