@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
+import msgspec.structs
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -203,7 +205,7 @@ def with_model(evidence: dict[str, tuple[float, str]]) -> Rulebook:
         for b, (x, status) in evidence.items()
     ]
     model = s.Model(id="m", name="M", scores=scores)
-    return BOOK.replace(models={**BOOK.models, "m": model})
+    return msgspec.structs.replace(BOOK, models={**BOOK.models, "m": model})
 
 
 def levels(evidence: dict[str, tuple[float, str]]) -> dict[tuple[str, str], tuple[int, Any]]:

@@ -21,7 +21,6 @@ from typing import Any, NoReturn
 
 import click
 
-from advisor import __version__
 from advisor.cli import guide_commands, inspect_commands, rules_commands
 from advisor.errors import (
     EXIT_FAILED,
@@ -30,6 +29,7 @@ from advisor.errors import (
     AdvisorError,
     OutputError,
 )
+from advisor.version import __version__
 
 SECTIONS = {
     "Guides": ["guide", "batch", "diff"],

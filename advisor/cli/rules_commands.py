@@ -41,8 +41,11 @@ def rules_validate_cmd(paths: tuple[str, ...]) -> None:
     Example:  advisor rules validate my-rules/
     Exit 0 when valid, 1 with one line per problem (file:line:column: what).
     """
+    from advisor.evaluation.texts import check_texts
+
     require_stdout()
     book = load_book(paths)
+    check_texts(book)  # rule texts are otherwise compiled only when a guide needs them
     n = sum(len(t.rules) for t in book.tables)
     click.echo(
         f"ok: {book.meta.id} ({len(book.files)} files, {len(book.tables)} tables, {n} rules)"

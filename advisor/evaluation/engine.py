@@ -11,21 +11,29 @@ that failed.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+import msgspec.structs
+
 from advisor import wording
-from advisor.errors import EvaluationError, InputError, Location
+from advisor.errors import EvaluationError, InputError
 from advisor.evaluation import evidence as ev_model
-from advisor.load.rulebook import CompiledRule, CompiledTable, Rulebook, unknown
-from advisor.model.records import Record
+from advisor.evaluation import texts as texts_
+from advisor.load.rulebook import TEXT_FIELDS, CompiledRule, CompiledTable, Rulebook, unknown
+from advisor.text.sandbox import run_sandboxed
 
 if TYPE_CHECKING:
     from advisor.model.schema import Model, Score
 
 
-class Profile(Record):
+def _plain(record: msgspec.Struct) -> dict[str, Any]:
+    """A record's fields as plain data: nested records as mappings, sequences as lists."""
+    return msgspec.to_builtins(record)  # type: ignore[no-any-return]
+
+
+class Profile(msgspec.Struct):
     """What a team asks about.
 
     Args:
@@ -42,81 +50,25 @@ class Profile(Record):
             within, for scores without a larger standard error (0: stderr only).
         stale_months: Scores older than this many months before ``date`` are flagged
             as stale (None: never).
-        verified_only: Ignore unverified and flagged scores entirely.
     """
 
-    __slots__ = (
-        "model",
-        "baseline",
-        "roles",
-        "stages",
-        "team",
-        "answers",
-        "date",
-        "scores",
-        "baseline_scores",
-        "near_margin",
-        "stale_months",
-        "verified_only",
-    )
     model: str
-    baseline: str | None
-    roles: list[str]
-    stages: list[str]
-    team: str
-    answers: dict[str, Any]
-    date: str
-    scores: dict[str, float | None] | None
-    baseline_scores: dict[str, float | None] | None
-    near_margin: float
-    stale_months: int | None
-    verified_only: bool
-
-    def __init__(
-        self,
-        model: str,
-        baseline: str | None = None,
-        roles: list[str] | None = None,
-        stages: list[str] | None = None,
-        team: str = "",
-        answers: dict[str, Any] | None = None,
-        date: str = "",
-        scores: dict[str, float | None] | None = None,
-        baseline_scores: dict[str, float | None] | None = None,
-        near_margin: float = 0.0,
-        stale_months: int | None = 12,
-        verified_only: bool = False,
-    ) -> None:
-        self.model = model
-        self.baseline = baseline
-        self.roles = [] if roles is None else roles
-        self.stages = [] if stages is None else stages
-        self.team = team
-        self.answers = {} if answers is None else answers
-        self.date = date
-        self.scores = scores
-        self.baseline_scores = baseline_scores
-        self.near_margin = near_margin
-        self.stale_months = stale_months
-        self.verified_only = verified_only
+    baseline: str | None = None
+    roles: list[str] = []
+    stages: list[str] = []
+    team: str = ""
+    answers: dict[str, Any] = {}
+    date: str = ""
+    scores: dict[str, float | None] | None = None
+    baseline_scores: dict[str, float | None] | None = None
+    near_margin: float = 0.0
+    stale_months: int | None = 12
+    verified_only: bool = False
 
 
-class Evidence(Record):
+class Evidence(msgspec.Struct):
     """A score with its provenance, as shown next to every number."""
 
-    __slots__ = (
-        "model",
-        "benchmark",
-        "score",
-        "stderr",
-        "split",
-        "agent",
-        "date",
-        "source",
-        "verified",
-        "flags",
-        "notes",
-    )
     model: str
     benchmark: str
     score: float
@@ -127,48 +79,16 @@ class Evidence(Record):
     source: str
     verified: bool
     flags: list[str]
-    notes: str
+    notes: str = ""
 
-    def __init__(
-        self,
-        model: str,
-        benchmark: str,
-        score: float,
-        stderr: float | None,
-        split: str,
-        agent: str,
-        date: str,
-        source: str,
-        verified: bool,
-        flags: list[str],
-        notes: str = "",
-    ) -> None:
-        self.model = model
-        self.benchmark = benchmark
-        self.score = score
-        self.stderr = stderr
-        self.split = split
-        self.agent = agent
-        self.date = date
-        self.source = source
-        self.verified = verified
-        self.flags = flags
-        self.notes = notes
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as plain data."""
+        return _plain(self)
 
 
-class ComparisonRow(Record):
+class ComparisonRow(msgspec.Struct):
     """One benchmark compared between model and baseline."""
 
-    __slots__ = (
-        "benchmark",
-        "model_score",
-        "baseline_score",
-        "delta_pp",
-        "relative_gain_pct",
-        "model_evidence",
-        "baseline_evidence",
-        "note",
-    )
     benchmark: str
     model_score: float | None
     baseline_score: float | None
@@ -176,49 +96,19 @@ class ComparisonRow(Record):
     relative_gain_pct: float | None
     model_evidence: Evidence | None
     baseline_evidence: Evidence | None
-    note: str
-
-    def __init__(
-        self,
-        benchmark: str,
-        model_score: float | None,
-        baseline_score: float | None,
-        delta_pp: float | None,
-        relative_gain_pct: float | None,
-        model_evidence: Evidence | None,
-        baseline_evidence: Evidence | None,
-        note: str = "",
-    ) -> None:
-        self.benchmark = benchmark
-        self.model_score = model_score
-        self.baseline_score = baseline_score
-        self.delta_pp = delta_pp
-        self.relative_gain_pct = relative_gain_pct
-        self.model_evidence = model_evidence
-        self.baseline_evidence = baseline_evidence
-        self.note = note
+    note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, differences rounded to 2 places (the JSON ``comparison`` rows)."""
-        data = super().to_dict()
+        data = _plain(self)
         data["delta_pp"] = _round(self.delta_pp)
         data["relative_gain_pct"] = _round(self.relative_gain_pct)
         return data
 
 
-class Advice(Record):
+class Advice(msgspec.Struct):
     """The outcome of one rule."""
 
-    __slots__ = (
-        "rule",
-        "table",
-        "autonomy",
-        "text",
-        "review",
-        "time_saved",
-        "rationale",
-        "sources",
-    )
     rule: str
     table: str
     autonomy: str | None
@@ -228,60 +118,22 @@ class Advice(Record):
     rationale: str
     sources: list[str]
 
-    def __init__(
-        self,
-        rule: str,
-        table: str,
-        autonomy: str | None,
-        text: str,
-        review: str,
-        time_saved: str,
-        rationale: str,
-        sources: list[str],
-    ) -> None:
-        self.rule = rule
-        self.table = table
-        self.autonomy = autonomy
-        self.text = text
-        self.review = review
-        self.time_saved = time_saved
-        self.rationale = rationale
-        self.sources = sources
 
-
-class NearMiss(Record):
+class NearMiss(msgspec.Struct):
     """A rule that did not match, and the first cell that failed."""
 
-    __slots__ = ("rule", "input", "value", "test")
     rule: str
     input: str
     value: Any
     test: str
 
-    def __init__(self, rule: str, input: str, value: Any, test: str) -> None:
-        self.rule = rule
-        self.input = input
-        self.value = value
-        self.test = test
-
     def __str__(self) -> str:
         return f"{self.input} = {wording.shown(self.value)} is not in {self.test}"
 
 
-class Trace(Record):
+class Trace(msgspec.Struct):
     """How one table decided for one role/stage (or the whole team)."""
 
-    __slots__ = (
-        "table",
-        "hit_policy",
-        "role",
-        "stage",
-        "matched",
-        "chosen",
-        "suppressed",
-        "near_misses",
-        "changes",
-    )
     table: str
     hit_policy: str
     role: str | None
@@ -290,32 +142,10 @@ class Trace(Record):
     chosen: list[str]
     suppressed: list[str]
     near_misses: list[NearMiss]
-    changes: list[str]
-
-    def __init__(
-        self,
-        table: str,
-        hit_policy: str,
-        role: str | None,
-        stage: str | None,
-        matched: list[str],
-        chosen: list[str],
-        suppressed: list[str],
-        near_misses: list[NearMiss],
-        changes: list[str] | None = None,
-    ) -> None:
-        self.table = table
-        self.hit_policy = hit_policy
-        self.role = role
-        self.stage = stage
-        self.matched = matched
-        self.chosen = chosen
-        self.suppressed = suppressed
-        self.near_misses = near_misses
-        self.changes = [] if changes is None else changes
+    changes: list[str] = []
 
 
-class StageAdvice(Record):
+class StageAdvice(msgspec.Struct):
     """Advice for one role at one stage; ``advice`` is None when no rule applied.
 
     ``assessed`` is false when no score informs the stage (then no rule runs);
@@ -323,79 +153,36 @@ class StageAdvice(Record):
     ``evidence`` holds the scores that inform the stage, the deciding one first.
     """
 
-    __slots__ = ("stage", "advice", "trace", "assessed", "provisional", "evidence")
     stage: str
     advice: Advice | None
     trace: Trace
-    assessed: bool
-    provisional: bool
-    evidence: list[Evidence]
-
-    def __init__(
-        self,
-        stage: str,
-        advice: Advice | None,
-        trace: Trace,
-        assessed: bool = True,
-        provisional: bool = False,
-        evidence: list[Evidence] | None = None,
-    ) -> None:
-        self.stage = stage
-        self.advice = advice
-        self.trace = trace
-        self.assessed = assessed
-        self.provisional = provisional
-        self.evidence = [] if evidence is None else evidence
+    assessed: bool = True
+    provisional: bool = False
+    evidence: list[Evidence] = []
 
 
-class RoleResult(Record):
+class RoleResult(msgspec.Struct):
     """Everything for one role."""
 
-    __slots__ = ("role", "summary", "stages")
     role: str
     summary: list[Advice]
     stages: list[StageAdvice]
 
-    def __init__(self, role: str, summary: list[Advice], stages: list[StageAdvice]) -> None:
-        self.role = role
-        self.summary = summary
-        self.stages = stages
 
-
-class Caveat(Record):
+class Caveat(msgspec.Struct):
     """Something the reader must keep in mind, by kind (unverified, missing, ...)."""
 
-    __slots__ = ("kind", "text")
     kind: str
     text: str
 
-    def __init__(self, kind: str, text: str) -> None:
-        self.kind = kind
-        self.text = text
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as plain data."""
+        return _plain(self)
 
 
-class Result(Record):
+class Result(msgspec.Struct):
     """The outcome of :func:`evaluate`."""
 
-    __slots__ = (
-        "rulebook",
-        "rulebook_version",
-        "team",
-        "date",
-        "model",
-        "baseline",
-        "inputs",
-        "metrics",
-        "comparison",
-        "missing",
-        "roles",
-        "bottom_line",
-        "readings",
-        "caveats",
-        "evidence",
-        "traces",
-        "answers",
-    )
     rulebook: str
     rulebook_version: str
     team: str
@@ -413,44 +200,6 @@ class Result(Record):
     evidence: list[Evidence]
     traces: list[Trace]
     answers: dict[str, Any]
-
-    def __init__(
-        self,
-        rulebook: str,
-        rulebook_version: str,
-        team: str,
-        date: str,
-        model: str,
-        baseline: str | None,
-        inputs: dict[str, Any],
-        metrics: dict[str, float | None],
-        comparison: list[ComparisonRow],
-        missing: list[str],
-        roles: list[RoleResult],
-        bottom_line: list[Advice],
-        readings: list[Advice],
-        caveats: list[Caveat],
-        evidence: list[Evidence],
-        traces: list[Trace],
-        answers: dict[str, Any],
-    ) -> None:
-        self.rulebook = rulebook
-        self.rulebook_version = rulebook_version
-        self.team = team
-        self.date = date
-        self.model = model
-        self.baseline = baseline
-        self.inputs = inputs
-        self.metrics = metrics
-        self.comparison = comparison
-        self.missing = missing
-        self.roles = roles
-        self.bottom_line = bottom_line
-        self.readings = readings
-        self.caveats = caveats
-        self.evidence = evidence
-        self.traces = traces
-        self.answers = answers
 
     def autonomy(self, role: str, stage: str) -> str | None:
         """The autonomy level given to ``role`` at ``stage``."""
@@ -694,16 +443,7 @@ def run_table(
 
 
 def _advice(book: Rulebook, rule: CompiledRule, context: dict[str, Any]) -> Advice:
-    texts = {}
-    for key, template in rule.templates.items():
-        raw = getattr(rule.spec, key)
-        if template is None:
-            texts[key] = raw
-        else:
-            from advisor.text.sandbox import run_sandboxed  # jinja2 only when a text needs it
-
-            where = functools.partial(_text_location, book, rule, key)
-            texts[key] = run_sandboxed(template, context, where).strip()
+    texts = {key: _text(book, rule, key, context) for key in TEXT_FIELDS}
     return Advice(
         rule.id,
         rule.table_id,
@@ -716,13 +456,18 @@ def _advice(book: Rulebook, rule: CompiledRule, context: dict[str, Any]) -> Advi
     )
 
 
-def _text_location(book: Rulebook, rule: CompiledRule, key: str) -> Location:
-    # Only looked up when a text fails: a guide otherwise never needs the locations.
-    return book.where("text", f"{rule.id}\0{key}") or rule.location
+def _text(book: Rulebook, rule: CompiledRule, key: str, context: dict[str, Any]) -> str:
+    """The text ``key`` of ``rule``, rendered in the sandbox when it uses Jinja2."""
+    raw: str = getattr(rule.spec, key)
+    location = texts_.text_location(book, rule, key)
+    template = texts_.template(raw, location) if raw else None
+    if template is None:
+        return raw
+    return run_sandboxed(template, context, lambda: location).strip()
 
 
 def _named(obj: Any) -> dict[str, Any]:
-    return obj.model_dump() if obj is not None else {}
+    return msgspec.to_builtins(obj) if obj is not None else {}
 
 
 def check_profile(book: Rulebook, profile: Profile) -> None:
@@ -757,7 +502,7 @@ def _canonical(book: Rulebook, profile: Profile) -> Profile:
     if baseline is not None and profile.baseline_scores is None:
         baseline = book.resolve_model(baseline)
     stages = [book.resolve_stage(st) for st in profile.stages]
-    return profile.replace(model=model, baseline=baseline, stages=stages)
+    return msgspec.structs.replace(profile, model=model, baseline=baseline, stages=stages)
 
 
 def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
@@ -1195,7 +940,6 @@ def near_threshold_caveats(
                             found = sorted(
                                 {*found, *(x.at_least for x in bands if lo <= x.at_least <= hi)}
                             )
-
                     for b in found:
                         sides = [
                             _outcome(
@@ -1232,7 +976,9 @@ def _moved(
     """The inputs ``here`` with ``ev``'s score moved to ``x`` (and the stage's evidence level)."""
     if stage is None:
         return {**here, ev.benchmark: x}
-    return _stage_inputs(book, here, {**model_ev, ev.benchmark: ev.replace(score=x)}, stage)
+    return _stage_inputs(
+        book, here, {**model_ev, ev.benchmark: msgspec.structs.replace(ev, score=x)}, stage
+    )
 
 
 def _stage_inputs(

@@ -19,15 +19,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from advisor import wording
-from advisor.model.records import Record
 
 if TYPE_CHECKING:
     from advisor.evaluation.engine import Evidence
     from advisor.load.rulebook import Rulebook
 
 
-class StageEvidence(Record):
+class StageEvidence(msgspec.Struct, frozen=True):
     """What the scores say about one stage.
 
     Args:
@@ -40,26 +41,11 @@ class StageEvidence(Record):
             rulebook without an evidence scale, whose tables read raw scores).
     """
 
-    __slots__ = ("stage", "level", "deciding", "used", "assessed")
     stage: str
     level: str | None
     deciding: Evidence | None
     used: list[Evidence]
     assessed: bool
-
-    def __init__(
-        self,
-        stage: str,
-        level: str | None,
-        deciding: Evidence | None,
-        used: list[Evidence],
-        assessed: bool,
-    ) -> None:
-        self.stage = stage
-        self.level = level
-        self.deciding = deciding
-        self.used = used
-        self.assessed = assessed
 
 
 def is_firm(ev: Evidence) -> bool:

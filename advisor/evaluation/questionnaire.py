@@ -15,12 +15,13 @@ import sys
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from advisor.errors import InputError, Location, RulebookError
 from advisor.evaluation.engine import Profile
 from advisor.load import cache
 from advisor.load.rulebook import Rulebook
 from advisor.model.conditions import CellError, parse_cell
-from advisor.model.records import FrozenRecord
 
 if TYPE_CHECKING:
     from advisor.load.yamlsource import SourceMap
@@ -35,16 +36,11 @@ CORE_QUESTIONS = frozenset({"team", "roles", "model", "baseline", "stages"})
 MAX_LOCATED_ITEMS = 1000
 
 
-class Choice(FrozenRecord):
+class Choice(msgspec.Struct, frozen=True, order=True):
     """One option of a select or checkbox question."""
 
-    __slots__ = ("value", "label")
     value: str
     label: str
-
-    def __init__(self, value: str, label: str) -> None:
-        object.__setattr__(self, "value", value)
-        object.__setattr__(self, "label", label)
 
 
 #: ask(question, choices, default) -> raw answer; raises KeyboardInterrupt or EOFError.
@@ -417,31 +413,35 @@ def load_answers_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dic
     Raises:
         AdvisorError: the file is missing, not YAML, or not a mapping.
     """
-    # A file read before comes from the cache, without importing PyYAML (see advisor.load.cache).
-    entry = cache.answers_key(path)
-    hit = cache.load_answers(entry) if entry else None
-    if hit is not None:
-        return hit
-    from advisor.load.yamlsource import load_yaml
+    name = os.fsdecode(path)
+    parsed = cache.load(path, name)
+    try:
+        answers, origins = _answers(parsed, name)
+    except InputError:
+        if not parsed.hit:
+            raise
+        parsed = cache.load(path, name, fresh=True)  # a cache entry in doubt: read the file
+        answers, origins = _answers(parsed, name)
+    cache.store(parsed.entry, parsed.data, parsed.smap)
+    return answers, origins
 
-    data, smap = load_yaml(path)
+
+def _answers(parsed: cache.Parsed, name: str) -> tuple[dict[str, Any], dict[str, str]]:
+    data, smap = parsed.data, parsed.smap
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise InputError(
             "an answers file is a mapping of question ids to answers (team: ..., roles: [...])",
-            Location(str(path), 1, 1),
+            Location(name, 1, 1),
         )
-    origins = {}
+    origins: dict[str, str] = {}
     for key in data:
         if not isinstance(key, str):
             raise InputError(f"answer key {key!r} is not a question id", smap.key_location((key,)))
         origins[key] = str(smap.locate((key,)))
         locate_items(origins, key, data[key], smap, (key,))
-    answers = dict(data), origins
-    if entry:
-        cache.store_answers(entry, path, answers)
-    return answers
+    return dict(data), origins
 
 
 def answers_to_profile(answers: Mapping[str, Any], date: str) -> Profile:

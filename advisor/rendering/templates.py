@@ -16,22 +16,23 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError
 
-from advisor import __version__, wording
+from advisor import wording
 from advisor.errors import AdvisorError, InputError, Location
 from advisor.evaluation.evidence import wanted
 from advisor.load.resources import builtin_templates
 from advisor.rendering.formats import check_format
 from advisor.text.sandbox import (
-    GuardedSandbox,
+    Sandbox,
     add_filters,
+    compile_template,
     run_sandboxed,
     unsafe_error,
     unsafe_use,
 )
+from advisor.version import __version__
 
 if TYPE_CHECKING:
     from jinja2 import Template
-    from jinja2.sandbox import SandboxedEnvironment
 
     from advisor.evaluation.engine import Evidence, Result
     from advisor.load.rulebook import Rulebook
@@ -348,9 +349,16 @@ def chart_view(groups: list[dict[str, Any]], series: list[dict[str, Any]]) -> di
 
 
 @cache
-def environment(fmt: str) -> SandboxedEnvironment:
-    """The sandboxed Jinja2 environment for one output format."""
-    env = GuardedSandbox(
+def environment(fmt: str, limited: bool = False) -> Sandbox:
+    """The sandboxed Jinja2 environment for one output format.
+
+    Args:
+        fmt: The output format.
+        limited: True for custom templates, whose renders run under the sandbox's limits
+            (time, memory, output); the built-in templates skip them.
+    """
+    env = Sandbox(
+        limited=limited,
         loader=FileSystemLoader(builtin_templates()),
         autoescape=fmt in ("html", "confluence"),
         undefined=StrictUndefined,
@@ -399,12 +407,13 @@ def load_template(fmt: str, path: str | os.PathLike[str] | None = None) -> Templ
 def _compiled_template(fmt: str, name: str, source: str) -> Template:
     # Checked and compiled once per text: a batch renders one template for every row
     # (a failure raises, and is not kept).
-    env = environment(fmt)
+    env = environment(fmt, limited=True)
     try:
         tree = env.parse(source)  # once, for the check and the compiler
         unsafe = unsafe_use(source, env, tree)
-        template = env.from_string(tree)
-    except TemplateSyntaxError as exc:
+        if unsafe is None:
+            template = compile_template(env, tree, "template", Location(name))
+    except TemplateSyntaxError as exc:  # the compiler raises some too (an unknown filter)
         raise AdvisorError(
             f"template syntax error: {exc.message}", Location(name, exc.lineno or 1, 1)
         ) from None

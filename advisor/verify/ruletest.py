@@ -28,7 +28,6 @@ from advisor.evaluation.engine import Profile, Result, Trace, evaluate, evidence
 from advisor.load.rulebook import CompiledTable, Rulebook
 
 if TYPE_CHECKING:
-    # Only for annotations: a cached rulebook is tested without importing pydantic.
     from advisor.model.schema import Expect, Given, RuleTest
 
 #: The model id used when a test gives scores without naming a model.
