@@ -419,3 +419,35 @@ def test_a_bad_answer_from_a_hit_is_located_with_the_current_name(
         result = CliRunner().invoke(cli, [*GUIDE, "--answers", name, "-o", "g.md"])
         assert result.exit_code == 2
         assert f"(from {name}:2:9)" in result.stderr, result.stderr
+
+
+# --------------------------------------------------------------------------- compiled templates
+
+
+def md_guide(out: str, cache_dir: Path) -> str:
+    result = run(*GUIDE, "-o", out, env={"ADVISOR_CACHE_DIR": str(cache_dir)})
+    assert result.returncode == 0, result.stderr
+    return Path(out).read_text(encoding="utf-8")
+
+
+def test_the_guide_template_is_compiled_once_and_kept(cache_folder: Path) -> None:
+    first = md_guide("first.md", cache_folder)
+    [kept] = cache_folder.glob("jinja-md-*.bytecode")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    written = kept.stat().st_mtime_ns
+    assert md_guide("second.md", cache_folder) == first
+    assert kept.stat().st_mtime_ns == written  # read, not compiled and written again
+
+
+@pytest.mark.parametrize("what", ["garbage", "fifo", "symlink"])
+def test_a_bad_compiled_template_is_compiled_afresh(cache_folder: Path, what: str) -> None:
+    clean = md_guide("clean.md", cache_folder)
+    [kept] = cache_folder.glob("jinja-md-*.bytecode")
+    kept.unlink()
+    if what == "garbage":
+        kept.write_bytes(b"j2" + os.urandom(4096))
+    elif what == "fifo":
+        os.mkfifo(kept)
+    else:
+        kept.symlink_to("/dev/zero")
+    assert md_guide("again.md", cache_folder) == clean  # no hang, no error, same guide
