@@ -31,6 +31,7 @@ def publish_group() -> None:
     """Publish a guide or a rulebook export to a wiki page.
 
     \b
+    Example:  advisor publish mediawiki guide.wiki --url https://wiki.example.com/w/ --page Guide
     Credentials come from the environment only:
       MediaWiki   ADVISOR_MEDIAWIKI_USER, ADVISOR_MEDIAWIKI_PASSWORD (a bot password works)
       Confluence  ADVISOR_CONFLUENCE_USER + ADVISOR_CONFLUENCE_TOKEN (Cloud: e-mail, API
@@ -55,8 +56,8 @@ def publish_mediawiki_cmd(file: str, url: str, title: str, summary: str) -> None
 
     \b
     Example:
-      advisor guide --answers answers.yaml --format mediawiki -o guide.wiki
       advisor publish mediawiki guide.wiki --url https://wiki.example.com/w/ --page "ML/AI guide"
+    FILE: written by `advisor guide` or `advisor rules export` with --format mediawiki.
     Says "unchanged" (no new revision) when the page already holds FILE. Exit 1 when the
     wiki cannot be reached or refuses the login or the edit; the page is then left as it was.
     """
@@ -85,8 +86,8 @@ def publish_confluence_cmd(file: str, url: str, page_id: str, summary: str) -> N
 
     \b
     Example:
-      advisor guide --answers answers.yaml --format confluence --fragment -o guide.xml
       advisor publish confluence guide.xml --url https://SITE.atlassian.net/wiki --page-id 123456
+    FILE: written by `advisor guide` or `advisor rules export` with --format confluence.
     Says "unchanged" (no new version) when the page's body already is FILE. Exit 1 when
     Confluence cannot be reached, refuses the credentials or the write, or has no such
     page; the page is then left as it was.
