@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import socket
 import sys
+import threading
 from collections.abc import Iterator
 from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from click.testing import CliRunner, Result
 from clitools import ENV
 from confluence_standin import Confluence, Page, running
 
+import advisor
 from advisor.cli.app import cli
 from advisor.errors import PublishError
 from advisor.publish import confluence, mediawiki
@@ -244,6 +247,47 @@ def test_a_server_that_does_not_answer_times_out(silent_port):
     assert str(err.value) == f"127.0.0.1:{silent_port} did not answer within 0.3 s; try again later"
 
 
+class _HtmlPage(BaseHTTPRequestHandler):
+    """Answers every request with a web page, as a wiki's front page or a login form does."""
+
+    def _page(self) -> None:
+        body = b"<!DOCTYPE html><title>Welcome</title><p>Please log in.</p>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = _page
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.mark.parametrize("wiki", ["mediawiki", "confluence"])
+def test_an_address_that_is_no_api_is_named(wiki):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HtmlPage)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        port = int(server.server_address[1])
+        result = invoke("publish", *publish_args(wiki, port), **SECRETS)
+    finally:
+        server.shutdown()
+        server.server_close()
+    message = one_error(result)
+    if wiki == "mediawiki":
+        assert message == (
+            f"http://127.0.0.1:{port}/w/api.php did not answer as a MediaWiki API; give --url "
+            "as the folder that holds api.php (https://wiki.example.com/w/)"
+        )
+    else:
+        assert message == (
+            f"http://127.0.0.1:{port}/wiki/api/v2/pages/1 did not answer with JSON; check "
+            "--url (Cloud: https://SITE.atlassian.net/wiki)"
+        )
+
+
 # --------------------------------------------------------------------------- Confluence
 
 
@@ -280,7 +324,7 @@ def test_cloud_updates_the_body_to_the_next_version_through_the_v2_api(site, suf
     assert result.stdout == "updated page 123456 (ML guide) to version 8\n"
     page = site.pages["123456"]
     assert (page.body, page.version, page.title) == (text, 8, "ML guide")
-    assert page.message == "Published by advisor 0.1.0"
+    assert page.message == f"Published by advisor {advisor.__version__}"
     assert site.requests == [
         ("GET", "/wiki/api/v2/pages/123456?body-format=storage"),
         ("PUT", "/wiki/api/v2/pages/123456"),

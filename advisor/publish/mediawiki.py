@@ -99,6 +99,12 @@ def publish(
         raise PublishError(f"{host} asked to wait (busy or throttled); try again later") from None
     except mwclient.errors.MwClientError as exc:
         raise PublishError(f"the wiki cannot be used: {type(exc).__name__}") from None
+    except (KeyError, IndexError, TypeError, ValueError, StopIteration) as exc:
+        # JSON, but not the shape of MediaWiki's answers.
+        raise PublishError(
+            f"{scheme}://{host}{path}api.php gave an answer that is not MediaWiki's "
+            f"({type(exc).__name__}); check --url"
+        ) from None
 
 
 def _login(site: mwclient.Site, secret: Secret) -> None:
@@ -119,7 +125,8 @@ def _save(site: mwclient.Site, text: str, title: str, summary: str) -> Published
     revid = 0
     if revisions:
         revid = int(revisions[0]["revid"])
-        current = revisions[0]["slots"]["main"]
+        # MediaWiki before 1.32 has no slots: the content is on the revision itself.
+        current = revisions[0].get("slots", {}).get("main", revisions[0])
         if current.get("contentmodel", "wikitext") != "wikitext":
             raise PublishError(f"page {title} holds {current['contentmodel']}, not wikitext")
         if same_text(current.get("*", ""), text):
