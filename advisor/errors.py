@@ -132,3 +132,10 @@ class OutputError(AdvisorError):
     """An output file could not be written, or would clobber an existing one."""
 
     exit_code = EXIT_FAILED
+
+
+class PublishError(AdvisorError):
+    """A page could not be published to a wiki (credentials, network, the wiki refused);
+    the page is left as it was."""
+
+    exit_code = EXIT_FAILED

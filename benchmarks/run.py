@@ -491,7 +491,7 @@ def engine(report: Report, tmp: Path, rounds: int, quick: bool) -> None:
     )
     text += (
         f"\n\nOne evaluation = one decision table for one role, stage and set of scores "
-        "(`advisor.evaluation.engine.run_table`, in process; zen: `ZenDecision.evaluate` of the "
+        "(`advisor.evaluation.tables.run_table`, in process; zen: `ZenDecision.evaluate` of the "
         "same table as a JDM graph through its Python API). Tables from "
         "`benchmarks/gen_rulebook.py`: each role × stage group is a ladder of MLE-Bench "
         "bands (25 by default, so 10,000 rules have 100 roles; the last row puts 2,500 "

@@ -25,6 +25,7 @@ import advisor
 from advisor.cli.app import cli
 from advisor.load import cache
 from advisor.load.resources import builtin_rules
+from advisor.load.yamlsource import load_yaml
 
 GUIDE = ["guide", "--defaults", "--date", "2026-01-01", "--force"]
 
@@ -226,27 +227,18 @@ def plant(target: Path, body: bytes) -> None:
 
 
 def valid_entry_of(tmp_path: Path, text: str) -> bytes:
-    """A well-formed entry: what the cache itself writes for a file holding ``text``."""
-    other = tmp_path / "other-cache"
+    """A well-formed entry, as the cache writes one, of a file holding ``text``."""
     f = tmp_path / "other.yaml"
     f.write_text(text, encoding="utf-8")
-    result = run("rules", "validate", str(f), env={"ADVISOR_CACHE_DIR": str(other)})
-    assert "evil" in result.stdout + result.stderr or result.returncode in (0, 1)
-    found = entries(other)
-    entry = found[0] if found else None
-    if entry is None:  # a file that does not validate is not cached: build it by hand
-        from advisor.load.yamlsource import load_yaml
-
-        data, smap = load_yaml(f)
-        values, keys = smap.positions()
-        return msgspec.msgpack.encode(
-            cache.Entry(
-                data,
-                [(list(p), *v) for p, v in values.items()],
-                [(list(p), *v) for p, v in keys.items()],
-            )
+    data, smap = load_yaml(f)
+    values, keys = smap.positions()
+    return msgspec.msgpack.encode(
+        cache.Entry(
+            data,
+            [(list(p), *v) for p, v in values.items()],
+            [(list(p), *v) for p, v in keys.items()],
         )
-    return entry.read_bytes()
+    )
 
 
 @pytest.mark.parametrize(
@@ -419,3 +411,35 @@ def test_a_bad_answer_from_a_hit_is_located_with_the_current_name(
         result = CliRunner().invoke(cli, [*GUIDE, "--answers", name, "-o", "g.md"])
         assert result.exit_code == 2
         assert f"(from {name}:2:9)" in result.stderr, result.stderr
+
+
+# --------------------------------------------------------------------------- compiled templates
+
+
+def md_guide(out: str, cache_dir: Path) -> str:
+    result = run(*GUIDE, "-o", out, env={"ADVISOR_CACHE_DIR": str(cache_dir)})
+    assert result.returncode == 0, result.stderr
+    return Path(out).read_text(encoding="utf-8")
+
+
+def test_the_guide_template_is_compiled_once_and_kept(cache_folder: Path) -> None:
+    first = md_guide("first.md", cache_folder)
+    [kept] = cache_folder.glob("jinja-md-*.bytecode")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    written = kept.stat().st_mtime_ns
+    assert md_guide("second.md", cache_folder) == first
+    assert kept.stat().st_mtime_ns == written  # read, not compiled and written again
+
+
+@pytest.mark.parametrize("what", ["garbage", "fifo", "symlink"])
+def test_a_bad_compiled_template_is_compiled_afresh(cache_folder: Path, what: str) -> None:
+    clean = md_guide("clean.md", cache_folder)
+    [kept] = cache_folder.glob("jinja-md-*.bytecode")
+    kept.unlink()
+    if what == "garbage":
+        kept.write_bytes(b"j2" + os.urandom(4096))
+    elif what == "fifo":
+        os.mkfifo(kept)
+    else:
+        kept.symlink_to("/dev/zero")
+    assert md_guide("again.md", cache_folder) == clean  # no hang, no error, same guide

@@ -13,7 +13,8 @@ from readme import readme_section
 from advisor import Profile, evaluate, load_rulebook
 from advisor.cli.app import cli
 from advisor.errors import EvaluationError, InputError
-from advisor.evaluation.engine import Caveat, run_table
+from advisor.evaluation.results import Caveat
+from advisor.evaluation.tables import run_table
 from advisor.load.rulebook import Rulebook
 
 VOCABULARY = """\

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from advisor.errors import Location
-from advisor.evaluation.engine import Caveat, ComparisonRow, Evidence, Profile
+from advisor.evaluation.results import Caveat, ComparisonRow, Evidence, Profile
 from advisor.load.rulebook import CompiledTable, RuleChange, load_rulebook, load_scores
 from advisor.model import schema
 from advisor.model.conditions import Interval

@@ -24,7 +24,7 @@ import msgspec
 from advisor import wording
 
 if TYPE_CHECKING:
-    from advisor.evaluation.engine import Evidence
+    from advisor.evaluation.results import Evidence
     from advisor.load.rulebook import Rulebook
 
 

@@ -9,6 +9,7 @@ its origin, goes through :func:`validate_answer`.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import os
 import sys
@@ -16,9 +17,10 @@ from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+import yaml
 
 from advisor.errors import InputError, Location, RulebookError
-from advisor.evaluation.engine import Profile
+from advisor.evaluation.results import Profile
 from advisor.load import cache
 from advisor.load.rulebook import Rulebook
 from advisor.model.conditions import CellError, parse_cell
@@ -204,8 +206,6 @@ def _one_choice(
         }
         if len(folded) == 1:
             return folded.pop()
-        import difflib
-
         values = [c.value for c in opts if c.value]
         close = [v for v in values if key and v.startswith(key)][:3]
         close = close or difflib.get_close_matches(key, values, n=3, cutoff=0.5)
@@ -462,6 +462,4 @@ def answers_to_profile(answers: Mapping[str, Any], date: str) -> Profile:
 
 def dump_answers(answers: Mapping[str, Any]) -> str:
     """Answers as YAML that ``--answers`` reads back."""
-    import yaml
-
     return yaml.safe_dump(dict(answers), sort_keys=False, allow_unicode=True)

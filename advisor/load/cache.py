@@ -110,8 +110,20 @@ def load(path: str | os.PathLike[str], name: str, *, fresh: bool = False) -> Par
 
 def _read(entry: str) -> Entry | None:
     """The entry at ``entry``, or None for anything in doubt."""
+    body = read_entry(entry)
+    if body is None:
+        return None
     try:
-        fd = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        return _DECODER.decode(body)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+
+
+def read_entry(path: str) -> bytes | None:
+    """The bytes of the cache file ``path``, or None unless it is a regular file of the
+    current user under the size cap (a FIFO, a symlink or a huge file is never read)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except (OSError, ValueError):
         return None
     try:
@@ -125,13 +137,29 @@ def _read(entry: str) -> Entry | None:
                 break
             chunks.append(chunk)
             total += len(chunk)
-        if total > MAX_ENTRY:
-            return None
-        return _DECODER.decode(b"".join(chunks))
-    except (OSError, msgspec.DecodeError, RecursionError):
+        return None if total > MAX_ENTRY else b"".join(chunks)
+    except OSError:
         return None
     finally:
         os.close(fd)
+
+
+def write_entry(path: str, body: bytes) -> bool:
+    """Writes ``body`` to the cache file ``path`` atomically, private to the user; never
+    raises. Returns whether it was written."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as fh:  # mkstemp makes it 0600
+            fh.write(body)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return False
+    return True
 
 
 def store(entry: str | None, data: Any, smap: SourceMap) -> None:
@@ -150,18 +178,10 @@ def store(entry: str | None, data: Any, smap: SourceMap) -> None:
     )
     try:
         body = msgspec.msgpack.encode(plain)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(entry))
-    except (OSError, TypeError, ValueError, OverflowError, msgspec.MsgspecError, RecursionError):
+    except (TypeError, ValueError, OverflowError, msgspec.MsgspecError, RecursionError):
         return
-    try:
-        with os.fdopen(fd, "wb") as fh:  # mkstemp makes it 0600
-            fh.write(body)
-        os.replace(tmp, entry)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        return
-    _prune(os.path.dirname(entry))
+    if write_entry(entry, body):
+        _prune(os.path.dirname(entry))
 
 
 def _prune(where: str) -> None:
@@ -169,7 +189,7 @@ def _prune(where: str) -> None:
     found = []
     with contextlib.suppress(OSError), os.scandir(where) as it:
         for e in it:
-            if e.name.endswith(".msgpack") and e.is_file(follow_symlinks=False):
+            if e.name.endswith((".msgpack", ".bytecode")) and e.is_file(follow_symlinks=False):
                 with contextlib.suppress(OSError):
                     found.append((e.stat(follow_symlinks=False).st_mtime_ns, e.path))
     found.sort()

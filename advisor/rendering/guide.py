@@ -16,8 +16,9 @@ from typing import Any
 import msgspec
 
 from advisor.errors import InputError
-from advisor.evaluation.engine import Result, evaluate
+from advisor.evaluation.engine import evaluate
 from advisor.evaluation.questionnaire import answers_to_profile
+from advisor.evaluation.results import Result
 from advisor.load.rulebook import Rulebook
 from advisor.rendering.templates import render
 

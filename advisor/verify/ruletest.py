@@ -24,7 +24,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from advisor.errors import AdvisorError, Location
-from advisor.evaluation.engine import Profile, Result, Trace, evaluate, evidence_of
+from advisor.evaluation.engine import evaluate, evidence_of
+from advisor.evaluation.results import Profile, Result, Trace
 from advisor.load.rulebook import CompiledTable, Rulebook
 
 if TYPE_CHECKING:
