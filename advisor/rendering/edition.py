@@ -74,6 +74,20 @@ class Edition:
         """The location of ``edition.KEYS...`` in the file."""
         return self.smap.locate((EDITION_KEY, *keys))
 
+    def guide_path(self) -> str:
+        """The guide's file, to open.
+
+        Raises:
+            InputError: the guide went to stdout (``output: '-'``).
+        """
+        if self.record.output == "-":
+            raise InputError(
+                "this edition's guide went to stdout (output: '-'), so it has no file; "
+                "give the guide's file path here",
+                self.where("output"),
+            )
+        return self.resolve(self.record.output)
+
     def resolve(self, recorded: str) -> str:
         """A recorded path as a path to open: relative ones are under the file's folder."""
         if recorded == "-" or os.path.isabs(recorded):
@@ -140,6 +154,12 @@ def relative_to(path: str, edition_path: str) -> str:
 # --------------------------------------------------------------------------- reading
 
 
+def is_edition_file(path: str) -> bool:
+    """Whether ``path`` names an edition file by its name (``.yaml``, ``.yml``): no guide
+    format is YAML."""
+    return path.lower().endswith((".yaml", ".yml"))
+
+
 def read_edition(path: str | os.PathLike[str]) -> Edition:
     """Read an edition file.
 
@@ -166,7 +186,8 @@ def read_edition(path: str | os.PathLike[str]) -> Edition:
         record = s.validate(raw, Record)
     except msgspec.ValidationError as exc:
         err = located(str(exc), raw, Record, smap, (EDITION_KEY,))
-        raise InputError(f"{EDITION_KEY}.{err.message}", err.location) from None
+        # The rulebook's hint (see 'advisor schema') does not apply to an edition file.
+        raise InputError(err.message.replace(" (see 'advisor schema')", ""), err.location) from None
     return Edition(name, answers, origins, record, smap)
 
 

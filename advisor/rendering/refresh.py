@@ -150,16 +150,6 @@ def _make(ed: Edition, book: Rulebook, date: str, since: Sequence[s.Model] | Non
     return _Made(book, answers, page)
 
 
-def _guide_path(ed: Edition) -> str:
-    if ed.record.output == "-":
-        raise InputError(
-            "this edition's guide went to stdout (output: '-'), so there is no file to check "
-            "or update; give the guide's file here",
-            ed.where("output"),
-        )
-    return ed.resolve(ed.record.output)
-
-
 def _read_guide(path: str) -> bytes | None:
     """The guide's bytes; None when there is no file."""
     try:
@@ -188,7 +178,7 @@ def check(path: str | os.PathLike[str]) -> Outcome:
         RulebookError: the rulebook or a scores file no longer loads (exit 1).
     """
     ed = read_edition(path)
-    target = _guide_path(ed)
+    target = ed.guide_path()
     have = _read_guide(target)
     if have is None:
         return Outcome(False, f"{target}: the guide is missing; {_fix(ed)}", [])
@@ -305,7 +295,7 @@ def update(
     """
     ed = read_edition(path)
     rec = ed.record
-    target = _guide_path(ed)
+    target = ed.guide_path()
     when = guide_date(date)
     have = _read_guide(target)
     book = _inputs(ed)
