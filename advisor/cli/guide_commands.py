@@ -13,6 +13,7 @@ import shlex
 import sys
 
 import click
+from click.core import ParameterSource
 
 from advisor.cli.common import (
     PATH,
@@ -32,7 +33,25 @@ from advisor.rendering.output import check_target, write_text
 
 @click.command("guide")
 @click.option("--answers", "answers_file", type=PATH, help="YAML file of answers (no prompts).")
-@click.option("--save-answers", type=PATH, help="Write the answers given to this file.")
+@click.option(
+    "--save-answers",
+    type=PATH,
+    help="Write an edition file: the answers and how the guide was made.",
+)
+@click.option(
+    "--check",
+    "check_path",
+    type=PATH,
+    metavar="EDITION",
+    help="Exit 1, naming what changed, when the edition's guide is stale.",
+)
+@click.option(
+    "--update",
+    "update_path",
+    type=PATH,
+    metavar="EDITION",
+    help="Write the edition's guide again from the current inputs (no prompts).",
+)
 @click.option("--team", help="Team name.")
 @click.option("--role", "roles", multiple=True, help="Role id or alias (repeatable).")
 @click.option("--model", help="Model to adopt, e.g. gpt-5.5.")
@@ -62,6 +81,8 @@ from advisor.rendering.output import check_target, write_text
 def guide_cmd(
     answers_file: str | None,
     save_answers: str | None,
+    check_path: str | None,
+    update_path: str | None,
     team: str | None,
     roles: tuple[str, ...],
     model: str | None,
@@ -88,7 +109,13 @@ def guide_cmd(
       advisor guide --defaults --team "Fraud ML" -o -
       advisor guide --answers answers.yaml --format html -o guide.html
       advisor guide --defaults --scores new.yaml --since last.yaml
+      advisor guide --defaults -o guide.md --save-answers edition.yaml
+      advisor guide --check edition.yaml        (exit 1 when guide.md is stale)
+      advisor guide --update edition.yaml       (write it again, with what changed)
     """
+    if check_path or update_path:
+        _refresh(check_path, update_path, date, force)
+        return
     from advisor.evaluation import questionnaire, reports
     from advisor.rendering import guide, templates
 
@@ -149,7 +176,23 @@ def guide_cmd(
     )
     written = write_text(out, page.text, force=force)
     if save_answers:
-        write_text(save_answers, questionnaire.dump_answers(answers), force=force)
+        from advisor.rendering import edition, refresh
+
+        record = refresh.new_record(
+            save_answers,
+            book=book,
+            answers=answers,
+            page=page,
+            output=out,
+            date=when,
+            fmt=fmt,
+            template=template,
+            fragment=fragment,
+            rules=rules_path,
+            scores=scores_path,
+            since=last,
+        )
+        write_text(save_answers, edition.edition_text(answers, record), force=force)
     # With -o - stdout holds the guide itself; everything else goes to stderr.
     summary_stream = sys.stdout if written is not None else sys.stderr
     if not show and not (summary_stream is not None and summary_stream.isatty()):
@@ -168,6 +211,33 @@ def guide_cmd(
         )
         terminal.show_markdown(term, shown)
     terminal.print_guide_summary(term, book, page.result, written)
+
+
+def _refresh(
+    check_path: str | None, update_path: str | None, date: str | None, force: bool
+) -> None:
+    """``guide --check`` or ``guide --update``: everything else comes from the edition file."""
+    if check_path and update_path:
+        raise InputError("--check and --update: give one of them")
+    ctx = click.get_current_context()
+    allowed = {"check_path"} if check_path else {"update_path", "date", "force"}
+    for param in ctx.command.params:
+        name = param.name or ""
+        if name not in allowed and ctx.get_parameter_source(name) != ParameterSource.DEFAULT:
+            only = "" if check_path else "; --update takes only --date and --force"
+            raise InputError(
+                f"{param.opts[0]}: --check and --update read everything else from the "
+                f"edition file{only}"
+            )
+    from advisor.rendering import refresh
+
+    if check_path:
+        outcome = refresh.check(check_path)
+        click.echo(outcome.line)
+        fail_if(not outcome.current)
+        return
+    assert update_path is not None
+    click.echo(refresh.update(update_path, date=date, force=force).line)
 
 
 @click.command("batch")

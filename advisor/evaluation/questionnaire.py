@@ -34,6 +34,9 @@ NO_BASELINE = "none"
 #: The questions every rulebook has; their answers make the profile itself, and rule
 #: texts get them as variables of their own, not in ``answers``.
 CORE_QUESTIONS = frozenset({"team", "roles", "model", "baseline", "stages"})
+#: The key of an edition file's record (see :mod:`advisor.rendering.edition`): not an
+#: answer, so an answers file may hold it.
+EDITION_KEY = "edition"
 #: Items of a list answer whose own location is kept (past these, errors point at the list).
 MAX_LOCATED_ITEMS = 1000
 
@@ -405,7 +408,8 @@ def ask_until_valid(book: Rulebook, q: Question, default: Any, ask: AskFn) -> An
 
 
 def load_answers_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Read an answers file (a YAML mapping of question id to answer).
+    """Read an answers file (a YAML mapping of question id to answer); an edition file's
+    ``edition:`` record is not an answer and is left out.
 
     Returns:
         The answers and, per answer, its location for error messages.
@@ -416,18 +420,22 @@ def load_answers_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dic
     name = os.fsdecode(path)
     parsed = cache.load(path, name)
     try:
-        answers, origins = _answers(parsed, name)
+        answers, origins = answers_in(parsed.data, parsed.smap, name)
     except InputError:
         if not parsed.hit:
             raise
         parsed = cache.load(path, name, fresh=True)  # a cache entry in doubt: read the file
-        answers, origins = _answers(parsed, name)
+        answers, origins = answers_in(parsed.data, parsed.smap, name)
     cache.store(parsed.entry, parsed.data, parsed.smap)
     return answers, origins
 
 
-def _answers(parsed: cache.Parsed, name: str) -> tuple[dict[str, Any], dict[str, str]]:
-    data, smap = parsed.data, parsed.smap
+def answers_in(data: Any, smap: SourceMap, name: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The answers in the parsed YAML of an answers file (``name``), and where each is.
+
+    Raises:
+        InputError: the data is not a mapping of question ids.
+    """
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -441,7 +449,8 @@ def _answers(parsed: cache.Parsed, name: str) -> tuple[dict[str, Any], dict[str,
             raise InputError(f"answer key {key!r} is not a question id", smap.key_location((key,)))
         origins[key] = str(smap.locate((key,)))
         locate_items(origins, key, data[key], smap, (key,))
-    return dict(data), origins
+    origins.pop(EDITION_KEY, None)
+    return {k: v for k, v in data.items() if k != EDITION_KEY}, origins
 
 
 def answers_to_profile(answers: Mapping[str, Any], date: str) -> Profile:
