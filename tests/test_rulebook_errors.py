@@ -18,7 +18,9 @@ from advisor.cli.app import cli
 from advisor.load import yamlsource
 from advisor.load.resources import builtin_rules
 
-FIRST_RULE = "when: {role: data-scientist, stage: [data-processing, training-tuning], evidence: low}"
+FIRST_RULE = (
+    "when: {role: data-scientist, stage: [data-processing, training-tuning], evidence: low}"
+)
 # The first rule with a number test: ML engineers automate pipelines one level
 # earlier with Terminal-Bench 2.0 >= 60.
 CLI_RULE = 'evidence: moderate, terminal-bench-2: ">= 60"}'
