@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from advisor.errors import EXIT_FAILED
+from advisor.load.paths import read_stream
 from advisor.rendering.formats import FORMATS
 
 if TYPE_CHECKING:
@@ -78,6 +79,11 @@ def fail_if(failed: bool) -> None:
     """End the command with exit 1 (a check failed) when ``failed``."""
     if failed:
         click.get_current_context().exit(EXIT_FAILED)
+
+
+def read_stdin() -> bytes:
+    """What standard input holds, for a file given as ``-`` (capped like a file)."""
+    return read_stream(getattr(sys.stdin, "buffer", None))
 
 
 def prompt_stream(stdout_taken: bool) -> TextIO | None:

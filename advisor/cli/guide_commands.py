@@ -21,16 +21,23 @@ from advisor.cli.common import (
     format_option,
     load_book,
     prompt_stream,
+    read_stdin,
     rules_option,
     scores_option,
 )
 from advisor.errors import InputError
+from advisor.load.paths import STDIN, STDIN_NAME
 from advisor.rendering.formats import EXTENSIONS
 from advisor.rendering.output import check_target, write_text
 
 
 @click.command("guide")
-@click.option("--answers", "answers_file", type=PATH, help="YAML file of answers (no prompts).")
+@click.option(
+    "--answers",
+    "answers_file",
+    type=PATH,
+    help="YAML file of answers (no prompts); '-' reads standard input.",
+)
 @click.option("--save-answers", type=PATH, help="Write the answers given to this file.")
 @click.option("--team", help="Team name.")
 @click.option("--role", "roles", multiple=True, help="Role id or alias (repeatable).")
@@ -110,7 +117,12 @@ def guide_cmd(
     rules = load_book(rules_path)
     book = load_book(rules_path, scores_path, base=rules)
     last = load_book(rules_path, [since], base=rules) if since else None
-    given, origins = questionnaire.load_answers_file(answers_file) if answers_file else ({}, {})
+    if answers_file == STDIN:
+        given, origins = questionnaire.read_answers(read_stdin(), STDIN_NAME)
+    elif answers_file:
+        given, origins = questionnaire.load_answers_file(answers_file)
+    else:
+        given, origins = {}, {}
     flags = {
         "team": team,
         "roles": list(roles) or None,

@@ -17,9 +17,12 @@ from advisor.cli.common import (
     json_option,
     load_book,
     print_json,
+    read_stdin,
     rules_option,
     scores_option,
 )
+from advisor.load.paths import STDIN, STDIN_NAME
+from advisor.load.tabular import KINDS
 from advisor.rendering.output import require_stdout, write_text
 
 
@@ -148,6 +151,12 @@ def scores_group() -> None:
 @scores_group.command("import")
 @click.argument("file", type=PATH)
 @click.option(
+    "--input-format",
+    type=click.Choice(KINDS),
+    default=None,
+    help="Read FILE as this, whatever its name (default: from the name; for '-', the content).",
+)
+@click.option(
     "-o", "--output", type=PATH, default="-", help="Scores file to write (default stdout)."
 )
 @click.option(
@@ -162,6 +171,7 @@ def scores_group() -> None:
 @rules_option
 def scores_import_cmd(
     file: str,
+    input_format: str | None,
     output: str,
     benchmark: str | None,
     split: str | None,
@@ -171,14 +181,21 @@ def scores_import_cmd(
     """Turn a leaderboard (CSV or YAML rows) into a scores file for --scores.
 
     \b
-    Example:  advisor scores import mle_bench.yaml --split all -o mle.yaml
-    Rows for benchmarks the rulebook does not know are skipped and reported
-    (file:line:column: reason) on stderr; --benchmark ID imports them anyway.
+    Examples:
+      advisor scores import mle_bench.yaml --split all -o mle.yaml
+      curl -s URL | advisor scores import - -o scores.yaml
+    FILE '-' reads standard input. Rows for benchmarks the rulebook does not
+    know are skipped and reported (file:line:column: reason) on stderr;
+    --benchmark ID imports them anyway.
     """
-    from advisor.load.leaderboard import import_leaderboard, scores_yaml
+    from advisor.load.leaderboard import import_leaderboard, import_leaderboard_data, scores_yaml
 
     book = load_book(rules_path)
-    imported = import_leaderboard(file, book, benchmark=benchmark, split=split)
+    options = {"benchmark": benchmark, "split": split, "kind": input_format}
+    if file == STDIN:
+        imported = import_leaderboard_data(read_stdin(), STDIN_NAME, book, **options)
+    else:
+        imported = import_leaderboard(file, book, **options)
     for skip in imported.skipped:
         click.echo(f"advisor: skipped {skip}", err=True)
     text = scores_yaml(imported)
@@ -186,7 +203,7 @@ def scores_import_cmd(
     n = sum(len(e.rows) for e in imported.entries)
     extra = f", {imported.filtered} of other splits left out" if imported.filtered else ""
     click.echo(
-        f"advisor: imported {n} scores as {len(imported.entries)} models from {file} "
+        f"advisor: imported {n} scores as {len(imported.entries)} models from {imported.source} "
         f"({len(imported.skipped)} rows skipped{extra})"
         + ("" if output == "-" else f" -> {output}"),
         err=True,

@@ -424,13 +424,34 @@ def load_answers_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dic
         return hit
     from advisor.load.yamlsource import load_yaml
 
-    data, smap = load_yaml(path)
+    answers = _answers_of(*load_yaml(path), str(path))
+    if entry:
+        cache.store_answers(entry, path, answers)
+    return answers
+
+
+def read_answers(data: bytes, name: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Answers that have no file (standard input), as :func:`load_answers_file` reads them.
+
+    Args:
+        data: The answers' bytes (YAML).
+        name: How to name them in locations (``<stdin>``).
+
+    Raises:
+        AdvisorError: not YAML, or not a mapping.
+    """
+    from advisor.load.yamlsource import load_yaml_bytes
+
+    return _answers_of(*load_yaml_bytes(data, name), name)
+
+
+def _answers_of(data: Any, smap: SourceMap, name: str) -> tuple[dict[str, Any], dict[str, str]]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise InputError(
             "an answers file is a mapping of question ids to answers (team: ..., roles: [...])",
-            Location(str(path), 1, 1),
+            Location(name, 1, 1),
         )
     origins = {}
     for key in data:
@@ -438,10 +459,7 @@ def load_answers_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dic
             raise InputError(f"answer key {key!r} is not a question id", smap.key_location((key,)))
         origins[key] = str(smap.locate((key,)))
         locate_items(origins, key, data[key], smap, (key,))
-    answers = dict(data), origins
-    if entry:
-        cache.store_answers(entry, path, answers)
-    return answers
+    return dict(data), origins
 
 
 def answers_to_profile(answers: Mapping[str, Any], date: str) -> Profile:
