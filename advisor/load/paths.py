@@ -11,6 +11,8 @@ from advisor.errors import InputError
 
 #: The largest file advisor reads: rulebooks, answers, scores, rosters, leaderboards.
 MAX_BYTES = 5 * 1024 * 1024
+#: The kinds of row file (leaderboards, rosters), as ``--input-format`` names them.
+KINDS = ("csv", "tsv", "yaml")
 #: The file name that means standard input (``--answers -``, ``scores import -``).
 STDIN = "-"
 #: How standard input is named in messages and locations.

@@ -15,7 +15,13 @@ import re
 from dataclasses import dataclass, field
 
 from advisor.errors import InputError, Location
-from advisor.load.paths import MAX_BYTES, FileTooBigError, path_kind, read_capped, read_problem
+from advisor.load.paths import (
+    MAX_BYTES,
+    FileTooBigError,
+    path_kind,
+    read_capped,
+    read_problem,
+)
 
 
 @dataclass
@@ -40,8 +46,6 @@ class CsvTable:
     rows: list[CsvRow]
 
 
-#: The kinds of row file, by the name the ``--input-format`` option gives them.
-KINDS = ("csv", "tsv", "yaml")
 # A YAML row file starts with a list item, a flow list, a document marker or a mapping key
 # (a scores file, which the readers name as such); a CSV header line has none of these first.
 _YAML_START = re.compile(r"(-(\s|$)|\[|---|%|[^,\t\"']*:(\s|$))")
