@@ -149,6 +149,16 @@ def test_lint_github_on_a_clean_rulebook() -> None:
     assert (result.exit_code, result.stdout) == (0, "builtin: 0 errors, 0 warnings, 0 info\n")
 
 
+def test_lint_github_infos_are_notices() -> None:
+    book = scaffold()
+    result = run("rules", "lint", "rulebook", "--format", "github")
+    assert result.exit_code == 0
+    notice, summary = result.stdout.splitlines()
+    assert notice.startswith(f"::notice file={book / 'rulebook.yaml'},line=")
+    assert "::overridden: rule 'ds-validate-moderate' is overridden by this rulebook" in notice
+    assert summary == "my-org: 0 errors, 0 warnings, 1 info"
+
+
 # --------------------------------------------------------------------------- rules test
 
 
