@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 GUIDE_STAMP := $(VENV)/.installed-guide
 STAMP := $(VENV)/.installed
 
-.PHONY: guide test lint bench clean
+.PHONY: guide test lint wiki-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,26 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check advisor tests benchmarks hatch_build.py
 	$(BIN)/mypy advisor tests
 	$(BIN)/lint-imports
+
+## The Debian packages of the real-MediaWiki tests (tests/test_publish_mediawiki.py skips
+## without them, saying why). CI runs this before the tests. Installs only what is missing,
+## and only as root (or with sudo in CI); anywhere else it says what to install.
+WIKI_PACKAGES := mediawiki php-cli php-sqlite3 php-intl php-mbstring php-xml
+wiki-deps:
+	@if command -v php >/dev/null 2>&1 && [ -f /usr/share/mediawiki/maintenance/install.php ] \
+	    && [ "$$(php -m | grep -cixE 'pdo_sqlite|intl|mbstring|xml')" = 4 ]; then \
+	  echo "wiki-deps: php and MediaWiki are installed"; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "wiki-deps: no apt-get here; the MediaWiki tests will skip"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $(WIKI_PACKAGES) >/dev/null; \
+	elif [ "$${CI:-}" = true ] && sudo -n true 2>/dev/null; then \
+	  sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $(WIKI_PACKAGES) >/dev/null; \
+	else \
+	  echo "wiki-deps: not root, the MediaWiki tests will skip; as root: apt-get install $(WIKI_PACKAGES)"; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

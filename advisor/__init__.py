@@ -10,21 +10,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from advisor.version import __version__
 
 __all__ = ["__version__", "load_rulebook", "evaluate", "Profile", "render", "AdvisorError"]
 
 _LAZY = {
     "load_rulebook": ("advisor.load.rulebook", "load_rulebook"),
     "evaluate": ("advisor.evaluation.engine", "evaluate"),
-    "Profile": ("advisor.evaluation.engine", "Profile"),
+    "Profile": ("advisor.evaluation.results", "Profile"),
     "render": ("advisor.rendering.templates", "render"),
     "AdvisorError": ("advisor.errors", "AdvisorError"),
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from advisor.errors import AdvisorError
-    from advisor.evaluation.engine import Profile, evaluate
+    from advisor.evaluation.engine import evaluate
+    from advisor.evaluation.results import Profile
     from advisor.load.rulebook import load_rulebook
     from advisor.rendering.templates import render
 

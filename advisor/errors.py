@@ -7,7 +7,7 @@ these into one-line messages; nothing else escapes as a traceback.
 
 from __future__ import annotations
 
-from advisor.model.records import FrozenRecord
+import msgspec
 
 #: Exit codes, documented in the README.
 EXIT_OK = 0
@@ -17,18 +17,12 @@ EXIT_INTERRUPTED = 130  # SIGINT
 EXIT_TERMINATED = 143  # SIGTERM
 
 
-class Location(FrozenRecord):
+class Location(msgspec.Struct, frozen=True, order=True):
     """A place in a source file; line and column are 1-based (0: the whole file)."""
 
-    __slots__ = ("file", "line", "column")
     file: str
-    line: int
-    column: int
-
-    def __init__(self, file: str, line: int = 0, column: int = 0) -> None:
-        object.__setattr__(self, "file", file)
-        object.__setattr__(self, "line", line)
-        object.__setattr__(self, "column", column)
+    line: int = 0
+    column: int = 0
 
     def __str__(self) -> str:
         if self.line <= 0:
@@ -127,7 +121,21 @@ class TemplateSecurityError(AdvisorError):
     """A template tried something the sandbox forbids."""
 
 
+class TemplateLimitError(AdvisorError):
+    """A custom template or a rulebook's text ran past a limit of its render (time, memory,
+    output)."""
+
+    exit_code = EXIT_FAILED
+
+
 class OutputError(AdvisorError):
     """An output file could not be written, or would clobber an existing one."""
+
+    exit_code = EXIT_FAILED
+
+
+class PublishError(AdvisorError):
+    """A page could not be published to a wiki (credentials, network, the wiki refused);
+    the page is left as it was."""
 
     exit_code = EXIT_FAILED

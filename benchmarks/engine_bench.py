@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.evaluation.engine import run_table
+from advisor.evaluation.tables import run_table
 from advisor.load.rulebook import CompiledTable, Rulebook
 from advisor.model.conditions import Interval, Test
 

@@ -142,7 +142,7 @@ def machine() -> dict[str, str]:
         pass
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     versions = []
-    for dist in ("click", "PyYAML", "Jinja2", "pydantic", "rich", "copier", "zen-engine"):
+    for dist in ("click", "PyYAML", "Jinja2", "msgspec", "rich", "copier", "zen-engine"):
         try:
             versions.append(f"{dist} {version(dist)}")
         except PackageNotFoundError:
@@ -352,7 +352,8 @@ def startup(
         f"\n\n{rounds} interleaved rounds (after 2 warm-up rounds), medians. "
         "*floor* = `python -c 'import click, yaml, jinja2'`, the libraries a guide is "
         "written with. `advisor guide --answers` runs with a warm cache (the warm-up fills "
-        "it): the rulebook and the answers file were read before. *(first run)* empties the "
+        "it): the rulebook and the answers file were read before, so their parsed data comes "
+        "from the cache. *(first run)* empties the "
         "cache folder before each run, as on a fresh machine. *(new answers file)* changes a "
         "comment in the answers file before each run, so that file is parsed again "
         f"({fresh.wall / floor.wall:.2f}× the floor"
@@ -490,7 +491,7 @@ def engine(report: Report, tmp: Path, rounds: int, quick: bool) -> None:
     )
     text += (
         f"\n\nOne evaluation = one decision table for one role, stage and set of scores "
-        "(`advisor.evaluation.engine.run_table`, in process; zen: `ZenDecision.evaluate` of the "
+        "(`advisor.evaluation.tables.run_table`, in process; zen: `ZenDecision.evaluate` of the "
         "same table as a JDM graph through its Python API). Tables from "
         "`benchmarks/gen_rulebook.py`: each role × stage group is a ladder of MLE-Bench "
         "bands (25 by default, so 10,000 rules have 100 roles; the last row puts 2,500 "

@@ -428,17 +428,15 @@ def test_scores_file_can_replace_a_built_in_model(tmp_path: Path) -> None:
     [
         (
             ("score: 55", "score: 155"),
-            "acme.yaml:8:16: models.0.scores.0.score: Input should be less than or equal to 100, "
-            "got 155",
+            "acme.yaml:8:16: models.0.scores.0.score: expected a number <= 100, got 155",
         ),
         (
             ("score: 55", "score: .nan"),
-            "acme.yaml:8:16: models.0.scores.0.score: Input should be a finite number, got nan",
+            "acme.yaml:8:16: models.0.scores.0.score: expected a finite number, got nan",
         ),
         (
             ("score: 55", "score: fifty-five"),
-            "acme.yaml:8:16: models.0.scores.0.score: Input should be a valid number, "
-            "got 'fifty-five'",
+            "acme.yaml:8:16: models.0.scores.0.score: expected a number, got 'fifty-five'",
         ),
         (
             ("- benchmark: mle-bench", "- benchmark: mle-bnch"),

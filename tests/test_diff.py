@@ -12,7 +12,8 @@ from markdown_it import MarkdownIt
 
 from advisor.cli.app import cli
 from advisor.evaluation.diff import diff_results
-from advisor.evaluation.engine import Profile, evaluate
+from advisor.evaluation.engine import evaluate
+from advisor.evaluation.results import Profile
 from advisor.load.rulebook import load_rulebook
 from advisor.rendering.changes import render_changes_md
 

@@ -36,8 +36,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advisor.cli.app import cli
-from advisor.evaluation.engine import Result
 from advisor.evaluation.questionnaire import resolve_answers
+from advisor.evaluation.results import Result
 from advisor.load.rulebook import Rulebook, load_rulebook
 from advisor.rendering.guide import make_guide
 from advisor.rendering.templates import environment, level_tone, mediawiki_text

@@ -81,7 +81,7 @@ def test_a_rulebook_with_a_quarter_million_invalid_items_fails_in_bounded_memory
     assert proc.returncode == 1, proc.stderr[-2000:]
     lines = proc.stderr.splitlines()
     assert lines[0] == (
-        "advisor: error: flat.yaml:1:9: roles.0: Input should be a mapping (key: value), got 'x'"
+        "advisor: error: flat.yaml:1:9: roles.0: expected a mapping (key: value), got 'x'"
     )
     assert len(lines) == 101
     assert lines[-1] == (
@@ -296,7 +296,7 @@ def test_thousands_of_problems_are_summarised() -> None:
     lines = result.stderr.splitlines()
     assert len(lines) == 101
     assert lines[0] == (
-        "advisor: error: f.yaml:2:10: roles.0.id: String should match pattern "
+        "advisor: error: f.yaml:2:10: roles.0.id: expected text matching "
         "'^[a-z0-9][a-z0-9._-]*$', got 'R0'"
     )
     assert lines[-1] == (

@@ -85,7 +85,8 @@ def test_guide_summary_on_a_terminal_shows_role_and_stage_names_as_written(
     import shutil
 
     from advisor.cli.terminal import print_guide_summary
-    from advisor.evaluation.engine import Profile, evaluate
+    from advisor.evaluation.engine import evaluate
+    from advisor.evaluation.results import Profile
     from advisor.load.resources import builtin_rules
     from advisor.load.rulebook import load_rulebook
 
@@ -149,7 +150,8 @@ def test_emoji_codes_and_escape_sequences_from_data_are_shown_as_text(tmp_path: 
 
 def test_the_guide_headline_shows_the_file_name_as_given() -> None:
     from advisor.cli.terminal import print_guide_summary
-    from advisor.evaluation.engine import Profile, evaluate
+    from advisor.evaluation.engine import evaluate
+    from advisor.evaluation.results import Profile
     from advisor.load.rulebook import load_rulebook
 
     book = load_rulebook()

@@ -67,9 +67,9 @@ def test_the_limits_are_the_code_s() -> None:
         f"{yamlsource.MAX_DEPTH} levels",
         f"{rulebook.MAX_FILES} files",
         f"{render.MAX_TEMPLATE_BYTES // 2**20} MB",
-        f"{sandbox.MAX_BUILD:,} characters or items",
-        f"{sandbox.MAX_OUTPUT:,} characters",
-        f"{sandbox.MAX_SECONDS:g} s",
+        f"{sandbox.MAX_SECONDS:g} s of wall-clock time (`{sandbox.TIMEOUT_VARIABLE}`)",
+        f"{sandbox.MAX_MEMORY // 2**20} MB of memory",
+        f"{sandbox.MAX_OUTPUT:,} characters of output",
         f"{leaderboard.MAX_BYTES // 2**20} MB",
     ):
         assert needle in text, needle

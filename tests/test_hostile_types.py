@@ -43,44 +43,31 @@ YES_NO = "(YAML reads unquoted yes, no, on, off, true and false as true/false: q
     [
         (
             "roles:\n  - id: no\n    name: x\n",
-            f"org.yaml:3:9: roles.0.id: Input should be a valid string {YES_NO}, got False",
+            f"org.yaml:3:9: roles.0.id: expected text {YES_NO}, got False",
         ),
         (
             "roles:\n  - id: x\n    name: y\n    aliases: [yes]\n",
-            f"org.yaml:5:15: roles.0.aliases.0: Input should be a valid string {YES_NO}, got True",
+            f"org.yaml:5:15: roles.0.aliases.0: expected text {YES_NO}, got True",
         ),
         (
             "roles:\n  - id: 1.5\n    name: x\n",
-            "org.yaml:3:9: roles.0.id: Input should be a valid string "
-            "(quote it to use it as text), got 1.5",
+            "org.yaml:3:9: roles.0.id: expected text (quote it to use it as text), got 1.5",
         ),
-        (
-            "roles: {id: x, name: y}\n",
-            "org.yaml:2:8: roles: Input should be a valid list, got dict",
-        ),
-        (
-            "roles: data-scientist\n",
-            "org.yaml:2:8: roles: Input should be a valid list, got 'data-scientist'",
-        ),
-        (
-            "roles:\n  - null\n",
-            "org.yaml:3:5: roles.0: Input should be a mapping (key: value), got None",
-        ),
+        ("roles: {id: x, name: y}\n", "org.yaml:2:8: roles: expected a list, got dict"),
+        ("roles: data-scientist\n", "org.yaml:2:8: roles: expected a list, got 'data-scientist'"),
+        ("roles:\n  - null\n", "org.yaml:3:5: roles.0: expected a mapping (key: value), got None"),
         (
             "roles:\n  - [id, x]\n",
-            "org.yaml:3:5: roles.0: Input should be a mapping (key: value), got list",
+            "org.yaml:3:5: roles.0: expected a mapping (key: value), got list",
         ),
-        (
-            "rulebook: []\n",
-            "org.yaml:2:11: rulebook: Input should be a mapping (key: value), got list",
-        ),
+        ("rulebook: []\n", "org.yaml:2:11: rulebook: expected a mapping (key: value), got list"),
         (
             "roles:\n  - id: x\n    name: {a: b}\n",
-            "org.yaml:4:11: roles.0.name: Input should be a valid string, got dict",
+            "org.yaml:4:11: roles.0.name: expected text, got dict",
         ),
         (
             "roles:\n  - id: Data Scientist\n    name: x\n",
-            "org.yaml:3:9: roles.0.id: String should match pattern '^[a-z0-9][a-z0-9._-]*$', "
+            "org.yaml:3:9: roles.0.id: expected text matching '^[a-z0-9][a-z0-9._-]*$', "
             "got 'Data Scientist'",
         ),
         ("roles:\n  - {}\n", "org.yaml:3:5: roles.0.id: required key missing"),
@@ -107,14 +94,10 @@ def test_wrong_type_in_a_rulebook(text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
-        (
-            "{a: b}",
-            "Input should be a valid string, a valid number, a valid boolean or a valid "
-            "list, got dict",
-        ),
-        (".nan", "Input should be a finite number, got nan"),
-        (".inf", "Input should be a finite number, got inf"),
-        ("-.inf", "Input should be a finite number, got -inf"),
+        ("{a: b}", "expected true/false, a number, text or a list, got dict"),
+        (".nan", "expected a finite number, got nan"),
+        (".inf", "expected a finite number, got inf"),
+        ("-.inf", "expected a finite number, got -inf"),
     ],
 )
 def test_a_union_type_is_reported_once(cell: str, expected: str) -> None:
@@ -241,17 +224,17 @@ models:
 @pytest.mark.parametrize(
     ("score", "verified", "expected"),
     [
-        ('"36"', "true", "score: Input should be a valid number, got '36'"),
-        (".nan", "true", "score: Input should be a finite number, got nan"),
-        (".inf", "true", "score: Input should be a finite number, got inf"),
-        ("-1", "true", "score: Input should be greater than or equal to 0, got -1"),
-        ("101", "true", "score: Input should be less than or equal to 100, got 101"),
-        ("1_000", "true", "score: Input should be less than or equal to 100, got 1000"),
-        ("yes", "true", "score: Input should be a valid number, got True"),
-        ("[36]", "true", "score: Input should be a valid number, got list"),
-        ("~", "true", "score: Input should be a valid number, got None"),
-        ("36", '"yes"', "verified: Input should be a valid boolean, got 'yes'"),
-        ("36", "2026-01-01", "verified: Input should be a valid boolean, got date"),
+        ('"36"', "true", "score: expected a number, got '36'"),
+        (".nan", "true", "score: expected a finite number, got nan"),
+        (".inf", "true", "score: expected a finite number, got inf"),
+        ("-1", "true", "score: expected a number >= 0, got -1"),
+        ("101", "true", "score: expected a number <= 100, got 101"),
+        ("1_000", "true", "score: expected a number <= 100, got 1000"),
+        ("yes", "true", "score: expected a number, got True"),
+        ("[36]", "true", "score: expected a number, got list"),
+        ("~", "true", "score: expected a number, got None"),
+        ("36", '"yes"', "verified: expected true/false, got 'yes'"),
+        ("36", "2026-01-01", "verified: expected true/false, got date"),
     ],
 )
 def test_wrong_type_in_a_scores_file(score: str, verified: str, expected: str) -> None:

@@ -10,7 +10,8 @@ import yaml
 from click.testing import CliRunner
 
 from advisor.cli.app import cli
-from advisor.evaluation.engine import Profile, evaluate
+from advisor.evaluation.engine import evaluate
+from advisor.evaluation.results import Profile
 from advisor.load.rulebook import load_rulebook, load_scores
 
 #: Copies of ../shared/data/leaderboards (see its README).

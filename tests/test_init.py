@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec.structs
 import pytest
 from click.testing import CliRunner
 
@@ -179,7 +180,7 @@ def test_the_example_override_changes_only_what_it_says(tmp_path: Path) -> None:
     ours = load_rulebook(tmp_path / "org").rule("ds-validate-moderate")
     builtin = load_rulebook().rule("ds-validate-moderate")
     assert ours is not None and builtin is not None
-    mine, theirs = ours.spec.model_dump(), builtin.spec.model_dump()
+    mine, theirs = msgspec.structs.asdict(ours.spec), msgspec.structs.asdict(builtin.spec)
     changed = {k for k in mine if mine[k] != theirs[k]}
     assert changed == {"review", "sources"}
     assert set(theirs["sources"]) < set(mine["sources"])

@@ -429,7 +429,7 @@ def _random_table(rng: random.Random) -> tuple[str, str]:
 
 def _oracle(path: Path) -> dict[str, set]:
     """Every finding lint should make, found by evaluating a grid finer than any cell."""
-    from advisor.evaluation.engine import run_table
+    from advisor.evaluation.tables import run_table
     from advisor.load.rulebook import load_rulebook
 
     book = load_rulebook([FIXTURES / "common", path])

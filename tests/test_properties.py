@@ -26,8 +26,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from advisor.errors import AdvisorError
-from advisor.evaluation.engine import Profile, evaluate
+from advisor.evaluation.engine import evaluate
 from advisor.evaluation.questionnaire import load_answers_file, resolve_answers
+from advisor.evaluation.results import Profile
 from advisor.load.resources import builtin_rules
 from advisor.load.rulebook import Rulebook, load_rulebook, load_scores
 from advisor.load.yamlsource import load_yaml_text

@@ -106,8 +106,7 @@ def test_string_where_a_score_belongs(rules: Path) -> None:
     edit(f, GPT55_MLE_SCORE, GPT55_MLE_SCORE.replace("36", '"36"'))
     quoted = at(f, 'score: "36"', 7)
     assert errors(validate(rules)) == [
-        f"advisor: error: {quoted}: models.0.scores.0.score: "
-        "Input should be a valid number, got '36'"
+        f"advisor: error: {quoted}: models.0.scores.0.score: expected a number, got '36'"
     ]
 
 
@@ -179,10 +178,10 @@ def test_unknown_baseline_model(rules: Path) -> None:
 @pytest.mark.parametrize(
     ("score", "message"),
     [
-        ("136", "Input should be less than or equal to 100, got 136"),
-        ("-0.5", "Input should be greater than or equal to 0, got -0.5"),
-        (".nan", "Input should be a finite number, got nan"),
-        (".inf", "Input should be a finite number, got inf"),
+        ("136", "expected a number <= 100, got 136"),
+        ("-0.5", "expected a number >= 0, got -0.5"),
+        (".nan", "expected a finite number, got nan"),
+        (".inf", "expected a finite number, got inf"),
     ],
 )
 def test_score_outside_0_to_100_or_not_finite(rules: Path, score: str, message: str) -> None:
@@ -296,7 +295,7 @@ def test_broken_rulebook_in_rules_option_of_an_evaluating_command(rules: Path) -
     assert result.stdout == ""
     assert result.stderr == (
         f"advisor: error: {at(f, 'score: 136', 7)}: models.0.scores.0.score: "
-        "Input should be less than or equal to 100, got 136\n"
+        "expected a number <= 100, got 136\n"
     )
 
 

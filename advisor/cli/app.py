@@ -3,7 +3,8 @@
 The commands are thin click commands over the library, by group:
 :mod:`advisor.cli.guide_commands` (guide, batch, diff, init),
 :mod:`advisor.cli.inspect_commands` (models, compare, explain, schema) and
-:mod:`advisor.cli.rules_commands` (rules ..., scores import); the options they share
+:mod:`advisor.cli.rules_commands` (rules ..., scores import) and
+:mod:`advisor.cli.publish_commands` (publish ...); the options they share
 are in :mod:`advisor.cli.common`. Each command parses its options, calls the library
 and prints. Domain errors (:class:`advisor.errors.AdvisorError`) become one-line
 messages with a documented exit code here, and nowhere else.
@@ -21,8 +22,7 @@ from typing import Any, NoReturn
 
 import click
 
-from advisor import __version__
-from advisor.cli import guide_commands, inspect_commands, rules_commands
+from advisor.cli import guide_commands, inspect_commands, publish_commands, rules_commands
 from advisor.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -30,9 +30,10 @@ from advisor.errors import (
     AdvisorError,
     OutputError,
 )
+from advisor.version import __version__
 
 SECTIONS = {
-    "Guides": ["guide", "batch", "diff"],
+    "Guides": ["guide", "batch", "diff", "publish"],
     "Evidence": ["models", "compare", "explain", "scores"],
     "Rulebooks": ["rules", "init", "schema"],
 }
@@ -110,6 +111,9 @@ def _what_was_written(ctx: click.Context) -> str:
     # Every command writes one file atomically, except batch, which writes one per team.
     if ctx.invoked_subcommand == "batch":
         return "the guides already written are complete; the others were not written"
+    if ctx.invoked_subcommand == "publish":
+        # A request already sent may have been saved; publishing again says which.
+        return "no file was written; the wiki page is as the wiki last saved it"
     return "nothing was written"
 
 
@@ -146,5 +150,6 @@ for command in (
     rules_commands.rules_group,
     guide_commands.init_cmd,
     inspect_commands.schema_cmd,
+    publish_commands.publish_group,
 ):
     cli.add_command(command)

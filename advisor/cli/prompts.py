@@ -26,7 +26,7 @@ from questionary.prompts.common import InquirerControl
 from advisor.errors import InputError
 from advisor.evaluation.questionnaire import AskFn, Choice
 
-if TYPE_CHECKING:  # pydantic costs ~0.1 s to import: only for annotations here
+if TYPE_CHECKING:
     from advisor.model.schema import Question
 
 #: A select with more choices than this gets questionary's type-to-filter search.

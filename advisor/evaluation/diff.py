@@ -18,7 +18,8 @@ from typing import Any
 
 from advisor import wording
 from advisor.errors import InputError
-from advisor.evaluation.engine import Profile, Result, evaluate
+from advisor.evaluation.engine import evaluate
+from advisor.evaluation.results import Profile, Result
 from advisor.load.rulebook import Rulebook
 from advisor.model.conditions import Test
 

@@ -9,21 +9,24 @@ its origin, goes through :func:`validate_answer`.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import os
 import sys
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+import yaml
+
 from advisor.errors import InputError, Location, RulebookError
-from advisor.evaluation.engine import Profile
+from advisor.evaluation.results import Profile
 from advisor.load import cache
 from advisor.load.rulebook import Rulebook
+from advisor.load.yamlsource import SourceMap, load_yaml_bytes
 from advisor.model.conditions import CellError, parse_cell
-from advisor.model.records import FrozenRecord
 
 if TYPE_CHECKING:
-    from advisor.load.yamlsource import SourceMap
     from advisor.model.schema import Question
 
 #: The value of the baseline question that means "compare with nothing".
@@ -35,16 +38,11 @@ CORE_QUESTIONS = frozenset({"team", "roles", "model", "baseline", "stages"})
 MAX_LOCATED_ITEMS = 1000
 
 
-class Choice(FrozenRecord):
+class Choice(msgspec.Struct, frozen=True, order=True):
     """One option of a select or checkbox question."""
 
-    __slots__ = ("value", "label")
     value: str
     label: str
-
-    def __init__(self, value: str, label: str) -> None:
-        object.__setattr__(self, "value", value)
-        object.__setattr__(self, "label", label)
 
 
 #: ask(question, choices, default) -> raw answer; raises KeyboardInterrupt or EOFError.
@@ -208,8 +206,6 @@ def _one_choice(
         }
         if len(folded) == 1:
             return folded.pop()
-        import difflib
-
         values = [c.value for c in opts if c.value]
         close = [v for v in values if key and v.startswith(key)][:3]
         close = close or difflib.get_close_matches(key, values, n=3, cutoff=0.5)
@@ -417,17 +413,17 @@ def load_answers_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dic
     Raises:
         AdvisorError: the file is missing, not YAML, or not a mapping.
     """
-    # A file read before comes from the cache, without importing PyYAML (see advisor.load.cache).
-    entry = cache.answers_key(path)
-    hit = cache.load_answers(entry) if entry else None
-    if hit is not None:
-        return hit
-    from advisor.load.yamlsource import load_yaml
-
-    answers = _answers_of(*load_yaml(path), str(path))
-    if entry:
-        cache.store_answers(entry, path, answers)
-    return answers
+    name = os.fsdecode(path)
+    parsed = cache.load(path, name)
+    try:
+        answers, origins = _answers(parsed.data, parsed.smap, name)
+    except InputError:
+        if not parsed.hit:
+            raise
+        parsed = cache.load(path, name, fresh=True)  # a cache entry in doubt: read the file
+        answers, origins = _answers(parsed.data, parsed.smap, name)
+    cache.store(parsed.entry, parsed.data, parsed.smap)
+    return answers, origins
 
 
 def read_answers(data: bytes, name: str) -> tuple[dict[str, Any], dict[str, str]]:
@@ -440,12 +436,10 @@ def read_answers(data: bytes, name: str) -> tuple[dict[str, Any], dict[str, str]
     Raises:
         AdvisorError: not YAML, or not a mapping.
     """
-    from advisor.load.yamlsource import load_yaml_bytes
-
-    return _answers_of(*load_yaml_bytes(data, name), name)
+    return _answers(*load_yaml_bytes(data, name), name)
 
 
-def _answers_of(data: Any, smap: SourceMap, name: str) -> tuple[dict[str, Any], dict[str, str]]:
+def _answers(data: Any, smap: SourceMap, name: str) -> tuple[dict[str, Any], dict[str, str]]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -453,7 +447,7 @@ def _answers_of(data: Any, smap: SourceMap, name: str) -> tuple[dict[str, Any], 
             "an answers file is a mapping of question ids to answers (team: ..., roles: [...])",
             Location(name, 1, 1),
         )
-    origins = {}
+    origins: dict[str, str] = {}
     for key in data:
         if not isinstance(key, str):
             raise InputError(f"answer key {key!r} is not a question id", smap.key_location((key,)))
@@ -480,6 +474,4 @@ def answers_to_profile(answers: Mapping[str, Any], date: str) -> Profile:
 
 def dump_answers(answers: Mapping[str, Any]) -> str:
     """Answers as YAML that ``--answers`` reads back."""
-    import yaml
-
     return yaml.safe_dump(dict(answers), sort_keys=False, allow_unicode=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.errors import InputError
-from advisor.evaluation.engine import Profile, comparison_rows, evaluate, evidence_of
+from advisor.evaluation.engine import comparison_rows, evaluate, evidence_of
+from advisor.evaluation.results import Profile
 from advisor.load.rulebook import Rulebook
 
 #: The kinds of id :func:`ids_of` lists.

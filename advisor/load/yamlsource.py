@@ -47,6 +47,7 @@ __all__ = [
     "load_yaml",
     "load_yaml_bytes",
     "load_yaml_text",
+    "read_yaml_bytes",
 ]
 
 MAX_DEPTH = 64
@@ -62,6 +63,7 @@ _SEQ = _CORE + "seq"
 _MAP = _CORE + "map"
 _MERGE = _CORE + "merge"
 _VALUE = _CORE + "value"
+_TIMESTAMP = _CORE + "timestamp"
 
 _SCALAR_TAGS = frozenset(
     _CORE + name for name in ("null", "bool", "int", "float", "str", "timestamp", "merge")
@@ -98,9 +100,10 @@ class SourceMap:
 
     Attributes:
         file: The file name used in every returned :class:`Location`.
+        dates: How many YAML timestamps (unquoted dates) were read as dates.
     """
 
-    __slots__ = ("file", "_values", "_keys")
+    __slots__ = ("file", "_values", "_keys", "dates")
 
     def __init__(
         self,
@@ -111,6 +114,7 @@ class SourceMap:
         self.file = file
         self._values = values if values is not None else {}
         self._keys = keys if keys is not None else {}
+        self.dates = 0
 
     def get(self, path: tuple) -> Location | None:
         """Returns the location of the value at exactly ``path``, or None."""
@@ -135,6 +139,10 @@ class SourceMap:
         """Returns the location of the mapping key that leads to ``path``, or None."""
         pos = self._keys.get(tuple(path))
         return None if pos is None else Location(self.file, *pos)
+
+    def positions(self) -> tuple[dict[tuple, tuple[int, int]], dict[tuple, tuple[int, int]]]:
+        """The (line, column) of every value and of every key, by key path."""
+        return self._values, self._keys
 
     def __len__(self) -> int:
         return len(self._values)
@@ -163,19 +171,20 @@ def load_yaml(
         YamlError: The file cannot be read, is not UTF-8 YAML text, or is unsafe.
     """
     name = display_name if display_name is not None else os.fsdecode(path)
-    return load_yaml_bytes(_read_capped(path, name, max_bytes), name)
+    return load_yaml_bytes(read_yaml_bytes(path, name, max_bytes), name)
+
+
+def read_yaml_bytes(path: str | os.PathLike, name: str, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a YAML file, at most ``max_bytes`` of them.
+
+    Raises:
+        YamlError: The file cannot be read or is too large (located at ``name``).
+    """
+    return _read_capped(path, name, max_bytes)
 
 
 def load_yaml_bytes(data: bytes, name: str) -> tuple[Any, SourceMap]:
-    """Loads YAML from bytes read already (standard input), with the checks of :func:`load_yaml`.
-
-    Args:
-        data: The bytes, UTF-8 with an optional BOM.
-        name: Name to use in locations and errors.
-
-    Raises:
-        YamlError: The bytes are not UTF-8 text, or not valid, safe, single-document YAML.
-    """
+    """Loads YAML from the bytes of a file, with the same checks as :func:`load_yaml`."""
     return load_yaml_text(_decode(data, name), name)
 
 
@@ -420,10 +429,11 @@ class _Builder:
     yields two independent copies, each located at its anchor.
     """
 
-    __slots__ = ("name", "values", "keys", "count", "merge_memo")
+    __slots__ = ("name", "source", "values", "keys", "count", "merge_memo")
 
     def __init__(self, name: str, source: SourceMap) -> None:
         self.name = name
+        self.source = source
         self.values = source._values
         self.keys = source._keys
         self.count = 0
@@ -470,6 +480,8 @@ class _Builder:
                 _at(self.name, node.start_mark),
             )
         try:
+            if tag == _TIMESTAMP:
+                self.source.dates += 1
             return build(_CONSTRUCTOR, node)
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
             raise YamlError(

@@ -20,28 +20,19 @@ from __future__ import annotations
 import math
 import re
 
-from advisor.model.records import FrozenRecord
+import msgspec
 
 ANY = "-"
 MISSING = "missing"
 
 
-class Interval(FrozenRecord):
+class Interval(msgspec.Struct, frozen=True, order=True):
     """A numeric interval; ``lo``/``hi`` may be infinite."""
 
-    __slots__ = ("lo", "hi", "lo_closed", "hi_closed")
     lo: float
     hi: float
-    lo_closed: bool
-    hi_closed: bool
-
-    def __init__(
-        self, lo: float, hi: float, lo_closed: bool = True, hi_closed: bool = True
-    ) -> None:
-        object.__setattr__(self, "lo", lo)
-        object.__setattr__(self, "hi", hi)
-        object.__setattr__(self, "lo_closed", lo_closed)
-        object.__setattr__(self, "hi_closed", hi_closed)
+    lo_closed: bool = True
+    hi_closed: bool = True
 
     def contains(self, x: float) -> bool:
         """Whether ``x`` lies in the interval."""
@@ -79,7 +70,7 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-class Test(FrozenRecord):
+class Test(msgspec.Struct, frozen=True, order=True):
     """A parsed cell.
 
     Exactly one of the families is used: ``any``; ``missing``; ``ids``;
@@ -87,29 +78,12 @@ class Test(FrozenRecord):
     accepts a missing value ("< 60, missing").
     """
 
-    __slots__ = ("source", "kind", "ids", "boolean", "intervals", "or_missing")
     source: str
     kind: str  # "any" | "missing" | "ids" | "bool" | "number"
-    ids: frozenset[str]
-    boolean: bool | None
-    intervals: tuple[Interval, ...]
-    or_missing: bool
-
-    def __init__(
-        self,
-        source: str,
-        kind: str,
-        ids: frozenset[str] = frozenset(),
-        boolean: bool | None = None,
-        intervals: tuple[Interval, ...] = (),
-        or_missing: bool = False,
-    ) -> None:
-        object.__setattr__(self, "source", source)
-        object.__setattr__(self, "kind", kind)
-        object.__setattr__(self, "ids", ids)
-        object.__setattr__(self, "boolean", boolean)
-        object.__setattr__(self, "intervals", intervals)
-        object.__setattr__(self, "or_missing", or_missing)
+    ids: frozenset[str] = frozenset()
+    boolean: bool | None = None
+    intervals: tuple[Interval, ...] = ()
+    or_missing: bool = False
 
     def matches(self, value: object) -> bool:
         """Whether ``value`` passes this test (``None`` means missing)."""

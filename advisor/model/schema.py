@@ -1,51 +1,43 @@
-"""The rulebook file format, as pydantic models.
+"""The rulebook file format, as msgspec structs.
 
-These models validate every rulebook file (each section optional, so a
+These structs validate every rulebook file (each section optional, so a
 rulebook can be split over several files) and generate the JSON Schema that
 editors use (``advisor schema``). Cross-references between files (a rule's
 role, a model's baseline) are checked after merging, in :mod:`advisor.load.rulebook`.
+
+Validation is :func:`validate`: ``msgspec.convert`` in strict mode (no type
+coercion, unknown keys refused), after YAML dates have become date text and
+before a check that no number is NaN or infinite.
 """
 
-from __future__ import annotations
-
 import datetime as _dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import msgspec
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 Id = Annotated[
     str,
-    Field(
+    msgspec.Meta(
         pattern=ID_PATTERN, max_length=80, description="A lowercase id: a-z, 0-9, '.', '_' or '-'."
     ),
 ]
-Text = Annotated[str, Field(max_length=4000)]
-ShortText = Annotated[str, Field(max_length=300)]
+Text = Annotated[str, msgspec.Meta(max_length=4000)]
+ShortText = Annotated[str, msgspec.Meta(max_length=300)]
 DateText = Annotated[
     str,
-    Field(
-        pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$",
-        description="A date as YYYY, YYYY-MM or YYYY-MM-DD.",
+    msgspec.Meta(
+        pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="A date as YYYY, YYYY-MM or YYYY-MM-DD."
     ),
 ]
+Percent = Annotated[float, msgspec.Meta(ge=0, le=100)]
 
 
-def _date_to_text(value: Any) -> Any:
-    # YAML reads an unquoted 2026-02-03 as a date; the format keeps dates as text
-    # because leaderboards often give only a month.
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.isoformat()[:10]
-    return value
+class Strict(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Base of every rulebook struct: unknown keys and type coercion are errors."""
 
 
-class Strict(BaseModel):
-    """Base of every rulebook model: unknown keys and type coercion are errors."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
-
-
-class Meta(Strict):
+class Meta(Strict, frozen=True, kw_only=True):
     """Who the rulebook is from and which edition it is."""
 
     id: Id
@@ -54,16 +46,18 @@ class Meta(Strict):
     description: Text = ""
 
 
-class Level(Strict):
+class Level(Strict, frozen=True, kw_only=True):
     """One step of the ordered autonomy scale."""
 
     id: Id
     name: ShortText
-    ai: Text = Field(description="What the AI does at this level.")
-    human: Text = Field(description="What a human still does at this level.")
+    ai: Annotated[str, msgspec.Meta(max_length=4000, description="What the AI does at this level.")]
+    human: Annotated[
+        str, msgspec.Meta(max_length=4000, description="What a human still does at this level.")
+    ]
 
 
-class Role(Strict):
+class Role(Strict, frozen=True, kw_only=True):
     """A role in an ML team."""
 
     id: Id
@@ -73,7 +67,7 @@ class Role(Strict):
     description: Text = ""
 
 
-class Stage(Strict):
+class Stage(Strict, frozen=True, kw_only=True):
     """A stage of the ML workflow."""
 
     id: Id
@@ -81,7 +75,7 @@ class Stage(Strict):
     description: Text = ""
 
 
-class Benchmark(Strict):
+class Benchmark(Strict, frozen=True, kw_only=True):
     """A benchmark whose scores the rules read."""
 
     id: Id
@@ -90,10 +84,12 @@ class Benchmark(Strict):
     unit: ShortText = "%"
     size: ShortText = ""
     url: ShortText = ""
-    limits: list[Text] = Field(default=[], description="Caveats every guide using it should state.")
+    limits: Annotated[
+        list[Text], msgspec.Meta(description="Caveats every guide using it should state.")
+    ] = []
 
 
-class Source(Strict):
+class Source(Strict, frozen=True, kw_only=True):
     """A citable source for rules."""
 
     id: Id
@@ -103,59 +99,60 @@ class Source(Strict):
     verified: bool = False
     note: Text = ""
 
-    _d = field_validator("date", mode="before")(_date_to_text)
 
-
-class Score(Strict):
+class Score(Strict, frozen=True, kw_only=True):
     """One benchmark score with its provenance."""
 
     benchmark: Id
-    score: float = Field(ge=0, le=100)
-    stderr: float | None = Field(default=None, ge=0, le=100)
+    score: Percent
+    stderr: Percent | None = None
     split: ShortText = "unspecified"
     agent: ShortText = "unspecified"
     date: DateText
     source: Text
     verified: bool
     notes: Text = ""
-    flags: list[Id] = Field(default=[], description="For example known-leakage.")
-
-    _d = field_validator("date", mode="before")(_date_to_text)
+    flags: Annotated[list[Id], msgspec.Meta(description="For example known-leakage.")] = []
 
 
-class Model(Strict):
+class Model(Strict, frozen=True, kw_only=True):
     """A model (with the agent/harness its scores came from) and its scores."""
 
     id: Id
     name: ShortText
     vendor: ShortText = ""
     agent: ShortText = ""
-    baseline: Id | None = Field(default=None, description="The model it is usually compared with.")
+    baseline: Annotated[
+        Id | None, msgspec.Meta(description="The model it is usually compared with.")
+    ] = None
     scores: list[Score] = []
     notes: Text = ""
 
 
-class Metric(Strict):
+class Metric(Strict, frozen=True, kw_only=True):
     """A derived metric computed before the tables, from a fixed safe set of formulas."""
 
     id: Id
     name: ShortText = ""
-    formula: Literal["delta_pp", "relative_gain", "gap"] = Field(
-        description="delta_pp: model minus baseline in percentage points; relative_gain: "
-        "that difference as % of the baseline; gap: first benchmark minus second, same model."
-    )
+    formula: Annotated[
+        Literal["delta_pp", "relative_gain", "gap"],
+        msgspec.Meta(
+            description="delta_pp: model minus baseline in percentage points; relative_gain: "
+            "that difference as % of the baseline; gap: first benchmark minus second, same model."
+        ),
+    ]
     benchmark: Id | None = None
     benchmarks: list[Id] = []
 
 
-class Choice(Strict):
+class Choice(Strict, frozen=True, kw_only=True):
     """A choice of a select or checkbox question."""
 
-    value: Annotated[str, Field(max_length=200)]
+    value: Annotated[str, msgspec.Meta(max_length=200)]
     label: ShortText = ""
 
 
-class Question(Strict):
+class Question(Strict, frozen=True, kw_only=True):
     """One question of the questionnaire."""
 
     id: Id
@@ -164,32 +161,37 @@ class Question(Strict):
     help: Text = ""
     default: str | float | bool | list[str] | None = None
     choices: list[Choice] = []
-    choices_from: Literal["roles", "stages", "models"] | None = Field(
-        default=None, description="Take the choices from the rulebook's roles, stages or models."
-    )
-    default_from: Literal["predecessor"] | None = Field(
-        default=None,
-        description="predecessor: default to the baseline of the model chosen in 'model'.",
-    )
+    choices_from: Annotated[
+        Literal["roles", "stages", "models"] | None,
+        msgspec.Meta(description="Take the choices from the rulebook's roles, stages or models."),
+    ] = None
+    default_from: Annotated[
+        Literal["predecessor"] | None,
+        msgspec.Meta(
+            description="predecessor: default to the baseline of the model chosen in 'model'."
+        ),
+    ] = None
     required: bool = True
     min: float | None = None
     max: float | None = None
-    max_length: int = Field(default=200, ge=1, le=2000)
-    when: dict[str, Any] = Field(
-        default={}, description="Ask only when earlier answers pass these unary tests."
-    )
+    max_length: Annotated[int, msgspec.Meta(ge=1, le=2000)] = 200
+    when: Annotated[
+        dict[str, Any],
+        msgspec.Meta(description="Ask only when earlier answers pass these unary tests."),
+    ] = {}
 
 
 Cell = str | float | bool | list[str]
 
 
-class Rule(Strict):
+class Rule(Strict, frozen=True, kw_only=True):
     """One row of a decision table."""
 
     id: Id
-    when: dict[str, Cell] = Field(
-        default={}, description="Input name to unary test; inputs left out match anything."
-    )
+    when: Annotated[
+        dict[str, Cell],
+        msgspec.Meta(description="Input name to unary test; inputs left out match anything."),
+    ] = {}
     autonomy: Id | None = None
     text: Text = ""
     review: Text = ""
@@ -198,30 +200,38 @@ class Rule(Strict):
     sources: list[Id] = []
 
 
-class Table(Strict):
+class Table(Strict, frozen=True, kw_only=True):
     """A DMN-style decision table."""
 
     id: Id
     name: ShortText = ""
     description: Text = ""
-    purpose: Literal["stage-advice", "role-summary", "bottom-line", "reading", "caveat"] = Field(
-        description="stage-advice runs per role and stage and must give an autonomy level; "
-        "role-summary runs per role; the others once per guide."
-    )
+    purpose: Annotated[
+        Literal["stage-advice", "role-summary", "bottom-line", "reading", "caveat"],
+        msgspec.Meta(
+            description="stage-advice runs per role and stage and must give an autonomy level; "
+            "role-summary runs per role; the others once per guide."
+        ),
+    ]
     hit_policy: Literal["unique", "first", "priority", "collect"]
-    priority: list[Id] = Field(
-        default=[],
-        description="For hit_policy priority: autonomy levels, highest priority first. "
-        "Default: the scale from the most cautious level up.",
-    )
-    inputs: list[str] = Field(
-        description="Input names: role, stage, model, baseline, "
-        "benchmark ids, metric ids and question ids."
-    )
+    priority: Annotated[
+        list[Id],
+        msgspec.Meta(
+            description="For hit_policy priority: autonomy levels, highest priority first. "
+            "Default: the scale from the most cautious level up."
+        ),
+    ] = []
+    inputs: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="Input names: role, stage, model, baseline, "
+            "benchmark ids, metric ids and question ids."
+        ),
+    ]
     rules: list[Rule]
 
 
-class Expect(Strict):
+class Expect(Strict, frozen=True, kw_only=True):
     """What a rule test expects for one role and stage."""
 
     role: Id
@@ -231,7 +241,7 @@ class Expect(Strict):
     table: Id | None = None
 
 
-class Given(Strict):
+class Given(Strict, frozen=True, kw_only=True):
     """The inputs of a rule test."""
 
     model: Id | None = None
@@ -241,7 +251,7 @@ class Given(Strict):
     answers: dict[str, Any] = {}
 
 
-class RuleTest(Strict):
+class RuleTest(Strict, frozen=True, kw_only=True):
     """A test case kept in the rulebook."""
 
     id: Id
@@ -250,23 +260,26 @@ class RuleTest(Strict):
     expect: list[Expect]
 
 
-class Override(Strict):
+class Override(Strict, frozen=True, kw_only=True):
     """Changes an organisation rulebook makes to the rulebook it extends."""
 
-    disable: list[Id] = Field(default=[], description="Rule ids to switch off.")
+    disable: Annotated[list[Id], msgspec.Meta(description="Rule ids to switch off.")] = []
 
 
-class RulebookFile(Strict):
+class RulebookFile(Strict, frozen=True, kw_only=True):
     """One YAML file of a rulebook. Every section is optional; a folder's files are merged."""
 
-    model_config = ConfigDict(
-        extra="forbid", strict=True, allow_inf_nan=False, frozen=True, title="advisor rulebook file"
-    )
-
     rulebook: Meta | None = None
-    extends: ShortText | None = Field(
-        default=None, description="'builtin' or a path to the rulebook this one extends."
-    )
+    extends: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=300,
+                description="'builtin' or a path to the rulebook this one extends.",
+            ),
+        ]
+        | None
+    ) = None
     overrides: Override | None = None
     autonomy: list[Level] = []
     roles: list[Role] = []
@@ -280,8 +293,47 @@ class RulebookFile(Strict):
     tests: list[RuleTest] = []
 
 
+#: The sections of a rulebook file, in order.
+SECTIONS = (
+    "autonomy", "roles", "stages", "benchmarks", "sources", "models",
+    "metrics", "questions", "tables", "tests",
+)  # fmt: skip
+#: The struct of one item of each section.
+SECTION_ITEM: dict[str, type[Strict]] = {
+    "autonomy": Level,
+    "roles": Role,
+    "stages": Stage,
+    "benchmarks": Benchmark,
+    "sources": Source,
+    "models": Model,
+    "metrics": Metric,
+    "questions": Question,
+    "tables": Table,
+    "tests": RuleTest,
+}
+
+T = TypeVar("T")
+
+
+def date_text(value: Any) -> Any:
+    """A YAML date (an unquoted 2026-02-03) as date text; any other value unchanged."""
+    if isinstance(value, _dt.date):
+        return value.isoformat()[:10]
+    return value
+
+
+def validate(data: Any, kind: type[T]) -> T:
+    """``data`` as a ``kind``: no type coercion, no unknown keys.
+
+    Raises:
+        msgspec.ValidationError: the first problem, located by a ``$.a[0].b`` path.
+    """
+    return msgspec.convert(data, kind, strict=True)
+
+
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of a rulebook file."""
-    schema = RulebookFile.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema
+    """The JSON Schema of a rulebook file (the file's struct at the top, the rest in $defs)."""
+    defs = msgspec.json.schema_components([RulebookFile])[1]
+    top = defs.pop("RulebookFile")
+    top["title"] = "advisor rulebook file"
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **top, "$defs": defs}

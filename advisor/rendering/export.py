@@ -19,11 +19,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from advisor import __version__
 from advisor.load.rulebook import CompiledRule, CompiledTable, Rulebook
 from advisor.model.conditions import Test
 from advisor.rendering.formats import check_format
 from advisor.rendering.templates import level_views, render_builtin
+from advisor.version import __version__
 
 TEMPLATE_FILES = {
     "md": "rules.md.j2",

@@ -13,29 +13,25 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from advisor.errors import InputError
-from advisor.evaluation.engine import Result, evaluate
+from advisor.evaluation.engine import evaluate
 from advisor.evaluation.questionnaire import answers_to_profile
+from advisor.evaluation.results import Result
 from advisor.load.rulebook import Rulebook
-from advisor.model.records import Record
 from advisor.rendering.templates import render
 
 _DATE = r"^\d{4}-\d{2}-\d{2}$"  # compiled on first use: most runs take today's date
 
 
-class Guide(Record):
+class Guide(msgspec.Struct):
     """A rendered guide, the result it was rendered from and the template context it
     added (``answers``, ``changes``, ...), to render the same guide in another format."""
 
-    __slots__ = ("result", "text", "context")
     result: Result
     text: str
     context: dict[str, Any]
-
-    def __init__(self, result: Result, text: str, context: dict[str, Any]) -> None:
-        self.result = result
-        self.text = text
-        self.context = context
 
 
 def guide_date(date: str | None = None, environ: Mapping[str, str] | None = None) -> str:

@@ -11,28 +11,36 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
+import traceback
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError
+import jinja2
+from jinja2 import BytecodeCache, FileSystemLoader, StrictUndefined, TemplateSyntaxError
+from jinja2.bccache import Bucket
 
-from advisor import __version__, wording
+from advisor import wording
 from advisor.errors import AdvisorError, InputError, Location
+from advisor.load import cache as file_cache
 from advisor.load.resources import builtin_templates
 from advisor.rendering.formats import check_format
 from advisor.text.sandbox import (
-    GuardedSandbox,
+    Sandbox,
     add_filters,
+    compile_template,
     run_sandboxed,
     unsafe_error,
     unsafe_use,
 )
+from advisor.version import __version__
 
 if TYPE_CHECKING:
     from jinja2 import Template
-    from jinja2.sandbox import SandboxedEnvironment
 
-    from advisor.evaluation.engine import Evidence, Result
+    from advisor.evaluation.results import Evidence, Result
     from advisor.load.rulebook import Rulebook
 
 TEMPLATE_FILES = {
@@ -110,8 +118,6 @@ def href(value: Any) -> str:
     Templates link a source only when this is not empty, so ``javascript:``
     and other schemes are shown as text, never followed.
     """
-    from urllib.parse import quote
-
     url = str(value).strip()
     if not _HTTP_URL.match(url):
         return ""
@@ -124,8 +130,6 @@ def mediawiki_href(value: Any) -> str:
     ``~~~`` (signatures) and ``__`` (magic words) are markup even inside a
     link, so ``~`` and ``_`` are percent-encoded too (an equivalent URL).
     """
-    from urllib.parse import quote
-
     url = str(value).strip()
     if not _HTTP_URL.match(url):
         return ""
@@ -317,11 +321,46 @@ def chart_view(groups: list[dict[str, Any]], series: list[dict[str, Any]]) -> di
 # --------------------------------------------------------------------------- environment
 
 
+class CompiledTemplates(BytecodeCache):
+    """Jinja2's bytecode cache for the built-in templates, kept in advisor's cache folder.
+
+    Compiling the guide template costs more than the rest of a guide; its compiled
+    code is kept under a name that covers the output format, the Jinja2 and advisor
+    versions and the template (Jinja2 adds a checksum of its source). Files are read
+    and written with the cache's own checks (:mod:`advisor.load.cache`): only a regular
+    file of the current user in a folder no one else can write to is read.
+    """
+
+    def __init__(self, folder: str, fmt: str) -> None:
+        self.folder = folder
+        self.prefix = f"jinja-{fmt}-{jinja2.__version__}-{__version__}-"
+
+    def _path(self, bucket: Bucket) -> str:
+        return os.path.join(self.folder, f"{self.prefix}{bucket.key}.bytecode")
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        body = file_cache.read_entry(self._path(bucket))
+        if body is not None:
+            bucket.bytecode_from_string(body)  # Jinja2 checks the magic and source checksum
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        file_cache.write_entry(self._path(bucket), bucket.bytecode_to_string())
+
+
 @cache
-def environment(fmt: str) -> SandboxedEnvironment:
-    """The sandboxed Jinja2 environment for one output format."""
-    env = GuardedSandbox(
+def environment(fmt: str, limited: bool = False) -> Sandbox:
+    """The sandboxed Jinja2 environment for one output format.
+
+    Args:
+        fmt: The output format.
+        limited: True for custom templates, whose renders run under the sandbox's limits
+            (time, memory, output); the built-in templates skip them.
+    """
+    folder = None if limited else file_cache.folder()
+    env = Sandbox(
+        limited=limited,
         loader=FileSystemLoader(builtin_templates()),
+        bytecode_cache=CompiledTemplates(folder, fmt) if folder else None,
         autoescape=fmt in ("html", "confluence"),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -343,8 +382,6 @@ def load_template(fmt: str, path: str | os.PathLike[str] | None = None) -> Templ
     """
     if path is None:
         return environment(fmt).get_template(TEMPLATE_FILES[fmt])
-    from pathlib import Path
-
     p = Path(path)
     try:
         if p.is_dir():
@@ -369,12 +406,13 @@ def load_template(fmt: str, path: str | os.PathLike[str] | None = None) -> Templ
 def _compiled_template(fmt: str, name: str, source: str) -> Template:
     # Checked and compiled once per text: a batch renders one template for every row
     # (a failure raises, and is not kept).
-    env = environment(fmt)
+    env = environment(fmt, limited=True)
     try:
         tree = env.parse(source)  # once, for the check and the compiler
         unsafe = unsafe_use(source, env, tree)
-        template = env.from_string(tree)
-    except TemplateSyntaxError as exc:
+        if unsafe is None:
+            template = compile_template(env, tree, "template", Location(name))
+    except TemplateSyntaxError as exc:  # the compiler raises some too (an unknown filter)
         raise AdvisorError(
             f"template syntax error: {exc.message}", Location(name, exc.lineno or 1, 1)
         ) from None
@@ -399,9 +437,6 @@ def _run(template: Template, context: dict[str, Any], name: str) -> str:
 
 
 def _where(name: str) -> Location:
-    import sys
-    import traceback
-
     # The template's own line, from the frames Jinja2 maps back to template lines.
     tb = sys.exc_info()[2]
     line = 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.errors import EXIT_FAILED, EXIT_OK, AdvisorError, Location
+from advisor.evaluation.texts import check_texts
 from advisor.load.rulebook import Rulebook, load_rulebook
 from advisor.rendering.annotations import github_annotation
 from advisor.verify.findings import LintReport
@@ -104,11 +105,14 @@ class Validation:
 
 
 def validate(paths: Sequence[str]) -> Validation:
-    """Load the rulebook at ``paths`` (the built-in one when empty), keeping any error."""
+    """Load the rulebook at ``paths`` (the built-in one when empty) and compile its rule
+    texts, keeping any error."""
     try:
-        return Validation(load_rulebook(list(paths) or None))
+        book = load_rulebook(list(paths) or None)
+        check_texts(book)  # rule texts are otherwise compiled only when a guide needs them
     except AdvisorError as exc:
         return Validation(None, exc)
+    return Validation(book)
 
 
 def finding_problems(report: LintReport) -> list[Problem]:

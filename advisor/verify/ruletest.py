@@ -24,11 +24,11 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from advisor.errors import AdvisorError, Location
-from advisor.evaluation.engine import Profile, Result, Trace, evaluate, evidence_of
+from advisor.evaluation.engine import evaluate, evidence_of
+from advisor.evaluation.results import Profile, Result, Trace
 from advisor.load.rulebook import CompiledTable, Rulebook
 
 if TYPE_CHECKING:
-    # Only for annotations: a cached rulebook is tested without importing pydantic.
     from advisor.model.schema import Expect, Given, RuleTest
 
 #: The model id used when a test gives scores without naming a model.

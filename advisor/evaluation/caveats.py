@@ -1,0 +1,283 @@
+"""Caveats that come with advice: near thresholds, stale evidence, comparisons that do
+not compare, and the date arithmetic they need."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from typing import Any
+
+from advisor import wording
+from advisor.errors import EvaluationError, InputError
+from advisor.evaluation.results import (
+    Advice,
+    Caveat,
+    ComparisonRow,
+    Evidence,
+    Profile,
+    RoleResult,
+)
+from advisor.evaluation.tables import candidates, run_table
+from advisor.load.rulebook import CompiledRule, CompiledTable, Rulebook
+
+
+def general_caveats(
+    book: Rulebook,
+    profile: Profile,
+    model_ev: dict[str, Evidence | None],
+    base_ev: dict[str, Evidence | None],
+    comparison: list[ComparisonRow],
+    missing: list[str],
+    metric_notes: list[str],
+    results: list[RoleResult],
+    table_caveats: list[Advice],
+) -> list[Caveat]:
+    out: list[Caveat] = []
+    names = {b: x.name for b, x in book.benchmarks.items()}
+    for ev in [e for e in model_ev.values() if e] + [e for e in base_ev.values() if e]:
+        if not ev.verified:
+            out.append(
+                Caveat(
+                    "unverified",
+                    f"{_model_name(book, ev.model)} on {names[ev.benchmark]} "
+                    f"({wording.pct(ev.score)}) is unverified: no primary source corroborates it "
+                    f"(source: {ev.source}).",
+                )
+            )
+        if "known-leakage" in ev.flags:
+            out.append(
+                Caveat(
+                    "leakage",
+                    f"{_model_name(book, ev.model)} on {names[ev.benchmark]} is flagged for known "
+                    "test-data leakage; its score may overstate real ability.",
+                )
+            )
+    for b in missing:
+        out.append(
+            Caveat(
+                "missing",
+                f"No {names[b]} score for {_model_name(book, profile.model)}: advice that reads it "
+                "falls back to the evidence that exists.",
+            )
+        )
+    for row in comparison:
+        if (
+            row.model_evidence
+            and row.baseline_evidence
+            and (
+                row.model_evidence.agent != row.baseline_evidence.agent
+                or row.model_evidence.split != row.baseline_evidence.split
+            )
+        ):
+            out.append(
+                Caveat(
+                    "harness",
+                    f"{names[row.benchmark]}: the two scores come from different agents or splits "
+                    f"({row.model_evidence.agent}, {row.model_evidence.split} vs "
+                    f"{row.baseline_evidence.agent}, {row.baseline_evidence.split}); "
+                    "the same model "
+                    "can score very differently under another harness.",
+                )
+            )
+    out.extend(Caveat("metric", n) for n in metric_notes)
+    for r in results:
+        for st in r.stages:
+            if st.advice is None:
+                out.append(
+                    Caveat(
+                        "no-rule",
+                        f"No rule gives advice for {book.roles[r.role].name} at "
+                        f"{book.stages[st.stage].name}: treat it as manual and fix the rulebook.",
+                    )
+                )
+    shown = {row.benchmark for row in comparison}
+    for b, bench in book.benchmarks.items():
+        if b in shown:
+            out.extend(Caveat("benchmark", f"{bench.name}: {lim}") for lim in bench.limits)
+    out.extend(Caveat("rulebook", a.text) for a in table_caveats if a.text)
+    return out
+
+
+def _model_name(book: Rulebook, model_id: str) -> str:
+    m = book.models.get(model_id)
+    return m.name if m else model_id
+
+
+# --------------------------------------------------------------------------- near-threshold, stale
+
+_EPS = 1e-6
+
+
+def _outcome(
+    book: Rulebook, table: CompiledTable, inputs: dict[str, Any], role: str, stage: str | None
+) -> tuple[str, ...] | None:
+    """What a table decides: the autonomy level for stage advice, else the chosen rule ids."""
+    try:
+        chosen, _ = run_table(book, table, inputs, role=role, stage=stage, trace=False)
+    except EvaluationError:
+        return None
+    if stage is not None:
+        return tuple(r.spec.autonomy or "" for r in chosen) or ("no advice",)
+    return tuple(r.id for r in chosen)
+
+
+def _boundaries(rules: list[CompiledRule], name: str, lo: float, hi: float) -> list[float]:
+    found = {
+        x
+        for r in rules
+        if name in r.tests
+        for iv in r.tests[name].intervals
+        for x in (iv.lo, iv.hi)
+        if lo <= x <= hi
+    }
+    return sorted(found)
+
+
+def near_threshold_caveats(
+    book: Rulebook,
+    inputs: dict[str, Any],
+    model_ev: Mapping[str, Evidence | None],
+    results: list[RoleResult],
+    margin: float = 0.0,
+) -> list[Caveat]:
+    """Scores within their stderr (or ``margin``) of a boundary that decides advice.
+
+    A boundary decides when the stage-advice or role-summary table, for a role
+    (and stage) of the result, chooses differently on its two sides; the
+    boundaries come from the cells of every rule that can apply there.
+    """
+    stage_table = next((t for t in book.tables if t.scope == "stage"), None)
+    tables = [t for t in book.tables if t.scope == "role"] + ([stage_table] if stage_table else [])
+    out: list[Caveat] = []
+    for bench, ev in model_ev.items():
+        if ev is None:
+            continue
+        m = max(ev.stderr or 0.0, margin)
+        if m <= 0:
+            continue
+        lo, hi = max(ev.score - m, 0.0), min(ev.score + m, 100.0)
+        flips: dict[float, list[tuple[str, str | None, tuple[str, ...], tuple[str, ...]]]] = {}
+        for r in results:
+            for table in tables:
+                stages = [st.stage for st in r.stages] if table is stage_table else [None]
+                for stage in stages:
+                    rules = candidates(table, r.role, stage)
+                    here = {**inputs, "role": r.role} | ({"stage": stage} if stage else {})
+                    for b in _boundaries(rules, bench, lo, hi):
+                        sides = [
+                            _outcome(book, table, {**here, bench: x}, r.role, stage)
+                            for x in (b - _EPS, b, b + _EPS)
+                            if 0 <= x <= 100
+                        ]
+                        if None in sides or len(set(sides)) < 2:
+                            continue
+                        now = _outcome(book, table, here, r.role, stage)
+                        other = sides[-1] if ev.score < b else sides[0]
+                        if other == now:
+                            other = next(s for s in sides if s != now)
+                        assert other is not None
+                        flips.setdefault(b, []).append((r.role, stage, now or (), other))
+        for b, where in sorted(flips.items()):
+            out.append(Caveat("near-threshold", _near_text(book, ev, m, b, where)))
+    return out
+
+
+def _near_text(
+    book: Rulebook,
+    ev: Evidence,
+    m: float,
+    b: float,
+    where: list[tuple[str, str | None, tuple[str, ...], tuple[str, ...]]],
+) -> str:
+    name = book.benchmarks[ev.benchmark].name
+    err = f" ± {wording.number(ev.stderr, 2)}" if ev.stderr else ""
+    why = "" if ev.stderr is not None and ev.stderr >= m else " (the configured margin)"
+    by_role: dict[str, dict[str, list[str]]] = {}
+    for role, stage, old, new in where:
+        change = f" ({', '.join(old)} → {', '.join(new)})" if stage else ""
+        place = book.stages[stage].name.lower() if stage else "the role summary"
+        by_role.setdefault(role, {}).setdefault(change, []).append(place)
+    parts = []
+    for role, changes in by_role.items():
+        items = [_and(places) + change for change, places in changes.items()]
+        parts.append(f"{book.roles[role].plural or book.roles[role].name}: {', '.join(items)}")
+    return (
+        f"{name} {wording.number(ev.score, 2)}{err} is within {wording.number(m, 2)} pp"
+        f"{why} of the {wording.number(b, 2)} boundary, so this advice may flip: "
+        + "; ".join(parts)
+        + "."
+    )
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def parse_date(text: str, *, end: bool = False) -> _dt.date:
+    """A YYYY, YYYY-MM or YYYY-MM-DD date; ``end`` takes the last day of a partial one.
+
+    Raises:
+        ValueError: not such a date.
+    """
+    parts = text.strip().split("-")
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"not a date: {text!r}")
+    year = int(parts[0])
+    month = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
+    last = _days_in_month(year, month) if 1 <= month <= 12 else 0
+    day = int(parts[2]) if len(parts) > 2 else (last if end else 1)
+    return _dt.date(year, month, day)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    # Not calendar.monthrange: importing calendar imports locale, a visible share
+    # of advisor guide's start-up (issue 7).
+    if month == 12:
+        return 31
+    return (_dt.date(year, month + 1, 1) - _dt.date(year, month, 1)).days
+
+
+def months_before(day: _dt.date, months: int) -> _dt.date:
+    """The same day ``months`` earlier (the month's last day when it is shorter)."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last = _days_in_month(year, month0 + 1)
+    return _dt.date(year, month0 + 1, min(day.day, last))
+
+
+def stale_caveats(
+    book: Rulebook,
+    profile: Profile,
+    model_ev: Mapping[str, Evidence | None],
+    base_ev: Mapping[str, Evidence | None],
+) -> list[Caveat]:
+    """Scores dated more than ``profile.stale_months`` before the guide's date.
+
+    A partial date (2025-05) counts as its last day, so a score is never called
+    stale on a guess. Without a guide date nothing is flagged.
+
+    Raises:
+        InputError: the profile's date is not YYYY-MM-DD.
+    """
+    if not profile.date or profile.stale_months is None:
+        return []
+    try:
+        cutoff = months_before(parse_date(profile.date), profile.stale_months)
+    except ValueError:
+        raise InputError(f"date {profile.date!r} is not a date as YYYY-MM-DD") from None
+    out: list[Caveat] = []
+    for ev in [e for e in model_ev.values() if e] + [e for e in base_ev.values() if e]:
+        try:
+            dated = parse_date(ev.date, end=True)
+        except ValueError:
+            continue
+        if dated < cutoff:
+            out.append(
+                Caveat(
+                    "stale",
+                    f"{_model_name(book, ev.model)} on {book.benchmarks[ev.benchmark].name} "
+                    f"({wording.pct(ev.score)}) dates from {ev.date}, more than "
+                    f"{profile.stale_months} months before this guide ({profile.date}); newer "
+                    "results may change the advice.",
+                )
+            )
+    return out
