@@ -51,7 +51,7 @@ def rules_validate_cmd(paths: tuple[str, ...], as_json: bool, report_format: str
     \b
     Examples:
       advisor rules validate my-rules/
-      git show HEAD:rules/roles.yaml | advisor rules validate -
+      git show main:my-rules/rulebook.yaml | advisor rules validate -
     '-' reads one rulebook file from standard input (located as <stdin>; an
     extends: path in it is taken from the working folder).
     Exit 0 when valid, 1 with one line per problem (file:line:column: what).
