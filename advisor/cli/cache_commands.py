@@ -24,7 +24,7 @@ def cache_path_cmd() -> None:
     """Print the cache folder advisor uses.
 
     \b
-    Example:  du -sh "$(advisor cache path)"
+    Example:  advisor cache path
     Exit 0 with the folder on stdout (it is made on first use); exit 1 when the
     cache is off, saying why on stderr (ADVISOR_NO_CACHE, or a folder that is not
     safe to use: a symlink, another user's, writable by others).
