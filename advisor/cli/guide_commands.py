@@ -222,6 +222,7 @@ def guide_cmd(
             rules=rules_path,
             scores=scores_path,
             since=last,
+            verified_only=verified_only,
         )
         write_text(save_answers, edition.edition_text(answers, record), force=force)
     # With -o - stdout holds the guide itself; everything else goes to stderr.
