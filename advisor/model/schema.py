@@ -28,9 +28,7 @@ Text = Annotated[str, msgspec.Meta(max_length=4000)]
 ShortText = Annotated[str, msgspec.Meta(max_length=300)]
 DateText = Annotated[
     str,
-    msgspec.Meta(
-        pattern=DATE_PATTERN, description="A date as YYYY, YYYY-MM or YYYY-MM-DD."
-    ),
+    msgspec.Meta(pattern=DATE_PATTERN, description="A date as YYYY, YYYY-MM or YYYY-MM-DD."),
 ]
 Percent = Annotated[float, msgspec.Meta(ge=0, le=100)]
 

@@ -23,7 +23,6 @@ from advisor.model.dates import DateError, parse_date
 from advisor.rendering.templates import render
 
 
-
 class Guide(msgspec.Struct):
     """A rendered guide, the result it was rendered from and the template context it
     added (``answers``, ``changes``, ...), to render the same guide in another format."""
