@@ -103,10 +103,14 @@ def test_file_over_the_size_limit_is_refused_unread(surface: str) -> None:
     assert not Path("out.md").exists() and not Path("out.yaml").exists()
 
 
-def test_endless_file_is_cut_at_the_size_limit() -> None:
+def test_endless_device_is_refused_unread() -> None:
+    # /dev/zero never ends: like every file that is not a regular file, it is not read.
     result = run("guide", "--defaults", "--answers", "/dev/zero", "-o", "out.md")
     assert result.exit_code == 2
-    assert result.stderr == "advisor: error: /dev/zero: file is over the 5 MB limit\n"
+    assert result.stderr == (
+        "advisor: error: /dev/zero: not a regular file (a named pipe, a device or a socket); "
+        "give a file\n"
+    )
     assert not Path("out.md").exists()
 
 

@@ -13,7 +13,14 @@ import os
 from dataclasses import dataclass, field
 
 from advisor.errors import InputError, Location
-from advisor.load.paths import MAX_BYTES, FileTooBigError, path_kind, read_capped, read_problem
+from advisor.load.paths import (
+    MAX_BYTES,
+    FileTooBigError,
+    NotRegularFileError,
+    path_kind,
+    read_capped,
+    read_problem,
+)
 
 
 @dataclass
@@ -51,6 +58,8 @@ def kind_of(path: str | os.PathLike[str], name: str, what: str) -> str:
         raise InputError(f"{name}: is a folder; give {what} file (.csv or .yaml)")
     if kind is None:
         raise InputError(f"{name}: no such file")
+    if kind == "other":  # before its name is looked at: /dev/null has no suffix to fix
+        raise InputError(f"{name}: {read_problem(NotRegularFileError(path))}")
     suffix = os.path.splitext(os.fspath(path))[1].lower()
     kinds = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".tsv": "tsv"}
     if suffix not in kinds:
