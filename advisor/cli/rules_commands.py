@@ -20,7 +20,7 @@ from advisor.cli.common import (
     rules_option,
     scores_option,
 )
-from advisor.rendering.output import require_stdout, write_text
+from advisor.rendering.output import refuse_same_files, require_stdout, write_text
 
 
 @click.group("rules")
@@ -132,6 +132,10 @@ def rules_export_cmd(
     """
     from advisor.rendering.export import render_rules
 
+    refuse_same_files(
+        [("-o", output)],
+        [*(("--scores", p) for p in scores_path), *(("--rules", p) for p in rules_path)],
+    )
     book = load_book(rules_path, scores_path)
     text = render_rules(book, fmt, fragment=fragment)
     written = write_text(output, text, force=force)
@@ -180,6 +184,7 @@ def scores_import_cmd(
     """
     from advisor.load.leaderboard import import_leaderboard, scores_yaml
 
+    refuse_same_files([("-o", output)], [("FILE", file), *(("--rules", p) for p in rules_path)])
     book = load_book(rules_path)
     imported = import_leaderboard(file, book, benchmark=benchmark, split=split)
     for skip in imported.skipped:

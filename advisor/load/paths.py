@@ -36,6 +36,24 @@ def path_kind(path: str | os.PathLike[str], *, follow: bool = True) -> str | Non
     return "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
 
 
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two paths name one file: the same device and inode when both exist (whatever
+    symlinks and hard links lead there), else the same name in one folder (a file that
+    neither has written yet).
+    """
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        pass
+    a, b = os.fspath(a), os.fspath(b)
+    if os.path.basename(a) != os.path.basename(b):
+        return False
+    try:
+        return os.path.samefile(os.path.dirname(a) or ".", os.path.dirname(b) or ".")
+    except (OSError, ValueError):
+        return False
+
+
 class FileTooBigError(Exception):
     """A file over the size limit; the message says by how much."""
 
