@@ -107,7 +107,9 @@ def test_model_search_filter_and_no_comparison(tmp_path: Path) -> None:
     assert md.startswith("# ML team: adopting gpt-5-codex (Thesis)\n")
     assert "compared with" not in md
     assert "Missing evidence: Terminal-Bench 2.0." in md
-    assert yaml.safe_load((tmp_path / "answers.yaml").read_text()) == {
+    saved = yaml.safe_load((tmp_path / "answers.yaml").read_text())
+    assert saved.pop("edition")["output"] == "OUT.md"  # the edition's record
+    assert saved == {
         "team": "ML team",
         "roles": ["data-scientist", "ml-engineer", "tech-lead", "student"],
         "model": "thesis-gpt-5-codex",

@@ -177,7 +177,8 @@ def test_without_the_publish_extra_the_command_names_it(monkeypatch, module):
     write("guide.wiki", "guide", "mediawiki")
     result = invoke("publish", "mediawiki", "guide.wiki", "--url", "http://x/", "--page", "P")
     assert one_error(result) == (
-        f"publishing needs {module}, from the 'publish' extra: pip install 'advisor[publish]'"
+        f"publishing needs {module}, from the 'publish' extra: "
+        "pip install 'ai-adoption-advisor[publish]'"
     )
 
 
@@ -358,6 +359,27 @@ def test_data_center_uses_the_content_api_with_a_personal_access_token(site):
     ]
     again = publish_confluence(site, data_center(site))
     assert again.stdout == "unchanged: page 123456 (ML guide) is at version 8\n"
+    assert site.writes == 1
+
+
+def test_an_edition_file_publishes_its_guide(site):
+    Path("wiki").mkdir()
+    made = invoke(
+        "guide", "--defaults", "--format", "confluence", "--fragment", "-o", "wiki/guide.xml",
+        "--save-answers", "wiki/edition.yaml",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    result = invoke(
+        "publish", "confluence", "wiki/edition.yaml", "--url", site.url, "--page-id", "123456",
+        **cloud(site),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert site.pages["123456"].body == Path("wiki/guide.xml").read_text(encoding="utf-8")
+    # A guide that is gone is named, as a missing page file is.
+    Path("wiki/guide.xml").unlink()
+    result = invoke("publish", "confluence", "wiki/edition.yaml", "--url", site.url,
+                    "--page-id", "123456", **cloud(site))  # fmt: skip
+    assert one_error(result, 2) == "wiki/guide.xml: no such file"
     assert site.writes == 1
 
 

@@ -12,30 +12,75 @@ import shlex
 import sys
 
 import click
+from click.core import ParameterSource
 
 from advisor.cli.common import (
     PATH,
+    complete_ids,
     fail_if,
     force_option,
     format_option,
+    json_option,
     load_book,
+    print_json,
     prompt_stream,
+    read_stdin,
     rules_option,
     scores_option,
 )
 from advisor.errors import InputError
+from advisor.load.paths import STDIN, STDIN_NAME
 from advisor.rendering.formats import EXTENSIONS
 from advisor.rendering.output import check_target, refuse_same_files, write_text
 
 
 @click.command("guide")
-@click.option("--answers", "answers_file", type=PATH, help="YAML file of answers (no prompts).")
-@click.option("--save-answers", type=PATH, help="Write the answers given to this file.")
+@click.option(
+    "--answers",
+    "answers_file",
+    type=PATH,
+    help="YAML file of answers (no prompts); '-' reads standard input.",
+)
+@click.option(
+    "--save-answers",
+    type=PATH,
+    help="Write an edition file: the answers and how the guide was made.",
+)
+@click.option(
+    "--check",
+    "check_path",
+    type=PATH,
+    metavar="EDITION",
+    help="Exit 1, naming what changed, when the edition's guide is stale.",
+)
+@click.option(
+    "--update",
+    "update_path",
+    type=PATH,
+    metavar="EDITION",
+    help="Write the edition's guide again from the current inputs (no prompts).",
+)
 @click.option("--team", help="Team name.")
-@click.option("--role", "roles", multiple=True, help="Role id or alias (repeatable).")
-@click.option("--model", help="Model to adopt, e.g. gpt-5.5.")
-@click.option("--baseline", help="Model to compare with ('none' for no comparison).")
-@click.option("--stage", "stages", multiple=True, help="Workflow stage (repeatable).")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    shell_complete=complete_ids("role"),
+    help="Role id or alias (repeatable).",
+)
+@click.option("--model", shell_complete=complete_ids("model"), help="Model to adopt, e.g. gpt-5.5.")
+@click.option(
+    "--baseline",
+    shell_complete=complete_ids("baseline"),
+    help="Model to compare with ('none' for no comparison).",
+)
+@click.option(
+    "--stage",
+    "stages",
+    multiple=True,
+    shell_complete=complete_ids("stage"),
+    help="Workflow stage (repeatable).",
+)
 @click.option("--defaults", is_flag=True, help="Take the default for every question not answered.")
 @click.option(
     "-o", "--output", default=None, help="File to write (default TEAM_GUIDE.<ext>); '-' for stdout."
@@ -59,6 +104,8 @@ from advisor.rendering.output import check_target, refuse_same_files, write_text
 def guide_cmd(
     answers_file: str | None,
     save_answers: str | None,
+    check_path: str | None,
+    update_path: str | None,
     team: str | None,
     roles: tuple[str, ...],
     model: str | None,
@@ -84,7 +131,13 @@ def guide_cmd(
       advisor guide --defaults --team "Fraud ML" -o -
       advisor guide --answers answers.yaml --format html -o guide.html
       advisor guide --defaults --scores new.yaml --since last.yaml
+      advisor guide --defaults -o guide.md --save-answers edition.yaml
+      advisor guide --check edition.yaml        (exit 1 when guide.md is stale)
+      advisor guide --update edition.yaml       (write it again, with what changed)
     """
+    if check_path or update_path:
+        _refresh(check_path, update_path, date, force)
+        return
     from advisor.evaluation import questionnaire, reports
     from advisor.rendering import guide, templates
 
@@ -112,7 +165,12 @@ def guide_cmd(
     rules = load_book(rules_path)
     book = load_book(rules_path, scores_path, base=rules)
     last = load_book(rules_path, [since], base=rules) if since else None
-    given, origins = questionnaire.load_answers_file(answers_file) if answers_file else ({}, {})
+    if answers_file == STDIN:
+        given, origins = questionnaire.read_answers(read_stdin(), STDIN_NAME)
+    elif answers_file:
+        given, origins = questionnaire.load_answers_file(answers_file)
+    else:
+        given, origins = {}, {}
     flags = {
         "team": team,
         "roles": list(roles) or None,
@@ -141,7 +199,23 @@ def guide_cmd(
     )
     written = write_text(out, page.text, force=force)
     if save_answers:
-        write_text(save_answers, questionnaire.dump_answers(answers), force=force)
+        from advisor.rendering import edition, refresh
+
+        record = refresh.new_record(
+            save_answers,
+            book=book,
+            answers=answers,
+            page=page,
+            output=out,
+            date=when,
+            fmt=fmt,
+            template=template,
+            fragment=fragment,
+            rules=rules_path,
+            scores=scores_path,
+            since=last,
+        )
+        write_text(save_answers, edition.edition_text(answers, record), force=force)
     # With -o - stdout holds the guide itself; everything else goes to stderr.
     summary_stream = sys.stdout if written is not None else sys.stderr
     if not show and not (summary_stream is not None and summary_stream.isatty()):
@@ -162,10 +236,40 @@ def guide_cmd(
     terminal.print_guide_summary(term, book, page.result, written)
 
 
+def _refresh(
+    check_path: str | None, update_path: str | None, date: str | None, force: bool
+) -> None:
+    """``guide --check`` or ``guide --update``: everything else comes from the edition file."""
+    if check_path and update_path:
+        raise InputError("--check and --update: give one of them")
+    ctx = click.get_current_context()
+    allowed = {"check_path"} if check_path else {"update_path", "date", "force"}
+    for param in ctx.command.params:
+        name = param.name or ""
+        if name not in allowed and ctx.get_parameter_source(name) != ParameterSource.DEFAULT:
+            only = "" if check_path else "; --update takes only --date and --force"
+            raise InputError(
+                f"{param.opts[0]}: --check and --update read everything else from the "
+                f"edition file{only}"
+            )
+    from advisor.rendering import refresh
+
+    if check_path:
+        outcome = refresh.check(check_path)
+        click.echo(outcome.line)
+        fail_if(not outcome.current)
+        return
+    assert update_path is not None
+    click.echo(refresh.update(update_path, date=date, force=force).line)
+
+
 @click.command("batch")
 @click.argument("roster", type=PATH)
 @click.option(
-    "--out-dir", required=True, type=PATH, help="Existing folder to write one guide per team into."
+    "--out-dir",
+    required=True,
+    type=PATH,
+    help="Folder to write one guide per team into (created with its parents if missing).",
 )
 @format_option("Format of rows that name none.")
 @click.option(
@@ -173,6 +277,7 @@ def guide_cmd(
 )
 @click.option("--template", type=PATH, help="Custom Jinja2 template for every guide.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
+@json_option
 @rules_option
 @scores_option
 def batch_cmd(
@@ -182,6 +287,7 @@ def batch_cmd(
     date: str | None,
     template: str | None,
     force: bool,
+    as_json: bool,
     rules_path: tuple[str, ...],
     scores_path: tuple[str, ...],
 ) -> None:
@@ -192,6 +298,8 @@ def batch_cmd(
     Columns: team, model, and optionally roles, stages, baseline, format.
     File names come from team names and never leave the folder. A bad row is
     reported with its line and the others are written; exit 1 if any failed.
+    --json prints the summary as {"ok", "out_dir", "written", "failed",
+    "guides": [{"location", "line", "team", "file", "ok", "error"}]}.
     """
     from advisor.cli import terminal
     from advisor.rendering import batch, guide
@@ -217,9 +325,12 @@ def batch_cmd(
                 *(("--rules", p) for p in rules_path),
             ],
         )
-    for o in report.failed:
-        click.echo(f"advisor: error: {o.location}: {o.error}", err=True)
-    terminal.print_batch_summary(terminal.console(), report)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        for o in report.failed:
+            click.echo(f"advisor: error: {o.location}: {o.error}", err=True)
+        terminal.print_batch_summary(terminal.console(), report)
     fail_if(bool(report.failed))
 
 
@@ -238,17 +349,45 @@ def batch_cmd(
     type=PATH,
     help="Rulebook of the new edition (default: --rules or the built-in one).",
 )
-@click.option("--model-from", default=None, help="Model of the last edition, e.g. gpt-5.4.")
-@click.option("--model-to", default=None, help="Model of the new edition, e.g. gpt-5.5.")
+@click.option(
+    "--model-from",
+    default=None,
+    shell_complete=complete_ids("model"),
+    help="Model of the last edition, e.g. gpt-5.4.",
+)
+@click.option(
+    "--model-to",
+    default=None,
+    shell_complete=complete_ids("model"),
+    help="Model of the new edition, e.g. gpt-5.5.",
+)
 @click.option(
     "--model",
     default=None,
+    shell_complete=complete_ids("model"),
     help="Model on both sides (default: every model the scores files define).",
 )
-@click.option("--baseline", default=None, help="Baseline on both sides (default: each model's).")
+@click.option(
+    "--baseline",
+    default=None,
+    shell_complete=complete_ids("baseline"),
+    help="Baseline on both sides (default: each model's).",
+)
 @click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
-@click.option("--role", "roles", multiple=True, help="Only this role (repeatable).")
-@click.option("--stage", "stages", multiple=True, help="Only this stage (repeatable).")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    shell_complete=complete_ids("role"),
+    help="Only this role (repeatable).",
+)
+@click.option(
+    "--stage",
+    "stages",
+    multiple=True,
+    shell_complete=complete_ids("stage"),
+    help="Only this stage (repeatable).",
+)
 @click.option(
     "--format",
     "fmt",

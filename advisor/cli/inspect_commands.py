@@ -14,6 +14,7 @@ import click
 
 from advisor.cli.common import (
     PATH,
+    complete_ids,
     force_option,
     json_option,
     load_book,
@@ -48,8 +49,8 @@ def models_cmd(rules_path: tuple[str, ...], scores_path: tuple[str, ...], as_jso
 
 
 @click.command("compare")
-@click.argument("model")
-@click.argument("baseline")
+@click.argument("model", shell_complete=complete_ids("model"))
+@click.argument("baseline", shell_complete=complete_ids("model"))
 @rules_option
 @scores_option
 @json_option
@@ -79,11 +80,25 @@ def compare_cmd(
 
 
 @click.command("explain")
-@click.option("--role", required=True, help="Role id or alias, e.g. ml-engineer or mle.")
-@click.option("--model", required=True, help="Model id, e.g. gpt-5.5.")
-@click.option("--baseline", default=None, help="Model to compare with (default: the model's own).")
+@click.option(
+    "--role",
+    required=True,
+    shell_complete=complete_ids("role"),
+    help="Role id or alias, e.g. ml-engineer or mle.",
+)
+@click.option(
+    "--model", required=True, shell_complete=complete_ids("model"), help="Model id, e.g. gpt-5.5."
+)
+@click.option(
+    "--baseline",
+    default=None,
+    shell_complete=complete_ids("baseline"),
+    help="Model to compare with (default: the model's own).",
+)
 @click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
-@click.option("--stage", default=None, help="Only this stage.")
+@click.option(
+    "--stage", default=None, shell_complete=complete_ids("stage"), help="Only this stage."
+)
 @rules_option
 @scores_option
 @json_option

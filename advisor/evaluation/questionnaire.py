@@ -23,10 +23,10 @@ from advisor.errors import InputError, Location, RulebookError
 from advisor.evaluation.results import Profile
 from advisor.load import cache
 from advisor.load.rulebook import Rulebook
+from advisor.load.yamlsource import SourceMap, load_yaml_bytes
 from advisor.model.conditions import CellError, parse_cell
 
 if TYPE_CHECKING:
-    from advisor.load.yamlsource import SourceMap
     from advisor.model.schema import Question
 
 #: The value of the baseline question that means "compare with nothing".
@@ -34,6 +34,9 @@ NO_BASELINE = "none"
 #: The questions every rulebook has; their answers make the profile itself, and rule
 #: texts get them as variables of their own, not in ``answers``.
 CORE_QUESTIONS = frozenset({"team", "roles", "model", "baseline", "stages"})
+#: The key of an edition file's record (see :mod:`advisor.rendering.edition`): not an
+#: answer, so an answers file may hold it.
+EDITION_KEY = "edition"
 #: Items of a list answer whose own location is kept (past these, errors point at the list).
 MAX_LOCATED_ITEMS = 1000
 
@@ -405,7 +408,8 @@ def ask_until_valid(book: Rulebook, q: Question, default: Any, ask: AskFn) -> An
 
 
 def load_answers_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Read an answers file (a YAML mapping of question id to answer).
+    """Read an answers file (a YAML mapping of question id to answer); an edition file's
+    ``edition:`` record is not an answer and is left out.
 
     Returns:
         The answers and, per answer, its location for error messages.
@@ -416,18 +420,35 @@ def load_answers_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dic
     name = os.fsdecode(path)
     parsed = cache.load(path, name)
     try:
-        answers, origins = _answers(parsed, name)
+        answers, origins = answers_in(parsed.data, parsed.smap, name)
     except InputError:
         if not parsed.hit:
             raise
         parsed = cache.load(path, name, fresh=True)  # a cache entry in doubt: read the file
-        answers, origins = _answers(parsed, name)
+        answers, origins = answers_in(parsed.data, parsed.smap, name)
     cache.store(parsed.entry, parsed.data, parsed.smap)
     return answers, origins
 
 
-def _answers(parsed: cache.Parsed, name: str) -> tuple[dict[str, Any], dict[str, str]]:
-    data, smap = parsed.data, parsed.smap
+def read_answers(data: bytes, name: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Answers that have no file (standard input), as :func:`load_answers_file` reads them.
+
+    Args:
+        data: The answers' bytes (YAML).
+        name: How to name them in locations (``<stdin>``).
+
+    Raises:
+        AdvisorError: not YAML, or not a mapping.
+    """
+    return answers_in(*load_yaml_bytes(data, name), name)
+
+
+def answers_in(data: Any, smap: SourceMap, name: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The answers in the parsed YAML of an answers file (``name``), and where each is.
+
+    Raises:
+        InputError: the data is not a mapping of question ids.
+    """
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -441,7 +462,8 @@ def _answers(parsed: cache.Parsed, name: str) -> tuple[dict[str, Any], dict[str,
             raise InputError(f"answer key {key!r} is not a question id", smap.key_location((key,)))
         origins[key] = str(smap.locate((key,)))
         locate_items(origins, key, data[key], smap, (key,))
-    return dict(data), origins
+    origins.pop(EDITION_KEY, None)
+    return {k: v for k, v in data.items() if k != EDITION_KEY}, origins
 
 
 def answers_to_profile(answers: Mapping[str, Any], date: str) -> Profile:

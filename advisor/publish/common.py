@@ -1,8 +1,8 @@
 """What both wiki clients share: the page file and its format, the wiki's address, the
 result of a publish, and credentials that are never shown.
 
-Standard library only, so that the command can say which extra to install before anything
-imports mwclient or requests.
+Nothing here imports mwclient or requests, so that the command can say which extra to
+install before anything does.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from urllib.parse import urlsplit
 
 from advisor.errors import InputError, PublishError
 from advisor.load.paths import MAX_BYTES, FileTooBigError, read_capped, read_problem
+from advisor.rendering.edition import is_edition_file, read_edition
 
 #: Seconds to wait for a wiki to connect or answer, on every request.
 TIMEOUT = 30.0
 #: The modules the ``publish`` extra brings.
 EXTRA_MODULES = ("mwclient", "requests")
-INSTALL_EXTRA = "pip install 'advisor[publish]'"
+INSTALL_EXTRA = "pip install 'ai-adoption-advisor[publish]'"
 
 #: The formats' names as a reader knows them.
 FORMAT_NAMES = {
@@ -96,13 +97,17 @@ def env_secret(environ: Mapping[str, str], user_var: str, password_var: str) -> 
 
 
 def read_page(path: str | os.PathLike[str], fmt: str) -> str:
-    """The text of the page file ``path``, checked to be in format ``fmt``.
+    """The text of the page file ``path``, checked to be in format ``fmt``; for an edition
+    file (``.yaml``, ``.yml``), the text of its guide.
 
     Raises:
-        InputError: the file is missing, unreadable, too big or not UTF-8 (exit 2).
+        InputError: the file is missing, unreadable, too big or not UTF-8; an edition file
+            is invalid or records no guide file (exit 2).
         PublishError: it is in another format, or in none that advisor writes.
     """
     name = os.fspath(path)
+    if is_edition_file(name):
+        path = name = read_edition(name).guide_path()
     try:
         data = read_capped(path, MAX_BYTES)
     except FileTooBigError as exc:
