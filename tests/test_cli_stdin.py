@@ -1,4 +1,5 @@
-"""`-` reads standard input: `guide --answers -` and `scores import -` (CSV, TSV or YAML)."""
+"""`-` reads standard input: `guide --answers -`, `scores import -` (CSV, TSV or YAML) and
+`rules validate -` (one rulebook file)."""
 
 from __future__ import annotations
 
@@ -173,3 +174,97 @@ def test_scores_import_from_stdin_refuses_binary_and_yaml_tags() -> None:
     tagged = piped("scores", "import", "-", stdin="- !!python/object:os.system {}\n")
     assert tagged.returncode == 2
     assert tagged.stderr.startswith("advisor: error: <stdin>:1:3: ")
+
+
+# --------------------------------------------------------------------------- rules validate -
+
+ORG_RULEBOOK = (
+    "rulebook: {id: acme, name: Acme}\n"
+    "extends: builtin\n"
+    "overrides:\n"
+    "  disable: [no-mle-judgement]\n"
+)
+
+
+def test_rules_validate_reads_one_rulebook_file_from_stdin() -> None:
+    Path("acme.yaml").write_text(ORG_RULEBOOK, encoding="utf-8")
+    from_file = run("rules", "validate", "acme.yaml")
+    from_stdin = piped("rules", "validate", "-", stdin=ORG_RULEBOOK)
+    assert from_stdin.returncode == 0, from_stdin.stderr
+    assert from_stdin.stdout == from_file.output
+    assert from_stdin.stdout.startswith("ok: acme (")
+
+
+def test_an_invalid_rulebook_on_stdin_is_located_in_stdin() -> None:
+    text = ORG_RULEBOOK.replace("no-mle-judgement", "no-such-rule")
+    Path("acme.yaml").write_text(text, encoding="utf-8")
+    from_file = advisor_process("rules", "validate", "acme.yaml", capture_output=True)
+    result = piped("rules", "validate", "-", stdin=text)
+    assert (result.returncode, from_file.returncode) == (1, 1)
+    assert result.stdout == ""
+    assert result.stderr.startswith("advisor: error: <stdin>:4:13: unknown rule 'no-such-rule'")
+    # The same message as for the file, but for its name.
+    assert result.stderr == from_file.stderr.replace("acme.yaml", "<stdin>")
+
+
+def test_rules_validate_stdin_as_json_and_as_github_annotations() -> None:
+    bad = "rulebook: {id: acme, name: Acme}\nroles: [\n"
+    as_json = piped("rules", "validate", "-", "--json", stdin=bad)
+    assert as_json.returncode == 1, as_json.stderr
+    data = json.loads(as_json.stdout)
+    assert data["ok"] is False
+    [problem] = data["problems"]
+    assert (problem["file"], problem["line"]) == ("<stdin>", 3)
+    assert problem["message"].startswith("YAML syntax error")
+    github = piped("rules", "validate", "-", "--format", "github", stdin=bad)
+    assert github.returncode == 1
+    assert github.stdout.startswith("::error file=<stdin>,line=3,col=1::YAML syntax error")
+    ok = piped("rules", "validate", "-", "--json", stdin=ORG_RULEBOOK)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["rulebook"]["id"] == "acme"
+
+
+def test_extends_in_a_rulebook_on_stdin_is_taken_from_the_working_folder() -> None:
+    Path("base").mkdir()
+    Path("base", "rules.yaml").write_text(ORG_RULEBOOK, encoding="utf-8")
+    child = "rulebook: {id: team, name: Team}\nextends: base\n"
+    result = piped("rules", "validate", "-", stdin=child)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: team (")
+    missing = piped("rules", "validate", "-", stdin=child.replace("base", "nowhere"))
+    assert missing.returncode == 1
+    assert missing.stderr == (
+        f"advisor: error: <stdin>:2:10: extends: 'nowhere' not found "
+        f"(looked at {os.path.realpath('nowhere')})\n"
+    )
+
+
+def test_rules_validate_of_an_empty_stdin_is_an_empty_file() -> None:
+    result = advisor_process(
+        "rules", "validate", "-", stdin=subprocess.DEVNULL, capture_output=True
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("advisor: error: <stdin>:1:1: empty file; a rulebook file")
+
+
+def test_rules_validate_of_a_closed_stdin() -> None:
+    for extra in ((), ("--json",)):
+        result = advisor_process(
+            "rules", "validate", "-", *extra, capture_output=True, preexec_fn=lambda: os.close(0)
+        )
+        assert result.returncode == 2
+        said = result.stdout if extra else result.stderr
+        assert "<stdin>: standard input is closed; give a file instead of '-'" in said
+
+
+def test_rules_validate_stdin_is_capped_and_taken_alone() -> None:
+    big = piped("rules", "validate", "-", stdin="#" * (MAX_BYTES + 10))
+    assert big.returncode == 2
+    assert big.stderr.startswith("advisor: error: <stdin>: file is ")
+    Path("acme.yaml").write_text(ORG_RULEBOOK, encoding="utf-8")
+    mixed = piped("rules", "validate", "-", "acme.yaml", stdin=ORG_RULEBOOK)
+    assert mixed.returncode == 2
+    assert mixed.stderr == (
+        "advisor: error: '-' reads one rulebook file from standard input; give it alone, "
+        "or name the files and folders instead\n"
+    )

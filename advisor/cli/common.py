@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 import click
 from click.shell_completion import CompletionItem
@@ -151,9 +151,14 @@ def fail_if(failed: bool) -> None:
         click.get_current_context().exit(EXIT_FAILED)
 
 
+def stdin_stream() -> BinaryIO | None:
+    """Standard input as bytes; None when advisor was started with it closed."""
+    return getattr(sys.stdin, "buffer", None)
+
+
 def read_stdin() -> bytes:
     """What standard input holds, for a file given as ``-`` (capped like a file)."""
-    return read_stream(getattr(sys.stdin, "buffer", None))
+    return read_stream(stdin_stream())
 
 
 def prompt_stream(stdout_taken: bool) -> TextIO | None:

@@ -24,6 +24,7 @@ from advisor.cli.common import (
     read_stdin,
     rules_option,
     scores_option,
+    stdin_stream,
 )
 from advisor.load.paths import KINDS, STDIN, STDIN_NAME
 from advisor.rendering.output import refuse_same_files, require_stdout, write_text
@@ -48,7 +49,11 @@ def rules_validate_cmd(paths: tuple[str, ...], as_json: bool, report_format: str
     """Validate a rulebook (default: the built-in one); every error located.
 
     \b
-    Example:  advisor rules validate my-rules/
+    Examples:
+      advisor rules validate my-rules/
+      git show main:my-rules/rulebook.yaml | advisor rules validate -
+    '-' reads one rulebook file from standard input (located as <stdin>; an
+    extends: path in it is taken from the working folder).
     Exit 0 when valid, 1 with one line per problem (file:line:column: what).
     --json prints {"ok", "rulebook", "problems": [{"file", "line", "column",
     "message"}]} on stdout instead, with the same exit code.
@@ -57,7 +62,7 @@ def rules_validate_cmd(paths: tuple[str, ...], as_json: bool, report_format: str
     require_stdout()
     from advisor.verify.checks import validate
 
-    result = validate(paths)
+    result = validate(paths, stdin_stream())
     if as_json:
         print_json(result.to_dict())
     elif report_format == "github":

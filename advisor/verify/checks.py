@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
-from advisor.errors import EXIT_FAILED, EXIT_OK, AdvisorError, Location
+from advisor.errors import EXIT_FAILED, EXIT_OK, AdvisorError, InputError, Location
 from advisor.evaluation.texts import check_texts
-from advisor.load.rulebook import Rulebook, load_rulebook
+from advisor.load.paths import STDIN, read_stream
+from advisor.load.rulebook import Rulebook, load_rulebook, load_rulebook_bytes
 from advisor.rendering.annotations import github_annotation
 from advisor.verify.findings import LintReport
 from advisor.verify.lint import lint
@@ -104,11 +105,24 @@ class Validation:
         }
 
 
-def validate(paths: Sequence[str]) -> Validation:
+def validate(paths: Sequence[str], stdin: BinaryIO | None = None) -> Validation:
     """Load the rulebook at ``paths`` (the built-in one when empty) and compile its rule
-    texts, keeping any error."""
+    texts, keeping any error.
+
+    Args:
+        paths: Rulebook files or folders; ``["-"]`` is one file read from ``stdin``.
+        stdin: Standard input (None when it is closed).
+    """
     try:
-        book = load_rulebook(list(paths) or None)
+        if STDIN in paths and len(paths) > 1:
+            raise InputError(
+                "'-' reads one rulebook file from standard input; give it alone, "
+                "or name the files and folders instead"
+            )
+        if STDIN in paths:
+            book = load_rulebook_bytes(read_stream(stdin))
+        else:
+            book = load_rulebook(list(paths) or None)
         check_texts(book)  # rule texts are otherwise compiled only when a guide needs them
     except AdvisorError as exc:
         return Validation(None, exc)
