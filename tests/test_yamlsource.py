@@ -9,9 +9,10 @@ import pathlib
 import pytest
 import yaml
 
-from advisor.errors import Location, YamlError
+from advisor.errors import YamlError
 from advisor.load import yamlsource
 from advisor.load.yamlsource import SourceMap, load_yaml, load_yaml_text
+from advisor.model.location import Location
 
 HAS_LIBYAML = hasattr(yaml, "CSafeLoader")
 
@@ -554,7 +555,7 @@ def test_permission_denied_on_open(tmp_path, monkeypatch):
 
     from advisor.load import paths
 
-    monkeypatch.setattr(paths, "open", refuse, raising=False)  # the capped read opens it
+    monkeypatch.setattr(paths.os, "open", refuse)  # the capped read opens it
     with pytest.raises(YamlError) as info:
         load_yaml(path, display_name="x.yaml")
     assert info.value.message == "permission denied"

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 
 import msgspec.structs
 
-from advisor.errors import AdvisorError, InputError, Location, RulebookError
+from advisor.errors import AdvisorError, InputError, RulebookError
 from advisor.load import cache
 from advisor.load.book import (
     BUILTIN_INPUTS,
@@ -36,6 +36,7 @@ from advisor.load.paths import STDIN_NAME, path_kind
 from advisor.load.resources import builtin_rules
 from advisor.load.validate import MAX_SHOWN, Problems, rulebook_file
 from advisor.load.yamlsource import load_yaml_bytes
+from advisor.model.location import Location
 
 __all__ = [
     "BUILTIN_INPUTS",
@@ -256,15 +257,11 @@ def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
         kind = path_kind(path)
     except OSError as exc:  # a name too long, say
         raise InputError(f"{path}: cannot read this scores file: {exc.strerror or exc}") from None
-    if kind != "file":
-        what = (
-            "is a folder, expected a scores file (YAML)"
-            if kind == "dir"
-            else "is not a regular file, expected a scores file (YAML)"
-            if kind == "other"
-            else "no such scores file"
-        )
-        raise InputError(f"{path}: {what}")
+    if kind == "dir":
+        raise InputError(f"{path}: is a folder, expected a scores file (YAML)")
+    if kind is None:
+        raise InputError(f"{path}: no such scores file")
+    # A named pipe or a device is refused by the one check of every read (load.paths).
     problems = Problems()
     f = _read_file(os.fspath(path), problems)
     problems.raise_if_any()

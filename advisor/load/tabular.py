@@ -14,14 +14,16 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from advisor.errors import InputError, Location
+from advisor.errors import InputError
 from advisor.load.paths import (
     MAX_BYTES,
     FileTooBigError,
+    NotRegularFileError,
     path_kind,
     read_capped,
     read_problem,
 )
+from advisor.model.location import Location
 
 
 @dataclass
@@ -65,6 +67,8 @@ def kind_of(path: str | os.PathLike[str], name: str, what: str, given: str | Non
         raise InputError(f"{name}: is a folder; give {what} file (.csv or .yaml)")
     if kind is None:
         raise InputError(f"{name}: no such file")
+    if kind == "other":  # before its name is looked at: /dev/null has no suffix to fix
+        raise InputError(f"{name}: {read_problem(NotRegularFileError(path))}")
     if given is not None:
         return given
     suffix = os.path.splitext(os.fspath(path))[1].lower()
