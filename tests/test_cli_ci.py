@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from clitools import HANG_TIMEOUT, advisor_process, child_env, run
 
+from advisor.load.resources import builtin_rules
 from advisor.load.rulebook import load_rulebook
 from advisor.model.location import Location
 from advisor.rendering.annotations import escape_data, escape_property, github_annotation
@@ -64,7 +65,7 @@ def test_validate_json_of_a_valid_rulebook() -> None:
     data = json.loads(result.stdout)
     assert data["ok"] is True and data["problems"] == []
     assert data["rulebook"]["id"] == "builtin"
-    assert data["rulebook"]["rules"] == 78 and data["rulebook"]["files"] == 6
+    assert data["rulebook"]["rules"] == 81 and data["rulebook"]["files"] == 6
 
 
 def test_validate_json_locates_every_problem_with_the_text_mode_exit_code() -> None:
@@ -107,7 +108,7 @@ def test_validate_github_annotations_escape_properties_and_data() -> None:
 
 def test_validate_github_on_a_valid_rulebook_prints_the_summary() -> None:
     result = run("rules", "validate", "--format", "github")
-    assert (result.exit_code, result.stdout) == (0, "ok: builtin (6 files, 4 tables, 78 rules)\n")
+    assert (result.exit_code, result.stdout) == (0, "ok: builtin (6 files, 4 tables, 81 rules)\n")
 
 
 def test_json_and_github_together_are_bad_usage() -> None:
@@ -145,18 +146,27 @@ def test_lint_github_annotations_errors_and_warnings() -> None:
 
 
 def test_lint_github_on_a_clean_rulebook() -> None:
+    # The built-in rulebook's one finding is an info: Terminal-Bench 1.0 informs no stage.
     result = run("rules", "lint", "--format", "github")
-    assert (result.exit_code, result.stdout) == (0, "builtin: 0 errors, 0 warnings, 0 info\n")
+    assert result.exit_code == 0
+    notice, summary = result.stdout.splitlines()
+    assert notice.startswith(f"::notice file={Path(builtin_rules()) / 'rulebook.yaml'},line=")
+    assert notice.endswith(
+        "::informs-nothing: benchmark 'terminal-bench-1' informs no stage: "
+        "its scores are shown but decide no stage advice"
+    )
+    assert summary == "builtin: 0 errors, 0 warnings, 1 info"
 
 
 def test_lint_github_infos_are_notices() -> None:
     book = scaffold()
     result = run("rules", "lint", "rulebook", "--format", "github")
     assert result.exit_code == 0
-    notice, summary = result.stdout.splitlines()
+    inherited, notice, summary = result.stdout.splitlines()
+    assert "::informs-nothing: benchmark 'terminal-bench-1'" in inherited
     assert notice.startswith(f"::notice file={book / 'rulebook.yaml'},line=")
     assert "::overridden: rule 'ds-validate-moderate' is overridden by this rulebook" in notice
-    assert summary == "my-org: 0 errors, 0 warnings, 1 info"
+    assert summary == "my-org: 0 errors, 0 warnings, 2 info"
 
 
 # --------------------------------------------------------------------------- rules test
@@ -169,12 +179,12 @@ def test_rules_test_json_of_the_built_in_rulebook() -> None:
     assert (data["ok"], data["rulebook"], data["passed"], data["failed"]) == (
         True,
         "builtin",
-        38,
+        45,
         0,
     )
     assert data["coverage"] == {
-        "reached": 78,
-        "rules": 78,
+        "reached": 81,
+        "rules": 81,
         "percent": 100.0,
         "minimum": None,
         "below_minimum": False,
@@ -397,7 +407,7 @@ def complete(words: str, **env: str) -> list[str]:
         ("advisor diff --model-to ", MODELS),
         (
             "advisor scores import x.csv --benchmark ",
-            ["mle-bench", "terminal-bench-2", "swe-bench-verified"],
+            ["mle-bench", "terminal-bench-2", "swe-bench-verified", "terminal-bench-1"],
         ),
     ],
 )

@@ -182,7 +182,7 @@ ORG_RULEBOOK = (
     "rulebook: {id: acme, name: Acme}\n"
     "extends: builtin\n"
     "overrides:\n"
-    "  disable: [no-mle-judgement]\n"
+    "  disable: [ds-judgement-top]\n"
 )
 
 
@@ -196,7 +196,7 @@ def test_rules_validate_reads_one_rulebook_file_from_stdin() -> None:
 
 
 def test_an_invalid_rulebook_on_stdin_is_located_in_stdin() -> None:
-    text = ORG_RULEBOOK.replace("no-mle-judgement", "no-such-rule")
+    text = ORG_RULEBOOK.replace("ds-judgement-top", "no-such-rule")
     Path("acme.yaml").write_text(text, encoding="utf-8")
     from_file = advisor_process("rules", "validate", "acme.yaml", capture_output=True)
     result = piped("rules", "validate", "-", stdin=text)

@@ -134,16 +134,18 @@ def test_role_sections_follow_the_seed(seed: str) -> None:
         rows = stage_table(seed, role)
         assert list(rows) == stages
         for r in rows.values():
-            assert r[1] in levels and r[2] and r[3] and r[4]
+            # Every GPT-5.5 figure is unverified, so all its advice is provisional (issue 14).
+            assert r[1].endswith(" (provisional)"), r
+            assert r[1].removesuffix(" (provisional)") in levels and r[2] and r[3] and r[4]
             assert re.fullmatch(r"`[a-z0-9-]+`", r[5]), r
     ds = stage_table(seed, "Data scientists")
     for stage in ("Data processing", "Training & tuning"):
-        assert ds[stage][1] == "Supervised"
+        assert ds[stage][1] == "Supervised (provisional)"
         assert "automate data processing and baseline model training" in norm(ds[stage][2])
         assert norm(ds[stage][4]).startswith("30-50%")
     mle = stage_table(seed, "ML engineers")
     assert "automated ml pipelines" in norm(mle["Data processing"][2])
-    assert mle["Model selection"][1] in ("Assist", "Draft")
+    assert mle["Model selection"][1] in ("Assist (provisional)", "Draft (provisional)")
     assert "needs human review" in norm(mle["Model selection"][2])
     lead = stage_table(seed, "Tech leads")
     assert '"ai replacing ml engineers" is premature' in norm(lead["Model selection"][2])
@@ -152,9 +154,11 @@ def test_role_sections_follow_the_seed(seed: str) -> None:
     assert "quick baseline experiments" in norm(student["Data processing"][2])
     assert "experimental design" in norm(student["Model selection"][2])
     # Nobody hands over judgement at 36%: no stage is autonomous for any role.
-    assert "Autonomous" not in {
-        r[1] for role in SEED_GUIDE for r in stage_table(seed, role).values()
-    }
+    assert not any(
+        r[1].startswith("Autonomous")
+        for role in SEED_GUIDE
+        for r in stage_table(seed, role).values()
+    )
 
 
 def test_caveats_flag_every_unverified_score(seed: str) -> None:
@@ -210,7 +214,9 @@ def test_imported_leaderboard_model_guides_with_its_provenance() -> None:
     assert "Scores marked unverified" not in md  # no mark, so no footnote explaining it
     assert "Missing evidence: Terminal-Bench 2.0." in md
     text = norm(rendered_text(md))
-    assert "about half of standard ml engineering tasks" in text
+    # A medal rate is read as one, not as the seed's share of tasks completed (issue 14).
+    assert "earns a medal in about half of mle-bench's kaggle competitions" in text
+    assert "standard ml engineering tasks" not in text
     sources = norm(rendered_text(section(md, "Sources")))
     assert "github:openai/mle-bench readme.md" in sources
     assert "2025-11-10" in sources and "(verified)" in sources

@@ -62,7 +62,10 @@ def test_each_shared_leaderboard_imports_and_every_model_evaluates(tmp_path, nam
     book = load_scores(load_rulebook(), out)
     for ident in ids:
         res = evaluate(book, Profile(model=ident, date="2026-11-01"))
-        assert all(st.advice is not None for r in res.roles for st in r.stages), ident
+        # Every stage a score informs gets advice; the others are not assessed (issue 14).
+        assert all(
+            st.advice is not None or not st.assessed for r in res.roles for st in r.stages
+        ), ident
     # The file is accepted by --scores on the command line too.
     listed = run("models", "--scores", str(out), "--json")
     assert listed.exit_code == 0, listed.output
@@ -126,10 +129,14 @@ def test_unknown_benchmarks_are_skipped_with_their_lines(tmp_path):
 
 
 def test_a_file_of_only_unknown_benchmarks_is_refused(tmp_path):
-    result, out = import_to(tmp_path, LEADERBOARDS / "terminal_bench_1.yaml")
+    # Terminal-Bench 1.0 is a built-in benchmark now (issue 14); 2.1 is not.
+    rows = [r for r in yaml.safe_load((LEADERBOARDS / "terminal_bench_2.yaml").read_text())]
+    only = tmp_path / "tb21.yaml"
+    only.write_text(yaml.safe_dump([r for r in rows if r["benchmark"] == "Terminal-Bench 2.1"]))
+    result, out = import_to(tmp_path, only)
     assert result.exit_code == 2
-    assert result.stderr.count("advisor: skipped") == 62
-    assert "nothing to import: all 62 rows were skipped; --benchmark ID" in result.stderr
+    assert result.stderr.count("advisor: skipped") == 14
+    assert "nothing to import: all 14 rows were skipped; --benchmark ID" in result.stderr
     assert "Traceback" not in result.output
     assert not out.exists()
 
@@ -178,7 +185,7 @@ MLE-bench,A,Good One,35,percent,all,2026-03-01,src,
 MLE-bench,A,No Score,,percent,all,2026-03-01,src,
 MLE-bench,A,Too High,150,percent,all,2026-03-01,src,
 MLE-bench,A,Bad Date,30,percent,all,March 2026,src,
-Terminal-Bench 1.0,A,Old Bench,30,percent,core,2025-05-01,src,
+Terminal-Bench 9.0,A,Old Bench,30,percent,core,2025-05-01,src,
 MLE-bench,A,Fraction,0.3,fraction,all,2026-03-01,src,
 MLE-bench,A,Maybe,30,percent,all,2026-03-01,src,maybe
 MLE-bench,A,Extra,30,percent,all,2026-03-01,src,,surplus
@@ -224,8 +231,9 @@ def test_bad_csv_rows_are_reported_and_the_rest_imported(tmp_path):
         f"{source}:3:22: no score; every score needs benchmark, model, score, date, source",
         f"{source}:4:22: score '150' is not a percentage between 0 and 100",
         f"{source}:5:37: date 'March 2026' is not YYYY, YYYY-MM or YYYY-MM-DD",
-        f"{source}:6:1: benchmark 'Terminal-Bench 1.0' is not in the rulebook (known: MLE-Bench, "
-        "Terminal-Bench 2.0, SWE-bench Verified); use --benchmark ID to import it as one of them",
+        f"{source}:6:1: benchmark 'Terminal-Bench 9.0' is not in the rulebook (known: MLE-Bench, "
+        "Terminal-Bench 2.0, SWE-bench Verified, Terminal-Bench 1.0); use --benchmark ID to "
+        "import it as one of them",
         f"{source}:7:26: unit 'fraction' is not a percentage; convert the scores to percent",
         f"{source}:8:49: verified must be true or false, got 'maybe'",
         f"{source}:9:1: row has 10 fields but the header has 9",

@@ -78,6 +78,11 @@ annotations_option = click.option(
     help="'github': one GitHub Actions annotation (::error file=...,line=...::) per problem.",
 )
 force_option = click.option("--force", is_flag=True, help="Overwrite an existing file.")
+verified_option = click.option(
+    "--verified-only",
+    is_flag=True,
+    help="Ignore unverified and flagged scores (a stage only they inform is not assessed).",
+)
 
 
 def format_option(help_text: str = "Output format.") -> Any:

@@ -27,6 +27,7 @@ from advisor.cli.common import (
     read_stdin,
     rules_option,
     scores_option,
+    verified_option,
 )
 from advisor.errors import InputError
 from advisor.load.paths import STDIN, STDIN_NAME
@@ -99,6 +100,7 @@ from advisor.rendering.output import check_target, refuse_same_files, write_text
     type=PATH,
     help="Scores file of the last edition: add a 'What changed' section.",
 )
+@verified_option
 @rules_option
 @scores_option
 def guide_cmd(
@@ -120,6 +122,7 @@ def guide_cmd(
     fragment: bool,
     show: bool,
     since: str | None,
+    verified_only: bool,
     rules_path: tuple[str, ...],
     scores_path: tuple[str, ...],
 ) -> None:
@@ -195,7 +198,14 @@ def guide_cmd(
     for note in questionnaire.unused_answers(book, given, answers, origins):
         click.echo(f"advisor: note: {note}", err=True)
     page = guide.make_guide(
-        book, answers, date=when, fmt=fmt, template=template, fragment=fragment, since=last
+        book,
+        answers,
+        date=when,
+        fmt=fmt,
+        template=template,
+        fragment=fragment,
+        since=last,
+        verified_only=verified_only,
     )
     written = write_text(out, page.text, force=force)
     if save_answers:
@@ -214,6 +224,7 @@ def guide_cmd(
             rules=rules_path,
             scores=scores_path,
             since=last,
+            verified_only=verified_only,
         )
         write_text(save_answers, edition.edition_text(answers, record), force=force)
     # With -o - stdout holds the guide itself; everything else goes to stderr.
@@ -277,6 +288,7 @@ def _refresh(
 )
 @click.option("--template", type=PATH, help="Custom Jinja2 template for every guide.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
+@verified_option
 @json_option
 @rules_option
 @scores_option
@@ -287,6 +299,7 @@ def batch_cmd(
     date: str | None,
     template: str | None,
     force: bool,
+    verified_only: bool,
     as_json: bool,
     rules_path: tuple[str, ...],
     scores_path: tuple[str, ...],
@@ -318,6 +331,7 @@ def batch_cmd(
             force=force,
             template=template,
             progress=progress,
+            verified_only=verified_only,
             inputs=[
                 ("roster", roster),
                 ("--template", template),
@@ -399,6 +413,7 @@ def batch_cmd(
 @click.option("--all", "show_all", is_flag=True, help="Show unchanged lines too.")
 @click.option("-o", "--output", type=PATH, default="-", help="File to write (default stdout).")
 @force_option
+@verified_option
 @rules_option
 @scores_option
 def diff_cmd(
@@ -417,6 +432,7 @@ def diff_cmd(
     show_all: bool,
     output: str,
     force: bool,
+    verified_only: bool,
     rules_path: tuple[str, ...],
     scores_path: tuple[str, ...],
 ) -> None:
@@ -484,6 +500,7 @@ def diff_cmd(
         roles=roles,
         stages=stages,
         include_unchanged=show_all,
+        verified_only=verified_only,
     )
     result.added, result.removed = added, removed
     if fmt == "json":

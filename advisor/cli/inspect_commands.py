@@ -21,6 +21,7 @@ from advisor.cli.common import (
     print_json,
     rules_option,
     scores_option,
+    verified_option,
 )
 from advisor.rendering.output import require_stdout, write_text
 
@@ -99,6 +100,7 @@ def compare_cmd(
 @click.option(
     "--stage", default=None, shell_complete=complete_ids("stage"), help="Only this stage."
 )
+@verified_option
 @rules_option
 @scores_option
 @json_option
@@ -108,6 +110,7 @@ def explain_cmd(
     baseline: str | None,
     no_baseline: bool,
     stage: str | None,
+    verified_only: bool,
     rules_path: tuple[str, ...],
     scores_path: tuple[str, ...],
     as_json: bool,
@@ -122,7 +125,13 @@ def explain_cmd(
 
     book = load_book(rules_path, scores_path)
     data = reports.explain(
-        book, role=role, model=model, baseline=baseline, no_baseline=no_baseline, stage=stage
+        book,
+        role=role,
+        model=model,
+        baseline=baseline,
+        no_baseline=no_baseline,
+        stage=stage,
+        verified_only=verified_only,
     )
     if as_json:
         print_json(data)

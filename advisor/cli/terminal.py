@@ -148,8 +148,12 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
     for t in data["tables"]:
         where = f" × {t['stage']}" if t["stage"] else ""
         _say(console, f"\nTable {t['table']}{where} (hit policy {t['hit_policy']})", "bold")
-        if not t["chosen"]:
+        if t.get("assessed") is False:
+            _say(console, "  not assessed: no score informs this stage")
+        elif not t["chosen"]:
             _say(console, "  no rule applies")
+        if t.get("provisional"):
+            _say(console, "  provisional: rests on unverified or flagged scores")
         for c in t["chosen"]:
             level = f" → {c['autonomy']}" if c.get("autonomy") else ""
             _say(console, f"  chosen: {c['rule']}{level}  ({c['location']})")

@@ -6,8 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+import msgspec.structs
+
 from advisor import wording
 from advisor.errors import EvaluationError, InputError
+from advisor.evaluation import evidence as ev_model
 from advisor.evaluation.results import (
     Advice,
     Caveat,
@@ -82,7 +86,7 @@ def general_caveats(
     out.extend(Caveat("metric", n) for n in metric_notes)
     for r in results:
         for st in r.stages:
-            if st.advice is None:
+            if st.advice is None and st.assessed:
                 out.append(
                     Caveat(
                         "no-rule",
@@ -133,6 +137,58 @@ def _boundaries(rules: list[CompiledRule], name: str, lo: float, hi: float) -> l
     return sorted(found)
 
 
+def evidence_caveats(
+    book: Rulebook,
+    profile: Profile,
+    model_ev: Mapping[str, Evidence | None],
+    assessed: Mapping[str, ev_model.StageEvidence],
+    results: list[RoleResult],
+    ignored: list[Evidence],
+) -> list[Caveat]:
+    """Stages not assessed, provisional advice, scores left out and qualifying notes."""
+    out: list[Caveat] = []
+    who = _model_name(book, profile.model)
+    if ignored:
+        listed = "; ".join(
+            f"{_model_name(book, e.model)} on {book.benchmarks[e.benchmark].name} "
+            f"({wording.pct(e.score)}, {ev_model.strength_words(e)})"
+            for e in ignored
+        )
+        out.append(
+            Caveat(
+                "verified-only",
+                f"Only verified, unflagged scores are used (--verified-only); ignored: {listed}.",
+            )
+        )
+    for sid, found in assessed.items():
+        if not found.assessed:
+            out.append(
+                Caveat(
+                    "not-assessed",
+                    f"{book.stages[sid].name} is not assessed: no score of {who} informs it "
+                    f"({ev_model.wanted(book, sid)} would decide it).",
+                )
+            )
+    if any(st.provisional for r in results for st in r.stages):
+        out.append(
+            Caveat(
+                "provisional",
+                "Advice marked provisional rests on unverified or flagged scores and would "
+                "differ on verified, unflagged scores alone; see --verified-only.",
+            )
+        )
+    for e in model_ev.values():
+        if e is not None and e.notes:
+            out.append(
+                Caveat(
+                    "score-note",
+                    f"{_model_name(book, e.model)} on {book.benchmarks[e.benchmark].name}: "
+                    f"{e.notes}",
+                )
+            )
+    return out
+
+
 def near_threshold_caveats(
     book: Rulebook,
     inputs: dict[str, Any],
@@ -159,17 +215,35 @@ def near_threshold_caveats(
         flips: dict[float, list[tuple[str, str | None, tuple[str, ...], tuple[str, ...]]]] = {}
         for r in results:
             for table in tables:
-                stages = [st.stage for st in r.stages] if table is stage_table else [None]
+                stages = (
+                    [st.stage for st in r.stages if st.assessed] if table is stage_table else [None]
+                )
                 for stage in stages:
                     rules = candidates(table, r.role, stage)
-                    here = {**inputs, "role": r.role} | ({"stage": stage} if stage else {})
-                    for b in _boundaries(rules, bench, lo, hi):
+                    here = {**inputs, "role": r.role}
+                    found = _boundaries(rules, bench, lo, hi)
+                    if stage is not None:
+                        here = _stage_inputs(book, here, model_ev, stage)
+                        if stage in book.benchmarks[bench].informs:
+                            bands = book.benchmarks[bench].bands
+                            found = sorted(
+                                {*found, *(x.at_least for x in bands if lo <= x.at_least <= hi)}
+                            )
+                    for b in found:
                         sides = [
-                            _outcome(book, table, {**here, bench: x}, r.role, stage)
+                            _outcome(
+                                book,
+                                table,
+                                _moved(book, here, model_ev, ev, x, stage),
+                                r.role,
+                                stage,
+                            )
                             for x in (b - _EPS, b, b + _EPS)
                             if 0 <= x <= 100
                         ]
-                        if None in sides or len(set(sides)) < 2:
+                        # A threshold decides what lies below it and above it differently;
+                        # a point test (the seed's "= 36") names a figure, not a threshold.
+                        if None in sides or sides[0] == sides[-1]:
                             continue
                         now = _outcome(book, table, here, r.role, stage)
                         other = sides[-1] if ev.score < b else sides[0]
@@ -180,6 +254,31 @@ def near_threshold_caveats(
         for b, where in sorted(flips.items()):
             out.append(Caveat("near-threshold", _near_text(book, ev, m, b, where)))
     return out
+
+
+def _moved(
+    book: Rulebook,
+    here: dict[str, Any],
+    model_ev: Mapping[str, Evidence | None],
+    ev: Evidence,
+    x: float,
+    stage: str | None,
+) -> dict[str, Any]:
+    """The inputs ``here`` with ``ev``'s score moved to ``x`` (and the stage's evidence level)."""
+    if stage is None:
+        return {**here, ev.benchmark: x}
+    return _stage_inputs(
+        book, here, {**model_ev, ev.benchmark: msgspec.structs.replace(ev, score=x)}, stage
+    )
+
+
+def _stage_inputs(
+    book: Rulebook, inputs: dict[str, Any], model_ev: Mapping[str, Evidence | None], stage: str
+) -> dict[str, Any]:
+    """A stage table's inputs: unflagged raw scores and the stage's evidence level."""
+    unflagged = ev_model.table_scores(book, model_ev)
+    level = ev_model.assess(book, model_ev, stage).level
+    return {**inputs, **unflagged, "stage": stage, "evidence": level}
 
 
 def _near_text(

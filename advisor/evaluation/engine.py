@@ -15,9 +15,15 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 import msgspec.structs
 
-from advisor.errors import InputError
+from advisor.errors import EvaluationError, InputError
+from advisor.evaluation import evidence as ev_model
 from advisor.evaluation import texts as texts_
-from advisor.evaluation.caveats import general_caveats, near_threshold_caveats, stale_caveats
+from advisor.evaluation.caveats import (
+    evidence_caveats,
+    general_caveats,
+    near_threshold_caveats,
+    stale_caveats,
+)
 from advisor.evaluation.results import (
     Advice,
     ComparisonRow,
@@ -29,7 +35,7 @@ from advisor.evaluation.results import (
     Trace,
 )
 from advisor.evaluation.tables import run_table
-from advisor.load.rulebook import TEXT_FIELDS, CompiledRule, Rulebook, unknown
+from advisor.load.rulebook import TEXT_FIELDS, CompiledRule, CompiledTable, Rulebook, unknown
 from advisor.text.sandbox import run_sandboxed
 
 if TYPE_CHECKING:
@@ -203,6 +209,12 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         if profile.baseline is not None or profile.baseline_scores is not None
         else {b: None for b in book.benchmarks}
     )
+    ignored: list[Evidence] = []
+    if profile.verified_only:
+        ignored = [
+            e for e in [*model_ev.values(), *base_ev.values()] if e and not ev_model.is_firm(e)
+        ]
+        model_ev, base_ev = ev_model.firm_only(model_ev), ev_model.firm_only(base_ev)
     model_scores = {b: (e.score if e else None) for b, e in model_ev.items()}
     base_scores = {b: (e.score if e else None) for b, e in base_ev.items()}
     metrics, metric_notes = compute_metrics(book, model_scores, base_scores)
@@ -246,6 +258,13 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
                 traces.append(tr)
 
     stage_table = next(t for t in book.tables if t.scope == "stage")
+    assessed = {sid: ev_model.assess(book, model_ev, sid) for sid in stages}
+    # The stage table reads flagged scores only through their (capped) evidence level.
+    unflagged = ev_model.table_scores(book, model_ev)
+    firm_ev = ev_model.firm_only(model_ev)
+    weak = any(e is not None and firm_ev[b] is None for b, e in model_ev.items())
+    firm_inputs = {b: (e.score if e else None) for b, e in firm_ev.items()}
+    firm = {sid: ev_model.assess(book, firm_ev, sid) for sid in stages}
     # The same for every role: made once (texts cannot change them; the sandbox is immutable).
     named_stages = {sid: _named(book.stages[sid]) for sid in stages}
     named_levels = {lv.id: _named(lv) for lv in book.levels}
@@ -263,25 +282,58 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
                 if tr:
                     traces.append(tr)
         for stage_id in stages:
-            st_inputs = {**role_inputs, "stage": stage_id}
+            found = assessed[stage_id]
+            if not found.assessed:
+                policy = stage_table.spec.hit_policy
+                tr = Trace(stage_table.id, policy, role_id, stage_id, [], [], [], [])
+                if trace:
+                    traces.append(tr)
+                stage_list.append(StageAdvice(stage_id, None, tr, assessed=False))
+                continue
+            st_inputs = {
+                **role_inputs,
+                **unflagged,
+                "stage": stage_id,
+                "evidence": found.level,
+            }
             chosen, tr = run_table(
                 book, stage_table, st_inputs, role=role_id, stage=stage_id, trace=True
             )
             assert tr is not None
             if trace:
                 traces.append(tr)
-            ctx = {**role_ctx, "stage": named_stages[stage_id]}
+            provisional = weak and _rests_on_weak(
+                book,
+                stage_table,
+                {**role_inputs, **firm_inputs, "stage": stage_id, "evidence": firm[stage_id].level},
+                firm[stage_id].assessed,
+                chosen,
+                role_id,
+                stage_id,
+            )
+            ctx = {
+                **role_ctx,
+                "stage": named_stages[stage_id],
+                "basis": ev_model.basis(book, found.deciding),
+            }
             if chosen:
                 level = book.levels[book.level_rank(chosen[0].spec.autonomy or "")]
                 ctx["level"] = named_levels[level.id]
             stage_list.append(
-                StageAdvice(stage_id, _advice(book, chosen[0], ctx) if chosen else None, tr)
+                StageAdvice(
+                    stage_id,
+                    _advice(book, chosen[0], ctx) if chosen else None,
+                    tr,
+                    provisional=provisional,
+                    evidence=found.used,
+                )
             )
         results.append(RoleResult(role_id, summary, stage_list))
 
     caveats = general_caveats(
         book, profile, model_ev, base_ev, comparison, missing, metric_notes, results, table_caveats
     )
+    caveats += evidence_caveats(book, profile, model_ev, assessed, results, ignored)
     caveats += near_threshold_caveats(book, inputs, model_ev, results, profile.near_margin)
     caveats += stale_caveats(book, profile, model_ev, base_ev)
     evidence = [e for e in model_ev.values() if e] + [e for e in base_ev.values() if e]
@@ -304,6 +356,26 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         traces=traces,
         answers=dict(profile.answers),
     )
+
+
+def _rests_on_weak(
+    book: Rulebook,
+    table: CompiledTable,
+    firm_inputs: dict[str, Any],
+    firm_assessed: bool,
+    chosen: list[CompiledRule],
+    role: str,
+    stage: str,
+) -> bool:
+    """Whether verified, unflagged scores alone would decide the stage otherwise."""
+    if not firm_assessed:
+        return True
+    try:
+        firm_chosen, _ = run_table(book, table, firm_inputs, role=role, stage=stage, trace=False)
+    except EvaluationError:
+        return True
+    levels = [r.spec.autonomy for r in chosen[:1]]
+    return levels != [r.spec.autonomy for r in firm_chosen[:1]]
 
 
 def _unnamed_baseline(profile: Profile) -> dict[str, str] | None:

@@ -90,11 +90,19 @@ def guide_summary(book: Rulebook, result: Any, written: Any) -> tuple[str, list[
     rows += [
         [
             book.roles[r.role].name,
-            *[(st.advice.autonomy if st.advice else "no rule") or "" for st in r.stages],
+            *[_cell(st) for st in r.stages],
         ]
         for r in result.roles
     ]
     return headline, rows
+
+
+def _cell(st: Any) -> str:
+    """A stage's autonomy in the terminal summary: "supervised (provisional)", "not assessed"."""
+    if not st.assessed:
+        return "not assessed"
+    level = (st.advice.autonomy if st.advice else "no rule") or ""
+    return f"{level} (provisional)" if st.provisional else level
 
 
 def guide_summary_lines(book: Rulebook, result: Any, written: Any) -> list[str]:
@@ -119,6 +127,7 @@ def explain(
     no_baseline: bool = False,
     stage: str | None = None,
     scores: dict[str, float | None] | None = None,
+    verified_only: bool = False,
 ) -> dict[str, Any]:
     """Why each piece of advice for one role was given.
 
@@ -139,10 +148,12 @@ def explain(
             roles=[role_id],
             stages=[stage_id] if stage_id else [],
             scores=scores,
+            verified_only=verified_only,
         ),
     )
     advice = {(st.stage): st.advice for r in result.roles for st in r.stages}
-    tables = []
+    status = {st.stage: st for r in result.roles for st in r.stages}
+    tables: list[dict[str, Any]] = []
     for tr in result.traces:
         if tr.role not in (None, role_id):
             continue
@@ -183,6 +194,20 @@ def explain(
                 "changes": tr.changes,
             }
         )
+        if tr.stage is not None and tr.stage in status:
+            st = status[tr.stage]
+            tables[-1]["assessed"] = st.assessed
+            tables[-1]["provisional"] = st.provisional
+            tables[-1]["evidence"] = [
+                {
+                    "benchmark": e.benchmark,
+                    "score": e.score,
+                    "verified": e.verified,
+                    "flags": list(e.flags),
+                    "agent": e.agent,
+                }
+                for e in st.evidence
+            ]
     return {
         "role": role_id,
         "model": model_id,

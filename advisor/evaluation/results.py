@@ -45,6 +45,7 @@ class Profile(msgspec.Struct):
     baseline_scores: dict[str, float | None] | None = None
     near_margin: float = 0.0
     stale_months: int | None = 12
+    verified_only: bool = False
 
 
 class Evidence(msgspec.Struct):
@@ -127,11 +128,19 @@ class Trace(msgspec.Struct):
 
 
 class StageAdvice(msgspec.Struct):
-    """Advice for one role at one stage; ``advice`` is None when no rule applied."""
+    """Advice for one role at one stage; ``advice`` is None when no rule applied.
+
+    ``assessed`` is false when no score informs the stage (then no rule runs);
+    ``provisional`` when the advice rests on unverified or flagged scores;
+    ``evidence`` holds the scores that inform the stage, the deciding one first.
+    """
 
     stage: str
     advice: Advice | None
     trace: Trace
+    assessed: bool = True
+    provisional: bool = False
+    evidence: list[Evidence] = []
 
 
 class RoleResult(msgspec.Struct):
@@ -203,6 +212,8 @@ class Result(msgspec.Struct):
                     "stages": [
                         {
                             "stage": st.stage,
+                            "assessed": st.assessed,
+                            "provisional": st.provisional,
                             "autonomy": st.advice.autonomy if st.advice else None,
                             "rule": st.advice.rule if st.advice else None,
                             "text": st.advice.text if st.advice else "",
@@ -210,6 +221,17 @@ class Result(msgspec.Struct):
                             "time_saved": st.advice.time_saved if st.advice else "",
                             "rationale": st.advice.rationale if st.advice else "",
                             "sources": st.advice.sources if st.advice else [],
+                            "evidence": [
+                                {
+                                    "benchmark": e.benchmark,
+                                    "score": e.score,
+                                    "verified": e.verified,
+                                    "flags": list(e.flags),
+                                    "agent": e.agent,
+                                    "notes": e.notes,
+                                }
+                                for e in st.evidence
+                            ],
                         }
                         for st in r.stages
                     ],

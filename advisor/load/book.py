@@ -20,7 +20,7 @@ from advisor.model.conditions import Test
 from advisor.model.location import Location
 
 #: Inputs every table may read besides benchmark, metric and question ids.
-BUILTIN_INPUTS = {"role": "id", "stage": "id", "model": "id", "baseline": "id"}
+BUILTIN_INPUTS = {"role": "id", "stage": "id", "model": "id", "baseline": "id", "evidence": "id"}
 #: The fields of a rule that hold text (each may be a Jinja2 text).
 TEXT_FIELDS = ("text", "review", "time_saved", "rationale")
 
@@ -102,6 +102,8 @@ class Rulebook(msgspec.Struct, dict=True):
     locations: dict[tuple[str, str], Location]
     changes: list[RuleChange] = []
     aliases: dict[str, str] = {}
+    #: The evidence scale, weakest first (see advisor.evaluation.evidence).
+    evidence: dict[str, s.EvidenceLevel] = {}
 
     @property
     def level_ids(self) -> list[str]:

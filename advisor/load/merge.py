@@ -54,6 +54,7 @@ def _build(files: list[File], base: Rulebook | None, problems: Problems) -> Rule
         merged["roles"] = dict(base.roles)
         merged["stages"] = dict(base.stages)
         merged["benchmarks"] = dict(base.benchmarks)
+        merged["evidence"] = dict(base.evidence)
         merged["sources"] = dict(base.sources)
         merged["models"] = dict(base.models)
         merged["metrics"] = dict(base.metrics)
@@ -65,6 +66,7 @@ def _build(files: list[File], base: Rulebook | None, problems: Problems) -> Rule
     changes: list[RuleChange] = list(base.changes) if base else []
     kinds = {sec: sec.rstrip("s") for sec in SECTIONS}
     kinds["autonomy"] = "level"
+    kinds["evidence"] = "evidence level"
 
     for f in files:
         if f.data.rulebook is not None:
@@ -83,7 +85,9 @@ def _build(files: list[File], base: Rulebook | None, problems: Problems) -> Rule
                     )
                     continue
                 if sec == "tables" and item.id in from_base["tables"]:
-                    item = _merge_table(merged["tables"][item.id], item, f, i, base, changes)
+                    item = _merge_table(
+                        merged["tables"][item.id], item, f, i, base, changes, problems
+                    )
                     from_base["tables"].discard(item.id)
                 merged[sec][item.id] = item
                 from_base[sec].discard(item.id)
@@ -121,6 +125,7 @@ def _build(files: list[File], base: Rulebook | None, problems: Problems) -> Rule
         files=(base.files if base else []) + [f.path for f in files],
         locations=locs,
         changes=changes,
+        evidence=merged["evidence"],
     )
     _check(book, merged["tables"], disabled, problems)
     problems.raise_if_any()
@@ -157,7 +162,13 @@ def _record_rule_locations(
 
 
 def _merge_table(
-    old: s.Table, new: s.Table, f: File, ti: int, base: Rulebook | None, changes: list[RuleChange]
+    old: s.Table,
+    new: s.Table,
+    f: File,
+    ti: int,
+    base: Rulebook | None,
+    changes: list[RuleChange],
+    problems: Problems,
 ) -> s.Table:
     """An organisation's table of the same id: its rules replace or extend the base's."""
     by_id = {r.id: r for r in new.rules}
@@ -182,7 +193,40 @@ def _merge_table(
     raw = f.raw["tables"][ti]
     given = {fi.name: getattr(new, fi.name) for fi in msgspec.structs.fields(new) if fi.name in raw}
     given["rules"] = rules
+    if "inputs" in raw:
+        _check_restated_inputs(old, new, rules, f, ti, problems)
     return msgspec.structs.replace(old, **given)
+
+
+def _check_restated_inputs(
+    old: s.Table, new: s.Table, rules: list[s.Rule], f: File, ti: int, problems: Problems
+) -> None:
+    """One line at the organisation's ``inputs`` when it drops inputs inherited rules read.
+
+    Without it, every inherited rule reading such an input (the built-in stage
+    table's 'evidence', say) would be reported, located in the built-in files.
+    """
+    own = {r.id for r in new.rules}
+    readers: dict[str, list[str]] = {}
+    for r in rules:
+        if r.id in own:
+            continue
+        for name in r.when:
+            if name not in new.inputs:
+                readers.setdefault(name, []).append(r.id)
+    if not readers:
+        return
+    dropped = [n for n in old.inputs if n in readers] + sorted(set(readers) - set(old.inputs))
+    suggested = [n for n in old.inputs if n in new.inputs or n in readers]
+    suggested += [n for n in new.inputs if n not in suggested]
+    count = len({rid for ids in readers.values() for rid in ids})
+    first = readers[dropped[0]][0]
+    problems.add(
+        f"table {new.id!r}: inputs leave out {' and '.join(map(repr, dropped))}, which "
+        f"{count} inherited rule{'s' if count != 1 else ''} read (first {first!r}); add "
+        f"{'it' if len(dropped) == 1 else 'them'} to inputs: [{', '.join(suggested)}]",
+        f.smap.locate(("tables", ti, "inputs")),
+    )
 
 
 def _apply_disables(
@@ -287,10 +331,42 @@ def _check(
                     where("metric", metric.id),
                 )
 
+    _check_evidence(book, problems)
     _check_questions(book, problems)
     _compile_tables(book, tables, disabled, problems)
     declared = {r.id for t in tables.values() for r in t.rules}
     _check_tests(book, problems, disabled, declared)
+
+
+def _check_evidence(book: Rulebook, problems: Problems) -> None:
+    """Benchmarks inform known stages and read their scores in ascending bands."""
+    rank = {lv: i for i, lv in enumerate(book.evidence)}
+    for bench in book.benchmarks.values():
+        loc = book.where("benchmark", bench.id)
+        for stage in bench.informs:
+            if stage not in book.stages:
+                hint = unknown("stage", stage, list(book.stages)).message
+                problems.add(f"benchmark {bench.id!r}: {hint} (in informs)", loc)
+        if bench.informs and not bench.bands:
+            problems.add(
+                f"benchmark {bench.id!r} informs stages but has no 'bands' saying how its "
+                "scores are read",
+                loc,
+            )
+        prev: tuple[float, int] | None = None
+        for band in bench.bands:
+            if band.level not in rank:
+                hint = unknown("evidence level", band.level, list(book.evidence)).message
+                problems.add(f"benchmark {bench.id!r}: {hint} (in bands)", loc)
+                continue
+            here = (band.at_least, rank[band.level])
+            if prev is not None and not (here[0] > prev[0] and here[1] > prev[1]):
+                problems.add(
+                    f"benchmark {bench.id!r}: bands must rise in both at_least and level "
+                    "(a higher score never reads as weaker evidence)",
+                    loc,
+                )
+            prev = here
 
 
 def _check_questions(book: Rulebook, problems: Problems) -> None:
@@ -338,8 +414,10 @@ def _compile_tables(
                     tloc,
                 )
                 continue
-            if name == "stage" and table.purpose != "stage-advice":
-                problems.add(f"table {table.id!r}: only stage-advice tables can read 'stage'", tloc)
+            if name in ("stage", "evidence") and table.purpose != "stage-advice":
+                problems.add(
+                    f"table {table.id!r}: only stage-advice tables can read {name!r}", tloc
+                )
             if name == "role" and table.purpose not in ("stage-advice", "role-summary"):
                 problems.add(
                     f"table {table.id!r}: a {table.purpose} table runs once per guide "
@@ -418,13 +496,15 @@ def _compile_rule(
             "stage": book.stages,
             "model": book.models,
             "baseline": book.models,
+            "evidence": book.evidence,
         }
         known = id_sets.get(name)
         if known is not None:
+            label = "evidence level" if name == "evidence" else name
             for ident in sorted(test.ids):
                 if ident not in known:
                     problems.add(
-                        f"rule {rule.id!r}: " + unknown(name, ident, list(known)).message, cloc
+                        f"rule {rule.id!r}: " + unknown(label, ident, list(known)).message, cloc
                     )
                     ok = False
         tests[name] = test

@@ -75,6 +75,28 @@ class Stage(Strict, frozen=True, kw_only=True):
     description: Text = ""
 
 
+class EvidenceLevel(Strict, frozen=True, kw_only=True):
+    """One step of the ordered scale of evidence a stage's scores give (weakest first)."""
+
+    id: Id
+    name: ShortText
+    description: Text = ""
+    flagged: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Whether flagged scores (known-leakage, contested, ...) can count at "
+            "this level; if not they count at the highest lower level that allows them."
+        ),
+    ] = True
+
+
+class Band(Strict, frozen=True, kw_only=True):
+    """A score band of a benchmark: from ``at_least`` up it is evidence of ``level``."""
+
+    at_least: Percent
+    level: Id
+
+
 class Benchmark(Strict, frozen=True, kw_only=True):
     """A benchmark whose scores the rules read."""
 
@@ -86,6 +108,16 @@ class Benchmark(Strict, frozen=True, kw_only=True):
     url: ShortText = ""
     limits: Annotated[
         list[Text], msgspec.Meta(description="Caveats every guide using it should state.")
+    ] = []
+    informs: Annotated[
+        list[Id], msgspec.Meta(description="The workflow stages whose advice its scores inform.")
+    ] = []
+    bands: Annotated[
+        list[Band],
+        msgspec.Meta(
+            description="How its scores are read: each band, from its at_least score up to the "
+            "next band, is evidence of one evidence level; ascending in both."
+        ),
     ] = []
 
 
@@ -239,6 +271,10 @@ class Expect(Strict, frozen=True, kw_only=True):
     autonomy: Id | None = None
     rule: Id | None = None
     table: Id | None = None
+    assessed: Annotated[
+        bool | None,
+        msgspec.Meta(description="false: no score informs the stage, so it is not assessed."),
+    ] = None
 
 
 class Given(Strict, frozen=True, kw_only=True):
@@ -285,6 +321,10 @@ class RulebookFile(Strict, frozen=True, kw_only=True):
     roles: list[Role] = []
     stages: list[Stage] = []
     benchmarks: list[Benchmark] = []
+    evidence: Annotated[
+        list[EvidenceLevel],
+        msgspec.Meta(description="The evidence scale, weakest first; benchmark bands map to it."),
+    ] = []
     sources: list[Source] = []
     models: list[Model] = []
     metrics: list[Metric] = []
@@ -296,7 +336,7 @@ class RulebookFile(Strict, frozen=True, kw_only=True):
 #: The sections of a rulebook file, in order.
 SECTIONS = (
     "autonomy", "roles", "stages", "benchmarks", "sources", "models",
-    "metrics", "questions", "tables", "tests",
+    "metrics", "questions", "tables", "tests", "evidence",
 )  # fmt: skip
 #: The struct of one item of each section.
 SECTION_ITEM: dict[str, type[Strict]] = {
@@ -310,6 +350,7 @@ SECTION_ITEM: dict[str, type[Strict]] = {
     "questions": Question,
     "tables": Table,
     "tests": RuleTest,
+    "evidence": EvidenceLevel,
 }
 
 T = TypeVar("T")

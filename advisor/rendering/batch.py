@@ -283,6 +283,7 @@ def run_batch(
     force: bool = False,
     template: str | Path | None = None,
     progress: Callable[[Outcome], None] | None = None,
+    verified_only: bool = False,
     inputs: Sequence[tuple[str, str | None]] = (),
 ) -> BatchReport:
     """Write one guide per roster row into ``out_dir``.
@@ -335,7 +336,14 @@ def run_batch(
                 check_format(row_fmt, row.origins.get(FORMAT_KEY, ""))
                 path = target_in(folder, names.take(safe_name(team), EXTENSIONS[row_fmt]))
                 refuse_same_files([("--out-dir", str(path))], inputs)
-                guide = make_guide(book, answers, date=date, fmt=row_fmt, template=template)
+                guide = make_guide(
+                    book,
+                    answers,
+                    date=date,
+                    fmt=row_fmt,
+                    template=template,
+                    verified_only=verified_only,
+                )
             except AdvisorError as exc:
                 outcome.error = exc.message if exc.location is None else str(exc)
                 done: Future[str | None] = Future()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from advisor import wording
 from advisor.load.rulebook import CompiledRule, CompiledTable, Rulebook
 from advisor.model.conditions import Test
 from advisor.rendering.formats import check_format
@@ -88,6 +89,7 @@ def _id_names(book: Rulebook, name: str, ids: frozenset[str]) -> list[str]:
         "stage": book.stages,
         "model": book.models,
         "baseline": book.models,
+        "evidence": book.evidence,
     }
     known = tables.get(name, {})
     ordered = [i for i in known if i in ids] + sorted(i for i in ids if i not in known)
@@ -228,6 +230,11 @@ def export_data(book: Rulebook) -> dict[str, Any]:
                 "size": b.size,
                 "url": b.url,
                 "limits": list(b.limits),
+                "informs": [book.stages[x].name for x in b.informs if x in book.stages],
+                "bands": [{"at_least": band.at_least, "level": band.level} for band in b.bands],
+                "reads_as": "; ".join(
+                    f"from {wording.number(band.at_least, 2)}%: {band.level}" for band in b.bands
+                ),
             }
             for b in book.benchmarks.values()
         ],

@@ -67,6 +67,7 @@ def make_guide(
     fragment: bool = False,
     extra: dict[str, Any] | None = None,
     since: Rulebook | None = None,
+    verified_only: bool = False,
 ) -> Guide:
     """Evaluate validated answers and render the guide.
 
@@ -81,11 +82,14 @@ def make_guide(
         since: The rulebook as of the last edition (its scores): the guide then
             gets ``changes`` (the JSON rows) and ``what_changed`` (the section as
             template data, see :func:`advisor.evaluation.diff.changes_view`).
+        verified_only: Ignore unverified and flagged scores.
 
     Templates (and the JSON result) also get ``answers``: every answer by question
     id, so that an organisation's own questions can shape its own template.
     """
-    profile = answers_to_profile(answers, date)
+    profile = msgspec.structs.replace(
+        answers_to_profile(answers, date), verified_only=verified_only
+    )
     result = evaluate(book, profile)
     context: dict[str, Any] = {"answers": dict(answers)}
     if since is not None:

@@ -22,6 +22,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError
 
 from advisor import wording
 from advisor.errors import AdvisorError, InputError
+from advisor.evaluation.evidence import wanted
 from advisor.load import cache as file_cache
 from advisor.load.paths import (
     FileTooBigError,
@@ -241,6 +242,35 @@ def level_views(book: Rulebook) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+#: How a stage no score informs shows where a level would (every format, overview too).
+NOT_ASSESSED = {
+    "id": None,
+    "name": "Not assessed",
+    "ai": "",
+    "human": "",
+    "rank": "none",
+    "tone": "Grey",
+    "colour": "#e5e7eb",
+}
+
+
+def _shown_level(st: Any, level: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The level a guide shows for a stage: marked provisional, or Not assessed."""
+    if not st.assessed:
+        return NOT_ASSESSED
+    if level is not None and st.provisional:
+        return {**level, "name": f"{level['name']} (provisional)"}
+    return level
+
+
+def not_assessed_text(book: Rulebook, model_id: str, stage: str) -> str:
+    """Why a stage is not assessed, and what would decide it."""
+    model = book.models.get(model_id)
+    name = model.name if model else model_id
+    why = wanted(book, stage)
+    return f"Not assessed: no score of {name} informs this stage; {why} would decide it."
 
 
 def _num(x: float) -> str:
@@ -515,8 +545,16 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
             stages.append(
                 {
                     "stage": {"id": st.stage, "name": book.stages[st.stage].name},
-                    "level": levels[a.autonomy] if a and a.autonomy else None,
-                    "text": a.text if a else "No rule applies: treat as manual.",
+                    "level": _shown_level(st, levels[a.autonomy] if a and a.autonomy else None),
+                    "assessed": st.assessed,
+                    "provisional": st.provisional,
+                    "text": (
+                        a.text
+                        if a
+                        else not_assessed_text(book, result.model, st.stage)
+                        if not st.assessed
+                        else "No rule applies: treat as manual."
+                    ),
                     "review": a.review if a else "",
                     "time_saved": a.time_saved if a else "",
                     "rationale": a.rationale if a else "",

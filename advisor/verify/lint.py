@@ -105,6 +105,11 @@ def _check_unused(book: Rulebook, out: list[Finding], looked_up: set[str]) -> No
     used = set(inputs) | looked_up
     for m in book.metrics.values():
         used.update([m.benchmark] if m.benchmark else m.benchmarks)
+    if book.evidence:
+        _check_informs(book, out, "evidence" in inputs)
+        # A benchmark that informs stages is read through the stage's evidence level;
+        # one that informs none is reported by _check_informs.
+        used.update(b for b, x in book.benchmarks.items() if "evidence" in inputs or not x.informs)
     for ident in book.benchmarks:
         if ident not in used:
             out.append(
@@ -115,6 +120,43 @@ def _check_unused(book: Rulebook, out: list[Finding], looked_up: set[str]) -> No
                     (book.where("benchmark", ident) or Location(book.files[0]),),
                 )
             )
+
+
+def _check_informs(book: Rulebook, out: list[Finding], read: bool) -> None:
+    """The evidence model: every stage informed by some benchmark, every benchmark informing."""
+    first = Location(book.files[0]) if book.files else Location("rulebook")
+    informed = {st for b in book.benchmarks.values() for st in b.informs}
+    for sid in book.stages:
+        if sid not in informed:
+            out.append(
+                Finding(
+                    "warning",
+                    "uninformed-stage",
+                    f"no benchmark informs stage {sid!r}: it is never assessed; add it to a "
+                    "benchmark's 'informs'",
+                    (book.where("stage", sid) or first,),
+                )
+            )
+    for b in book.benchmarks.values():
+        if not b.informs:
+            out.append(
+                Finding(
+                    "info",
+                    "informs-nothing",
+                    f"benchmark {b.id!r} informs no stage: its scores are shown but decide "
+                    "no stage advice",
+                    (book.where("benchmark", b.id) or first,),
+                )
+            )
+    if not read and informed:
+        out.append(
+            Finding(
+                "warning",
+                "evidence-unread",
+                "benchmarks inform stages but the stage-advice table does not read 'evidence'",
+                (first,),
+            )
+        )
 
 
 __all__ = ["Finding", "LintReport", "lint"]

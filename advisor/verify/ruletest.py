@@ -295,6 +295,12 @@ def _check(book: Rulebook, result: Result, exp: Expect, covered: set[str]) -> li
         what = " × ".join(x for x in (exp.role, stage) if x)
         if table.scope != "stage" or exp.table is not None:
             what += f", table {table.id}"
+        if exp.assessed is not None and stage is not None:
+            got = _assessed(result, exp.role, stage)
+            if got != exp.assessed or not got:
+                shown = "assessed" if got else "not assessed"
+                out.append(Check(what, _expected(exp), shown, got == exp.assessed))
+                continue
         if tr is None:  # the engine ran no such decision: nothing to compare with
             out.append(Check(what, _expected(exp), "no decision was made", False))
             continue
@@ -320,6 +326,14 @@ def _check(book: Rulebook, result: Result, exp: Expect, covered: set[str]) -> li
     return out
 
 
+def _assessed(result: Result, role: str, stage: str) -> bool:
+    for r in result.roles:
+        for st in r.stages:
+            if r.role == role and st.stage == stage:
+                return st.assessed
+    return False
+
+
 def _autonomy(book: Rulebook, rule_id: str) -> str | None:
     rule = book.rule(rule_id)
     return rule.spec.autonomy if rule else None
@@ -331,6 +345,8 @@ def _expected(exp: Expect) -> str:
         parts.append(f"autonomy {exp.autonomy}")
     if exp.rule is not None:
         parts.append(f"rule {exp.rule}")
+    if exp.assessed is not None:
+        parts.append("assessed" if exp.assessed else "not assessed")
     return ", ".join(parts) or "some rule to apply"
 
 

@@ -40,6 +40,10 @@ rulebook:
   description: Our adoption rules, on top of advisor's built-in rulebook.
 extends: builtin
 
+# Benchmarks inform stages and read their scores in bands on the evidence scale
+# (see 'advisor rules export'); a benchmark given here again with the same id
+# replaces the built-in one, so you can change what it informs and its bands.
+
 # To switch built-in rules off, name them here. A disabled stage-advice rule
 # leaves a gap that 'advisor rules lint' reports until a rule of yours covers it.
 # overrides:
@@ -56,11 +60,11 @@ tables:
   - id: stage-advice
     purpose: stage-advice
     hit_policy: unique
-    inputs: [role, stage, mle-bench, terminal-bench-2]
+    inputs: [role, stage, evidence, terminal-bench-2]
     rules:
       # Example override: the built-in rule, with our review checklist added.
       - id: ds-validate-moderate
-        when: {{role: data-scientist, stage: result-validation, mle-bench: "[30..50)"}}
+        when: {{role: data-scientist, stage: result-validation, evidence: moderate}}
         autonomy: assist
         text: >-
           Validate results yourself; use {{{{ model.name }}}} to write evaluation code
@@ -68,7 +72,7 @@ tables:
         review: >-
           Metrics, splits, overfitting checks and the conclusions, against our
           model-review checklist.
-        time_saved: about 10%
+        time_saved: about 10% (rulebook estimate)
         rationale: Overfitting judgement is among the gaps the seed names at 36%.
         sources: [seed-review, {id}-review-policy]
 """

@@ -60,6 +60,9 @@ def _axis(book: Rulebook, name: str) -> _Axis:
         formula = book.metrics[name].formula
         hi = math.inf if formula == "relative_gain" else 100.0
         return _Axis(name, "number", -100.0, hi, can_miss=True)
+    if name == "evidence":
+        # The evidence scale, weakest first: stronger evidence must never lower autonomy.
+        return _Axis(name, "id", closed=list(book.evidence), monotone=True)
     if name == "model":
         return _Axis(name, "id")
     if name == "baseline":

@@ -30,7 +30,7 @@ _TEAM_NAMES = frozenset(
 SCOPE_NAMES = {
     "team": _TEAM_NAMES,
     "role": _TEAM_NAMES | {"role"},
-    "stage": _TEAM_NAMES | {"role", "stage", "level"},
+    "stage": _TEAM_NAMES | {"role", "stage", "level", "basis"},
 }
 
 

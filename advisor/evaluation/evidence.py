@@ -1,0 +1,151 @@
+"""The evidence model: which scores inform a stage, and how strong they are.
+
+Each benchmark of a rulebook declares the stages it ``informs`` and reads its
+scores in ``bands``, each the evidence of one level of the rulebook's
+``evidence`` scale (weakest first). A stage's evidence level is the highest
+level any informing score reaches, so a strong score on any benchmark counts,
+no level falls as a score rises and adding a score never takes one away. A
+stage no available score informs is *not assessed*, which is not "manual".
+
+Scores that are unverified or flagged (``known-leakage``, ``contested``, ...)
+are weaker evidence: flagged scores count at most at the highest level whose
+``flagged`` is true, and advice that rests on either kind is provisional
+(decided in :mod:`advisor.evaluation.engine` by evaluating the stage again
+with verified, unflagged scores only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from advisor import wording
+
+if TYPE_CHECKING:
+    from advisor.evaluation.results import Evidence
+    from advisor.load.rulebook import Rulebook
+
+
+class StageEvidence(msgspec.Struct, frozen=True):
+    """What the scores say about one stage.
+
+    Args:
+        stage: The stage id.
+        level: The evidence level id, or None when no score informs the stage.
+        deciding: The score that reaches ``level`` (a verified, unflagged one if
+            several do), or None.
+        used: Every score that informs the stage, the deciding one first.
+        assessed: Whether the stage is assessed: some score informs it (always, in a
+            rulebook without an evidence scale, whose tables read raw scores).
+    """
+
+    stage: str
+    level: str | None
+    deciding: Evidence | None
+    used: list[Evidence]
+    assessed: bool
+
+
+def is_firm(ev: Evidence) -> bool:
+    """Verified and unflagged: evidence that makes no advice provisional."""
+    return ev.verified and not ev.flags
+
+
+def table_scores(book: Rulebook, scores: Mapping[str, Evidence | None]) -> dict[str, float | None]:
+    """The raw scores a stage table reads: with an evidence scale, flagged scores count
+    only through their (capped) evidence level."""
+    return {
+        b: (e.score if e is not None and not (book.evidence and e.flags) else None)
+        for b, e in scores.items()
+    }
+
+
+def firm_only(scores: Mapping[str, Evidence | None]) -> dict[str, Evidence | None]:
+    """The scores with every unverified or flagged one taken out."""
+    return {b: (e if e is not None and is_firm(e) else None) for b, e in scores.items()}
+
+
+def informing(book: Rulebook, stage: str) -> list[str]:
+    """The benchmarks whose scores inform ``stage``, in rulebook order."""
+    return [b for b, bench in book.benchmarks.items() if stage in bench.informs]
+
+
+def band_level(book: Rulebook, benchmark: str, score: float) -> str | None:
+    """The evidence level a score reads as on its benchmark (None: below every band)."""
+    level = None
+    for band in book.benchmarks[benchmark].bands:
+        if score >= band.at_least:
+            level = band.level
+    return level
+
+
+def counted_level(book: Rulebook, ev: Evidence) -> str | None:
+    """The level a score counts at: its band, lowered for a flagged score."""
+    level = band_level(book, ev.benchmark, ev.score)
+    if level is None or not ev.flags:
+        return level
+    ids = list(book.evidence)
+    for i in range(ids.index(level), -1, -1):
+        if book.evidence[ids[i]].flagged:
+            return ids[i]
+    return None
+
+
+def assess(book: Rulebook, scores: Mapping[str, Evidence | None], stage: str) -> StageEvidence:
+    """The evidence level of one stage from a model's scores."""
+    if not book.evidence:
+        return StageEvidence(stage, None, None, [], True)
+    rank = {lv: i for i, lv in enumerate(book.evidence)}
+    used: list[tuple[int, bool, Evidence]] = []
+    for b in informing(book, stage):
+        ev = scores.get(b)
+        if ev is None:
+            continue
+        level = counted_level(book, ev)
+        used.append((-1 if level is None else rank[level], is_firm(ev), ev))
+    if not used:
+        return StageEvidence(stage, None, None, [], False)
+    # Strongest first; among equals a firm score decides (stable: rulebook order).
+    used.sort(key=lambda u: (-u[0], not u[1]))
+    top = used[0][0]
+    level = list(book.evidence)[top] if top >= 0 else None
+    if level is None:
+        # Scores below every band still assess the stage, at the weakest level.
+        level = next(iter(book.evidence), None)
+    return StageEvidence(stage, level, used[0][2], [u[2] for u in used], True)
+
+
+def wanted(book: Rulebook, stage: str) -> str:
+    """What would decide an unassessed stage: "a score on MLE-Bench or Terminal-Bench 2.0"."""
+    names = [book.benchmarks[b].name for b in informing(book, stage)]
+    if not names:
+        return "a score on a benchmark that informs it (none in this rulebook does)"
+    if len(names) == 1:
+        return f"a score on {names[0]}"
+    return f"a score on {', '.join(names[:-1])} or {names[-1]}"
+
+
+def basis(book: Rulebook, ev: Evidence | None) -> dict[str, object]:
+    """The deciding score as rule texts see it (``basis.text`` reads "36% on MLE-Bench")."""
+    if ev is None:
+        return {}
+    bench = book.benchmarks[ev.benchmark]
+    return {
+        "benchmark": ev.benchmark,
+        "name": bench.name,
+        "score": ev.score,
+        "unit": bench.unit,
+        "verified": ev.verified,
+        "flags": list(ev.flags),
+        "text": f"{wording.pct(ev.score)} on {bench.name}",
+    }
+
+
+def strength_words(ev: Evidence) -> str:
+    """Why a score is weak evidence: "unverified", "flagged known-leakage", or ""."""
+    parts = [] if ev.verified else ["unverified"]
+    if ev.flags:
+        parts.append("flagged " + ", ".join(ev.flags))
+    return "; ".join(parts)
