@@ -37,6 +37,19 @@ def test_cache_path_prints_the_folder_in_use() -> None:
     assert run("cache", "path").stdout == f"{cache_dir()}\n"
 
 
+def test_a_relative_cache_folder_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It would make a new cache in every working folder (every checkout a CI job runs in).
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", "relcache")
+    result = run("cache", "path")
+    assert result.exit_code == 1
+    assert "ADVISOR_CACHE_DIR is not an absolute path" in result.stderr
+    assert run("guide", "--defaults", "-o", "g.md").exit_code == 0
+    assert not (tmp_path / "relcache").exists()
+
+
 def test_cache_path_says_why_the_cache_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADVISOR_NO_CACHE", "1")
     result = run("cache", "path")

@@ -72,6 +72,9 @@ def where(
     path = _configured(env)
     if env.get("ADVISOR_NO_CACHE", "") not in ("", "0"):
         return path, "ADVISOR_NO_CACHE is set"
+    if not os.path.isabs(path):
+        # A relative folder would be a new cache in every working folder (every checkout).
+        return path, "ADVISOR_CACHE_DIR is not an absolute path"
     if not hasattr(os, "getuid"):
         return path, "the folder's owner cannot be checked on this platform"
     try:

@@ -36,7 +36,8 @@ def guide_date(date: str | None = None, environ: Mapping[str, str] | None = None
     """The guide's date: ``date`` if given, else ``SOURCE_DATE_EPOCH``, else today (UTC).
 
     Raises:
-        InputError: ``date`` is not YYYY-MM-DD, or SOURCE_DATE_EPOCH is not an integer.
+        InputError: ``date`` is not YYYY-MM-DD, or SOURCE_DATE_EPOCH is not a non-negative
+            integer within the calendar.
     """
     env = os.environ if environ is None else environ
     if date is not None:
@@ -47,12 +48,18 @@ def guide_date(date: str | None = None, environ: Mapping[str, str] | None = None
             raise InputError(f"--date {date!r}: expected a date as YYYY-MM-DD{why}") from None
     epoch = env.get("SOURCE_DATE_EPOCH")
     if epoch:
+        # The reproducible-builds specification: a non-negative integer of seconds.
+        if not (epoch.isascii() and epoch.isdigit()):
+            raise InputError(
+                f"SOURCE_DATE_EPOCH={epoch!r}: expected seconds since 1970 as a non-negative "
+                "integer; unset it or fix it"
+            )
         try:
-            stamp = int(epoch)
-            return dt.datetime.fromtimestamp(stamp, tz=dt.timezone.utc).date().isoformat()
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date().isoformat()
         except (ValueError, OverflowError, OSError):
             raise InputError(
-                f"SOURCE_DATE_EPOCH={epoch!r}: expected seconds since 1970 as an integer"
+                f"SOURCE_DATE_EPOCH={epoch!r}: out of range (after the year 9999); unset it or "
+                "fix it"
             ) from None
     return dt.datetime.now(tz=dt.timezone.utc).date().isoformat()
 
