@@ -530,7 +530,7 @@ def test_top_level_help_lists_every_command_in_a_group() -> None:
     out = ok("--help")
     assert out.startswith("Usage: advisor [OPTIONS] COMMAND [ARGS]...\n")
     sections = help_sections(out)
-    assert sections["Evidence"][:3] == ["models", "compare", "explain"]
+    assert sections["Evidence"][:4] == ["rank", "models", "compare", "explain"]
     assert {"rules", "schema"} <= set(sections["Rulebooks"])
     listed = [name for title, names in sections.items() if title != "Options" for name in names]
     assert sorted(listed) == sorted(n for n, c in cli.commands.items() if not c.hidden)

@@ -34,7 +34,7 @@ from advisor.version import __version__
 
 SECTIONS = {
     "Guides": ["guide", "batch", "diff", "publish"],
-    "Evidence": ["models", "compare", "explain", "scores"],
+    "Evidence": ["rank", "models", "compare", "explain", "scores"],
     "Rulebooks": ["rules", "init", "schema"],
 }
 
@@ -143,6 +143,7 @@ for command in (
     guide_commands.guide_cmd,
     guide_commands.batch_cmd,
     guide_commands.diff_cmd,
+    inspect_commands.rank_cmd,
     inspect_commands.models_cmd,
     inspect_commands.compare_cmd,
     inspect_commands.explain_cmd,

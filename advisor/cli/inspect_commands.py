@@ -79,6 +79,69 @@ def compare_cmd(
     terminal.print_comparison(terminal.console(), book, rows)
 
 
+@click.command("rank")
+@click.option(
+    "--role", "roles", multiple=True, help="Role id or alias (repeatable; default every role)."
+)
+@click.option(
+    "--stage", "stages", multiple=True, help="Stage id (repeatable; default every stage)."
+)
+@click.option(
+    "--models", "models", multiple=True, help="Candidate model ids, comma-separated (default all)."
+)
+@verified_option
+@click.option(
+    "--top", type=click.IntRange(min=1), default=None, help="Show the first N candidates of each."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "md", "json"]),
+    default="table",
+    show_default=True,
+    help="table for a terminal, md for wikis, json for scripts.",
+)
+@rules_option
+@scores_option
+def rank_cmd(
+    roles: tuple[str, ...],
+    stages: tuple[str, ...],
+    models: tuple[str, ...],
+    verified_only: bool,
+    top: int | None,
+    fmt: str,
+    rules_path: tuple[str, ...],
+    scores_path: tuple[str, ...],
+) -> None:
+    """Rank models for each role and stage by the advice their evidence earns.
+
+    Candidates are ordered by the autonomy the rulebook grants them (not assessed
+    last), then verified before provisional advice, then by the deciding evidence;
+    each says whether its deciding score is comparable with the leader's.
+
+    \b
+    Example:  advisor rank --role ml-engineer --stage data-processing --top 5
+    """
+    require_stdout()
+    from advisor.evaluation import rank
+
+    book = load_book(rules_path, scores_path)
+    rankings = rank.rank(
+        book, roles=roles, stages=stages, models=models, verified_only=verified_only, top=top
+    )
+    if fmt == "json":
+        print_json(rank.to_dict(rankings))
+        return
+    if fmt == "md":
+        from advisor.rendering.ranking import rank_markdown
+
+        click.echo(rank_markdown(book, rankings, verified_only=verified_only), nl=False)
+        return
+    from advisor.cli import terminal
+
+    terminal.print_rankings(terminal.console(), book, rankings)
+
+
 @click.command("explain")
 @click.option("--role", required=True, help="Role id or alias, e.g. ml-engineer or mle.")
 @click.option("--model", required=True, help="Model id, e.g. gpt-5.5.")

@@ -17,6 +17,7 @@ from rich.text import Text
 from advisor import wording
 from advisor.errors import visible
 from advisor.evaluation.diff import side_text
+from advisor.evaluation.rank import evidence_text, standing_text
 from advisor.evaluation.reports import guide_summary
 from advisor.load.rulebook import Rulebook
 
@@ -131,6 +132,27 @@ def print_comparison(console: Console, book: Rulebook, data: dict[str, Any]) -> 
             ev = r[key]
             if ev:
                 _say(console, f"  {who} on {r['name']}: {_provenance(ev)} — {ev['source']}")
+
+
+def print_rankings(console: Console, book: Rulebook, rankings: list[Any]) -> None:
+    """``advisor rank``: one table per role × stage, best candidate first."""
+    for r in rankings:
+        title = f"{book.roles[r.role].name} × {book.stages[r.stage].name}"
+        table = _table(["#", "Model", "Autonomy", "Deciding evidence", "Comparable"], title)
+        for i, c in enumerate(r.candidates, 1):
+            comparable = "leader" if i == 1 and c.assessed else ("yes" if c.comparable else c.note)
+            _row(
+                table,
+                str(i),
+                f"{c.name}\n{c.model}",
+                standing_text(book, c),
+                evidence_text(book, c.deciding) or "-",
+                comparable,
+            )
+        if not r.candidates:
+            _say(console, f"{title}: no candidate models")
+            continue
+        console.print(table)
 
 
 def print_explanation(console: Console, data: dict[str, Any]) -> None:
