@@ -252,3 +252,64 @@ def test_readme_example_is_what_the_command_prints() -> None:
     section = readme_section("Which model for which stage")
     [example] = re.findall(r"```markdown\n(.*?)```", section, re.S)
     assert ok(*shlex.split(re.findall(r"^advisor (rank .*)$", section, re.M)[0])) == example
+
+
+# --------------------------------------------------------------------------- compare A B C ...
+
+
+def test_compare_takes_three_models_each_a_column() -> None:
+    ids = ["codex-cli-gpt-5.4", "claude-code-opus-4.6", "gpt-5.5"]
+    data = json.loads(ok("compare", *ids, "--json"))
+    assert data["models"] == ids
+    assert "baseline" not in data and "model" not in data
+    rows = {r["benchmark"]: r for r in data["rows"]}
+    assert list(rows) == ["mle-bench", "terminal-bench-2"]
+    tb = rows["terminal-bench-2"]
+    assert [c["model"] for c in tb["cells"]] == ids
+    assert [c["score"] for c in tb["cells"]] == [76, 58, 82.7]
+    codex, opus, gpt55 = tb["cells"]
+    # The row mixes harnesses: each cell names its own; GPT-5.5's is not stated.
+    assert codex["caveats"] == ["harness Codex CLI"]
+    assert opus["caveats"] == ["harness Claude Code"]
+    assert gpt55["caveats"] == ["harness not stated", "unverified"]
+    assert gpt55["evidence"]["verified"] is False
+    mle = rows["mle-bench"]["cells"]
+    assert [c["score"] for c in mle] == [None, None, 36]
+    assert mle[0]["caveats"] == ["no score"]
+    # Alone in its row, GPT-5.5's MLE-Bench score has nothing to be compared with.
+    assert mle[2]["caveats"] == ["unverified"]
+
+
+def test_compare_table_of_three_shows_scores_and_caveats_per_cell() -> None:
+    out = ok("compare", "aide-o1-preview", "disarray-ensemble", "aira-dojo-o3")
+    assert (
+        out.splitlines()[0].strip() == "o1-preview (AIDE) vs Ensemble (Disarray) vs o3 (AIRA-dojo)"
+    )
+    assert "flagged known-leakage" in out and "harness AIDE" in out
+    assert "Δ pp" not in out  # differences are for two models
+    assert out.count("on MLE-Bench: verified") == 3
+
+
+def test_compare_of_two_keeps_its_differences_and_gains_the_cells() -> None:
+    data = json.loads(ok("compare", "gpt-5.5", "gpt-5.4", "--json"))
+    assert (data["model"], data["baseline"], data["models"]) == (
+        "gpt-5.5",
+        "gpt-5.4",
+        ["gpt-5.5", "gpt-5.4"],
+    )
+    mle = data["rows"][0]
+    assert (mle["delta_pp"], mle["relative_gain_pct"]) == (13, 56.52)
+    assert [c["score"] for c in mle["cells"]] == [36, 23]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["gpt-5.5", "gpt-5.4", "gpt-5.5"], "compare gpt-5.5 with other models, not with itself"),
+        (["gpt-5.5", "gpt-5.4", "gpt-5.44"], "did you mean"),
+    ],
+)
+def test_compare_errors_for_several_models(args: list[str], message: str) -> None:
+    result = run("compare", *args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and message in result.stderr

@@ -50,27 +50,31 @@ def models_cmd(rules_path: tuple[str, ...], scores_path: tuple[str, ...], as_jso
 
 @click.command("compare")
 @click.argument("model")
-@click.argument("baseline")
+@click.argument("others", metavar="OTHER...", nargs=-1, required=True)
 @rules_option
 @scores_option
 @json_option
 def compare_cmd(
     model: str,
-    baseline: str,
+    others: tuple[str, ...],
     rules_path: tuple[str, ...],
     scores_path: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Compare two models benchmark by benchmark.
+    """Compare two or more models benchmark by benchmark.
+
+    With two models, also the difference of the first over the second; each cell
+    names its harness and split where the row mixes them.
 
     \b
     Example:  advisor compare gpt-5.5 gpt-5.4
+              advisor compare codex-cli-gpt-5.4 claude-code-opus-4.6 gpt-5.5
     """
     require_stdout()
     from advisor.evaluation import reports
 
     book = load_book(rules_path, scores_path)
-    rows = reports.compare(book, book.resolve_model(model), book.resolve_model(baseline))
+    rows = reports.compare(book, *(book.resolve_model(m) for m in (model, *others)))
     if as_json:
         print_json(rows)
         return

@@ -111,7 +111,10 @@ def print_models(console: Console, book: Rulebook, rows: list[dict[str, Any]]) -
 
 
 def print_comparison(console: Console, book: Rulebook, data: dict[str, Any]) -> None:
-    """Two models side by side."""
+    """Two models side by side with their differences; more, one column each."""
+    if len(data["models"]) != 2:
+        print_many(console, book, data)
+        return
     m, b = book.models[data["model"]], book.models[data["baseline"]]
     table = _table(
         ["Benchmark", m.name, b.name, "Δ pp", "Relative gain", "Note"], f"{m.name} vs {b.name}"
@@ -153,6 +156,27 @@ def print_rankings(console: Console, book: Rulebook, rankings: list[Any]) -> Non
             _say(console, f"{title}: no candidate models")
             continue
         console.print(table)
+
+
+def print_many(console: Console, book: Rulebook, data: dict[str, Any]) -> None:
+    """Several models side by side: each benchmark a row, each model a column, with the
+    caveats of each cell under its score, then where each score comes from."""
+    names = [book.models[m].name for m in data["models"]]
+    table = _table(["Benchmark", *names], " vs ".join(names), show_lines=True)
+    for r in data["rows"]:
+        cells = []
+        for c in r["cells"]:
+            if c["score"] is None:
+                cells.append("n/a")
+            else:
+                cells.append("\n".join([wording.pct(c["score"]), *c["caveats"]]))
+        _row(table, r["name"], *cells)
+    console.print(table)
+    for r in data["rows"]:
+        for name, c in zip(names, r["cells"], strict=True):
+            if c["evidence"]:
+                ev = c["evidence"]
+                _say(console, f"  {name} on {r['name']}: {_provenance(ev)} — {ev['source']}")
 
 
 def print_explanation(console: Console, data: dict[str, Any]) -> None:

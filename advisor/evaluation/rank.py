@@ -30,8 +30,14 @@ from advisor.evaluation.engine import evaluate
 from advisor.evaluation.results import Evidence, Profile, StageAdvice
 from advisor.load.rulebook import Rulebook
 
-#: How a harness or split is written when the source does not say.
+#: How a harness or split is written when the source does not say
+#: ("unspecified", "unspecified (OpenAI-reported)").
 UNSTATED = "unspecified"
+
+
+def stated(value: str) -> bool:
+    """Whether a score's harness (or split) is known."""
+    return not value.strip().lower().startswith(UNSTATED)
 
 
 class Candidate(msgspec.Struct):
@@ -187,7 +193,7 @@ def _difference(book: Rulebook, lead: Evidence, ev: Evidence) -> str:
             f"rests on a different benchmark ({book.benchmarks[ev.benchmark].name}, "
             f"the leader's is {book.benchmarks[lead.benchmark].name})"
         )
-    if UNSTATED in (ev.agent, lead.agent):
+    if not (stated(ev.agent) and stated(lead.agent)):
         return "harness not stated: scores under different agents can differ by many points"
     if ev.agent != lead.agent:
         return f"different harness ({ev.agent}; the leader's is {lead.agent})"

@@ -10,7 +10,8 @@ from typing import Any
 
 from advisor.errors import InputError
 from advisor.evaluation.engine import comparison_rows, evaluate, evidence_of
-from advisor.evaluation.results import Profile
+from advisor.evaluation.rank import stated
+from advisor.evaluation.results import Evidence, Profile
 from advisor.load.rulebook import Rulebook
 
 
@@ -29,29 +30,60 @@ def models_table(book: Rulebook) -> list[dict[str, Any]]:
     ]
 
 
-def compare(book: Rulebook, model: str, baseline: str) -> dict[str, Any]:
-    """Scores of two models side by side, with differences and provenance.
+def compare(book: Rulebook, *models: str) -> dict[str, Any]:
+    """Scores of two or more models side by side, with provenance and per-cell caveats.
+
+    Every answer has ``models`` and, per benchmark any of them has a score on, a row of
+    ``cells`` (one per model, in the order given). With two models it also keeps the
+    differences of the first over the second (``model``, ``baseline``, and per row
+    ``delta_pp``, ``relative_gain_pct``, the two evidences and a ``note``).
 
     Raises:
-        InputError: both ids name the same model.
+        InputError: fewer than two models, or one named twice.
     """
-    if model == baseline:
-        raise InputError(f"compare {model} with another model, not with itself")
-    m, b = book.models[model], book.models[baseline]
-    rows = comparison_rows(
-        book,
-        {x: evidence_of(m, x) for x in book.benchmarks},
-        {x: evidence_of(b, x) for x in book.benchmarks},
-        True,
-    )
-    return {
-        "model": model,
-        "baseline": baseline,
-        "rows": [
-            {"benchmark": r.benchmark, "name": book.benchmarks[r.benchmark].name, **r.to_dict()}
-            for r in rows
-        ],
+    if len(models) < 2:
+        raise InputError("compare needs at least two models")
+    for i, mid in enumerate(models):
+        if mid in models[:i]:
+            other = "another model" if len(models) == 2 else "other models"
+            raise InputError(f"compare {mid} with {other}, not with itself")
+    evidence = {
+        mid: {x: evidence_of(book.models[mid], x) for x in book.benchmarks} for mid in models
     }
+    pair: dict[str, Any] = {}
+    if len(models) == 2:
+        rows = comparison_rows(book, evidence[models[0]], evidence[models[1]], True)
+        pair = {r.benchmark: r.to_dict() for r in rows}
+    out_rows = []
+    for b, bench in book.benchmarks.items():
+        found = [evidence[mid][b] for mid in models]
+        if not any(found):
+            continue
+        row: dict[str, Any] = {"benchmark": b, "name": bench.name, **pair.get(b, {})}
+        row["cells"] = [_cell_view(mid, ev, found) for mid, ev in zip(models, found, strict=True)]
+        out_rows.append(row)
+    head: dict[str, Any] = {"model": models[0], "baseline": models[1]} if len(models) == 2 else {}
+    return {**head, "models": list(models), "rows": out_rows}
+
+
+def _cell_view(model: str, ev: Evidence | None, row: list[Evidence | None]) -> dict[str, Any]:
+    """One model's score on one benchmark, with what to keep in mind when reading it
+    against the others in its row (harness, split, verification, flags)."""
+    if ev is None:
+        return {"model": model, "score": None, "evidence": None, "caveats": ["no score"]}
+    present = [e for e in row if e is not None]
+    caveats = []
+    if len(present) > 1:
+        if not stated(ev.agent):
+            caveats.append("harness not stated")
+        elif len({e.agent for e in present}) > 1:
+            caveats.append(f"harness {ev.agent}")
+        if len({e.split for e in present}) > 1:
+            caveats.append(f"split {ev.split}")
+    if not ev.verified:
+        caveats.append("unverified")
+    caveats += [f"flagged {f}" for f in ev.flags]
+    return {"model": model, "score": ev.score, "evidence": ev.to_dict(), "caveats": caveats}
 
 
 def guide_summary(book: Rulebook, result: Any, written: Any) -> tuple[str, list[list[str]]]:
