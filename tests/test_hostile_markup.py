@@ -57,7 +57,7 @@ def test_batch_table_shows_team_names_as_written(tmp_path: Path) -> None:
 
 
 def test_models_table_shows_names_and_provenance_as_written(tmp_path: Path) -> None:
-    result = run("models", "--scores", scores(tmp_path))
+    result = run("models", "--long", "--scores", scores(tmp_path))
     assert result.exit_code == 0, result.output
     assert f"{CLOSING} {STYLE}" in result.output
     assert f"agent {STYLE}" in result.output and "https://example.org/[/x]" in result.output

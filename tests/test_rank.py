@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
+import pexpect
 import pytest
 from click.testing import CliRunner, Result
 from format_parsers import parse_markdown
@@ -313,3 +316,105 @@ def test_compare_errors_for_several_models(args: list[str], message: str) -> Non
     result = run("compare", *args)
     assert result.exit_code == 2 and result.stdout == ""
     assert len(result.stderr.splitlines()) == 1 and message in result.stderr
+
+
+# --------------------------------------------------------------------------- models
+
+
+def listed(*args: str) -> list[dict[str, Any]]:
+    return json.loads(ok("models", *args, "--json"))  # type: ignore[no-any-return]
+
+
+def _benchmarks(model: Any) -> set[str]:
+    return {s.benchmark for s in model.scores}
+
+
+def test_models_benchmark_lists_only_models_with_that_score_best_first() -> None:
+    data = listed("--benchmark", "terminal-bench-2")
+    assert data
+    scores = [m["scores"] for m in data]
+    assert all(len(s) == 1 and s[0]["benchmark"] == "terminal-bench-2" for s in scores)
+    book = load_rulebook(None)
+    having = [
+        m.id
+        for m in book.models.values()
+        if any(s.benchmark == "terminal-bench-2" for s in m.scores)
+    ]
+    assert sorted(m["id"] for m in data) == sorted(having)
+    # Best first: a verified, unflagged score before weaker ones at the same evidence level.
+    values = [s[0]["score"] for s in scores if s[0]["verified"] and not s[0]["flags"]]
+    assert values == sorted(values, reverse=True)
+
+
+def test_models_verified_only_drops_unverified_and_flagged_scores() -> None:
+    data = listed("--verified-only")
+    ids = [m["id"] for m in data]
+    assert "gpt-5.5" not in ids and "gpt-5.4" not in ids  # only unverified figures
+    for m in data:
+        assert m["scores"] and all(s["verified"] and not s["flags"] for s in m["scores"])
+    assert "disarray-ensemble" not in ids  # its one score is flagged known-leakage
+
+
+def test_models_sort_by_name_and_date() -> None:
+    names = [m["name"].casefold() for m in listed("--sort", "name")]
+    assert names == sorted(names)
+    newest = [max(s["date"] for s in m["scores"]) for m in listed("--sort", "date")]
+    assert newest == sorted(newest, reverse=True)
+    # Without --sort, rulebook order (as before).
+    assert [m["id"] for m in listed()] == list(load_rulebook(None).models)
+
+
+def test_models_table_fits_80_columns_with_provenance_in_long() -> None:
+    result = CliRunner().invoke(cli, ["models"], env={"COLUMNS": "80", "NO_COLOR": "1"})
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert lines[-1] == "Dates, agents, splits and sources: advisor models --long"
+    assert "chaobro.com" not in result.stdout and "verified, FLAG" in result.stdout
+    long = CliRunner().invoke(cli, ["models", "--long"], env={"COLUMNS": "80", "NO_COLOR": "1"})
+    assert "Source" in long.stdout and "UNVERIFIED;" in long.stdout
+
+
+def test_models_unknown_benchmark_exits_2_with_the_closest() -> None:
+    result = run("models", "--benchmark", "mle-bnch")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "advisor: error: unknown benchmark 'mle-bnch'; did you mean mle-bench"
+        " or terminal-bench-2 or terminal-bench-1?"
+    ]
+
+
+def test_long_output_goes_through_the_pager_on_a_terminal(tmp_path: Path) -> None:
+    """As git does: on a terminal, output taller than the screen goes to $PAGER."""
+    env = {**os.environ, "PAGER": "tee paged.txt", "TERM": "xterm-256color", "NO_COLOR": "1"}
+    env.pop("COLUMNS", None)
+    env.pop("LINES", None)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "advisor", "models"],
+        cwd=str(tmp_path),
+        env=env,
+        dimensions=(30, 100),
+        encoding="utf-8",
+        timeout=60,
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    paged = (tmp_path / "paged.txt").read_text(encoding="utf-8")
+    assert paged.count("\n") > 30 and "Models and scores" in paged
+    # A short listing is printed straight to the terminal: no pager.
+    (tmp_path / "paged.txt").unlink()
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "advisor", "models", "--benchmark", "swe-bench-verified"],
+        cwd=str(tmp_path),
+        env=env,
+        dimensions=(30, 100),
+        encoding="utf-8",
+        timeout=60,
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and "SWE-bench Verified" in child.before
+    assert not (tmp_path / "paged.txt").exists()

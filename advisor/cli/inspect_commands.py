@@ -26,26 +26,46 @@ from advisor.rendering.output import require_stdout, write_text
 
 
 @click.command("models")
+@click.option("--benchmark", default=None, help="Only models with a score on it, best first.")
+@click.option(
+    "--sort",
+    type=click.Choice(["score", "name", "date"]),
+    default=None,
+    help="score: best evidence first; date: newest first (default: rulebook order).",
+)
+@verified_option
+@click.option("--long", "long_", is_flag=True, help="Show each score's provenance and source.")
 @rules_option
 @scores_option
 @json_option
-def models_cmd(rules_path: tuple[str, ...], scores_path: tuple[str, ...], as_json: bool) -> None:
-    """List models and their scores, with provenance.
+def models_cmd(
+    benchmark: str | None,
+    sort: str | None,
+    verified_only: bool,
+    long_: bool,
+    rules_path: tuple[str, ...],
+    scores_path: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """List models and their scores (with provenance: --long or --json).
+
+    On a terminal, output longer than the screen goes through a pager ($PAGER, else
+    less), as git does.
 
     \b
-    Example:  advisor models --json
+    Example:  advisor models --benchmark terminal-bench-2 --verified-only
     """
     require_stdout()
     from advisor.evaluation import reports
 
     book = load_book(rules_path, scores_path)
-    rows = reports.models_table(book)
+    rows = reports.models_table(book, benchmark=benchmark, sort=sort, verified_only=verified_only)
     if as_json:
         print_json(rows)
         return
     from advisor.cli import terminal
 
-    terminal.print_models(terminal.console(), book, rows)
+    terminal.paged(terminal.console(), lambda c: terminal.print_models(c, book, rows, long=long_))
 
 
 @click.command("compare")
@@ -143,7 +163,7 @@ def rank_cmd(
         return
     from advisor.cli import terminal
 
-    terminal.print_rankings(terminal.console(), book, rankings)
+    terminal.paged(terminal.console(), lambda c: terminal.print_rankings(c, book, rankings))
 
 
 @click.command("explain")

@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import click
 from rich.console import Console
 from rich.markdown import Markdown
 from rich.progress import Progress
@@ -84,20 +85,36 @@ def _row(table: Table, *cells: str) -> None:
     table.add_row(*(_text(c) for c in cells))
 
 
-def print_models(console: Console, book: Rulebook, rows: list[dict[str, Any]]) -> None:
-    """Models with their scores, one line per score."""
-    table = _table(
-        ["Model", "Benchmark", "Score", "Provenance", "Source"],
-        "Models and scores",
-        show_lines=False,
-    )
+def paged(console: Console, draw: Callable[[Console], None]) -> None:
+    """Draw on the console; on a terminal, through a pager (``$PAGER``, else ``less``)
+    when the drawing is taller than the screen, as git does."""
+    if not console.is_terminal:
+        draw(console)
+        return
+    # Drawn first at the terminal's width and with its colours, to count the lines.
+    with console.capture() as captured:
+        draw(console)
+    text = captured.get()
+    if text.count("\n") < console.size.height:
+        console.file.write(text)
+        console.file.flush()
+        return
+    click.echo_via_pager(text, color=console.color_system is not None)
+
+
+def print_models(
+    console: Console, book: Rulebook, rows: list[dict[str, Any]], *, long: bool = False
+) -> None:
+    """Models with their scores, one line per score; ``long`` adds provenance and source."""
+    columns = ["Model", "Benchmark", "Score", "Provenance", "Source"]
+    table = _table(columns if long else columns[:3] + ["Evidence"], "Models and scores")
     for m in rows:
         first = True
         for ev in m["scores"] or [None]:
             label = f"{m['id']}\n{m['name']}" if first else ""
             if ev is None:
-                _row(table, label, "-", "-", "no scores", "")
-            else:
+                _row(table, label, "-", "-", *(["no scores", ""] if long else ["no scores"]))
+            elif long:
                 _row(
                     table,
                     label,
@@ -106,8 +123,25 @@ def print_models(console: Console, book: Rulebook, rows: list[dict[str, Any]]) -
                     _provenance(ev),
                     ev["source"],
                 )
+            else:
+                _row(
+                    table,
+                    label,
+                    book.benchmarks[ev["benchmark"]].name,
+                    wording.pct(ev["score"]),
+                    _strength(ev),
+                )
             first = False
     console.print(table)
+    if rows and not long:
+        _say(console, "Dates, agents, splits and sources: advisor models --long")
+
+
+def _strength(ev: dict[str, Any]) -> str:
+    """A score's standing in a few words: "verified", "UNVERIFIED", "FLAG known-leakage"."""
+    marks = ["verified" if ev["verified"] else "UNVERIFIED"]
+    marks += [f"FLAG {f}" for f in ev.get("flags") or []]
+    return ", ".join(marks)
 
 
 def print_comparison(console: Console, book: Rulebook, data: dict[str, Any]) -> None:

@@ -9,14 +9,57 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.errors import InputError
+from advisor.evaluation import evidence as ev_model
 from advisor.evaluation.engine import comparison_rows, evaluate, evidence_of
 from advisor.evaluation.rank import stated
 from advisor.evaluation.results import Evidence, Profile
-from advisor.load.rulebook import Rulebook
+from advisor.load.rulebook import Rulebook, unknown
 
 
-def models_table(book: Rulebook) -> list[dict[str, Any]]:
-    """Every model with its scores and their provenance, in rulebook order."""
+def models_table(
+    book: Rulebook,
+    *,
+    benchmark: str | None = None,
+    sort: str | None = None,
+    verified_only: bool = False,
+) -> list[dict[str, Any]]:
+    """Models with their scores and the scores' provenance.
+
+    Args:
+        book: The rulebook.
+        benchmark: Only models with a score on this benchmark, and only that score.
+        sort: ``score`` (best evidence first: with ``benchmark`` its score, else the
+            strongest score by evidence level, verified before not, then the number),
+            ``name``, ``date`` (newest score first), or None: rulebook order, or by
+            score with ``benchmark``.
+        verified_only: Leave out unverified and flagged scores, and the models left
+            with none.
+
+    Raises:
+        InputError: an unknown benchmark (naming the closest ids).
+    """
+    if benchmark is not None:
+        benchmark = benchmark.strip().lower()
+        if benchmark not in book.benchmarks:
+            raise unknown("benchmark", benchmark, list(book.benchmarks))
+    wanted = [benchmark] if benchmark is not None else list(book.benchmarks)
+    rows = []
+    for m in book.models.values():
+        found = [e for b in wanted if (e := evidence_of(m, b))]
+        if verified_only:
+            found = [e for e in found if ev_model.is_firm(e)]
+        if (benchmark is not None or verified_only) and not found:
+            continue
+        rows.append((m, found))
+    sort = sort or ("score" if benchmark is not None else None)
+    if sort == "score":
+        rows.sort(key=lambda r: (_best(book, r[1]), r[0].id))
+    elif sort == "name":
+        rows.sort(key=lambda r: (r[0].name.casefold(), r[0].id))
+    elif sort == "date":
+        # Newest first; a stable sort keeps ids in order among equal dates.
+        rows.sort(key=lambda r: r[0].id)
+        rows.sort(key=lambda r: max((e.date for e in r[1]), default=""), reverse=True)
     return [
         {
             "id": m.id,
@@ -24,10 +67,24 @@ def models_table(book: Rulebook) -> list[dict[str, Any]]:
             "vendor": m.vendor,
             "agent": m.agent,
             "baseline": m.baseline,
-            "scores": [e.to_dict() for b in book.benchmarks if (e := evidence_of(m, b))],
+            "scores": [e.to_dict() for e in found],
         }
-        for m in book.models.values()
+        for m, found in rows
     ]
+
+
+def _best(book: Rulebook, found: list[Evidence]) -> tuple[int, bool, float]:
+    """A sort key putting the strongest evidence first (negated: sorted ascending)."""
+    if not found:
+        return (1, True, 0.0)
+    scale = list(book.evidence)
+
+    def strength(e: Evidence) -> tuple[int, bool, float]:
+        level = ev_model.counted_level(book, e) if scale else None
+        return (scale.index(level) if level is not None else -1, ev_model.is_firm(e), e.score)
+
+    level, firm, score = max(strength(e) for e in found)
+    return (-level, not firm, -score)
 
 
 def compare(book: Rulebook, *models: str) -> dict[str, Any]:
