@@ -225,20 +225,21 @@ def test_explain_shows_inputs_chosen_rule_and_near_misses() -> None:
     assert lines[0] == "Role ml-engineer, model gpt-5.5, baseline gpt-5.4"
     assert lines[1] == (
         "Inputs: mle-bench = 36 (unverified), terminal-bench-2 = 82.7 (unverified), "
-        "swe-bench-verified = missing, "
+        "swe-bench-verified = missing, terminal-bench-1 = missing, "
         "mle-bench-delta = 13, mle-bench-gain = 56.52, cli-ml-gap = 46.7"
     )
     assert "Missing evidence" not in out
     stage = lines.index("Table stage-advice × model-selection (hit policy unique)")
-    assert lines[stage + 1] == (
+    # the stage's evidence (MLE-Bench 36%, unverified) reads as moderate, so it is provisional
+    assert lines[stage + 1] == "  provisional: rests on unverified or flagged scores"
+    assert lines[stage + 2] == (
         f"  chosen: mle-select-moderate → draft  ({rule_location('mle-select-moderate')})"
     )
     caveats = lines.index("Caveats")
-    assert lines[stage + 3 : caveats - 1] == [
-        "  near miss: mle-select-low: mle-bench = 36 is not in [0..15)",
-        "  near miss: mle-select-emerging: mle-bench = 36 is not in [15..30)",
-        "  near miss: mle-select-top: mle-bench = 36 is not in [70..100]",
-        "  near miss: no-mle-judgement: mle-bench = 36 is not in missing",
+    assert lines[stage + 4 : caveats - 1] == [
+        "  near miss: mle-select-low: evidence = moderate is not in low",
+        "  near miss: mle-select-emerging: evidence = moderate is not in emerging",
+        "  near miss: mle-select-top: evidence = moderate is not in top",
     ]
     assert "  near miss: guide-mle-strong: mle-bench = 36 is not in [50..100]" in lines
     # Only the asked stage is explained.
@@ -252,6 +253,7 @@ def test_explain_json_has_the_same_story() -> None:
         "mle-bench": 36,
         "terminal-bench-2": 82.7,
         "swe-bench-verified": None,
+        "terminal-bench-1": None,
         "mle-bench-delta": 13,
         "mle-bench-gain": 56.52,
         "cli-ml-gap": 46.7,
@@ -273,11 +275,21 @@ def test_explain_json_has_the_same_story() -> None:
     assert chosen["text"].startswith("Model selection needs human review; GPT-5.5 proposes")
     assert stage["near_misses"][0] == {
         "rule": "mle-select-low",
-        "input": "mle-bench",
-        "value": 36,
-        "test": "[0..15)",
-        "why": "mle-bench = 36 is not in [0..15)",
+        "input": "evidence",
+        "value": "moderate",
+        "test": "low",
+        "why": "evidence = moderate is not in low",
     }
+    assert (stage["assessed"], stage["provisional"]) == (True, True)
+    assert stage["evidence"] == [
+        {
+            "benchmark": "mle-bench",
+            "score": 36,
+            "verified": False,
+            "flags": [],
+            "agent": "unspecified",
+        }
+    ]
     kinds = [c["kind"] for c in data["caveats"]]
     assert kinds.count("unverified") == 3
 
@@ -442,7 +454,7 @@ def test_scores_file_can_replace_a_built_in_model(tmp_path: Path) -> None:
         (
             ("- benchmark: mle-bench", "- benchmark: mle-bnch"),
             "acme.yaml:7:20: model 'acme-1': unknown benchmark 'mle-bnch'; "
-            "did you mean mle-bench or terminal-bench-2?",
+            "did you mean mle-bench or terminal-bench-2 or terminal-bench-1?",
         ),
         (
             ("stderr: 1.2", "stdder: 1.2"),

@@ -173,10 +173,13 @@ def test_two_imported_csv_editions(tmp_path):
     assert data["from"] == str(old) and data["to"] == str(new)
     got = lines(data)
     assert {k[0] for k in got} == {"acme-model-x"}  # Model Y did not move
-    dp = got[("acme-model-x", "ml-engineer", "data-processing")]
-    assert (dp["old"]["autonomy"], dp["new"]["autonomy"]) == ("draft", "supervised")
-    assert dp["reasons"] == ["mle-bench 28.5 → 31.5 crossed 30"]
-    assert dp["crossings"][0]["boundaries"] == [30]
+    # Model selection reads MLE-Bench alone: its evidence turns moderate at 30.
+    ms = got[("acme-model-x", "ml-engineer", "model-selection")]
+    assert (ms["old"]["autonomy"], ms["new"]["autonomy"]) == ("assist", "draft")
+    assert ms["reasons"] == ["mle-bench 28.5 → 31.5 crossed 30"]
+    assert ms["crossings"][0]["boundaries"] == [30]
+    # Pipelines were moderate on Terminal-Bench 2.0's 65 already (issue 14): unchanged.
+    assert ("acme-model-x", "ml-engineer", "data-processing") not in got
     assert data["added_models"] == ["new-model-w"]
     assert data["removed_models"] == ["gone-model-z"]
     table = run("diff", "--from", str(old), "--to", str(new), "--role", "mle")
@@ -190,27 +193,32 @@ def test_two_editions_of_the_shared_mle_bench_leaderboard(tmp_path):
         "scores", "import", str(LEADERBOARDS / "mle_bench.yaml"), "--split", "all", "-o", str(old)
     )
     assert result.exit_code == 0, result.output
-    # The next edition: LoongFlow improves past 70, MLEvolve's rerun drops below 50.
+    # The next edition: FaMou-Agent 2.0 and LoongFlow improve past 70, MLEvolve's rerun
+    # drops below 50.
     data = yaml.safe_load(old.read_text())
     scores = {m["id"]: m["scores"][0] for m in data["models"]}
+    scores["famou-agent-2.0-gemini-2.5-pro"]["score"] = 72.1
     scores["loongflow-gemini-3-flash-preview"]["score"] = 72.1
     scores["mlevolve-gemini-3-pro-preview"]["score"] = 45.0
     new = tmp_path / "mle-2026-05.yaml"
     new.write_text(yaml.safe_dump(data, sort_keys=False))
     out = diff_json("--from", str(old), "--to", str(new), "--role", "ds")
     got = lines(out)
+    # LoongFlow's score is flagged known-leakage: flagged evidence never yields autonomous,
+    # so its advice does not change (issue 14).
+    assert scores["loongflow-gemini-3-flash-preview"]["flags"] == ["known-leakage"]
     assert {k[0] for k in got} == {
-        "loongflow-gemini-3-flash-preview",
+        "famou-agent-2.0-gemini-2.5-pro",
         "mlevolve-gemini-3-pro-preview",
     }
-    up = got[("loongflow-gemini-3-flash-preview", "data-scientist", "data-processing")]
+    up = got[("famou-agent-2.0-gemini-2.5-pro", "data-scientist", "data-processing")]
     assert (up["old"]["autonomy"], up["new"]["autonomy"]) == ("supervised", "autonomous")
-    assert up["reasons"] == ["mle-bench 62.66 → 72.1 crossed 70"]
+    assert up["reasons"] == ["mle-bench 59.56 → 72.1 crossed 70"]
     down = got[("mlevolve-gemini-3-pro-preview", "data-scientist", "result-validation")]
     assert (down["old"]["autonomy"], down["new"]["autonomy"]) == ("draft", "assist")
     assert down["reasons"] == ["mle-bench 61.33 → 45 crossed 50"]
     md = run("diff", "--from", str(old), "--to", str(new), "--role", "ds", "--format", "md")
-    assert "### loongflow-gemini-3-flash-preview" in md.stdout
+    assert "### famou-agent-2.0-gemini-2.5-pro" in md.stdout
 
 
 # --------------------------------------------------------------------------- rulebooks

@@ -283,56 +283,77 @@ def builtin() -> Rulebook:
 
 
 def test_builtin_rules_have_no_holes(builtin: Rulebook) -> None:
-    # The whole pipeline, every table: advice for each role and stage, a selection-guide
-    # line for each role, whatever evidence exists.
+    # The whole pipeline, every table, for every subset of the benchmarks that inform
+    # stages: a stage some score informs is assessed and has advice; a stage none
+    # informs is not assessed and has none (issue 14); each role has a selection-guide line.
     everyone = {(r, s) for r in builtin.roles for s in builtin.stages}
     assert len(everyone) == 16
-    grid = [*range(0, 101, 5), None]
+    grid = [*range(0, 101, 10), None]
     for mle in grid:
         for tb in grid:
-            result = evaluate(
-                builtin,
-                Profile(model="gpt-5.5", scores={"mle-bench": mle, "terminal-bench-2": tb}),
-                trace=False,
-            )
-            got = set()
-            for r in result.roles:
-                assert r.summary, f"no selection-guide line for {r.role} at {mle}/{tb}"
-                for st in r.stages:
-                    assert st.advice is not None, f"hole: {r.role} × {st.stage} at {mle}/{tb}"
-                    got.add((r.role, st.stage))
-            assert got == everyone
-            assert not [c for c in result.caveats if c.kind == "no-rule"]
+            for swe in (None, 0, 45, 100):
+                scores = {"mle-bench": mle, "terminal-bench-2": tb, "swe-bench-verified": swe}
+                informed = {
+                    stage
+                    for b, score in scores.items()
+                    if score is not None
+                    for stage in builtin.benchmarks[b].informs
+                }
+                at = f"at {mle}/{tb}/{swe}"
+                result = evaluate(builtin, Profile(model="gpt-5.5", scores=scores), trace=False)
+                got = set()
+                for r in result.roles:
+                    assert r.summary, f"no selection-guide line for {r.role} {at}"
+                    for st in r.stages:
+                        assert st.assessed == (st.stage in informed), (r.role, st.stage, at)
+                        if st.assessed:
+                            assert st.advice is not None, f"hole: {r.role} × {st.stage} {at}"
+                        else:
+                            assert st.advice is None, (r.role, st.stage, at)
+                        got.add((r.role, st.stage))
+                assert got == everyone
+                assert not [c for c in result.caveats if c.kind == "no-rule"]
+    # MLE-Bench informs every stage; Terminal-Bench 2.0 and SWE-bench Verified the
+    # pipeline stages (data processing, training & tuning) at least.
+    assert set(builtin.benchmarks["mle-bench"].informs) == set(builtin.stages)
+    for b in ("terminal-bench-2", "swe-bench-verified"):
+        assert {"data-processing", "training-tuning"} <= set(builtin.benchmarks[b].informs)
 
 
-def test_higher_scores_never_lower_autonomy(builtin: Rulebook) -> None:
-    # The stage table alone, finely: half points on MLE-Bench catch band edges such as
-    # "< 15" / ">= 15"; exactly one rule must apply at every point (unique table).
+def test_higher_evidence_never_lowers_autonomy(builtin: Rulebook) -> None:
+    # The stage table alone, at every evidence level and every whole Terminal-Bench 2.0
+    # score (the one raw score it reads): exactly one rule applies at every point (unique
+    # table), and autonomy never falls as the evidence or the score rises. How scores map
+    # to evidence levels is swept end to end in test_evidence.py.
     [table] = [t for t in builtin.tables if t.scope == "stage"]
-    mles = [x / 2 for x in range(201)]
-    tbs = list(range(101))
+    assert "evidence" in table.spec.inputs
+    levels = list(builtin.evidence)
+    assert levels == ["low", "emerging", "moderate", "strong", "top"]
+    tbs: list[int | None] = [None, *range(101)]
     for role in builtin.roles:
         for stage in builtin.stages:
-            rank: dict[tuple[float | None, int | None], int] = {}
-            for mle in [*mles, None]:
-                for tb in [*tbs, None]:
+            rank: dict[tuple[str, int | None], int] = {}
+            for level in levels:
+                for tb in tbs:
                     inputs = {
                         "role": role,
                         "stage": stage,
-                        "mle-bench": mle,
+                        "evidence": level,
                         "terminal-bench-2": tb,
                     }
                     chosen, _ = run_table(
                         builtin, table, inputs, role=role, stage=stage, trace=False
                     )
-                    assert len(chosen) == 1, (role, stage, mle, tb)
-                    rank[(mle, tb)] = builtin.level_rank(chosen[0].spec.autonomy or "")
-            for tb in [*tbs, None]:
-                for lo, hi in zip(mles, mles[1:], strict=False):
+                    assert len(chosen) == 1, (role, stage, level, tb)
+                    rank[(level, tb)] = builtin.level_rank(chosen[0].spec.autonomy or "")
+            for tb in tbs:
+                for lo, hi in zip(levels, levels[1:], strict=False):
                     assert rank[(hi, tb)] >= rank[(lo, tb)], (role, stage, lo, hi, tb)
-            for mle in [*mles, None]:
-                for lo, hi in zip(tbs, tbs[1:], strict=False):
-                    assert rank[(mle, hi)] >= rank[(mle, lo)], (role, stage, mle, lo, hi)
+            for level in levels:
+                for lo, hi in zip(tbs[1:], tbs[2:], strict=False):
+                    assert rank[(level, hi)] >= rank[(level, lo)], (role, stage, level, lo, hi)
+                # No score counts as below every score.
+                assert rank[(level, 0)] >= rank[(level, None)], (role, stage, level)
 
 
 def test_seed_selection_guide_levels(builtin: Rulebook) -> None:

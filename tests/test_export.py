@@ -116,11 +116,15 @@ def test_conditions_are_in_words(fmt: str) -> None:
         for t in tables
         for row in t.rows
     }
-    assert words["ds-hands-on-moderate"] == "MLE-Bench ≥ 30% and < 50%; Terminal-Bench 2.0 any"
+    # stage advice reads the evidence scale, named and in its order (weakest first)
+    assert words["ds-hands-on-moderate"] == "evidence is Moderate; Terminal-Bench 2.0 any"
     assert words["mle-pipeline-moderate"] == (
-        "MLE-Bench ≥ 30% and < 50%; Terminal-Bench 2.0 < 60% or no score"
+        "evidence is Moderate; Terminal-Bench 2.0 < 60% or no score"
     )
-    assert words["ds-judgement-top"] == "MLE-Bench ≥ 70% and ≤ 100%; Terminal-Bench 2.0 any"
+    assert words["st-design-moderate"] == (
+        "evidence is Low or Emerging or Moderate; Terminal-Bench 2.0 any"
+    )
+    assert words["guide-ds-strong"] == "MLE-Bench ≥ 50% and ≤ 100%; Terminal-Bench 2.0 any"
     assert words["bottom-score-up"] == (
         "MLE-Bench any; MLE-Bench gain over the baseline (pp) > 0 pp"
     )
@@ -214,7 +218,7 @@ def test_one_anchor_per_rule_id_and_every_link_lands(fmt: str) -> None:
     assert len(anchors) == len(set(anchors))
     assert links and set(links) <= set(anchors)
     # rules shared by several roles are linked from their later rows
-    assert "rule-no-mle-judgement" in links
+    assert "rule-guide-no-mle" in links
 
 
 def test_anchors_stay_put_and_diffs_stay_small_between_editions(tmp_path: Path) -> None:
@@ -225,10 +229,10 @@ def test_anchors_stay_put_and_diffs_stay_small_between_editions(tmp_path: Path) 
         "  - id: stage-advice\n"
         "    purpose: stage-advice\n"
         "    hit_policy: unique\n"
-        "    inputs: [role, stage, evidence, mle-bench, terminal-bench-2]\n"
+        "    inputs: [role, stage, evidence, terminal-bench-2]\n"
         "    rules:\n"
         "      - id: ds-validate-moderate\n"
-        "        when: {role: data-scientist, stage: result-validation, mle-bench: '[30..50)'}\n"
+        "        when: {role: data-scientist, stage: result-validation, evidence: moderate}\n"
         "        autonomy: draft\n"
         "        text: Let the model draft the evaluation; you check it.\n"
         "        sources: [seed-review]\n",
@@ -268,12 +272,19 @@ def test_json_is_the_rulebook_tables_as_data() -> None:
     rule = next(r for t in data["tables"] for r in t["rules"] if r["id"] == "ds-hands-on-moderate")
     assert rule["roles"] == ["data-scientist"]
     assert rule["stages"] == ["data-processing", "training-tuning"]
-    assert rule["condition_words"] == "MLE-Bench ≥ 30% and < 50%; Terminal-Bench 2.0 any"
+    assert rule["condition_words"] == "evidence is Moderate; Terminal-Bench 2.0 any"
     assert rule["conditions"][0] == {
+        "input": "evidence",
+        "name": "evidence",
+        "test": "moderate",
+        "words": "evidence is Moderate",
+    }
+    guide = next(r for t in data["tables"] for r in t["rules"] if r["id"] == "guide-ds-strong")
+    assert guide["conditions"][0] == {
         "input": "mle-bench",
         "name": "MLE-Bench",
-        "test": "[30..50)",
-        "words": "MLE-Bench ≥ 30% and < 50%",
+        "test": "[50..100]",
+        "words": "MLE-Bench ≥ 50% and ≤ 100%",
     }
     assert rule["autonomy"] == {"id": "supervised", "name": "Supervised", "rank": 3}
     assert rule["text"] == book.rule("ds-hands-on-moderate").spec.text  # type: ignore[union-attr]

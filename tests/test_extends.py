@@ -10,13 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from advisor.cli.app import cli
+from advisor.load.resources import builtin_rules
 
 STAGE_TABLE = """
 tables:
   - id: stage-advice
     purpose: stage-advice
     hit_policy: unique
-    inputs: [role, stage, evidence, mle-bench, terminal-bench-2]
+    inputs: [role, stage, evidence, terminal-bench-2]
     rules:
 """
 
@@ -25,21 +26,21 @@ ORG = (
 rulebook: {id: acme, name: ACME ML rulebook}
 extends: builtin
 overrides:
-  disable: [no-mle-judgement]
+  disable: [ds-judgement-top]
 sources:
   - {id: acme-policy, title: ACME model-risk policy, date: "2026-10"}
 """
     + STAGE_TABLE
     + """
       - id: tl-validate-top
-        when: {role: tech-lead, stage: result-validation, mle-bench: "[70..100]"}
+        when: {role: tech-lead, stage: result-validation, evidence: top}
         autonomy: assist
         text: Sign-off stays with people (model-risk policy); {{ model.name }} may check reports.
         sources: [acme-policy]
-      - id: acme-no-mle-judgement
-        when: {stage: [model-selection, result-validation], mle-bench: missing}
-        autonomy: manual
-        text: Without MLE-Bench evidence judgement stages stay with people (ACME policy).
+      - id: acme-ds-judgement-top
+        when: {role: data-scientist, stage: [model-selection, result-validation], evidence: top}
+        autonomy: draft
+        text: Model choice and validation stay with people (ACME policy); {{ model.name }} drafts.
         sources: [acme-policy]
 """
 )
@@ -52,10 +53,10 @@ tests:
     expect:
       - {role: tech-lead, stage: result-validation, autonomy: assist, rule: tl-validate-top}
       - {role: tech-lead, stage: model-selection, autonomy: supervised, rule: tl-select-top}
-  - id: acme-no-mle
-    given: {scores: {terminal-bench-2: 70}}
+  - id: acme-ds-top
+    given: {scores: {mle-bench: 85}}
     expect:
-      - {role: student, stage: model-selection, autonomy: manual, rule: acme-no-mle-judgement}
+      - {role: data-scientist, stage: model-selection, autonomy: draft, rule: acme-ds-judgement-top}
 """
 
 TEAM = (
@@ -68,7 +69,7 @@ overrides:
     + STAGE_TABLE
     + """
       - id: st-prep-top
-        when: {role: student, stage: data-processing, mle-bench: "[70..100]"}
+        when: {role: student, stage: data-processing, evidence: top}
         autonomy: supervised
         text: Let {{ model.name }} prepare data; check it against the lab's data sheet.
         sources: [acme-policy]
@@ -81,8 +82,10 @@ tests:
       baseline_scores: {mle-bench: 30}
     expect:
       - {role: tech-lead, table: bottom-line, rule: bottom-score-up}
-      - {role: tech-lead, table: cross-benchmark, rule: read-cli-mature}
-      - {role: tech-lead, table: cross-benchmark, rule: read-gap-knowledge}
+      - {role: tech-lead, table: bottom-line, rule: bottom-medal-rate}
+      - {role: tech-lead, table: cross-benchmark, rule: read-cli-high}
+      - {role: tech-lead, table: cross-benchmark, rule: read-ml-partial}
+      - {role: tech-lead, table: cross-benchmark, rule: read-gap-wide}
 """
 )
 
@@ -121,20 +124,27 @@ def line_of(path: Path, text: str) -> int:
 def test_chain_validates(chain: Path) -> None:
     code, out = run("rules", "validate", "team")
     assert code == 0, out
-    # 6 built-in files, 2 of acme, 1 of the team; 78 rules, 2 disabled, 1 added:
+    # 6 built-in files, 2 of acme, 1 of the team; 81 rules, 2 disabled, 1 added:
     # the rule acme disabled stays disabled in the team's rulebook that extends it.
-    assert out.strip() == "ok: acme-research (9 files, 4 tables, 77 rules)"
+    assert out.strip() == "ok: acme-research (9 files, 4 tables, 80 rules)"
 
 
 def test_chain_lints_clean_and_reports_every_change(chain: Path) -> None:
     code, out = run("rules", "lint", "--json", "team")
     assert code == 0, out
     report = json.loads(out)
-    assert report["summary"] == {"error": 0, "warning": 0, "info": 4}
-    changes = {(f["code"], f["rules"][0]): f["locations"] for f in report["findings"]}
+    assert report["summary"] == {"error": 0, "warning": 0, "info": 5}
+    # The built-in rulebook's one info: Terminal-Bench 1.0 is declared but informs no stage.
+    [unused] = [f for f in report["findings"] if f["code"] == "informs-nothing"]
+    assert "'terminal-bench-1'" in unused["message"]
+    changes = {
+        (f["code"], f["rules"][0]): f["locations"]
+        for f in report["findings"]
+        if f["code"] != "informs-nothing"
+    }
     acme, team = chain / "acme" / "rulebook.yaml", chain / "team" / "rulebook.yaml"
-    assert changes[("disabled", "no-mle-judgement")][0] == (
-        f"acme/rulebook.yaml:{line_of(acme, 'disable: [no-mle')}:13"
+    assert changes[("disabled", "ds-judgement-top")][0] == (
+        f"acme/rulebook.yaml:{line_of(acme, 'disable: [ds-judgement-top')}:13"
     )
     assert changes[("overridden", "tl-validate-top")][0] == (
         f"acme/rulebook.yaml:{line_of(acme, 'id: tl-validate-top')}:13"
@@ -146,7 +156,10 @@ def test_chain_lints_clean_and_reports_every_change(chain: Path) -> None:
         f"team/rulebook.yaml:{line_of(team, 'id: st-prep-top')}:13"
     )
     # The second location is where the rule came from: the built-in rulebook.
-    assert changes[("overridden", "st-prep-top")][1].endswith("rules/advice.yaml:331:13")
+    advice = Path(builtin_rules()) / "advice.yaml"
+    assert changes[("overridden", "st-prep-top")][1].endswith(
+        f"rules/advice.yaml:{line_of(advice, 'id: st-prep-top')}:13"
+    )
     assert all(f["severity"] == "info" for f in report["findings"])
 
 
@@ -155,13 +168,11 @@ def test_chain_tests_pass_with_full_coverage(chain: Path) -> None:
     assert code == 0, out
     lines = out.splitlines()
     # Built-in expectations naming the rule acme disabled are skipped, and listed.
-    assert lines[0] == "skipped expectations naming disabled rules: " + "; ".join(
-        f"no-mle-{cli}-cli-{role} (no-mle-judgement)"
-        for cli in ("strong", "weak")
-        for role in ("data-scientist", "ml-engineer", "tech-lead", "student")
+    assert lines[0] == (
+        "skipped expectations naming disabled rules: mle-85-data-scientist (ds-judgement-top)"
     )
-    # 38 built-in tests (two redefined) and one of acme's own.
-    assert lines[1:] == ["39 passed, 0 failed", "coverage: 77 of 77 rules (100.0%)"]
+    # 45 built-in tests (two redefined) and one of acme's own.
+    assert lines[1:] == ["46 passed, 0 failed", "coverage: 80 of 80 rules (100.0%)"]
 
 
 def test_explain_shows_the_organisations_changes(chain: Path) -> None:
@@ -185,7 +196,6 @@ def test_explain_shows_the_organisations_changes(chain: Path) -> None:
         f"  organisation change: tl-validate-top overridden at acme/rulebook.yaml:"
         f"{line_of(acme, 'id: tl-validate-top')}:13"
     ) in out
-    assert "  organisation change: no-mle-judgement disabled at acme/rulebook.yaml:" in out
     assert "  organisation change: st-prep-top overridden at team/rulebook.yaml:" in out
     code, out = run(
         "explain",
@@ -206,12 +216,24 @@ def test_explain_shows_the_organisations_changes(chain: Path) -> None:
         c.startswith("read-swe disabled at team/rulebook.yaml:")
         for c in tables["cross-benchmark"]["changes"]
     )
+    # A data scientist's judgement stage: acme's rule replaces the one it disabled.
+    code, out = run(
+        "explain",
+        *("--rules", "team", "--scores", "scores.yaml", "--role", "data-scientist"),
+        *("--model", "top-model", "--stage", "model-selection"),
+    )
+    assert code == 0, out
+    assert "  chosen: acme-ds-judgement-top → draft  (acme/rulebook.yaml:" in out
+    assert (
+        "  organisation change: ds-judgement-top disabled at acme/rulebook.yaml:"
+        f"{line_of(acme, 'disable: [ds-judgement-top')}:13"
+    ) in out
 
 
 def test_inherited_test_broken_by_an_override_says_how_to_fix_it(chain: Path) -> None:
     # Without acme's redefinition, the built-in test still expects draft.
     (chain / "acme" / "tests.yaml").write_text(
-        ORG_TESTS.split("  - id: acme-no-mle")[0].replace("mle-85-tech-lead", "acme-top-lead")
+        ORG_TESTS.split("  - id: acme-ds-top")[0].replace("mle-85-tech-lead", "acme-top-lead")
     )
     code, out = run("rules", "test", "acme")
     assert code == 1
@@ -227,7 +249,7 @@ def test_inherited_test_broken_by_an_override_says_how_to_fix_it(chain: Path) ->
     assert note.endswith(
         "redefine test 'mle-85-tech-lead' in your rulebook with the new expectation"
     )
-    assert "38 passed, 1 failed" in lines
+    assert "45 passed, 1 failed" in lines  # 45 built-in tests and acme's renamed one
 
 
 def test_disabling_without_a_replacement_leaves_a_gap(chain: Path) -> None:
@@ -236,11 +258,10 @@ def test_disabling_without_a_replacement_leaves_a_gap(chain: Path) -> None:
     code, out = run("rules", "lint", "--json", "acme")
     assert code == 1
     gaps = [f for f in json.loads(out)["findings"] if f["code"] == "gap"]
-    assert [g["examples"][0] for g in gaps[:2]] == [
-        {"role": "data-scientist", "stage": "model-selection", "mle-bench": None},
-        {"role": "data-scientist", "stage": "result-validation", "mle-bench": None},
+    assert [g["examples"][0] for g in gaps] == [
+        {"role": "data-scientist", "stage": "model-selection", "evidence": "top"},
+        {"role": "data-scientist", "stage": "result-validation", "evidence": "top"},
     ]
-    assert len(gaps) == 8  # four roles × the two judgement stages
 
 
 def test_an_override_that_lowers_autonomy_at_higher_scores_fails_lint(chain: Path) -> None:
@@ -252,9 +273,9 @@ def test_an_override_that_lowers_autonomy_at_higher_scores_fails_lint(chain: Pat
     team = chain / "team" / "rulebook.yaml"
     expected = (
         f"team/rulebook.yaml:{line_of(team, 'id: st-prep-top')}:13: error: monotonicity: "
-        "autonomy falls as mle-bench rises: student × data-processing at mle-bench = 50, "
-        "terminal-bench-2 = 0 gives supervised (rule 'st-baseline-moderate') but mle-bench = 70 "
-        "gives assist (rule 'st-prep-top')"
+        "autonomy falls as evidence rises: student × data-processing at evidence = strong "
+        "gives supervised (rule 'st-baseline-moderate') but evidence = top gives assist "
+        "(rule 'st-prep-top')"
     )
     assert any(line.startswith(expected) for line in out.splitlines()), out
 

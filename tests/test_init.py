@@ -35,18 +35,21 @@ def test_scaffold_passes_validate_lint_and_test(here: Path) -> None:
         "advisor rules test rulebook",
     ]
     code, out = run("rules", "validate", "rulebook")
-    assert (code, out.strip()) == (0, "ok: my-org (8 files, 4 tables, 78 rules)")
+    assert (code, out.strip()) == (0, "ok: my-org (8 files, 4 tables, 81 rules)")
     code, out = run("rules", "lint", "--json", "rulebook")
     assert code == 0, out
     report = json.loads(out)
-    assert report["summary"] == {"error": 0, "warning": 0, "info": 1}
-    (change,) = report["findings"]
+    assert report["summary"] == {"error": 0, "warning": 0, "info": 2}
+    # The built-in rulebook's Terminal-Bench 1.0 informs no stage (issue 14), and the override.
+    (unused, change) = report["findings"]
+    assert (unused["code"], unused["location"]) == ("informs-nothing", unused["locations"][0])
+    assert "'terminal-bench-1'" in unused["message"]
     assert (change["code"], change["rules"]) == ("overridden", ["ds-validate-moderate"])
     assert change["location"].startswith("rulebook/rulebook.yaml:")
     code, out = run("rules", "test", "rulebook", "--coverage-min", "100")
     assert code == 0, out
-    # The 38 built-in tests and the scaffold's own.
-    assert out.splitlines() == ["39 passed, 0 failed", "coverage: 78 of 78 rules (100.0%)"]
+    # The 45 built-in tests and the scaffold's own.
+    assert out.splitlines() == ["46 passed, 0 failed", "coverage: 81 of 81 rules (100.0%)"]
 
 
 def test_the_example_override_is_what_explain_chooses(here: Path) -> None:

@@ -19,8 +19,12 @@ from advisor.load import yamlsource
 from advisor.load.resources import builtin_rules
 
 FIRST_RULE = (
-    'when: {role: data-scientist, stage: [data-processing, training-tuning], mle-bench: "[0..15)"}'
+    "when: {role: data-scientist, stage: [data-processing, training-tuning], evidence: low}"
 )
+# The first rule with a number test: ML engineers automate pipelines one level
+# earlier with Terminal-Bench 2.0 >= 60.
+CLI_RULE = 'evidence: moderate, terminal-bench-2: ">= 60"}'
+
 FIRST_RULE_AUTONOMY = "        autonomy: assist\n        text: Do data processing"
 GPT55_MLE_SCORE = "      - benchmark: mle-bench\n        score: 36\n"
 
@@ -162,7 +166,7 @@ def test_unknown_benchmark_in_a_score(rules: Path) -> None:
     edit(f, GPT55_MLE_SCORE, GPT55_MLE_SCORE.replace("mle-bench", "mle-bnch"))
     assert errors(validate(rules)) == [
         f"advisor: error: {at(f, 'mle-bnch')}: model 'gpt-5.5': unknown benchmark 'mle-bnch'; "
-        "did you mean mle-bench or terminal-bench-2?"
+        "did you mean mle-bench or terminal-bench-2 or terminal-bench-1?"
     ]
 
 
@@ -221,21 +225,30 @@ def test_top_level_is_not_a_mapping(rules: Path) -> None:
 
 def test_bad_unary_test_cell(rules: Path) -> None:
     f = rules / "advice.yaml"
-    edit(f, FIRST_RULE, FIRST_RULE.replace('"[0..15)"', '"[50..30)"'))
+    edit(f, CLI_RULE, CLI_RULE.replace('">= 60"', '"[60..30)"'))
     assert errors(validate(rules)) == [
-        f"advisor: error: {at(f, '[50..30)', -1)}: rule 'ds-hands-on-low', mle-bench: "
-        "empty interval '[50..30)': the lower end must be below the upper"
+        f"advisor: error: {at(f, '[60..30)', -1)}: rule 'mle-pipeline-moderate-cli', "
+        "terminal-bench-2: empty interval '[60..30)': the lower end must be below the upper"
     ]
 
 
 def test_unreadable_cell(rules: Path) -> None:
     f = rules / "advice.yaml"
-    edit(f, FIRST_RULE, FIRST_RULE.replace('"[0..15)"', '"about 10"'))
-    cell = at(f, '"about 10"}')
+    edit(f, CLI_RULE, CLI_RULE.replace('">= 60"', '"about 60"'))
+    cell = at(f, '"about 60"}')
     assert errors(validate(rules)) == [
-        f"advisor: error: {cell}: rule 'ds-hands-on-low', mle-bench: "
-        "cannot read 'about 10'; expected a number test such as '>= 30', '< 50', '[30..50)' "
+        f"advisor: error: {cell}: rule 'mle-pipeline-moderate-cli', terminal-bench-2: "
+        "cannot read 'about 60'; expected a number test such as '>= 30', '< 50', '[30..50)' "
         "or '-' for any"
+    ]
+
+
+def test_unknown_evidence_level_in_a_rule(rules: Path) -> None:
+    f = rules / "advice.yaml"
+    edit(f, FIRST_RULE, FIRST_RULE.replace("evidence: low", "evidence: lo"))
+    assert errors(validate(rules)) == [
+        f"advisor: error: {at(f, 'evidence: lo}', 10)}: rule 'ds-hands-on-low': "
+        "unknown evidence level 'lo'; did you mean low?"
     ]
 
 
@@ -253,7 +266,7 @@ def test_unknown_input_in_when(rules: Path) -> None:
     edit(f, FIRST_RULE, FIRST_RULE.replace("}", ', mle-bnch: "-"}'))
     assert errors(validate(rules)) == [
         f"advisor: error: {at(f, 'mle-bnch: ', 10)}: rule 'ds-hands-on-low': 'mle-bnch' is not "
-        "an input of table 'stage-advice' (inputs: role, stage, mle-bench, terminal-bench-2)"
+        "an input of table 'stage-advice' (inputs: role, stage, evidence, terminal-bench-2)"
     ]
 
 
@@ -303,15 +316,15 @@ def test_a_broken_rule_named_by_a_rule_test_is_reported_once(rules: Path) -> Non
     (rules / "team-tests.yaml").write_text(
         "tests:\n"
         "  - id: team-low\n"
-        "    given: {scores: {mle-bench: 5}}\n"
+        "    given: {scores: {mle-bench: 40, terminal-bench-2: 70}}\n"
         "    expect:\n"
-        "      - {role: data-scientist, stage: data-processing, rule: ds-hands-on-low}\n"
+        "      - {role: ml-engineer, stage: data-processing, rule: mle-pipeline-moderate-cli}\n"
     )
     f = rules / "advice.yaml"
-    edit(f, FIRST_RULE, FIRST_RULE.replace('"[0..15)"', '"[0..15"'))
-    cell = at(f, '"[0..15"}')
+    edit(f, CLI_RULE, CLI_RULE.replace('">= 60"', '"[60..100"'))
+    cell = at(f, '"[60..100"}')
     assert errors(validate(rules)) == [
-        f"advisor: error: {cell}: rule 'ds-hands-on-low', mle-bench: "
-        "cannot read '[0..15'; expected a number test such as '>= 30', '< 50', '[30..50)' "
+        f"advisor: error: {cell}: rule 'mle-pipeline-moderate-cli', terminal-bench-2: "
+        "cannot read '[60..100'; expected a number test such as '>= 30', '< 50', '[30..50)' "
         "or '-' for any"
     ]

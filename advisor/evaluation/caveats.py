@@ -241,7 +241,9 @@ def near_threshold_caveats(
                             for x in (b - _EPS, b, b + _EPS)
                             if 0 <= x <= 100
                         ]
-                        if None in sides or len(set(sides)) < 2:
+                        # A threshold decides what lies below it and above it differently;
+                        # a point test (the seed's "= 36") names a figure, not a threshold.
+                        if None in sides or sides[0] == sides[-1]:
                             continue
                         now = _outcome(book, table, here, r.role, stage)
                         other = sides[-1] if ev.score < b else sides[0]

@@ -18,6 +18,7 @@ from typing import Any
 
 from advisor import wording
 from advisor.errors import InputError
+from advisor.evaluation import evidence as ev_model
 from advisor.evaluation.engine import evaluate
 from advisor.evaluation.results import Profile, Result
 from advisor.load.rulebook import Rulebook
@@ -166,7 +167,7 @@ def diff_results(
                 changed=changed,
             )
             if changed:
-                change.crossings = _crossings(old, new, old_book, book, o_rules, n_rules)
+                change.crossings = _crossings(old, new, old_book, book, o_rules, n_rules, stage)
                 change.reasons = [str(c) for c in change.crossings] or [
                     _rulebook_reason(old_book, book, o_rules, n_rules)
                 ]
@@ -209,20 +210,22 @@ def _crossings(
     book: Rulebook,
     old_rules: Sequence[str],
     new_rules: Sequence[str],
+    stage: str | None = None,
 ) -> list[Crossing]:
     cells = _cells(old_book, old_rules)
     for name, tests in _cells(book, new_rules).items():
         cells.setdefault(name, []).extend(tests)
+    edges = _band_crossings(old, new, old_book, book, [*old_rules, *new_rules], stage)
     out = []
     unverified = {
         e.benchmark for r in (old, new) for e in r.evidence if e.model == r.model and not e.verified
     }
-    for name in sorted(cells, key=lambda n: (n not in book.benchmarks, n)):
+    for name in sorted({*cells, *edges}, key=lambda n: (n not in book.benchmarks, n)):
         a, b = _num(old.inputs.get(name)), _num(new.inputs.get(name))
         if a == b:
             continue
-        tests = [t for t in cells[name] if t.matches(a) != t.matches(b)]
-        if not tests:
+        tests = [t for t in cells.get(name, []) if t.matches(a) != t.matches(b)]
+        if not tests and name not in edges:
             continue
         if a is None or b is None:
             out.append(Crossing(name, a, b, unverified=name in unverified))
@@ -236,8 +239,62 @@ def _crossings(
                 for x in (iv.lo, iv.hi)
                 if math.isfinite(x) and lo <= x <= hi and iv.contains(a) != iv.contains(b)
             }
+            | set(edges.get(name, []))
         )
         out.append(Crossing(name, a, b, bounds if a < b else bounds[::-1], name in unverified))
+    return out
+
+
+def _band_crossings(
+    old: Result,
+    new: Result,
+    old_book: Rulebook,
+    book: Rulebook,
+    rules: Sequence[str],
+    stage: str | None,
+) -> dict[str, list[float]]:
+    """Benchmarks whose move across a band edge changed a stage's evidence level.
+
+    Rules that read ``evidence`` see scores only through the bands of the
+    benchmarks informing the stage; a benchmark counts when its band changed
+    and it decided the stage's level before or after (its edges crossed, or
+    none when it appeared or went away).
+    """
+    reads = any(
+        (r := b.rule(rid)) is not None and "evidence" in r.tests
+        for b in (old_book, book)
+        for rid in rules
+    )
+    if stage is None or not reads:
+        return {}
+    sides = []
+    for res, bk in ((old, old_book), (new, book)):
+        levels = {
+            name: ev_model.band_level(bk, name, v)
+            if (v := _num(res.inputs.get(name))) is not None
+            else None
+            for name in ev_model.informing(bk, stage)
+        }
+        rank = {lv: i for i, lv in enumerate(bk.evidence)}
+        top = max((rank[lv] for lv in levels.values() if lv is not None), default=None)
+        sides.append((levels, rank, top))
+    (old_levels, old_rank, old_top), (new_levels, new_rank, new_top) = sides
+    out: dict[str, list[float]] = {}
+    for name in dict.fromkeys([*old_levels, *new_levels]):
+        before, after = old_levels.get(name), new_levels.get(name)
+        if before == after:
+            continue
+        decided = (before is not None and old_rank[before] == old_top) or (
+            after is not None and new_rank[after] == new_top
+        )
+        if not decided:
+            continue
+        a, b = _num(old.inputs.get(name)), _num(new.inputs.get(name))
+        marks: list[float] = []
+        if a is not None and b is not None and name in book.benchmarks:
+            lo, hi = min(a, b), max(a, b)
+            marks = [x.at_least for x in book.benchmarks[name].bands if lo < x.at_least <= hi]
+        out[name] = marks
     return out
 
 

@@ -455,13 +455,15 @@ def _compile_rule(
             "stage": book.stages,
             "model": book.models,
             "baseline": book.models,
+            "evidence": book.evidence,
         }
         known = id_sets.get(name)
         if known is not None:
+            label = "evidence level" if name == "evidence" else name
             for ident in sorted(test.ids):
                 if ident not in known:
                     problems.add(
-                        f"rule {rule.id!r}: " + unknown(name, ident, list(known)).message, cloc
+                        f"rule {rule.id!r}: " + unknown(label, ident, list(known)).message, cloc
                     )
                     ok = False
         tests[name] = test

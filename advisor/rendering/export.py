@@ -89,6 +89,7 @@ def _id_names(book: Rulebook, name: str, ids: frozenset[str]) -> list[str]:
         "stage": book.stages,
         "model": book.models,
         "baseline": book.models,
+        "evidence": book.evidence,
     }
     known = tables.get(name, {})
     ordered = [i for i in known if i in ids] + sorted(i for i in ids if i not in known)
