@@ -2,18 +2,27 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Two install steps in one venv: the package alone for `make guide`, and the package with its
+# test tools (the 'test' extra, linters included) for `make test` and `make lint`.
+GUIDE_STAMP := $(VENV)/.installed-guide
 STAMP := $(VENV)/.installed
 
 .PHONY: guide test lint wiki-deps bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(GUIDE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $@
 
 ## Write TEAM_GUIDE.md from the built-in rulebook (GPT-5.5 against GPT-5.4, all roles).
-guide: $(STAMP)
+guide: $(GUIDE_STAMP)
 	$(BIN)/advisor guide --defaults --force -o TEAM_GUIDE.md
 
 ## Run the test suite (this is what CI runs).

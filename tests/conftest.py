@@ -14,6 +14,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # start, which inherit the environment) out of the user's ~/.cache.
     if "ADVISOR_CACHE_DIR" not in os.environ:
         os.environ["ADVISOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="advisor-test-cache-")
+    # The tests name their rulebooks and scores themselves; a user's defaults must not leak in.
+    for name in ("ADVISOR_RULES", "ADVISOR_SCORES"):
+        os.environ.pop(name, None)
 
 
 @pytest.fixture

@@ -188,13 +188,45 @@ def test_unusable_rosters_are_one_line_errors(tmp_path, out, content, name, mess
     assert list(out.iterdir()) == []
 
 
-def test_missing_roster_or_folder(tmp_path, out):
+def test_missing_roster(tmp_path, out):
     result = batch(tmp_path / "nope.csv", out)
     assert result.exit_code == 2 and "no such file" in result.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_out_dir_is_created_with_its_parents(tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text("team,model\nA,gpt-5.5\n")
-    result = batch(roster, tmp_path / "missing")
-    assert result.exit_code == 1 and "no such folder; create it first" in result.stderr
+    target = tmp_path / "new" / "nested" / "guides"
+    result = batch(roster, target)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in target.iterdir()) == ["a.md"]
+
+
+def test_out_dir_is_not_created_for_a_roster_that_cannot_be_read(tmp_path):
+    result = batch(tmp_path / "nope.csv", tmp_path / "new")
+    assert result.exit_code == 2
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("kind", ["file", "dangling link", "file as parent"])
+def test_out_dir_refuses_a_path_that_is_not_a_folder(tmp_path, kind):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("team,model\nA,gpt-5.5\n")
+    blocker = tmp_path / "taken"
+    if kind == "dangling link":
+        blocker.symlink_to(tmp_path / "nowhere")
+    else:
+        blocker.write_text("keep me\n")
+    target = blocker / "guides" if kind == "file as parent" else blocker
+    result = batch(roster, target)
+    assert result.exit_code == 1, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"advisor: error: {target}: ")
+    if kind == "file":
+        assert line.endswith("exists and is not a folder; give a folder for --out-dir")
+        assert blocker.read_text() == "keep me\n"
+    assert not (tmp_path / "nowhere").exists()
 
 
 @pytest.mark.parametrize(

@@ -274,13 +274,15 @@ def test_an_interrupted_write_leaves_the_old_file(
 def test_batch_out_dir_that_is_a_file_or_missing() -> None:
     Path("roster.csv").write_text("team,model\nFraud,gpt-5.5\n")
     Path("afile").write_text("x\n")
-    for out_dir in ("afile", "missing"):
-        result = run("batch", "roster.csv", "--out-dir", out_dir)
-        assert result.exit_code in (1, 2), result.output
-        [line] = [ln for ln in result.stderr.splitlines() if ln.startswith("advisor: error:")]
-        assert out_dir in line
+    result = run("batch", "roster.csv", "--out-dir", "afile")
+    assert result.exit_code == 1, result.output
+    [line] = [ln for ln in result.stderr.splitlines() if ln.startswith("advisor: error:")]
+    assert line.startswith("advisor: error: afile: exists and is not a folder")
     assert Path("afile").read_text() == "x\n"
-    assert not Path("missing").exists()
+    # A missing folder is made, as `mkdir -p` would (issue 18).
+    result = run("batch", "roster.csv", "--out-dir", "missing/guides")
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in Path("missing/guides").iterdir()] == ["fraud.md"]
 
 
 # --------------------------------------------------------------------------- injection

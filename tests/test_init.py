@@ -156,13 +156,14 @@ def test_pre_commit_hooks_run_advisor_commands(here: Path) -> None:
     import yaml
 
     hooks = yaml.safe_load((Path(__file__).parents[1] / ".pre-commit-hooks.yaml").read_text())
-    ids = ["advisor-validate", "advisor-lint", "advisor-test", "advisor-guide-check"]
-    assert [h["id"] for h in hooks] == ids
-    hooks = hooks[:3]  # the rulebook's; test_edition.py runs advisor-guide-check
+    ids = ["advisor-check", "advisor-validate", "advisor-lint", "advisor-test"]
+    assert [h["id"] for h in hooks] == [*ids, "advisor-guide-check"]
+    hooks = hooks[:4]  # the rulebook's; test_edition.py runs advisor-guide-check
     run("init")
     for hook in hooks:
         assert hook["language"] == "python" and hook["pass_filenames"] is False
-        assert hook["files"] == r"\.ya?ml$"
+        # YAML files only (not every file, and the user narrows it with 'files:').
+        assert hook["types"] == ["yaml"] and "files" not in hook
         program, *args = hook["entry"].split()
         assert program == "advisor"
         # As the README configures them: the rulebook folder as the argument.

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from importlib import metadata
 from pathlib import Path
@@ -18,6 +20,10 @@ from advisor.cli.app import cli
 
 REPO = Path(__file__).resolve().parents[1]
 HEAVY = ("jinja2", "rich", "questionary", "pydantic")
+#: The distribution's name on the package index; the import package and command are "advisor".
+DIST = "ai-adoption-advisor"
+#: How wheel and dist-info file names spell it.
+DIST_FILE = "ai_adoption_advisor"
 PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
 
 
@@ -71,7 +77,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text=True,
         timeout=300,
     )
-    [built] = out.glob("advisor-*.whl")
+    [built] = out.glob(f"{DIST_FILE}-*.whl")
     return built
 
 
@@ -93,13 +99,14 @@ def site(wheel: Path, tmp_path: Path) -> Path:
 def test_wheel_ships_the_rulebook_and_templates_inside_the_package(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     version = advisor.__version__
-    assert all(n.startswith(("advisor/", f"advisor-{version}.dist-info/")) for n in names), names
+    info = f"{DIST_FILE}-{version}.dist-info"
+    assert all(n.startswith(("advisor/", f"{info}/")) for n in names), names
     for f in sorted((REPO / "rules").iterdir()):
         assert f"advisor/_data/rules/{f.name}" in names
         assert zipfile.ZipFile(wheel).read(f"advisor/_data/rules/{f.name}") == f.read_bytes()
     assert "advisor/_data/templates/guide.md.j2" in names
     assert "advisor/__main__.py" in names
-    entry_points = zipfile.ZipFile(wheel).read(f"advisor-{version}.dist-info/entry_points.txt")
+    entry_points = zipfile.ZipFile(wheel).read(f"{info}/entry_points.txt")
     assert "advisor = advisor.__main__:program" in entry_points.decode()
 
 
@@ -178,13 +185,152 @@ def test_installed_console_script_reports_its_version(site: Path, tmp_path: Path
     assert (result.returncode, result.stdout) == (0, f"advisor, version {advisor.__version__}\n")
 
 
+# --------------------------------------------------------------------------- sdist
+
+#: What a clone holds that a build must not see: tool state and build output.
+NOT_IN_A_CLONE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "__pycache__",
+    "*.pyc",
+    ".*_cache",
+    ".hypothesis",
+    "build",
+    "dist",
+    "*.egg-info",
+    "TEAM_GUIDE.md",
+    "bench-results",
+)
+
+BUILD = "import sys, hatchling.build as b; print(getattr(b, 'build_' + sys.argv[1])(sys.argv[2]))"
+
+
+def build(kind: str, project: Path, out: Path) -> Path:
+    """Build an sdist or a wheel of ``project`` into ``out`` through hatchling's PEP 517 hooks,
+    as pip and build do, offline; the file built."""
+    result = python("-c", BUILD, kind, str(out), cwd=project)
+    assert result.returncode == 0, result.stderr
+    return out / result.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """An sdist built from a copy of the checkout with an untracked file planted where an
+    unanchored include would take it, and a wheel built from that sdist (as pip installs one)."""
+    root = tmp_path_factory.mktemp("clone")
+    copy = root / "advisor-src"
+    shutil.copytree(REPO, copy, ignore=NOT_IN_A_CLONE)
+    planted = copy / "x" / "advisor" / "secret.txt"
+    planted.parent.mkdir(parents=True)
+    planted.write_text("not for the package index\n")
+    out = root / "dist"
+    sdist = build("sdist", copy, out)
+    with tarfile.open(sdist) as tar:
+        tar.extractall(root / "unpacked", filter="data")
+    [unpacked] = (root / "unpacked").iterdir()
+    return sdist, build("wheel", unpacked, out)
+
+
+@pytest.mark.slow
+def test_sdist_holds_the_project_and_nothing_untracked(builds: tuple[Path, Path]) -> None:
+    sdist, _ = builds
+    version = advisor.__version__
+    assert sdist.name == f"{DIST_FILE}-{version}.tar.gz"
+    with tarfile.open(sdist) as tar:
+        top = f"{DIST_FILE}-{version}/"
+        names = {n.removeprefix(top) for n in tar.getnames()}
+    assert not [n for n in names if "secret" in n], sorted(names)
+    assert not [n for n in names if n.startswith("x/")]
+    for name in (
+        "LICENSE",
+        "CHANGELOG.md",
+        "README.md",
+        "pyproject.toml",
+        "hatch_build.py",
+        "PKG-INFO",
+        "advisor/py.typed",
+        "advisor/__main__.py",
+        "rules/advice.yaml",
+        "templates/guide.md.j2",
+        "tests/test_install.py",
+    ):
+        assert name in names, name
+    tops = {n.split("/")[0] for n in names}
+    assert tops <= {
+        "advisor",
+        "rules",
+        "templates",
+        "tests",
+        "README.md",
+        "LICENSE",
+        "CHANGELOG.md",
+        "pyproject.toml",
+        "hatch_build.py",
+        "Makefile",
+        ".pre-commit-hooks.yaml",
+        ".gitignore",  # hatchling adds it, so that a build from the sdist ignores the same files
+        "PKG-INFO",
+    }, sorted(tops)
+
+
+@pytest.mark.slow
+def test_wheel_from_the_sdist_has_the_name_licence_and_command(builds: tuple[Path, Path]) -> None:
+    _, wheel = builds
+    version = advisor.__version__
+    info = f"{DIST_FILE}-{version}.dist-info"
+    assert wheel.name == f"{DIST_FILE}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel) as whl:
+        names = set(whl.namelist())
+        meta = whl.read(f"{info}/METADATA").decode()
+        entry_points = whl.read(f"{info}/entry_points.txt").decode()
+        licence = whl.read(f"{info}/licenses/LICENSE").decode()
+    assert not [n for n in names if "secret" in n]
+    assert (REPO / "LICENSE").read_text(encoding="utf-8") == licence
+    assert "advisor/py.typed" in names
+    for f in sorted((REPO / "rules").iterdir()):
+        assert f"advisor/_data/rules/{f.name}" in names
+    for f in sorted((REPO / "templates").iterdir()):
+        assert f"advisor/_data/templates/{f.name}" in names
+    headers = meta.split("\n\n", 1)[0].splitlines()
+    assert f"Name: {DIST}" in headers
+    assert f"Version: {version}" in headers
+    assert "License-Expression: MIT" in headers
+    assert "License-File: LICENSE" in headers
+    assert "[console_scripts]\nadvisor = advisor.__main__:program" in entry_points
+
+
+def make_dry_run(target: str, tmp_path: Path) -> list[str]:
+    """The pip commands ``make TARGET`` would run in a fresh clone (no .venv yet)."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(REPO / name, tmp_path / name)
+    result = subprocess.run(
+        ["make", "-n", target], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    return [line for line in result.stdout.splitlines() if " pip install" in line]
+
+
+def test_make_guide_installs_the_package_without_the_test_tools(tmp_path: Path) -> None:
+    assert make_dry_run("guide", tmp_path) == [
+        ".venv/bin/python -m pip install --quiet --upgrade pip",
+        ".venv/bin/python -m pip install --quiet -e .",
+    ]
+
+
+def test_make_test_installs_the_test_tools(tmp_path: Path) -> None:
+    assert (
+        make_dry_run("test", tmp_path)[-1] == ".venv/bin/python -m pip install --quiet -e '.[test]'"
+    )
+
+
 # --------------------------------------------------------------------------- editable
 
 
 @pytest.mark.slow
 def test_editable_install_reads_the_top_level_rules(tmp_path: Path) -> None:
     try:
-        direct = metadata.distribution("advisor").read_text("direct_url.json") or "{}"
+        direct = metadata.distribution(DIST).read_text("direct_url.json") or "{}"
     except metadata.PackageNotFoundError:
         pytest.skip("advisor is not installed in this environment")
     if not json.loads(direct).get("dir_info", {}).get("editable"):
@@ -219,7 +365,7 @@ def test_editable_install_reads_the_top_level_rules(tmp_path: Path) -> None:
 def test_version_option() -> None:
     result = CliRunner().invoke(cli, ["--version"], prog_name="advisor")
     assert (result.exit_code, result.stdout) == (0, f"advisor, version {advisor.__version__}\n")
-    assert advisor.__version__ == metadata.version("advisor")
+    assert advisor.__version__ == metadata.version(DIST)
 
 
 def test_python_m_advisor(tmp_path: Path) -> None:

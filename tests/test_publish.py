@@ -177,7 +177,8 @@ def test_without_the_publish_extra_the_command_names_it(monkeypatch, module):
     write("guide.wiki", "guide", "mediawiki")
     result = invoke("publish", "mediawiki", "guide.wiki", "--url", "http://x/", "--page", "P")
     assert one_error(result) == (
-        f"publishing needs {module}, from the 'publish' extra: pip install 'advisor[publish]'"
+        f"publishing needs {module}, from the 'publish' extra: "
+        "pip install 'ai-adoption-advisor[publish]'"
     )
 
 

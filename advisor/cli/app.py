@@ -4,7 +4,8 @@ The commands are thin click commands over the library, by group:
 :mod:`advisor.cli.guide_commands` (guide, batch, diff, init),
 :mod:`advisor.cli.inspect_commands` (models, compare, explain, schema) and
 :mod:`advisor.cli.rules_commands` (rules ..., scores import) and
-:mod:`advisor.cli.publish_commands` (publish ...); the options they share
+:mod:`advisor.cli.publish_commands` (publish ...) and
+:mod:`advisor.cli.cache_commands` (cache path, cache clear); the options they share
 are in :mod:`advisor.cli.common`. Each command parses its options, calls the library
 and prints. Domain errors (:class:`advisor.errors.AdvisorError`) become one-line
 messages with a documented exit code here, and nowhere else.
@@ -22,7 +23,13 @@ from typing import Any, NoReturn
 
 import click
 
-from advisor.cli import guide_commands, inspect_commands, publish_commands, rules_commands
+from advisor.cli import (
+    cache_commands,
+    guide_commands,
+    inspect_commands,
+    publish_commands,
+    rules_commands,
+)
 from advisor.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -36,6 +43,7 @@ SECTIONS = {
     "Guides": ["guide", "batch", "diff", "publish"],
     "Evidence": ["rank", "models", "compare", "explain", "scores"],
     "Rulebooks": ["rules", "init", "schema"],
+    "Maintenance": ["cache"],
 }
 
 
@@ -152,5 +160,6 @@ for command in (
     guide_commands.init_cmd,
     inspect_commands.schema_cmd,
     publish_commands.publish_group,
+    cache_commands.cache_group,
 ):
     cli.add_command(command)

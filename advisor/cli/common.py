@@ -4,13 +4,16 @@ rulebook they name, and JSON output."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 import click
+from click.shell_completion import CompletionItem
 
-from advisor.errors import EXIT_FAILED
+from advisor.errors import EXIT_FAILED, AdvisorError
+from advisor.load.paths import read_stream
 from advisor.rendering.formats import FORMATS
 
 if TYPE_CHECKING:
@@ -23,22 +26,57 @@ if TYPE_CHECKING:
 PATH = click.Path(readable=False)
 
 
+class PathList(click.Path):
+    """A file type whose environment variable lists paths separated by ``os.pathsep``, as
+    PATH does; empty entries (``ADVISOR_RULES=:my-rules``) are skipped."""
+
+    def split_envvar_value(self, rv: str) -> list[str]:
+        return [p for p in rv.split(os.pathsep) if p]
+
+
+#: The type of --rules and --scores and of the rules commands' PATHS.
+PATHS = PathList(readable=False)
+#: The environment variables that stand for --rules and --scores when neither is given.
+RULES_ENV = "ADVISOR_RULES"
+SCORES_ENV = "ADVISOR_SCORES"
+
+
 # Each of these is one decorator, applied to every command that takes the option.
 rules_option = click.option(
     "--rules",
     "rules_path",
     multiple=True,
-    type=PATH,
-    help="Rulebook file or folder to use instead of the built-in one (repeatable).",
+    type=PATHS,
+    envvar=RULES_ENV,
+    show_envvar=True,
+    help=(
+        "Rulebook file or folder to use instead of the built-in one (repeatable; the "
+        f"variable holds paths separated by '{os.pathsep}')."
+    ),
 )
 scores_option = click.option(
     "--scores",
     "scores_path",
     multiple=True,
-    type=PATH,
-    help="YAML file of extra models with scores (top-level 'models:'), repeatable.",
+    type=PATHS,
+    envvar=SCORES_ENV,
+    show_envvar=True,
+    help=(
+        "YAML file of extra models with scores (top-level 'models:'), repeatable; the "
+        f"variable holds paths separated by '{os.pathsep}'."
+    ),
 )
+#: The rulebook PATHS of the rules commands, which default to $ADVISOR_RULES too.
+paths_argument = click.argument("paths", nargs=-1, type=PATHS, envvar=RULES_ENV)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+annotations_option = click.option(
+    "--format",
+    "report_format",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    show_default=True,
+    help="'github': one GitHub Actions annotation (::error file=...,line=...::) per problem.",
+)
 force_option = click.option("--force", is_flag=True, help="Overwrite an existing file.")
 verified_option = click.option(
     "--verified-only",
@@ -57,6 +95,31 @@ def format_option(help_text: str = "Output format.") -> Any:
         show_default=True,
         help=help_text,
     )
+
+
+def complete_ids(kind: str) -> Any:
+    """A click ``shell_complete`` function for ids of ``kind`` (role, stage, model, baseline,
+    benchmark) from the rulebook the command line names so far (--rules, --scores)."""
+
+    def complete(
+        ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        from advisor.evaluation.reports import ids_of
+
+        try:
+            book = load_book(
+                ctx.params.get("rules_path") or (), ctx.params.get("scores_path") or ()
+            )
+        except AdvisorError:
+            return []  # a broken rulebook offers nothing; the command itself will say why
+        low = incomplete.lower()
+        return [
+            CompletionItem(ident, help=name)
+            for ident, name in ids_of(book, kind)
+            if ident.lower().startswith(low)
+        ]
+
+    return complete
 
 
 def load_book(
@@ -79,10 +142,28 @@ def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
 
 
+def one_output(as_json: bool, report_format: str) -> None:
+    """Refuse ``--json`` together with ``--format github``: one stdout, one format."""
+    if as_json and report_format != "text":
+        raise click.UsageError(
+            f"--json and --format {report_format} both print the report; choose one"
+        )
+
+
 def fail_if(failed: bool) -> None:
     """End the command with exit 1 (a check failed) when ``failed``."""
     if failed:
         click.get_current_context().exit(EXIT_FAILED)
+
+
+def stdin_stream() -> BinaryIO | None:
+    """Standard input as bytes; None when advisor was started with it closed."""
+    return getattr(sys.stdin, "buffer", None)
+
+
+def read_stdin() -> bytes:
+    """What standard input holds, for a file given as ``-`` (capped like a file)."""
+    return read_stream(stdin_stream())
 
 
 def prompt_stream(stdout_taken: bool) -> TextIO | None:

@@ -17,22 +17,32 @@ from click.core import ParameterSource
 
 from advisor.cli.common import (
     PATH,
+    complete_ids,
     fail_if,
     force_option,
     format_option,
+    json_option,
     load_book,
+    print_json,
     prompt_stream,
+    read_stdin,
     rules_option,
     scores_option,
     verified_option,
 )
 from advisor.errors import InputError
+from advisor.load.paths import STDIN, STDIN_NAME
 from advisor.rendering.formats import EXTENSIONS
 from advisor.rendering.output import check_target, write_text
 
 
 @click.command("guide")
-@click.option("--answers", "answers_file", type=PATH, help="YAML file of answers (no prompts).")
+@click.option(
+    "--answers",
+    "answers_file",
+    type=PATH,
+    help="YAML file of answers (no prompts); '-' reads standard input.",
+)
 @click.option(
     "--save-answers",
     type=PATH,
@@ -53,10 +63,26 @@ from advisor.rendering.output import check_target, write_text
     help="Write the edition's guide again from the current inputs (no prompts).",
 )
 @click.option("--team", help="Team name.")
-@click.option("--role", "roles", multiple=True, help="Role id or alias (repeatable).")
-@click.option("--model", help="Model to adopt, e.g. gpt-5.5.")
-@click.option("--baseline", help="Model to compare with ('none' for no comparison).")
-@click.option("--stage", "stages", multiple=True, help="Workflow stage (repeatable).")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    shell_complete=complete_ids("role"),
+    help="Role id or alias (repeatable).",
+)
+@click.option("--model", shell_complete=complete_ids("model"), help="Model to adopt, e.g. gpt-5.5.")
+@click.option(
+    "--baseline",
+    shell_complete=complete_ids("baseline"),
+    help="Model to compare with ('none' for no comparison).",
+)
+@click.option(
+    "--stage",
+    "stages",
+    multiple=True,
+    shell_complete=complete_ids("stage"),
+    help="Workflow stage (repeatable).",
+)
 @click.option("--defaults", is_flag=True, help="Take the default for every question not answered.")
 @click.option(
     "-o", "--output", default=None, help="File to write (default TEAM_GUIDE.<ext>); '-' for stdout."
@@ -140,7 +166,12 @@ def guide_cmd(
     rules = load_book(rules_path)
     book = load_book(rules_path, scores_path, base=rules)
     last = load_book(rules_path, [since], base=rules) if since else None
-    given, origins = questionnaire.load_answers_file(answers_file) if answers_file else ({}, {})
+    if answers_file == STDIN:
+        given, origins = questionnaire.read_answers(read_stdin(), STDIN_NAME)
+    elif answers_file:
+        given, origins = questionnaire.load_answers_file(answers_file)
+    else:
+        given, origins = {}, {}
     flags = {
         "team": team,
         "roles": list(roles) or None,
@@ -243,7 +274,10 @@ def _refresh(
 @click.command("batch")
 @click.argument("roster", type=PATH)
 @click.option(
-    "--out-dir", required=True, type=PATH, help="Existing folder to write one guide per team into."
+    "--out-dir",
+    required=True,
+    type=PATH,
+    help="Folder to write one guide per team into (created with its parents if missing).",
 )
 @format_option("Format of rows that name none.")
 @click.option(
@@ -252,6 +286,7 @@ def _refresh(
 @click.option("--template", type=PATH, help="Custom Jinja2 template for every guide.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 @verified_option
+@json_option
 @rules_option
 @scores_option
 def batch_cmd(
@@ -262,6 +297,7 @@ def batch_cmd(
     template: str | None,
     force: bool,
     verified_only: bool,
+    as_json: bool,
     rules_path: tuple[str, ...],
     scores_path: tuple[str, ...],
 ) -> None:
@@ -272,6 +308,8 @@ def batch_cmd(
     Columns: team, model, and optionally roles, stages, baseline, format.
     File names come from team names and never leave the folder. A bad row is
     reported with its line and the others are written; exit 1 if any failed.
+    --json prints the summary as {"ok", "out_dir", "written", "failed",
+    "guides": [{"location", "line", "team", "file", "ok", "error"}]}.
     """
     from advisor.cli import terminal
     from advisor.rendering import batch, guide
@@ -292,9 +330,12 @@ def batch_cmd(
             progress=progress,
             verified_only=verified_only,
         )
-    for o in report.failed:
-        click.echo(f"advisor: error: {o.location}: {o.error}", err=True)
-    terminal.print_batch_summary(terminal.console(), report)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        for o in report.failed:
+            click.echo(f"advisor: error: {o.location}: {o.error}", err=True)
+        terminal.print_batch_summary(terminal.console(), report)
     fail_if(bool(report.failed))
 
 
@@ -313,17 +354,45 @@ def batch_cmd(
     type=PATH,
     help="Rulebook of the new edition (default: --rules or the built-in one).",
 )
-@click.option("--model-from", default=None, help="Model of the last edition, e.g. gpt-5.4.")
-@click.option("--model-to", default=None, help="Model of the new edition, e.g. gpt-5.5.")
+@click.option(
+    "--model-from",
+    default=None,
+    shell_complete=complete_ids("model"),
+    help="Model of the last edition, e.g. gpt-5.4.",
+)
+@click.option(
+    "--model-to",
+    default=None,
+    shell_complete=complete_ids("model"),
+    help="Model of the new edition, e.g. gpt-5.5.",
+)
 @click.option(
     "--model",
     default=None,
+    shell_complete=complete_ids("model"),
     help="Model on both sides (default: every model the scores files define).",
 )
-@click.option("--baseline", default=None, help="Baseline on both sides (default: each model's).")
+@click.option(
+    "--baseline",
+    default=None,
+    shell_complete=complete_ids("baseline"),
+    help="Baseline on both sides (default: each model's).",
+)
 @click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
-@click.option("--role", "roles", multiple=True, help="Only this role (repeatable).")
-@click.option("--stage", "stages", multiple=True, help="Only this stage (repeatable).")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    shell_complete=complete_ids("role"),
+    help="Only this role (repeatable).",
+)
+@click.option(
+    "--stage",
+    "stages",
+    multiple=True,
+    shell_complete=complete_ids("stage"),
+    help="Only this stage (repeatable).",
+)
 @click.option(
     "--format",
     "fmt",

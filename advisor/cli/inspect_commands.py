@@ -14,6 +14,7 @@ import click
 
 from advisor.cli.common import (
     PATH,
+    complete_ids,
     force_option,
     json_option,
     load_book,
@@ -26,7 +27,12 @@ from advisor.rendering.output import require_stdout, write_text
 
 
 @click.command("models")
-@click.option("--benchmark", default=None, help="Only models with a score on it, best first.")
+@click.option(
+    "--benchmark",
+    default=None,
+    shell_complete=complete_ids("benchmark"),
+    help="Only models with a score on it, best first.",
+)
 @click.option(
     "--sort",
     type=click.Choice(["score", "name", "date"]),
@@ -69,8 +75,10 @@ def models_cmd(
 
 
 @click.command("compare")
-@click.argument("model")
-@click.argument("others", metavar="OTHER...", nargs=-1, required=True)
+@click.argument("model", shell_complete=complete_ids("model"))
+@click.argument(
+    "others", metavar="OTHER...", nargs=-1, required=True, shell_complete=complete_ids("model")
+)
 @rules_option
 @scores_option
 @json_option
@@ -105,10 +113,18 @@ def compare_cmd(
 
 @click.command("rank")
 @click.option(
-    "--role", "roles", multiple=True, help="Role id or alias (repeatable; default every role)."
+    "--role",
+    "roles",
+    multiple=True,
+    shell_complete=complete_ids("role"),
+    help="Role id or alias (repeatable; default every role).",
 )
 @click.option(
-    "--stage", "stages", multiple=True, help="Stage id (repeatable; default every stage)."
+    "--stage",
+    "stages",
+    multiple=True,
+    shell_complete=complete_ids("stage"),
+    help="Stage id (repeatable; default every stage).",
 )
 @click.option(
     "--models", "models", multiple=True, help="Candidate model ids, comma-separated (default all)."
@@ -167,11 +183,25 @@ def rank_cmd(
 
 
 @click.command("explain")
-@click.option("--role", required=True, help="Role id or alias, e.g. ml-engineer or mle.")
-@click.option("--model", required=True, help="Model id, e.g. gpt-5.5.")
-@click.option("--baseline", default=None, help="Model to compare with (default: the model's own).")
+@click.option(
+    "--role",
+    required=True,
+    shell_complete=complete_ids("role"),
+    help="Role id or alias, e.g. ml-engineer or mle.",
+)
+@click.option(
+    "--model", required=True, shell_complete=complete_ids("model"), help="Model id, e.g. gpt-5.5."
+)
+@click.option(
+    "--baseline",
+    default=None,
+    shell_complete=complete_ids("baseline"),
+    help="Model to compare with (default: the model's own).",
+)
 @click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
-@click.option("--stage", default=None, help="Only this stage.")
+@click.option(
+    "--stage", default=None, shell_complete=complete_ids("stage"), help="Only this stage."
+)
 @verified_option
 @rules_option
 @scores_option

@@ -36,7 +36,7 @@ def publish_group() -> None:
       MediaWiki   ADVISOR_MEDIAWIKI_USER, ADVISOR_MEDIAWIKI_PASSWORD (a bot password works)
       Confluence  ADVISOR_CONFLUENCE_USER + ADVISOR_CONFLUENCE_TOKEN (Cloud: e-mail, API
                   token), or ADVISOR_CONFLUENCE_TOKEN alone (Data Center: personal token)
-    Needs the 'publish' extra: pip install 'advisor[publish]'
+    Needs the 'publish' extra: pip install 'ai-adoption-advisor[publish]'
     """
 
 

@@ -11,15 +11,22 @@ import click
 
 from advisor.cli.common import (
     PATH,
+    annotations_option,
+    complete_ids,
     fail_if,
     force_option,
     format_option,
     json_option,
     load_book,
+    one_output,
+    paths_argument,
     print_json,
+    read_stdin,
     rules_option,
     scores_option,
+    stdin_stream,
 )
+from advisor.load.paths import KINDS, STDIN, STDIN_NAME
 from advisor.rendering.output import require_stdout, write_text
 
 
@@ -28,34 +35,51 @@ def rules_group() -> None:
     """Check, test and export rulebooks.
 
     \b
-    Example:  advisor rules validate my-rules/
+    Example:  advisor rules check my-rules/
+    The PATHS of validate, lint, test and check default to $ADVISOR_RULES
+    (paths separated by the OS path separator), else the built-in rulebook.
     """
 
 
 @rules_group.command("validate")
-@click.argument("paths", nargs=-1, type=PATH)
-def rules_validate_cmd(paths: tuple[str, ...]) -> None:
+@paths_argument
+@json_option
+@annotations_option
+def rules_validate_cmd(paths: tuple[str, ...], as_json: bool, report_format: str) -> None:
     """Validate a rulebook (default: the built-in one); every error located.
 
     \b
-    Example:  advisor rules validate my-rules/
+    Examples:
+      advisor rules validate my-rules/
+      git show main:my-rules/rulebook.yaml | advisor rules validate -
+    '-' reads one rulebook file from standard input (located as <stdin>; an
+    extends: path in it is taken from the working folder).
     Exit 0 when valid, 1 with one line per problem (file:line:column: what).
+    --json prints {"ok", "rulebook", "problems": [{"file", "line", "column",
+    "message"}]} on stdout instead, with the same exit code.
     """
-    from advisor.evaluation.texts import check_texts
-
+    one_output(as_json, report_format)
     require_stdout()
-    book = load_book(paths)
-    check_texts(book)  # rule texts are otherwise compiled only when a guide needs them
-    n = sum(len(t.rules) for t in book.tables)
-    click.echo(
-        f"ok: {book.meta.id} ({len(book.files)} files, {len(book.tables)} tables, {n} rules)"
-    )
+    from advisor.verify.checks import validate
+
+    result = validate(paths, stdin_stream())
+    if as_json:
+        print_json(result.to_dict())
+    elif report_format == "github":
+        for problem in result.problems:
+            click.echo(problem.github())
+    elif result.error is not None:
+        raise result.error
+    if result.ok and not as_json:
+        click.echo(result.summary())
+    click.get_current_context().exit(result.exit_code)
 
 
 @rules_group.command("lint")
-@click.argument("paths", nargs=-1, type=PATH)
+@paths_argument
 @json_option
-def rules_lint_cmd(paths: tuple[str, ...], as_json: bool) -> None:
+@annotations_option
+def rules_lint_cmd(paths: tuple[str, ...], as_json: bool, report_format: str) -> None:
     """Find gaps, overlaps and falling autonomy, exactly.
 
     \b
@@ -63,28 +87,38 @@ def rules_lint_cmd(paths: tuple[str, ...], as_json: bool) -> None:
     Exact, not sampled: each numeric input is split at every rule boundary.
     Exit 0 without errors (warnings allowed), 1 with errors.
     """
+    one_output(as_json, report_format)
     require_stdout()
+    from advisor.verify.checks import finding_problems
     from advisor.verify.lint import lint
 
     report = lint(load_book(paths))
     if as_json:
         print_json(report.to_dict())
+    elif report_format == "github":
+        for problem in finding_problems(report):
+            click.echo(problem.github())
+        click.echo(report.summary())
     else:
         for line in report.lines():
             click.echo(line)
     fail_if(bool(report.errors))
 
 
-@rules_group.command("test")
-@click.argument("paths", nargs=-1, type=PATH)
-@click.option(
+coverage_option = click.option(
     "--coverage-min",
     type=click.FloatRange(0, 100),
     default=None,
     metavar="PCT",
     help="Fail when fewer than PCT% of the rules are reached by a test (compared exactly).",
 )
-def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None) -> None:
+
+
+@rules_group.command("test")
+@paths_argument
+@coverage_option
+@json_option
+def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None, as_json: bool) -> None:
     """Run rule tests and report rule coverage.
 
     \b
@@ -95,14 +129,52 @@ def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None) -> None:
     from advisor.verify.ruletest import run_tests
 
     report = run_tests(load_book(paths))
-    for line in report.lines():
-        click.echo(line)
-    low = coverage_min is not None and report.below(coverage_min)
-    if low:
-        click.echo(
-            f"coverage {report.coverage_percent()} is below the minimum of {coverage_min:g}%"
-        )
-    fail_if(bool(report.failed or low))
+    short = report.shortfall(coverage_min)
+    if as_json:
+        print_json(report.to_dict(coverage_min))
+    else:
+        for line in report.lines():
+            click.echo(line)
+        if short is not None:
+            click.echo(short)
+    fail_if(bool(report.failed or short))
+
+
+@rules_group.command("check")
+@paths_argument
+@coverage_option
+@json_option
+@annotations_option
+def rules_check_cmd(
+    paths: tuple[str, ...], coverage_min: float | None, as_json: bool, report_format: str
+) -> None:
+    """Validate, lint and test a rulebook in one run.
+
+    \b
+    Example:  advisor rules check my-rules/ --coverage-min 100
+    For pre-commit (the advisor-check hook) and CI.
+    Lint and the tests run only on a valid rulebook, so each problem is
+    reported once. Exit codes as validate's, else 1 when lint finds an error
+    or a test fails.
+    """
+    one_output(as_json, report_format)
+    require_stdout()
+    from advisor.verify.checks import check
+
+    report = check(paths, coverage_min=coverage_min)
+    if as_json:
+        print_json(report.to_dict())
+    elif report_format == "github":
+        for problem in report.problems:
+            click.echo(problem.github())
+        for line in report.summary():
+            click.echo(line)
+    elif report.validation.error is not None:
+        raise report.validation.error
+    else:
+        for line in report.lines():
+            click.echo(line)
+    click.get_current_context().exit(report.exit_code)
 
 
 @rules_group.command("export")
@@ -151,11 +223,18 @@ def scores_group() -> None:
 @scores_group.command("import")
 @click.argument("file", type=PATH)
 @click.option(
+    "--input-format",
+    type=click.Choice(KINDS),
+    default=None,
+    help="Read FILE as this, whatever its name (default: from the name; for '-', the content).",
+)
+@click.option(
     "-o", "--output", type=PATH, default="-", help="Scores file to write (default stdout)."
 )
 @click.option(
     "--benchmark",
     default=None,
+    shell_complete=complete_ids("benchmark"),
     help="Import every row as this benchmark id, whatever the row says.",
 )
 @click.option(
@@ -165,6 +244,7 @@ def scores_group() -> None:
 @rules_option
 def scores_import_cmd(
     file: str,
+    input_format: str | None,
     output: str,
     benchmark: str | None,
     split: str | None,
@@ -174,14 +254,21 @@ def scores_import_cmd(
     """Turn a leaderboard (CSV or YAML rows) into a scores file for --scores.
 
     \b
-    Example:  advisor scores import mle_bench.yaml --split all -o mle.yaml
-    Rows for benchmarks the rulebook does not know are skipped and reported
-    (file:line:column: reason) on stderr; --benchmark ID imports them anyway.
+    Examples:
+      advisor scores import mle_bench.yaml --split all -o mle.yaml
+      curl -s URL | advisor scores import - -o scores.yaml
+    FILE '-' reads standard input. Rows for benchmarks the rulebook does not
+    know are skipped and reported (file:line:column: reason) on stderr;
+    --benchmark ID imports them anyway.
     """
-    from advisor.load.leaderboard import import_leaderboard, scores_yaml
+    from advisor.load.leaderboard import import_leaderboard, import_leaderboard_data, scores_yaml
 
     book = load_book(rules_path)
-    imported = import_leaderboard(file, book, benchmark=benchmark, split=split)
+    options = {"benchmark": benchmark, "split": split, "kind": input_format}
+    if file == STDIN:
+        imported = import_leaderboard_data(read_stdin(), STDIN_NAME, book, **options)
+    else:
+        imported = import_leaderboard(file, book, **options)
     for skip in imported.skipped:
         click.echo(f"advisor: skipped {skip}", err=True)
     text = scores_yaml(imported)
@@ -189,7 +276,7 @@ def scores_import_cmd(
     n = sum(len(e.rows) for e in imported.entries)
     extra = f", {imported.filtered} of other splits left out" if imported.filtered else ""
     click.echo(
-        f"advisor: imported {n} scores as {len(imported.entries)} models from {file} "
+        f"advisor: imported {n} scores as {len(imported.entries)} models from {imported.source} "
         f"({len(imported.skipped)} rows skipped{extra})"
         + ("" if output == "-" else f" -> {output}"),
         err=True,

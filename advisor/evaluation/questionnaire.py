@@ -23,10 +23,10 @@ from advisor.errors import InputError, Location, RulebookError
 from advisor.evaluation.results import Profile
 from advisor.load import cache
 from advisor.load.rulebook import Rulebook
+from advisor.load.yamlsource import SourceMap, load_yaml_bytes
 from advisor.model.conditions import CellError, parse_cell
 
 if TYPE_CHECKING:
-    from advisor.load.yamlsource import SourceMap
     from advisor.model.schema import Question
 
 #: The value of the baseline question that means "compare with nothing".
@@ -428,6 +428,19 @@ def load_answers_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dic
         answers, origins = answers_in(parsed.data, parsed.smap, name)
     cache.store(parsed.entry, parsed.data, parsed.smap)
     return answers, origins
+
+
+def read_answers(data: bytes, name: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Answers that have no file (standard input), as :func:`load_answers_file` reads them.
+
+    Args:
+        data: The answers' bytes (YAML).
+        name: How to name them in locations (``<stdin>``).
+
+    Raises:
+        AdvisorError: not YAML, or not a mapping.
+    """
+    return answers_in(*load_yaml_bytes(data, name), name)
 
 
 def answers_in(data: Any, smap: SourceMap, name: str) -> tuple[dict[str, Any], dict[str, str]]:

@@ -15,6 +15,29 @@ from advisor.evaluation.rank import stated
 from advisor.evaluation.results import Evidence, Profile
 from advisor.load.rulebook import Rulebook, unknown
 
+#: The kinds of id :func:`ids_of` lists.
+ID_KINDS = ("role", "stage", "model", "baseline", "benchmark")
+
+
+def ids_of(book: Rulebook, kind: str) -> list[tuple[str, str]]:
+    """The ids of one kind with their names, in rulebook order (for shell completion).
+
+    Args:
+        book: The rulebook.
+        kind: One of :data:`ID_KINDS`; a baseline is a model, or ``none``.
+    """
+    items: dict[str, dict[str, Any]] = {
+        "role": book.roles,
+        "stage": book.stages,
+        "model": book.models,
+        "baseline": book.models,
+        "benchmark": book.benchmarks,
+    }
+    out = [(ident, str(item.name)) for ident, item in items[kind].items()]
+    if kind == "baseline":
+        out.append(("none", "no comparison"))
+    return out
+
 
 def models_table(
     book: Rulebook,

@@ -27,6 +27,7 @@ import msgspec
 import platformdirs
 import yaml
 
+from advisor.errors import OutputError
 from advisor.load.paths import MAX_BYTES
 from advisor.load.yamlsource import SourceMap, load_yaml_bytes, read_yaml_bytes
 from advisor.version import __version__
@@ -53,18 +54,106 @@ _DECODER = msgspec.msgpack.Decoder(Entry)
 
 def folder(environ: os._Environ[str] | dict[str, str] | None = None) -> str | None:
     """The cache folder, created if needed; None when the cache is off or not safe to use."""
+    path, off = where(environ, create=True)
+    return None if off else path
+
+
+def where(
+    environ: os._Environ[str] | dict[str, str] | None = None, *, create: bool = False
+) -> tuple[str, str | None]:
+    """The cache folder and, when the cache is off, why (None when it is in use).
+
+    Args:
+        environ: The environment to read (default: this process's).
+        create: Create the folder when it is missing (else a missing folder is fine:
+            advisor creates it on first use).
+    """
     env = os.environ if environ is None else environ
-    if env.get("ADVISOR_NO_CACHE", "") not in ("", "0") or not hasattr(os, "getuid"):
-        return None
-    path = env.get("ADVISOR_CACHE_DIR") or platformdirs.user_cache_dir("advisor")
+    path = _configured(env)
+    if env.get("ADVISOR_NO_CACHE", "") not in ("", "0"):
+        return path, "ADVISOR_NO_CACHE is set"
+    if not hasattr(os, "getuid"):
+        return path, "the folder's owner cannot be checked on this platform"
     try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
+        if create:
+            os.makedirs(path, mode=0o700, exist_ok=True)
         st = os.lstat(path)
-    except (OSError, ValueError):
-        return None
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
-        return None
-    return path
+    except FileNotFoundError:
+        if not create:
+            return path, None  # made on first use
+        return path, "the folder cannot be created"
+    except (OSError, ValueError) as exc:
+        return path, f"the folder cannot be used: {getattr(exc, 'strerror', None) or exc}"
+    return path, _unsafe(st)
+
+
+def _configured(env: os._Environ[str] | dict[str, str]) -> str:
+    return env.get("ADVISOR_CACHE_DIR") or platformdirs.user_cache_dir("advisor")
+
+
+def _unsafe(st: os.stat_result) -> str | None:
+    """Why a folder with this ``lstat`` is not safe for the cache; None when it is."""
+    if stat.S_ISLNK(st.st_mode):
+        return "the folder is a symlink"
+    if not stat.S_ISDIR(st.st_mode):
+        return "the path is not a folder"
+    if st.st_uid != os.getuid():
+        return "the folder belongs to another user"
+    if st.st_mode & 0o022:
+        return "others can write to the folder"
+    return None
+
+
+def _is_ours(name: str) -> bool:
+    """Whether a name in the cache folder is advisor's: parsed YAML, compiled templates,
+    or a temporary file an interrupted write left behind."""
+    return name.endswith((".msgpack", ".bytecode")) or name.startswith(".tmp-")
+
+
+def clear(environ: os._Environ[str] | dict[str, str] | None = None) -> tuple[str, int]:
+    """Removes advisor's own files from the cache folder, even with ``ADVISOR_NO_CACHE``
+    set: regular files named like its entries, never a symlink, a folder or another file.
+
+    Returns:
+        The folder and how many files were removed (0 when it does not exist).
+
+    Raises:
+        OutputError: the folder is not safe to use or cannot be read.
+    """
+    path = _configured(os.environ if environ is None else environ)
+    if not hasattr(os, "getuid"):
+        raise OutputError(f"{path}: not cleared: its owner cannot be checked on this platform")
+    try:
+        # Without following a symlink, and checked once open: what is cleared is the
+        # folder checked, even if its name is swapped for another meanwhile.
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return path, 0
+    except (OSError, ValueError) as exc:
+        try:
+            problem = _unsafe(os.lstat(path))
+        except (OSError, ValueError):
+            problem = None
+        why = problem or getattr(exc, "strerror", None) or str(exc)
+        raise OutputError(f"{path}: not cleared: {why}") from None
+    removed = 0
+    try:
+        problem = _unsafe(os.fstat(fd))
+        if problem is not None:
+            raise OutputError(f"{path}: not cleared: {problem}")
+        with os.scandir(fd) as it:
+            names = sorted(
+                e.name for e in it if _is_ours(e.name) and e.is_file(follow_symlinks=False)
+            )
+        for name in names:
+            with contextlib.suppress(FileNotFoundError):  # another advisor got there first
+                os.unlink(name, dir_fd=fd)
+                removed += 1
+    except OSError as exc:
+        raise OutputError(f"{path}: {removed} files removed, then: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    return path, removed
 
 
 class Parsed(msgspec.Struct):

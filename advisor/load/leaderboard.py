@@ -35,8 +35,16 @@ import yaml
 
 from advisor.errors import InputError, Location
 from advisor.load.rulebook import Rulebook, unknown
-from advisor.load.tabular import MAX_BYTES, kind_of, read_csv
-from advisor.load.yamlsource import load_yaml
+from advisor.load.tabular import (
+    MAX_BYTES,
+    CsvTable,
+    decode_text,
+    kind_of,
+    parse_csv,
+    read_csv,
+    sniff_kind,
+)
+from advisor.load.yamlsource import SourceMap, load_yaml, load_yaml_bytes
 
 MAX_ID = 80
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -157,6 +165,7 @@ def import_leaderboard(
     benchmark: str | None = None,
     split: str | None = None,
     display_name: str | None = None,
+    kind: str | None = None,
 ) -> Imported:
     """Read a leaderboard file into model entries.
 
@@ -168,6 +177,7 @@ def import_leaderboard(
         split: Keep only rows of this split (case-insensitive; "all" matches
             "all (split75, 75 competitions)").
         display_name: Name of the file in locations (default: ``path``).
+        kind: ``csv``, ``tsv`` or ``yaml`` whatever the file's name says (default: from it).
 
     Returns:
         The entries and the skipped rows, each with its location and reason.
@@ -178,10 +188,63 @@ def import_leaderboard(
         YamlError: the YAML is invalid or unsafe.
     """
     name = display_name if display_name is not None else os.fsdecode(path)
+    _check_benchmark(book, benchmark)
+    kind = kind_of(path, name, "a leaderboard", kind)
+    if kind == "yaml":
+        raw_rows = _yaml_rows(*load_yaml(path, display_name=name, max_bytes=MAX_BYTES))
+    else:
+        raw_rows = _csv_rows(read_csv(path, name, _DELIMITERS[kind], what=_WHAT, empty=_EMPTY))
+    return _import(raw_rows, name, book, benchmark, split)
+
+
+def import_leaderboard_data(
+    data: bytes,
+    name: str,
+    book: Rulebook,
+    *,
+    benchmark: str | None = None,
+    split: str | None = None,
+    kind: str | None = None,
+) -> Imported:
+    """Read a leaderboard that has no file (standard input) into model entries.
+
+    Args:
+        data: The leaderboard's bytes.
+        name: How to name it in locations (``<stdin>``).
+        book, benchmark, split: As for :func:`import_leaderboard`.
+        kind: ``csv``, ``tsv`` or ``yaml`` (default: told from the first line).
+
+    Raises:
+        InputError, YamlError: as :func:`import_leaderboard`; also when the kind cannot be told.
+    """
+    _check_benchmark(book, benchmark)
+    kind = kind or sniff_kind(data, name)
+    if kind == "yaml":
+        raw_rows = _yaml_rows(*load_yaml_bytes(data, name))
+    else:
+        text = decode_text(data, name, _WHAT)
+        raw_rows = _csv_rows(parse_csv(text, name, _DELIMITERS[kind], empty=_EMPTY))
+    return _import(raw_rows, name, book, benchmark, split)
+
+
+_WHAT = "a leaderboard"
+_EMPTY = "empty file: expected a header row and one row per score"
+_DELIMITERS = {"csv": ",", "tsv": "\t"}
+_Where = dict[str, Location]
+
+
+def _check_benchmark(book: Rulebook, benchmark: str | None) -> None:
     if benchmark is not None and benchmark not in book.benchmarks:
         raise unknown("benchmark", benchmark, list(book.benchmarks))
-    kind = kind_of(path, name, "a leaderboard")
-    raw_rows = _read_yaml(path, name) if kind == "yaml" else _read_csv(path, name, kind)
+
+
+def _import(
+    raw_rows: list[tuple[Location, Any, _Where]],
+    name: str,
+    book: Rulebook,
+    benchmark: str | None,
+    split: str | None,
+) -> Imported:
     names = benchmark_names(book)
     rows: list[Row] = []
     skipped: list[Skipped] = []
@@ -199,11 +262,7 @@ def import_leaderboard(
     return Imported(name, len(raw_rows), _entries(rows), skipped, filtered)
 
 
-_Where = dict[str, Location]
-
-
-def _read_yaml(path: str | os.PathLike[str], name: str) -> list[tuple[Location, Any, _Where]]:
-    data, smap = load_yaml(path, display_name=name, max_bytes=MAX_BYTES)
+def _yaml_rows(data: Any, smap: SourceMap) -> list[tuple[Location, Any, _Where]]:
     if isinstance(data, dict) and "models" in data:
         raise InputError(
             "this is already a scores file ('models:'); use it with --scores as it is",
@@ -225,16 +284,7 @@ def _read_yaml(path: str | os.PathLike[str], name: str) -> list[tuple[Location, 
     return out
 
 
-def _read_csv(
-    path: str | os.PathLike[str], name: str, kind: str
-) -> list[tuple[Location, Any, _Where]]:
-    table = read_csv(
-        path,
-        name,
-        "\t" if kind == "tsv" else ",",
-        what="a leaderboard",
-        empty="empty file: expected a header row and one row per score",
-    )
+def _csv_rows(table: CsvTable) -> list[tuple[Location, Any, _Where]]:
     missing = [k for k in ("model", "score", "date", "source") if k not in table.header]
     if missing:
         raise InputError(

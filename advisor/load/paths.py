@@ -5,9 +5,18 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from typing import BinaryIO
+
+from advisor.errors import InputError
 
 #: The largest file advisor reads: rulebooks, answers, scores, rosters, leaderboards.
 MAX_BYTES = 5 * 1024 * 1024
+#: The kinds of row file (leaderboards, rosters), as ``--input-format`` names them.
+KINDS = ("csv", "tsv", "yaml")
+#: The file name that means standard input (``--answers -``, ``scores import -``).
+STDIN = "-"
+#: How standard input is named in messages and locations.
+STDIN_NAME = "<stdin>"
 #: Errors that mean "nothing there" (as :mod:`pathlib`'s checks treat them).
 _ABSENT = {errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP}
 
@@ -64,6 +73,29 @@ def read_capped(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise FileTooBigError(len(data), limit)
+    return data
+
+
+def read_stream(stream: BinaryIO | None, limit: int = MAX_BYTES) -> bytes:
+    """All the bytes of a stream (standard input), at most ``limit`` of them.
+
+    Args:
+        stream: A binary stream; None when advisor was started with it closed.
+        limit: The most bytes accepted, as for files.
+
+    Raises:
+        InputError: the stream is closed, cannot be read, or holds more than ``limit`` bytes.
+    """
+    if stream is None or stream.closed:
+        raise InputError(f"{STDIN_NAME}: standard input is closed; give a file instead of '-'")
+    try:
+        data = stream.read(limit + 1)
+    except OSError as exc:
+        raise InputError(
+            f"{STDIN_NAME}: cannot read standard input: {exc.strerror or exc}"
+        ) from None
+    if len(data) > limit:
+        raise InputError(f"{STDIN_NAME}: {FileTooBigError(len(data), limit)}")
     return data
 
 

@@ -32,9 +32,10 @@ from advisor.load.book import (
 )
 from advisor.load.discover import MAX_FILES, display_name, rulebook_files
 from advisor.load.merge import SECTIONS, File, build
-from advisor.load.paths import path_kind
+from advisor.load.paths import STDIN_NAME, path_kind
 from advisor.load.resources import builtin_rules
 from advisor.load.validate import MAX_SHOWN, Problems, rulebook_file
+from advisor.load.yamlsource import load_yaml_bytes
 
 __all__ = [
     "BUILTIN_INPUTS",
@@ -48,6 +49,7 @@ __all__ = [
     "RuleChange",
     "Rulebook",
     "load_rulebook",
+    "load_rulebook_bytes",
     "load_scores",
     "rulebook_files",
     "unknown",
@@ -86,6 +88,26 @@ def load_rulebook(
             # Entries that validated one by one may still not fit together: read every
             # file itself before reporting anything (a cache in doubt is only a miss).
             return _load(files, chain=(), fresh=True)
+
+
+def load_rulebook_bytes(raw: bytes, name: str = STDIN_NAME) -> Rulebook:
+    """Load a rulebook of one file given as its bytes (read from standard input).
+
+    The file is checked as :func:`load_rulebook` checks a file; its locations name
+    ``name``, and an ``extends:`` path in it is taken from the working folder.
+
+    Raises:
+        RulebookError: with every problem found, each located to name:line:column.
+    """
+    problems = Problems()
+    with _collector_paused():
+        try:
+            parsed = cache.Parsed(*load_yaml_bytes(raw, name), None)
+        except AdvisorError as exc:
+            problems.extend([exc])
+            problems.raise_if_any()
+        f = _validated(name, name, parsed, problems)
+        return _assemble([f] if f else [], problems, chain=())
 
 
 @contextlib.contextmanager
@@ -165,8 +187,18 @@ def _load(
     are added to ``hits``."""
     problems = Problems()
     files = [f for f in (_read_file(p, problems, fresh, hits) for p in paths) if f]
-    problems.raise_if_any()
+    return _assemble(files, problems, chain, fresh, hits)
 
+
+def _assemble(
+    files: list[File],
+    problems: Problems,
+    chain: tuple[str, ...],
+    fresh: bool = False,
+    hits: list[str] | None = None,
+) -> Rulebook:
+    """The rulebook of the files read (and of the one they extend), or every problem."""
+    problems.raise_if_any()
     extends = [(f, f.data.extends) for f in files if f.data.extends]
     base: Rulebook | None = None
     if len(extends) > 1:
@@ -193,6 +225,7 @@ def _load_base(
     if target == "builtin":
         base_path = builtin_rules()
     else:
+        # A file from standard input has no folder: its name has none, so the working one.
         base_path = os.path.realpath(os.path.join(os.path.dirname(f.path), target))
         if not os.path.exists(base_path):
             problems.add(f"extends: {target!r} not found (looked at {base_path})", where)

@@ -1,8 +1,9 @@
 """Row files people edit in spreadsheets: leaderboards and rosters as CSV, TSV or YAML.
 
 Reading is shared so that both kinds of file fail the same way, with the same
-located messages: the file's kind from its name, a capped UTF-8 read, and
-CSV rows with the line and column of every value.
+located messages: the file's kind from its name (or, for standard input, from
+its first line), a capped UTF-8 read, and CSV rows with the line and column of
+every value.
 """
 
 from __future__ import annotations
@@ -10,10 +11,17 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from dataclasses import dataclass, field
 
 from advisor.errors import InputError, Location
-from advisor.load.paths import MAX_BYTES, FileTooBigError, path_kind, read_capped, read_problem
+from advisor.load.paths import (
+    MAX_BYTES,
+    FileTooBigError,
+    path_kind,
+    read_capped,
+    read_problem,
+)
 
 
 @dataclass
@@ -38,8 +46,14 @@ class CsvTable:
     rows: list[CsvRow]
 
 
-def kind_of(path: str | os.PathLike[str], name: str, what: str) -> str:
-    """``yaml``, ``csv`` or ``tsv`` from the file's name, after checking it is a file.
+# A YAML row file starts with a list item, a flow list, a document marker or a mapping key
+# (a scores file, which the readers name as such); a CSV header line has none of these first.
+_YAML_START = re.compile(r"(-(\s|$)|\[|---|%|[^,\t\"']*:(\s|$))")
+
+
+def kind_of(path: str | os.PathLike[str], name: str, what: str, given: str | None = None) -> str:
+    """``yaml``, ``csv`` or ``tsv`` from the file's name (or ``given``, when set), after
+    checking it is a file.
 
     A missing file or a folder is named as such before the suffix is looked at.
     """
@@ -51,11 +65,37 @@ def kind_of(path: str | os.PathLike[str], name: str, what: str) -> str:
         raise InputError(f"{name}: is a folder; give {what} file (.csv or .yaml)")
     if kind is None:
         raise InputError(f"{name}: no such file")
+    if given is not None:
+        return given
     suffix = os.path.splitext(os.fspath(path))[1].lower()
     kinds = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".tsv": "tsv"}
     if suffix not in kinds:
         raise InputError(f"{name}: cannot tell the format; name the file .csv, .tsv or .yaml")
     return kinds[suffix]
+
+
+def sniff_kind(data: bytes, name: str) -> str:
+    """``yaml``, ``csv`` or ``tsv`` from the content of a row file that has no file name
+    (standard input): its first line that is not blank or a comment.
+
+    Raises:
+        InputError: the first line looks like none of them.
+    """
+    for line in data.decode("utf-8", "replace").lstrip("\ufeff").splitlines():
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        if _YAML_START.match(text):
+            return "yaml"
+        if "\t" in text:
+            return "tsv"
+        if "," in text:
+            return "csv"
+        break
+    raise InputError(
+        f"{name}: cannot tell whether this is CSV, TSV or YAML; give --input-format csv, tsv "
+        "or yaml"
+    )
 
 
 def read_text(path: str | os.PathLike[str], name: str, what: str) -> str:
@@ -72,6 +112,15 @@ def read_text(path: str | os.PathLike[str], name: str, what: str) -> str:
         raise InputError(f"{name}: is a folder; give {what} file (.csv or .yaml)") from None
     except OSError as exc:
         raise InputError(f"{name}: {read_problem(exc)}") from None
+    return decode_text(data, name, what)
+
+
+def decode_text(data: bytes, name: str, what: str) -> str:
+    """The text of a row file's bytes.
+
+    Raises:
+        InputError: binary or not UTF-8.
+    """
     if b"\x00" in data:
         raise InputError(f"binary file, not {what} in CSV", Location(name, 1, 1))
     try:
@@ -112,7 +161,15 @@ def read_csv(
     Raises:
         InputError: unreadable, not valid CSV, no header, or a column named twice.
     """
-    text = read_text(path, name, what)
+    return parse_csv(read_text(path, name, what), name, delimiter, empty=empty)
+
+
+def parse_csv(text: str, name: str, delimiter: str, *, empty: str) -> CsvTable:
+    """The rows of CSV (or TSV) text read already, as :func:`read_csv` gives them.
+
+    Raises:
+        InputError: not valid CSV, no header, or a column named twice.
+    """
     lines = text.splitlines()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     table: CsvTable | None = None

@@ -23,7 +23,7 @@ from advisor.rendering.edition import is_edition_file, read_edition
 TIMEOUT = 30.0
 #: The modules the ``publish`` extra brings.
 EXTRA_MODULES = ("mwclient", "requests")
-INSTALL_EXTRA = "pip install 'advisor[publish]'"
+INSTALL_EXTRA = "pip install 'ai-adoption-advisor[publish]'"
 
 #: The formats' names as a reader knows them.
 FORMAT_NAMES = {

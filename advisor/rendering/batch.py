@@ -25,6 +25,7 @@ from typing import Any
 
 from advisor.errors import AdvisorError, InputError, Location, OutputError
 from advisor.evaluation.questionnaire import locate_items, resolve_answers
+from advisor.load.paths import path_kind
 from advisor.load.rulebook import Rulebook
 from advisor.load.tabular import kind_of, read_csv
 from advisor.load.yamlsource import load_yaml
@@ -84,6 +85,27 @@ class BatchReport:
         """The rows that were not written."""
         return [o for o in self.outcomes if not o.ok]
 
+    def to_dict(self) -> dict[str, Any]:
+        """The documented ``batch --json`` shape: the folder, the counts, one entry per row."""
+        failed = len(self.failed)
+        return {
+            "ok": failed == 0,
+            "out_dir": str(self.out_dir),
+            "written": len(self.outcomes) - failed,
+            "failed": failed,
+            "guides": [
+                {
+                    "location": str(o.location),
+                    "line": o.location.line,
+                    "team": o.team,
+                    "file": o.path.name if o.path is not None else None,
+                    "ok": o.ok,
+                    "error": o.error or None,
+                }
+                for o in self.outcomes
+            ],
+        }
+
 
 # --------------------------------------------------------------------------- file names
 
@@ -134,6 +156,30 @@ def target_in(out_dir: Path, name: str) -> Path:
     if path.is_symlink():
         raise OutputError(f"{path}: is a symbolic link; refusing to write through it")
     return path
+
+
+def out_folder(out_dir: str | os.PathLike[str]) -> Path:
+    """The folder to write guides into, created with its parents if it does not exist (as
+    ``mkdir -p`` does), as an absolute path.
+
+    Raises:
+        OutputError: something that is not a folder is there, or the folder cannot be made.
+    """
+    folder = Path(out_dir)
+    try:
+        kind = path_kind(folder)
+        if kind is None:
+            folder.mkdir(parents=True, exist_ok=True)
+        elif kind != "dir":
+            raise OutputError(f"{folder}: exists and is not a folder; give a folder for --out-dir")
+    except FileExistsError:
+        # A dangling symbolic link, or a file in the way of a parent.
+        raise OutputError(
+            f"{folder}: cannot create the folder: a file or a broken link is in the way"
+        ) from None
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot create the folder: {exc.strerror or exc}") from None
+    return folder.resolve()
 
 
 # --------------------------------------------------------------------------- reading a roster
@@ -243,7 +289,7 @@ def run_batch(
     Args:
         book: The rulebook, loaded once for all rows.
         rows: From :func:`read_roster`.
-        out_dir: An existing folder.
+        out_dir: The folder; it is created, with its parents, if it does not exist.
         date: The guides' date (YYYY-MM-DD).
         fmt: Format of rows that name none.
         force: Replace existing files.
@@ -251,12 +297,9 @@ def run_batch(
         progress: Called after each row with its outcome.
 
     Raises:
-        OutputError: ``out_dir`` is not an existing folder.
+        OutputError: ``out_dir`` exists and is not a folder, or cannot be created.
     """
-    folder = Path(out_dir)
-    if not folder.is_dir():
-        raise OutputError(f"{folder}: no such folder; create it first")
-    folder = folder.resolve()
+    folder = out_folder(out_dir)
     report = BatchReport(folder)
     names = Names()
     pending: list[tuple[Outcome, Future[str | None]]] = []

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from advisor.errors import AdvisorError, Location
 from advisor.evaluation.engine import evaluate, evidence_of
@@ -110,6 +110,57 @@ class TestReport:
         """Whether coverage is below ``minimum`` percent, compared exactly."""
         # str() gives the shortest decimal of the float, i.e. what was typed.
         return self.coverage * 100 < Fraction(str(minimum))
+
+    def shortfall(self, minimum: float | None) -> str | None:
+        """What to say when coverage is below ``minimum`` percent; None when it is not
+        (or there is no minimum)."""
+        if minimum is None or not self.below(minimum):
+            return None
+        return f"coverage {self.coverage_percent()} is below the minimum of {minimum:g}%"
+
+    def to_dict(self, minimum: float | None = None) -> dict[str, Any]:
+        """The documented ``--json`` shape; ``minimum`` is ``--coverage-min``."""
+        reached = sum(1 for r in self.rules if r[0] in self.covered)
+        tenths = self.coverage.numerator * 1000 // self.coverage.denominator
+        short = self.shortfall(minimum)
+        return {
+            "ok": not self.failed and short is None,
+            "rulebook": self.rulebook,
+            "passed": self.passed,
+            "failed": self.failed,
+            "tests": [
+                {
+                    "id": o.id,
+                    "location": str(o.location),
+                    "passed": o.passed,
+                    "error": o.error,
+                    "failures": [
+                        {
+                            "what": c.what,
+                            "expected": c.expected,
+                            "actual": c.actual,
+                            "trace": c.trace,
+                        }
+                        for c in o.checks
+                        if not c.ok
+                    ],
+                    "skipped_rules": o.skipped,
+                }
+                for o in self.outcomes
+            ],
+            "coverage": {
+                "reached": reached,
+                "rules": len(self.rules),
+                "percent": tenths / 10,
+                "minimum": minimum,
+                "below_minimum": short is not None,
+            },
+            "unreached": [
+                {"rule": rid, "table": table, "location": str(loc)}
+                for rid, table, loc in self.rules
+                if rid not in self.covered
+            ],
+        }
 
     def lines(self) -> list[str]:
         """The text report: failures with traces, the summary, then coverage."""
