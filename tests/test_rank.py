@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import msgspec
+import msgspec.structs
 import pexpect
 import pytest
 from click.testing import CliRunner, Result
@@ -17,6 +19,7 @@ from format_parsers import parse_markdown
 from readme import readme_section
 
 from advisor.cli.app import cli
+from advisor.errors import InputError
 from advisor.load.rulebook import load_rulebook
 
 ENV = {"COLUMNS": "160", "NO_COLOR": "1"}
@@ -418,3 +421,118 @@ def test_long_output_goes_through_the_pager_on_a_terminal(tmp_path: Path) -> Non
     child.close()
     assert child.exitstatus == 0 and "SWE-bench Verified" in child.before
     assert not (tmp_path / "paged.txt").exists()
+
+
+# --------------------------------------------------------------------------- guide --model auto
+
+
+def guide_out(*args: str) -> str:
+    result = run("guide", "--defaults", *args, "-o", "-", "--date", "2026-06-01")
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def aggregate_leader(rankings: list[dict[str, Any]]) -> str:
+    """The model leading the most rankings (the tests' own count, ties by autonomy)."""
+    leads: dict[str, int] = {}
+    for r in rankings:
+        if r["candidates"][0]["assessed"]:
+            leads[r["candidates"][0]["model"]] = leads.get(r["candidates"][0]["model"], 0) + 1
+    top = max(leads.values())
+    [only] = [m for m, n in leads.items() if n == top]  # no tie in the built-in data
+    return only
+
+
+def test_guide_model_auto_adopts_the_model_rank_puts_first_with_the_shortlist() -> None:
+    """The issue's 'done when': advisor guide --defaults --model auto."""
+    out = guide_out("--model", "auto")
+    expected = aggregate_leader(ranked())
+    name = load_rulebook(None).models[expected].name
+    parsed = parse_markdown(out)
+    assert out.splitlines()[0] == f"# ML team: adopting {name}"
+    section = out.split("## Which model for which stage\n", 1)[1].split("\n## ", 1)[0]
+    assert f"puts **{name}** first" in section and "This guide is for" not in section
+    [table] = [t for t in parsed.tables if t.header[-1] == "Why"]
+    assert table.header == ["Role", "Stage", "#", "Model", "Autonomy", "Why"]
+    assert len(table.rows) == 16 * 3
+    assert table.column("#")[:3] == ["1", "2", "3"]
+    # Every ranking's first row is the model rank puts first there.
+    firsts = [row for row in table.rows if row[2] == "1"]
+    assert [row[3] for row in firsts] == [r["candidates"][0]["name"] for r in ranked()]
+
+
+def test_guide_model_auto_follows_the_team_roles_stages_and_verified_only() -> None:
+    args = ["--role", "mle", "--stage", "data-processing", "--verified-only"]
+    data = json.loads(guide_out("--model", "auto", *args, "--format", "json"))
+    expected = aggregate_leader(ranked(*args))
+    assert data["model"] == expected
+    short = data["shortlist"]
+    assert short["recommended"]["model"] == expected and short["model"] == expected
+    [r] = short["rankings"]
+    assert (r["role"]["id"], r["stage"]["id"]) == ("ml-engineer", "data-processing")
+    assert len(r["candidates"]) == 3
+    assert all(not c["provisional"] for c in r["candidates"])
+
+
+def test_guide_shortlist_with_an_explicit_model_in_every_format() -> None:
+    from format_parsers import PARSERS
+
+    for fmt, parse in PARSERS.items():
+        out = guide_out("--model", "gpt-5.5", "--shortlist", "--role", "ds", "--format", fmt)
+        parsed = parse(out)
+        assert "Which model for which stage" in parsed.text, fmt
+        assert "This guide is for GPT-5.5." in " ".join(parsed.text.split()), fmt
+        [table] = [t for t in parsed.tables if t.header and t.header[-1] == "Why"]
+        assert len(table.rows) == 4 * 3, fmt
+    plain = guide_out("--model", "gpt-5.5", "--role", "ds")
+    assert "Which model for which stage" not in plain  # only when asked for
+
+
+def test_model_auto_in_an_answers_file(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("team: T\nmodel: auto\nroles: [student]\n", encoding="utf-8")
+    data = json.loads(guide_out("--answers", str(tmp_path / "a.yaml"), "--format", "json"))
+    assert data["model"] == aggregate_leader(ranked("--role", "student"))
+    assert "shortlist" in data
+
+
+def test_recommend_breaks_ties_by_autonomy_then_provisional_then_id(tmp_path: Path) -> None:
+    from advisor.evaluation import rank
+    from advisor.load.rulebook import load_scores
+
+    twins = TWINS.replace("id: firm-one", "id: zz-firm").replace("name: Firm One", "name: Z")
+    twins += """\
+  - id: aa-firm
+    name: A
+    scores:
+      - {benchmark: mle-bench, score: 55, split: all, agent: aide, date: "2026-01-01",
+         source: "https://example.org/a", verified: true}
+"""
+    (tmp_path / "t.yaml").write_text(twins, encoding="utf-8")
+    book = load_scores(load_rulebook(None), tmp_path / "t.yaml")
+    rankings = rank.rank(
+        book, roles=["ml-engineer"], stages=["data-processing"], models=["zz-firm,aa-firm"]
+    )
+    rec = rank.recommend(book, rankings)
+    assert rec is not None and rec.model == "aa-firm"  # same everything: the first id
+    assert rankings[0].candidates[0].model == "aa-firm"
+    # No evidence at all: nothing to recommend, and --model auto says so.
+    (tmp_path / "none.yaml").write_text("models:\n  - {id: bare, name: Bare}\n", encoding="utf-8")
+    bare = load_scores(book, tmp_path / "none.yaml")
+    assert rank.recommend(bare, rank.rank(bare, models=["bare"])) is None
+    only_bare = msgspec.structs.replace(bare, models={"bare": bare.models["bare"]})
+    with pytest.raises(InputError, match="no model has evidence for these roles and stages"):
+        rank.auto_model(only_bare, ["mle"], [])
+
+
+def test_an_edition_of_a_shortlist_guide_stays_current(tmp_path: Path) -> None:
+    guide = str(tmp_path / "guide.md")
+    edition = str(tmp_path / "edition.yaml")
+    made = run("guide", "--defaults", "--model", "auto", "--role", "mle", "-o", guide,
+               "--save-answers", edition)  # fmt: skip
+    assert made.exit_code == 0, made.output
+    text = Path(edition).read_text(encoding="utf-8")
+    assert "\n  shortlist: true\n" in text
+    assert "\nmodel: auto\n" not in text  # the answers record the model it stood for
+    checked = run("guide", "--check", edition)
+    assert checked.exit_code == 0, checked.output
+    assert "up to date" in checked.stdout

@@ -25,6 +25,7 @@ from typing import Any
 
 import msgspec
 
+from advisor.errors import InputError
 from advisor.evaluation import evidence as ev_model
 from advisor.evaluation.engine import evaluate
 from advisor.evaluation.results import Evidence, Profile, StageAdvice
@@ -257,3 +258,105 @@ def standing_text(book: Rulebook, c: Candidate) -> str:
         return "no rule applies"
     name = book.levels[book.level_rank(c.autonomy)].name
     return f"{name} (provisional)" if c.provisional else name
+
+
+class Recommendation(msgspec.Struct):
+    """The model ``rank`` puts first for a team's roles and stages, and why."""
+
+    model: str
+    name: str
+    leads: int
+    rankings: int
+    why: str
+
+
+def recommend(book: Rulebook, rankings: Sequence[Ranking]) -> Recommendation | None:
+    """The model ``rank`` puts first for these rankings (None when no model is assessed).
+
+    It is the model that leads the most role × stage rankings. Ties go to the model
+    granted more autonomy summed over all the rankings (a stage not assessed or
+    without a rule counts as none), then to the one with fewer provisional stages,
+    then to the first model id in alphabetical order. Pass whole rankings (no ``top``).
+    """
+    leads: dict[str, int] = {}
+    autonomy: dict[str, int] = {}
+    provisional: dict[str, int] = {}
+    names: dict[str, str] = {}
+    for r in rankings:
+        if r.leader is not None:
+            leads[r.leader.model] = leads.get(r.leader.model, 0) + 1
+        for c in r.candidates:
+            names[c.model] = c.name
+            granted = book.level_rank(c.autonomy) + 1 if c.assessed and c.autonomy else 0
+            autonomy[c.model] = autonomy.get(c.model, 0) + granted
+            provisional[c.model] = provisional.get(c.model, 0) + int(c.provisional)
+    if not leads:
+        return None
+    best = min(names, key=lambda m: (-leads.get(m, 0), -autonomy[m], provisional[m], m))
+    tied = [m for m in leads if leads[m] == leads[best] and m != best]
+    why = f"it leads {leads[best]} of the {len(rankings)} role × stage rankings"
+    if tied:
+        why += (
+            f" (as many as {', '.join(names[m] for m in sorted(tied))}; "
+            "ties go to more autonomy over all the rankings, then fewer provisional stages, "
+            "then the model id)"
+        )
+    return Recommendation(best, names[best], leads[best], len(rankings), why)
+
+
+def shortlist(
+    book: Rulebook, rankings: Sequence[Ranking], *, model: str, top: int = 3
+) -> dict[str, Any]:
+    """The guide's "Which model for which stage" section as plain data (JSON and templates).
+
+    Args:
+        book: The rulebook.
+        rankings: Whole rankings for the team's roles and stages.
+        model: The model the guide is for.
+        top: Candidates shown per ranking.
+    """
+    rec = recommend(book, rankings)
+    return {
+        "title": "Which model for which stage",
+        "model": model,
+        "recommended": None if rec is None else msgspec.to_builtins(rec),
+        "top": top,
+        "rankings": [
+            {
+                "role": {"id": r.role, "name": book.roles[r.role].name},
+                "stage": {"id": r.stage, "name": book.stages[r.stage].name},
+                "candidates": [
+                    {
+                        "model": c.model,
+                        "name": c.name,
+                        "autonomy": c.autonomy,
+                        "level": standing_text(book, c),
+                        "assessed": c.assessed,
+                        "provisional": c.provisional,
+                        "evidence": evidence_text(book, c.deciding),
+                        "comparable": c.comparable,
+                        "note": c.note,
+                    }
+                    for c in r.candidates[:top]
+                ],
+            }
+            for r in rankings
+        ],
+    }
+
+
+def auto_model(
+    book: Rulebook, roles: Sequence[str], stages: Sequence[str], *, verified_only: bool = False
+) -> str:
+    """The model id ``--model auto`` stands for: :func:`recommend` for these roles and
+    stages (empty: all).
+
+    Raises:
+        InputError: an unknown role or stage, or no model has evidence for any of them.
+    """
+    rec = recommend(book, rank(book, roles=roles, stages=stages, verified_only=verified_only))
+    if rec is None:
+        raise InputError(
+            "--model auto: no model has evidence for these roles and stages; name one with --model"
+        )
+    return rec.model

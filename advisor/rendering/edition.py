@@ -49,6 +49,7 @@ class Record(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     format: Literal["md", "html", "confluence", "mediawiki", "json"] = "md"
     template: str | None = None
     fragment: bool = False
+    shortlist: bool = False
     rules: list[str] = []
     scores: list[str] = []
     rulebook: RulebookStamp | None = None
@@ -228,6 +229,7 @@ _COMMENTS = {
     "format": "md, html, confluence, mediawiki or json.",
     "template": "A custom template, or null for the built-in one.",
     "fragment": "true: the guide has no title block.",
+    "shortlist": "true: the guide has the 'Which model for which stage' section.",
     "rules": "Rulebook files or folders; none: the built-in rulebook.",
     "scores": "Scores files laid over the rulebook, in order.",
     "rulebook": "The rulebook's id and version when the guide was written.",
@@ -253,7 +255,7 @@ def edition_text(answers: Mapping[str, Any], record: Record) -> str:
             data[key] = [_lean(m) for m in getattr(record, key)]
     for key, comment in _COMMENTS.items():
         value = data[key]
-        if key == "since" and value is None:
+        if (key == "since" and value is None) or (key == "shortlist" and not value):
             continue
         if comment:
             parts.append(f"  # {comment}\n")

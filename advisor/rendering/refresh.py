@@ -65,6 +65,7 @@ def new_record(
     rules: Sequence[str],
     scores: Sequence[str],
     since: Rulebook | None,
+    shortlist: bool = False,
 ) -> Record:
     """The record of a guide just made, for its edition file at ``edition_path``.
 
@@ -83,6 +84,7 @@ def new_record(
         scores: Scores files as given.
         since: The rulebook as of the last edition, when the guide has a "What changed"
             section.
+        shortlist: Whether the guide has the "Which model for which stage" section.
     """
     return Record(
         output=relative_to(output, edition_path),
@@ -90,6 +92,7 @@ def new_record(
         format=fmt,  # type: ignore[arg-type]  # one of FORMATS: click checked it
         template=relative_to(template, edition_path) if template else None,
         fragment=fragment,
+        shortlist=shortlist,
         rules=[relative_to(p, edition_path) for p in rules],
         scores=[relative_to(p, edition_path) for p in scores],
         rulebook=RulebookStamp(id=book.meta.id, version=book.meta.version),
@@ -146,6 +149,7 @@ def _make(ed: Edition, book: Rulebook, date: str, since: Sequence[s.Model] | Non
         template=ed.resolve(rec.template) if rec.template else None,
         fragment=rec.fragment,
         since=with_models(book, since) if since is not None else None,
+        shortlist=rec.shortlist,
     )
     return _Made(book, answers, page)
 
