@@ -347,8 +347,8 @@ def test_higher_evidence_never_lowers_autonomy(builtin: Rulebook) -> None:
                     assert len(chosen) == 1, (role, stage, level, tb)
                     rank[(level, tb)] = builtin.level_rank(chosen[0].spec.autonomy or "")
             for tb in tbs:
-                for lo, hi in zip(levels, levels[1:], strict=False):
-                    assert rank[(hi, tb)] >= rank[(lo, tb)], (role, stage, lo, hi, tb)
+                for weak, strong in zip(levels, levels[1:], strict=False):
+                    assert rank[(strong, tb)] >= rank[(weak, tb)], (role, stage, weak, strong, tb)
             for level in levels:
                 for lo, hi in zip(tbs[1:], tbs[2:], strict=False):
                     assert rank[(level, hi)] >= rank[(level, lo)], (role, stage, level, lo, hi)

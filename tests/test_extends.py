@@ -280,6 +280,39 @@ def test_an_override_that_lowers_autonomy_at_higher_scores_fails_lint(chain: Pat
     assert any(line.startswith(expected) for line in out.splitlines()), out
 
 
+def test_restated_inputs_without_evidence_is_one_line_at_the_organisations_file(
+    chain: Path,
+) -> None:
+    # A rulebook written before the evidence model restates the stage table's old inputs.
+    acme = chain / "acme" / "rulebook.yaml"
+    acme.write_text(
+        ORG.replace(
+            "inputs: [role, stage, evidence, terminal-bench-2]",
+            "inputs: [role, stage, mle-bench, terminal-bench-2]",
+        )
+    )
+    for args in (["rules", "validate", "acme"], ["guide", "--defaults", "--rules", "acme"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, result.output
+        assert result.stdout == ""
+        assert result.stderr == (
+            f"advisor: error: acme/rulebook.yaml:{line_of(acme, 'inputs: [role')}:13: "
+            "table 'stage-advice': inputs leave out 'evidence', which 45 inherited rules read "
+            "(first 'ds-hands-on-low'); add it to inputs: "
+            "[role, stage, evidence, terminal-bench-2, mle-bench]\n"
+        )
+    # Dropping an input no inherited rule reads is the organisation's choice.
+    acme.write_text(
+        ORG.replace(
+            "inputs: [role, stage, evidence, terminal-bench-2]",
+            "inputs: [role, stage, evidence, terminal-bench-2, swe-bench-verified]",
+        )
+    )
+    assert run("rules", "validate", "acme")[0] == 0
+    # The team restates the table without it again: acme's rules do not read it either.
+    assert run("rules", "validate", "team")[0] == 0
+
+
 def test_extends_cycle_is_a_located_error(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()

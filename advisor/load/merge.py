@@ -85,7 +85,9 @@ def _build(files: list[File], base: Rulebook | None, problems: Problems) -> Rule
                     )
                     continue
                 if sec == "tables" and item.id in from_base["tables"]:
-                    item = _merge_table(merged["tables"][item.id], item, f, i, base, changes)
+                    item = _merge_table(
+                        merged["tables"][item.id], item, f, i, base, changes, problems
+                    )
                     from_base["tables"].discard(item.id)
                 merged[sec][item.id] = item
                 from_base[sec].discard(item.id)
@@ -160,7 +162,13 @@ def _record_rule_locations(
 
 
 def _merge_table(
-    old: s.Table, new: s.Table, f: File, ti: int, base: Rulebook | None, changes: list[RuleChange]
+    old: s.Table,
+    new: s.Table,
+    f: File,
+    ti: int,
+    base: Rulebook | None,
+    changes: list[RuleChange],
+    problems: Problems,
 ) -> s.Table:
     """An organisation's table of the same id: its rules replace or extend the base's."""
     by_id = {r.id: r for r in new.rules}
@@ -185,7 +193,40 @@ def _merge_table(
     raw = f.raw["tables"][ti]
     given = {fi.name: getattr(new, fi.name) for fi in msgspec.structs.fields(new) if fi.name in raw}
     given["rules"] = rules
+    if "inputs" in raw:
+        _check_restated_inputs(old, new, rules, f, ti, problems)
     return msgspec.structs.replace(old, **given)
+
+
+def _check_restated_inputs(
+    old: s.Table, new: s.Table, rules: list[s.Rule], f: File, ti: int, problems: Problems
+) -> None:
+    """One line at the organisation's ``inputs`` when it drops inputs inherited rules read.
+
+    Without it, every inherited rule reading such an input (the built-in stage
+    table's 'evidence', say) would be reported, located in the built-in files.
+    """
+    own = {r.id for r in new.rules}
+    readers: dict[str, list[str]] = {}
+    for r in rules:
+        if r.id in own:
+            continue
+        for name in r.when:
+            if name not in new.inputs:
+                readers.setdefault(name, []).append(r.id)
+    if not readers:
+        return
+    dropped = [n for n in old.inputs if n in readers] + sorted(set(readers) - set(old.inputs))
+    suggested = [n for n in old.inputs if n in new.inputs or n in readers]
+    suggested += [n for n in new.inputs if n not in suggested]
+    count = len({rid for ids in readers.values() for rid in ids})
+    first = readers[dropped[0]][0]
+    problems.add(
+        f"table {new.id!r}: inputs leave out {' and '.join(map(repr, dropped))}, which "
+        f"{count} inherited rule{'s' if count != 1 else ''} read (first {first!r}); add "
+        f"{'it' if len(dropped) == 1 else 'them'} to inputs: [{', '.join(suggested)}]",
+        f.smap.locate(("tables", ti, "inputs")),
+    )
 
 
 def _apply_disables(
