@@ -13,7 +13,9 @@ import msgspec
 EXIT_OK = 0
 EXIT_FAILED = 1  # a check failed or an action was refused
 EXIT_USAGE = 2  # bad usage or bad input
+EXIT_HANGUP = 129  # SIGHUP (128 + the signal's number, as shells report it)
 EXIT_INTERRUPTED = 130  # SIGINT
+EXIT_QUIT = 131  # SIGQUIT
 EXIT_TERMINATED = 143  # SIGTERM
 
 

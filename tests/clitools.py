@@ -64,3 +64,7 @@ YAML_SURFACES: dict[str, tuple[Callable[[str], list[str]], int]] = {
 
 #: What advisor says of a YAML alias bomb.
 BOMB = f"YAML document expands to more than {MAX_NODES} nodes (alias bomb?); use fewer aliases"
+#: What it says of a file with too many values and no alias.
+TOO_MANY = (
+    f"YAML document has more than {MAX_NODES:,} values, the limit; split it or keep fewer entries"
+)

@@ -10,10 +10,10 @@ from click.testing import CliRunner
 
 from advisor.cli.app import cli
 from advisor.errors import InputError
-from advisor.evaluation.caveats import months_before, parse_date
 from advisor.evaluation.engine import evaluate
 from advisor.evaluation.results import Profile
 from advisor.load.rulebook import load_rulebook, load_scores
+from advisor.model.dates import months_before, parse_date
 
 
 def scores_file(tmp_path: Path, *scores: str, name: str = "near.yaml") -> Path:

@@ -409,7 +409,7 @@ def test_existing_answers_file_refuses_before_the_guide_is_written(tmp_path: Pat
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["-o", "same.md", "--save-answers", "same.md"], "is the guide's own file"),
+        (["-o", "same.md", "--save-answers", "same.md"], "are the same file"),
         (["-o", "-", "--save-answers", "-"], "both write to stdout"),
         (["-o", "missing/g.md"], "folder missing does not exist"),
         (["-o", "."], "is a folder"),

@@ -498,8 +498,9 @@ def test_a_cache_folder_that_is_a_file_is_ignored(
 
 
 def test_a_device_given_as_a_scores_file() -> None:
-    assert failed(run("models", "--scores", "/dev/zero"), 2) == [
-        "advisor: error: /dev/zero: is not a regular file, expected a scores file (YAML)"
+    assert failed(run("models", "--scores", "/dev/zero"), 1) == [
+        "advisor: error: /dev/zero: not a regular file (a named pipe, a device or a socket); "
+        "give a file"
     ]
 
 

@@ -1,7 +1,8 @@
 """Ctrl-C and ``kill`` at the worst moments: during a question, while the guide is
 rendered, while it is written to disk, while a batch writes many guides.
 
-Exit 130 after SIGINT, 143 after SIGTERM; an existing guide is left exactly as
+Exit 130 after SIGINT, 143 after SIGTERM, 129 after SIGHUP, 131 after SIGQUIT (128 + the
+signal's number); an existing guide is left exactly as
 it was, a new one does not appear, and no temporary file is left behind. Slow
 disks and slow rendering are simulated by running advisor through a small
 wrapper that patches one function to wait (and drop a marker file so the test
@@ -26,7 +27,12 @@ pexpect = pytest.importorskip("pexpect")
 from termtools import Terminal  # noqa: E402  (after the pexpect check)
 
 OLD = "# The team's current guide\n\nhand-edited, must survive\n"
-SIGNALS = [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")]
+SIGNALS = [
+    ("SIGINT", 130, "interrupted"),
+    ("SIGTERM", 143, "terminated"),
+    ("SIGHUP", 129, "hung up"),  # the terminal closed, or a job runner stopped the job
+    ("SIGQUIT", 131, "quit"),
+]
 
 #: Runs advisor with one function made slow; it drops MARKER when the slow part starts.
 WRAPPER = """\
@@ -134,7 +140,9 @@ def test_signal_while_the_answers_are_saved_after_the_guide(
         "--force",
     )
     assert done.returncode == code, done.stderr
-    assert f"advisor: {word}" in done.stderr
+    assert done.stderr.endswith(
+        f"advisor: {word}; NEW.md was written whole; nothing else was written\n"
+    )
     assert (tmp_path / "answers.yaml").read_text() == "team: old\n"
     assert (tmp_path / "NEW.md").read_text(encoding="utf-8").startswith("# ML team")
     assert tmp_files(tmp_path) == []
@@ -235,6 +243,7 @@ def test_signal_in_the_middle_of_a_batch_leaves_only_whole_guides(
         ("keyboard", "SIGINT", 130, "interrupted"),
         ("kill", "SIGINT", 130, "interrupted"),
         ("kill", "SIGTERM", 143, "terminated"),
+        ("kill", "SIGHUP", 129, "hung up"),
     ],
 )
 def test_interrupting_the_questionnaire_keeps_the_old_guide(

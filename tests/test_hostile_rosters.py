@@ -245,7 +245,7 @@ def test_leaderboard_values_of_the_wrong_kind_are_skipped_with_their_place() -> 
         "b.csv:4:16: score '1e400' is not a percentage between 0 and 100",
         "b.csv:5:16: score '101' is not a percentage between 0 and 100",
         "b.csv:6:16: score must be a number, got 'high'",
-        "b.csv:7:19: date '2026-13-01' is not a real date",
+        "b.csv:7:19: date '2026-13-01' is not a real date: there is no month 13",
         "b.csv:8:24: no source; every score needs benchmark, model, score, date, source",
     ]
     text = Path("out/scores.yaml").read_text(encoding="utf-8")

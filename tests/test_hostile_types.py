@@ -365,7 +365,10 @@ def test_a_bom_and_crlf_answers_file_works() -> None:
             "training-tuning, result-validation",
         ),
         (["--team", "   "], "question 'team' (from --team): an answer is required"),
-        (["--date", "2026-02-30"], "--date '2026-02-30': expected a date as YYYY-MM-DD"),
+        (
+            ["--date", "2026-02-30"],
+            "--date '2026-02-30': expected a date as YYYY-MM-DD; 2026-02 has no day 30",
+        ),
         (["--date", "26-01-01"], "--date '26-01-01': expected a date as YYYY-MM-DD"),
         (["--date", "2026-1-1"], "--date '2026-1-1': expected a date as YYYY-MM-DD"),
     ],

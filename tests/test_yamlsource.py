@@ -554,7 +554,7 @@ def test_permission_denied_on_open(tmp_path, monkeypatch):
 
     from advisor.load import paths
 
-    monkeypatch.setattr(paths, "open", refuse, raising=False)  # the capped read opens it
+    monkeypatch.setattr(paths.os, "open", refuse)  # the capped read opens it
     with pytest.raises(YamlError) as info:
         load_yaml(path, display_name="x.yaml")
     assert info.value.message == "permission denied"

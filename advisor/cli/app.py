@@ -32,11 +32,15 @@ from advisor.cli import (
 )
 from advisor.errors import (
     EXIT_FAILED,
+    EXIT_HANGUP,
     EXIT_INTERRUPTED,
+    EXIT_QUIT,
     EXIT_TERMINATED,
     AdvisorError,
+    InputError,
     OutputError,
 )
+from advisor.rendering.output import written
 from advisor.version import __version__
 
 SECTIONS = {
@@ -62,7 +66,21 @@ class AdvisorCliError(click.ClickException):
 
 
 class Terminated(BaseException):
-    """Raised on SIGTERM so that cleanup (temporary files) runs before exit 143."""
+    """Raised on a terminating signal (SIGTERM, SIGHUP, SIGQUIT) so that cleanup (temporary
+    files) runs before the exit code 128 + the signal's number."""
+
+    def __init__(self, signum: int = 15) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+#: The terminating signals advisor cleans up after, the word it says and its exit code.
+#: SIGINT is Python's KeyboardInterrupt.
+TERMINATING = {
+    "SIGTERM": ("terminated", EXIT_TERMINATED),
+    "SIGHUP": ("hung up", EXIT_HANGUP),
+    "SIGQUIT": ("quit", EXIT_QUIT),
+}
 
 
 class AdvisorGroup(click.Group):
@@ -81,15 +99,20 @@ class AdvisorGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            _check_working_folder()
+            written.clear()
             return super().invoke(ctx)
         except AdvisorError as exc:
             raise AdvisorCliError(exc) from None
         except KeyboardInterrupt:
             click.echo(f"advisor: interrupted; {_what_was_written(ctx)}", err=True)
             ctx.exit(EXIT_INTERRUPTED)
-        except Terminated:
-            click.echo(f"advisor: terminated; {_what_was_written(ctx)}", err=True)
-            ctx.exit(EXIT_TERMINATED)
+        except Terminated as exc:
+            word, code = TERMINATING.get(signal.Signals(exc.signum).name, TERMINATING["SIGTERM"])
+            # The terminal may be gone (SIGHUP): the message is best effort, the exit code is not.
+            with contextlib.suppress(OSError, ValueError):
+                click.echo(f"advisor: {word}; {_what_was_written(ctx)}", err=True)
+            ctx.exit(code)
         except BrokenPipeError:
             # The reader went away (advisor ... | head): stop quietly, as other tools do.
             _quiet_stdout()
@@ -115,24 +138,41 @@ def _quiet_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
+def _check_working_folder() -> None:
+    """Refuse to start in a working folder that was deleted (or cannot be named): every
+    relative path, and the names shown in messages, depend on it.
+
+    Raises:
+        InputError: the folder is gone.
+    """
+    try:
+        os.getcwd()
+    except OSError as exc:
+        why = "no longer exists" if exc.errno == errno.ENOENT else f"is unusable ({exc.strerror})"
+        raise InputError(f"the working folder {why}; cd to an existing folder") from None
+
+
 def _what_was_written(ctx: click.Context) -> str:
-    # Every command writes one file atomically, except batch, which writes one per team.
+    # Every write is atomic: a file is whole or not there; batch writes one per team.
     if ctx.invoked_subcommand == "batch":
         return "the guides already written are complete; the others were not written"
     if ctx.invoked_subcommand == "publish":
         # A request already sent may have been saved; publishing again says which.
         return "no file was written; the wiki page is as the wiki last saved it"
+    if written:  # guide --save-answers: the guide was written before the answers
+        return f"{', '.join(written)} was written whole; nothing else was written"
     return "nothing was written"
 
 
-def _on_sigterm(signum: int, frame: Any) -> NoReturn:
-    raise Terminated()
+def _on_signal(signum: int, frame: Any) -> NoReturn:
+    raise Terminated(signum)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``advisor`` console script."""
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    for name in TERMINATING:
+        if hasattr(signal, name):  # Windows has SIGTERM only
+            signal.signal(getattr(signal, name), _on_signal)
     cli.main(args=list(argv) if argv is not None else None, prog_name="advisor")
 
 

@@ -8,7 +8,6 @@ Each command imports the library modules it runs inside its function, so that
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import sys
 
@@ -33,7 +32,7 @@ from advisor.cli.common import (
 from advisor.errors import InputError
 from advisor.load.paths import STDIN, STDIN_NAME
 from advisor.rendering.formats import EXTENSIONS
-from advisor.rendering.output import check_target, write_text
+from advisor.rendering.output import check_target, refuse_same_files, write_text
 
 #: The --model value (or answers-file model) that asks advisor to recommend one.
 AUTO = "auto"
@@ -179,13 +178,16 @@ def guide_cmd(
     out = output or f"TEAM_GUIDE{EXTENSIONS[fmt]}"
     if save_answers == "-" and out == "-":
         raise InputError("-o - and --save-answers - both write to stdout; send one to a file")
-    if (
-        save_answers
-        and save_answers != "-"
-        and out != "-"
-        and (os.path.abspath(save_answers) == os.path.abspath(out))
-    ):
-        raise InputError(f"--save-answers {save_answers} is the guide's own file; choose another")
+    refuse_same_files(
+        [("-o", out), ("--save-answers", save_answers)],
+        [
+            ("--answers", answers_file),
+            ("--template", template),
+            ("--since", since),
+            *(("--scores", p) for p in scores_path),
+            *(("--rules", p) for p in rules_path),
+        ],
+    )
     # Refuse before the questions: nobody should answer them all for a file that
     # cannot be written, or a template that does not compile.
     check_target(out, force=force)
@@ -373,6 +375,12 @@ def batch_cmd(
             template=template,
             progress=progress,
             verified_only=verified_only,
+            inputs=[
+                ("roster", roster),
+                ("--template", template),
+                *(("--scores", p) for p in scores_path),
+                *(("--rules", p) for p in rules_path),
+            ],
         )
     if as_json:
         print_json(report.to_dict())
@@ -483,6 +491,17 @@ def diff_cmd(
     the rules, and which input crossed which boundary. Exit 0 either way.
     """
     check_target(output, force=force)  # before the editions are compared
+    refuse_same_files(
+        [("-o", output)],
+        [
+            ("--from", from_path),
+            ("--to", to_path),
+            *(("--rules-from", p) for p in rules_from),
+            *(("--rules-to", p) for p in rules_to),
+            *(("--scores", p) for p in scores_path),
+            *(("--rules", p) for p in rules_path),
+        ],
+    )
     from advisor.evaluation.diff import Side, compare_editions, model_pairs
 
     if not (from_path or to_path or rules_from or rules_to or model_from or model_to):

@@ -88,7 +88,7 @@ class _Signalled(Exception):
 
 @contextlib.contextmanager
 def _signals_end_the_prompt(app: Any) -> Iterator[None]:
-    """Let SIGINT and SIGTERM stop a running prompt cleanly.
+    """Let SIGINT, SIGTERM, SIGHUP and SIGQUIT stop a running prompt cleanly.
 
     Python raises a signal handler's exception wherever the main thread is. While a
     prompt runs, that is inside prompt_toolkit's event loop, which reports the
@@ -100,7 +100,8 @@ def _signals_end_the_prompt(app: Any) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    signums = [getattr(signal, n) for n in ("SIGINT", "SIGTERM") if hasattr(signal, n)]
+    names = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT")  # those advisor cleans up after
+    signums = [getattr(signal, n) for n in names if hasattr(signal, n)]
 
     def handler(signum: int, frame: Any) -> None:
         loop = getattr(app, "loop", None)

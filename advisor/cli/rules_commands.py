@@ -27,7 +27,7 @@ from advisor.cli.common import (
     stdin_stream,
 )
 from advisor.load.paths import KINDS, STDIN, STDIN_NAME
-from advisor.rendering.output import require_stdout, write_text
+from advisor.rendering.output import refuse_same_files, require_stdout, write_text
 
 
 @click.group("rules")
@@ -204,6 +204,10 @@ def rules_export_cmd(
     """
     from advisor.rendering.export import render_rules
 
+    refuse_same_files(
+        [("-o", output)],
+        [*(("--scores", p) for p in scores_path), *(("--rules", p) for p in rules_path)],
+    )
     book = load_book(rules_path, scores_path)
     text = render_rules(book, fmt, fragment=fragment)
     written = write_text(output, text, force=force)
@@ -263,6 +267,7 @@ def scores_import_cmd(
     """
     from advisor.load.leaderboard import import_leaderboard, import_leaderboard_data, scores_yaml
 
+    refuse_same_files([("-o", output)], [("FILE", file), *(("--rules", p) for p in rules_path)])
     book = load_book(rules_path)
     options = {"benchmark": benchmark, "split": split, "kind": input_format}
     if file == STDIN:

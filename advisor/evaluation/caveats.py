@@ -1,9 +1,8 @@
 """Caveats that come with advice: near thresholds, stale evidence, comparisons that do
-not compare, and the date arithmetic they need."""
+not compare."""
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +22,7 @@ from advisor.evaluation.results import (
 )
 from advisor.evaluation.tables import candidates, run_table
 from advisor.load.rulebook import CompiledRule, CompiledTable, Rulebook
+from advisor.model.dates import DateError, months_before, parse_date
 
 
 def general_caveats(
@@ -312,37 +312,6 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def parse_date(text: str, *, end: bool = False) -> _dt.date:
-    """A YYYY, YYYY-MM or YYYY-MM-DD date; ``end`` takes the last day of a partial one.
-
-    Raises:
-        ValueError: not such a date.
-    """
-    parts = text.strip().split("-")
-    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
-        raise ValueError(f"not a date: {text!r}")
-    year = int(parts[0])
-    month = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
-    last = _days_in_month(year, month) if 1 <= month <= 12 else 0
-    day = int(parts[2]) if len(parts) > 2 else (last if end else 1)
-    return _dt.date(year, month, day)
-
-
-def _days_in_month(year: int, month: int) -> int:
-    # Not calendar.monthrange: importing calendar imports locale, a visible share
-    # of advisor guide's start-up (issue 7).
-    if month == 12:
-        return 31
-    return (_dt.date(year, month + 1, 1) - _dt.date(year, month, 1)).days
-
-
-def months_before(day: _dt.date, months: int) -> _dt.date:
-    """The same day ``months`` earlier (the month's last day when it is shorter)."""
-    year, month0 = divmod(day.year * 12 + day.month - 1 - months, 12)
-    last = _days_in_month(year, month0 + 1)
-    return _dt.date(year, month0 + 1, min(day.day, last))
-
-
 def stale_caveats(
     book: Rulebook,
     profile: Profile,
@@ -360,9 +329,10 @@ def stale_caveats(
     if not profile.date or profile.stale_months is None:
         return []
     try:
-        cutoff = months_before(parse_date(profile.date), profile.stale_months)
-    except ValueError:
-        raise InputError(f"date {profile.date!r} is not a date as YYYY-MM-DD") from None
+        cutoff = months_before(parse_date(profile.date, full=True), profile.stale_months)
+    except DateError as exc:
+        why = f"; {exc.why}" if exc.why else ""
+        raise InputError(f"date {profile.date!r} is not a date as YYYY-MM-DD{why}") from None
     out: list[Caveat] = []
     for ev in [e for e in model_ev.values() if e] + [e for e in base_ev.values() if e]:
         try:

@@ -45,10 +45,10 @@ from advisor.load.tabular import (
     sniff_kind,
 )
 from advisor.load.yamlsource import SourceMap, load_yaml, load_yaml_bytes
+from advisor.model.dates import parse_date
 
 MAX_ID = 80
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _REQUIRED = ("benchmark", "model", "score", "date", "source")
 _SHORT = 300  # ShortText in the rulebook schema
 _LONG = 4000  # Text in the rulebook schema
@@ -441,13 +441,10 @@ def _date(value: Any, at: Location) -> str:
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()[:10]
     text = str(value).strip()
-    if not _DATE_RE.match(text):
-        raise _Skip(f"date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD", at)
     try:
-        parts = [int(p) for p in text.split("-")]
-        _dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-    except ValueError:
-        raise _Skip(f"date {text!r} is not a real date", at) from None
+        parse_date(text)
+    except ValueError as exc:
+        raise _Skip(f"date {text!r} is {exc}", at) from None
     return text
 
 

@@ -45,6 +45,24 @@ def path_kind(path: str | os.PathLike[str], *, follow: bool = True) -> str | Non
     return "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
 
 
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two paths name one file: the same device and inode when both exist (whatever
+    symlinks and hard links lead there), else the same name in one folder (a file that
+    neither has written yet).
+    """
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        pass
+    a, b = os.fspath(a), os.fspath(b)
+    if os.path.basename(a) != os.path.basename(b):
+        return False
+    try:
+        return os.path.samefile(os.path.dirname(a) or ".", os.path.dirname(b) or ".")
+    except (OSError, ValueError):
+        return False
+
+
 class FileTooBigError(Exception):
     """A file over the size limit; the message says by how much."""
 
@@ -55,25 +73,55 @@ class FileTooBigError(Exception):
         super().__init__(f"file {what} the {cap} limit")
 
 
+class NotRegularFileError(OSError):
+    """An input that is not a regular file: a named pipe, a device or a socket. Reading one
+    could wait forever (a pipe nobody writes to) or never end (/dev/zero)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(errno.EINVAL, "not a regular file", os.fspath(path))
+
+
 def read_capped(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
-    """The bytes of a file of at most ``limit`` bytes.
+    """The bytes of a regular file of at most ``limit`` bytes: the one way every input
+    file (rulebook, scores, answers, roster, leaderboard, template) is read.
+
+    The file is opened without waiting (a named pipe would block until someone writes)
+    and looked at through the open descriptor, so what is checked is what is read.
 
     Raises:
         FileTooBigError: the file is larger (or grew past the limit while read).
         IsADirectoryError: ``path`` is a folder.
+        NotRegularFileError: ``path`` is a named pipe, a device or a socket.
         OSError: it cannot be read; :func:`read_problem` words why.
     """
-    info = os.stat(path)
-    if stat.S_ISDIR(info.st_mode):
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
-    if info.st_size > limit:
-        raise FileTooBigError(info.st_size, limit)
-    with open(path, "rb") as handle:
-        # stat can lie (growing files, /dev and /proc entries), so cap the read too.
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise FileTooBigError(len(data), limit)
-    return data
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket (or a device with nothing behind it)
+            raise NotRegularFileError(path) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFileError(path)
+        if info.st_size > limit:
+            raise FileTooBigError(info.st_size, limit)
+        # stat can lie (a file that grows while read), so cap the read too.
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, limit + 1 - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    finally:
+        os.close(fd)
+    if total > limit:
+        raise FileTooBigError(total, limit)
+    return b"".join(chunks)
 
 
 def read_stream(stream: BinaryIO | None, limit: int = MAX_BYTES) -> bytes:
@@ -101,6 +149,8 @@ def read_stream(stream: BinaryIO | None, limit: int = MAX_BYTES) -> bytes:
 
 def read_problem(exc: OSError) -> str:
     """Why a file could not be read, in a few words."""
+    if isinstance(exc, NotRegularFileError):
+        return "not a regular file (a named pipe, a device or a socket); give a file"
     if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
         return "no such file"
     if isinstance(exc, PermissionError):

@@ -256,15 +256,11 @@ def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
         kind = path_kind(path)
     except OSError as exc:  # a name too long, say
         raise InputError(f"{path}: cannot read this scores file: {exc.strerror or exc}") from None
-    if kind != "file":
-        what = (
-            "is a folder, expected a scores file (YAML)"
-            if kind == "dir"
-            else "is not a regular file, expected a scores file (YAML)"
-            if kind == "other"
-            else "no such scores file"
-        )
-        raise InputError(f"{path}: {what}")
+    if kind == "dir":
+        raise InputError(f"{path}: is a folder, expected a scores file (YAML)")
+    if kind is None:
+        raise InputError(f"{path}: no such scores file")
+    # A named pipe or a device is refused by the one check of every read (load.paths).
     problems = Problems()
     f = _read_file(os.fspath(path), problems)
     problems.raise_if_any()

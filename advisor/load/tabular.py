@@ -18,6 +18,7 @@ from advisor.errors import InputError, Location
 from advisor.load.paths import (
     MAX_BYTES,
     FileTooBigError,
+    NotRegularFileError,
     path_kind,
     read_capped,
     read_problem,
@@ -65,6 +66,8 @@ def kind_of(path: str | os.PathLike[str], name: str, what: str, given: str | Non
         raise InputError(f"{name}: is a folder; give {what} file (.csv or .yaml)")
     if kind is None:
         raise InputError(f"{name}: no such file")
+    if kind == "other":  # before its name is looked at: /dev/null has no suffix to fix
+        raise InputError(f"{name}: {read_problem(NotRegularFileError(path))}")
     if given is not None:
         return given
     suffix = os.path.splitext(os.fspath(path))[1].lower()

@@ -22,6 +22,7 @@ import msgspec.structs
 from advisor.errors import AdvisorError, Location, RulebookError
 from advisor.load.yamlsource import SourceMap
 from advisor.model import schema as s
+from advisor.model.dates import date_problem
 
 T = TypeVar("T")
 
@@ -146,7 +147,28 @@ def checked(
                 f"{_dotted(full)}: expected a finite number, got {number!r}", smap.locate(full)
             )
         return None
-    return value
+    bad_dates = list(_bad_dates(value))
+    for path, problem in bad_dates:
+        # The schema checks a date's form; the calendar (no 2026-02-30) is checked here.
+        full = at + path
+        if len(problems.items) >= MAX_SHOWN:
+            problems.hidden += 1
+        else:
+            problems.add(f"{_dotted(full)}: {problem}", smap.locate(full))
+    return None if bad_dates else value
+
+
+def _bad_dates(value: Any) -> Iterable[tuple[tuple[Any, ...], str]]:
+    """The dates of a source or a model's scores that are not real calendar dates."""
+    if isinstance(value, s.Source) and value.date is not None:
+        problem = date_problem(value.date)
+        if problem is not None:
+            yield ("date",), problem
+    elif isinstance(value, s.Model):
+        for j, score in enumerate(value.scores):
+            problem = date_problem(score.date)
+            if problem is not None:
+                yield ("scores", j, "date"), problem
 
 
 def _not_finite(data: Any, path: tuple[Any, ...]) -> tuple[tuple[Any, ...], float] | None:

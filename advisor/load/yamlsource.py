@@ -342,6 +342,7 @@ def _scan(loader: Any, name: str) -> None:
     shapes: dict[int, tuple[int, int]] = {}  # definition id -> (expanded size, height)
     open_anchors: set[int] = set()
     definitions = 0
+    aliases = 0
     try:
         while loader.check_event():
             event = loader.get_event()
@@ -376,6 +377,7 @@ def _scan(loader: Any, name: str) -> None:
                     open_anchors.discard(anchor_id)
                     shapes[anchor_id] = (total - before, reached - len(frames))
             elif kind is AliasEvent:
+                aliases += 1
                 anchor_id = anchors.get(event.anchor)
                 if anchor_id is None:
                     raise YamlError(
@@ -405,13 +407,25 @@ def _scan(loader: Any, name: str) -> None:
                         _at(name, event.start_mark),
                     )
             if total > max_nodes:
-                raise YamlError(
-                    f"YAML document expands to more than {max_nodes} nodes (alias bomb?); "
-                    "use fewer aliases",
-                    _at(name, event.start_mark),
-                )
+                raise _too_many(name, event.start_mark, aliases)
     finally:
         loader.dispose()
+
+
+def _too_many(name: str, mark: Any, aliases: int) -> YamlError:
+    # Only aliases can make a file under the size limit this large; without one the file
+    # simply holds too many values.
+    if aliases:
+        return YamlError(
+            f"YAML document expands to more than {MAX_NODES} nodes (alias bomb?); "
+            "use fewer aliases",
+            _at(name, mark),
+        )
+    return YamlError(
+        f"YAML document has more than {MAX_NODES:,} values, the limit; split it or "
+        "keep fewer entries",
+        _at(name, mark),
+    )
 
 
 def _too_deep(name: str, mark: Any, alias: str | None = None) -> YamlError:
@@ -444,11 +458,7 @@ class _Builder:
         self.values[path] = (mark.line + 1, mark.column + 1)
         self.count += 1
         if self.count > MAX_NODES:  # the scan bounds this; kept as a second line of defence
-            raise YamlError(
-                f"YAML document expands to more than {MAX_NODES} nodes (alias bomb?); "
-                "use fewer aliases",
-                _at(self.name, mark),
-            )
+            raise _too_many(self.name, mark, aliases=1)
         kind = type(node)
         if kind is ScalarNode:
             return self.scalar(node)

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
+from advisor.model.dates import PATTERN as DATE_PATTERN
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 Id = Annotated[
     str,
@@ -26,9 +28,7 @@ Text = Annotated[str, msgspec.Meta(max_length=4000)]
 ShortText = Annotated[str, msgspec.Meta(max_length=300)]
 DateText = Annotated[
     str,
-    msgspec.Meta(
-        pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="A date as YYYY, YYYY-MM or YYYY-MM-DD."
-    ),
+    msgspec.Meta(pattern=DATE_PATTERN, description="A date as YYYY, YYYY-MM or YYYY-MM-DD."),
 ]
 Percent = Annotated[float, msgspec.Meta(ge=0, le=100)]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +31,7 @@ from advisor.load.tabular import kind_of, read_csv
 from advisor.load.yamlsource import load_yaml
 from advisor.rendering.formats import EXTENSIONS, check_format
 from advisor.rendering.guide import make_guide
-from advisor.rendering.output import write_text
+from advisor.rendering.output import refuse_same_files, write_text
 
 #: Roster columns that are not questions of the rulebook.
 FORMAT_KEY = "format"
@@ -283,6 +283,7 @@ def run_batch(
     template: str | Path | None = None,
     progress: Callable[[Outcome], None] | None = None,
     verified_only: bool = False,
+    inputs: Sequence[tuple[str, str | None]] = (),
 ) -> BatchReport:
     """Write one guide per roster row into ``out_dir``.
 
@@ -295,6 +296,8 @@ def run_batch(
         force: Replace existing files.
         template: A custom template for every guide.
         progress: Called after each row with its outcome.
+        inputs: (flag, path) of the files the run reads (roster, template, ...): a row
+            whose guide would be one of them fails.
 
     Raises:
         OutputError: ``out_dir`` exists and is not a folder, or cannot be created.
@@ -331,6 +334,7 @@ def run_batch(
                 row_fmt = row_fmt or fmt
                 check_format(row_fmt, row.origins.get(FORMAT_KEY, ""))
                 path = target_in(folder, names.take(safe_name(team), EXTENSIONS[row_fmt]))
+                refuse_same_files([("--out-dir", str(path))], inputs)
                 guide = make_guide(
                     book,
                     answers,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,9 +20,8 @@ from advisor.evaluation.engine import evaluate
 from advisor.evaluation.questionnaire import answers_to_profile
 from advisor.evaluation.results import Result
 from advisor.load.rulebook import Rulebook
+from advisor.model.dates import DateError, parse_date
 from advisor.rendering.templates import render
-
-_DATE = r"^\d{4}-\d{2}-\d{2}$"  # compiled on first use: most runs take today's date
 
 
 class Guide(msgspec.Struct):
@@ -44,11 +42,10 @@ def guide_date(date: str | None = None, environ: Mapping[str, str] | None = None
     env = os.environ if environ is None else environ
     if date is not None:
         try:
-            if not re.match(_DATE, date):
-                raise ValueError
-            return dt.date.fromisoformat(date).isoformat()
-        except ValueError:
-            raise InputError(f"--date {date!r}: expected a date as YYYY-MM-DD") from None
+            return parse_date(date, full=True).isoformat()
+        except DateError as exc:
+            why = f"; {exc.why}" if exc.why else str(exc).removeprefix("not YYYY-MM-DD")
+            raise InputError(f"--date {date!r}: expected a date as YYYY-MM-DD{why}") from None
     epoch = env.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:

@@ -13,9 +13,16 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Sequence
 
-from advisor.errors import OutputError
-from advisor.load.paths import path_kind
+from advisor.errors import InputError, OutputError
+from advisor.load.paths import path_kind, same_file
+
+#: Temporary files are named .advisor-XXXXXXXX.tmp (21 bytes) beside their target.
+TEMP_PREFIX, TEMP_SUFFIX = ".advisor-", ".tmp"
+#: The files this process has written, in order (so that a message after a signal can
+#: say which are there).
+written: list[str] = []
 
 
 def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) -> str | None:
@@ -53,10 +60,11 @@ def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) 
         except OSError as exc:
             raise OutputError(f"{target}: write failed: {exc.strerror or exc}") from None
         return target
+    existed = os.path.lexists(target)
     try:
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder
-        )
+        # A short name of its own, not the target's name plus a suffix: any name the
+        # folder takes for the target (250 bytes, say) must not fail for its temporary.
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write in {folder}: {exc.strerror or exc}") from None
     try:
@@ -71,15 +79,40 @@ def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) 
             raise OutputError(f"{target}: already exists; use --force to overwrite it")
         # A symlink target is replaced by the file itself, never followed.
         os.replace(tmp, target)
+        written.append(target)
     except OSError as exc:
         _discard(tmp)
-        raise OutputError(
-            f"{target}: write failed: {exc.strerror or exc}; the old file is unchanged"
-        ) from None
+        kept = "the old file is unchanged" if existed else "no file was written"
+        raise OutputError(f"{target}: write failed: {exc.strerror or exc}; {kept}") from None
     except BaseException:
         _discard(tmp)
         raise
     return target
+
+
+def refuse_same_files(
+    writes: Sequence[tuple[str, str | None]], reads: Sequence[tuple[str, str | None]] = ()
+) -> None:
+    """Refuse, before any work, two outputs that are one file, or an output that is one of
+    the inputs: by file identity (device and inode), so neither another spelling, a
+    symlinked folder nor a hard link gets past, and ``--force`` does not either.
+
+    Args:
+        writes: (flag, path) of each file the command writes; None or ``-`` are skipped.
+        reads: (flag, path) of each file it reads.
+
+    Raises:
+        InputError: two of them are one file.
+    """
+    outputs = [(flag, p) for flag, p in writes if p and p != "-"]
+    inputs = [(flag, p) for flag, p in reads if p and p != "-"]
+    for i, (flag, path) in enumerate(outputs):
+        for other_flag, other in outputs[i + 1 :] + inputs:
+            if same_file(path, other):
+                raise InputError(
+                    f"{flag} {path} and {other_flag} {other} are the same file; "
+                    f"choose another for {flag}"
+                )
 
 
 def require_stdout(instead: str = "this command prints its result there") -> None:

@@ -26,6 +26,12 @@ from advisor import wording
 from advisor.errors import AdvisorError, InputError, Location
 from advisor.evaluation.evidence import wanted
 from advisor.load import cache as file_cache
+from advisor.load.paths import (
+    FileTooBigError,
+    NotRegularFileError,
+    read_capped,
+    read_problem,
+)
 from advisor.load.resources import builtin_templates
 from advisor.rendering.formats import check_format
 from advisor.text.sandbox import (
@@ -414,17 +420,21 @@ def load_template(fmt: str, path: str | os.PathLike[str] | None = None) -> Templ
         return environment(fmt).get_template(TEMPLATE_FILES[fmt])
     p = Path(path)
     try:
-        if p.is_dir():
-            raise InputError(f"{p}: is a folder; --template takes a Jinja2 template file")
-        if p.stat().st_size > MAX_TEMPLATE_BYTES:
-            raise InputError(f"{p}: template is over the {MAX_TEMPLATE_BYTES // 1024} KiB limit")
-        source = p.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
+        source = read_capped(p, MAX_TEMPLATE_BYTES).decode("utf-8-sig")
+    except FileTooBigError:
+        raise InputError(
+            f"{p}: template is over the {MAX_TEMPLATE_BYTES // 1024} KiB limit"
+        ) from None
+    except IsADirectoryError:
+        raise InputError(f"{p}: is a folder; --template takes a Jinja2 template file") from None
+    except (FileNotFoundError, NotADirectoryError):
         raise InputError(f"{p}: no such template file") from None
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{p}: template is not UTF-8 text (byte {exc.start}); save it as UTF-8"
         ) from None
+    except NotRegularFileError as exc:
+        raise InputError(f"{p}: {read_problem(exc)}") from None
     except OSError as exc:
         raise InputError(f"{p}: cannot read template: {exc.strerror or exc}") from None
     if "\x00" in source:
