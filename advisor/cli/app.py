@@ -2,7 +2,7 @@
 
 The commands are thin click commands over the library, by group:
 :mod:`advisor.cli.guide_commands` (guide, batch, diff, init),
-:mod:`advisor.cli.inspect_commands` (models, compare, explain, schema) and
+:mod:`advisor.cli.inspect_commands` (rank, models, compare, explain, schema) and
 :mod:`advisor.cli.rules_commands` (rules ..., scores import) and
 :mod:`advisor.cli.publish_commands` (publish ...) and
 :mod:`advisor.cli.cache_commands` (cache path, cache clear); the options they share

@@ -1,5 +1,5 @@
-"""The commands that show evidence and rulebooks: ``models``, ``compare``, ``explain`` and
-``schema``.
+"""The commands that show evidence and rulebooks: ``rank``, ``models``, ``compare``,
+``explain`` and ``schema``.
 
 Each command imports the library modules it runs inside its function, so that
 ``advisor --help`` and the other commands do without them; rich only when it draws
