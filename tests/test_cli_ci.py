@@ -14,6 +14,7 @@ import pytest
 from clitools import HANG_TIMEOUT, advisor_process, child_env, run
 
 from advisor.errors import Location
+from advisor.load.resources import builtin_rules
 from advisor.load.rulebook import load_rulebook
 from advisor.rendering.annotations import escape_data, escape_property, github_annotation
 
@@ -145,11 +146,15 @@ def test_lint_github_annotations_errors_and_warnings() -> None:
 
 
 def test_lint_github_on_a_clean_rulebook() -> None:
+    # The built-in rulebook's one finding is an info: Terminal-Bench 1.0 informs no stage.
     result = run("rules", "lint", "--format", "github")
     assert result.exit_code == 0
-    # The built-in rulebook's one info (issue 14): Terminal-Bench 1.0 informs no stage.
     notice, summary = result.stdout.splitlines()
-    assert notice.startswith("::notice file=") and "::informs-nothing: " in notice
+    assert notice.startswith(f"::notice file={Path(builtin_rules()) / 'rulebook.yaml'},line=")
+    assert notice.endswith(
+        "::informs-nothing: benchmark 'terminal-bench-1' informs no stage: "
+        "its scores are shown but decide no stage advice"
+    )
     assert summary == "builtin: 0 errors, 0 warnings, 1 info"
 
 
@@ -157,12 +162,10 @@ def test_lint_github_infos_are_notices() -> None:
     book = scaffold()
     result = run("rules", "lint", "rulebook", "--format", "github")
     assert result.exit_code == 0
-    *notices, summary = result.stdout.splitlines()
-    [notice] = [n for n in notices if "::overridden: " in n]
+    inherited, notice, summary = result.stdout.splitlines()
+    assert "::informs-nothing: benchmark 'terminal-bench-1'" in inherited
     assert notice.startswith(f"::notice file={book / 'rulebook.yaml'},line=")
     assert "::overridden: rule 'ds-validate-moderate' is overridden by this rulebook" in notice
-    # And the built-in Terminal-Bench 1.0, which informs no stage (issue 14).
-    assert len(notices) == 2 and all(n.startswith("::notice ") for n in notices)
     assert summary == "my-org: 0 errors, 0 warnings, 2 info"
 
 

@@ -182,7 +182,6 @@ ORG_RULEBOOK = (
     "rulebook: {id: acme, name: Acme}\n"
     "extends: builtin\n"
     "overrides:\n"
-    # A built-in rule of the evidence model (issue 14 removed no-mle-judgement).
     "  disable: [ds-judgement-top]\n"
 )
 
