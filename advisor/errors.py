@@ -1,13 +1,17 @@
 """The one error hierarchy of advisor.
 
 Every error a user can cause derives from :class:`AdvisorError`, carries an
-exit code and, when a file is involved, a :class:`Location`. The CLI turns
+exit code and, when a file is involved, a
+:class:`~advisor.model.location.Location`. The CLI turns
 these into one-line messages; nothing else escapes as a traceback.
 """
 
 from __future__ import annotations
 
-import msgspec
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # a location is a record of the model layer; errors only carry one
+    from advisor.model.location import Location
 
 #: Exit codes, documented in the README.
 EXIT_OK = 0
@@ -17,19 +21,6 @@ EXIT_HANGUP = 129  # SIGHUP (128 + the signal's number, as shells report it)
 EXIT_INTERRUPTED = 130  # SIGINT
 EXIT_QUIT = 131  # SIGQUIT
 EXIT_TERMINATED = 143  # SIGTERM
-
-
-class Location(msgspec.Struct, frozen=True, order=True):
-    """A place in a source file; line and column are 1-based (0: the whole file)."""
-
-    file: str
-    line: int = 0
-    column: int = 0
-
-    def __str__(self) -> str:
-        if self.line <= 0:
-            return self.file
-        return f"{self.file}:{self.line}:{self.column}"
 
 
 class AdvisorError(Exception):

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from clitools import HANG_TIMEOUT, advisor_process, child_env, run
 
-from advisor.errors import Location
 from advisor.load.resources import builtin_rules
 from advisor.load.rulebook import load_rulebook
+from advisor.model.location import Location
 from advisor.rendering.annotations import escape_data, escape_property, github_annotation
 
 pytestmark = pytest.mark.usefixtures("workdir")

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from advisor.errors import Location
 from advisor.evaluation.results import Caveat, ComparisonRow, Evidence, Profile
 from advisor.load.rulebook import CompiledTable, RuleChange, load_rulebook, load_scores
 from advisor.model import schema
 from advisor.model.conditions import Interval
 from advisor.model.conditions import Test as Cell
+from advisor.model.location import Location
 
 
 def evidence(**changes: object) -> Evidence:

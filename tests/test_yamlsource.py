@@ -9,9 +9,10 @@ import pathlib
 import pytest
 import yaml
 
-from advisor.errors import Location, YamlError
+from advisor.errors import YamlError
 from advisor.load import yamlsource
 from advisor.load.yamlsource import SourceMap, load_yaml, load_yaml_text
+from advisor.model.location import Location
 
 HAS_LIBYAML = hasattr(yaml, "CSafeLoader")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from advisor.cli.common import fail_if
-from advisor.load import cache
 
 
 @click.group("cache")
@@ -29,6 +28,8 @@ def cache_path_cmd() -> None:
     cache is off, saying why on stderr (ADVISOR_NO_CACHE, or a folder that is not
     safe to use: a symlink, another user's, writable by others).
     """
+    from advisor.load import cache
+
     path, off = cache.where()
     if off is None:
         click.echo(path)
@@ -48,6 +49,8 @@ def cache_clear_cmd() -> None:
     folder or any other file. Exit 0, also when there is nothing to clear;
     exit 1 when the folder is not safe to use or a file cannot be removed.
     """
+    from advisor.load import cache
+
     path, removed = cache.clear()
     if removed:
         click.echo(f"removed {removed} cache file{'' if removed == 1 else 's'} from {path}")

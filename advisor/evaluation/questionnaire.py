@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 import yaml
 
-from advisor.errors import InputError, Location, RulebookError
+from advisor.errors import InputError, RulebookError
 from advisor.evaluation.results import Profile
 from advisor.load import cache
 from advisor.load.rulebook import Rulebook
 from advisor.load.yamlsource import SourceMap, load_yaml_bytes
 from advisor.model.conditions import CellError, parse_cell
+from advisor.model.location import Location
 
 if TYPE_CHECKING:
     from advisor.model.schema import Question

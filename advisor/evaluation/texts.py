@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor.errors import AdvisorError, Location, RulebookError
+from advisor.errors import AdvisorError, RulebookError
 from advisor.load.rulebook import TEXT_FIELDS, CompiledRule, Rulebook
+from advisor.model.location import Location
 from advisor.text.sandbox import needs_template, text_template
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 import msgspec
 
-from advisor.errors import InputError, Location
+from advisor.errors import InputError
 from advisor.model import schema as s
 from advisor.model.conditions import Test
+from advisor.model.location import Location
 
 #: Inputs every table may read besides benchmark, metric and question ids.
 BUILTIN_INPUTS = {"role": "id", "stage": "id", "model": "id", "baseline": "id", "evidence": "id"}

@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from advisor.errors import InputError, Location
+from advisor.errors import InputError
 from advisor.load.rulebook import Rulebook, unknown
 from advisor.load.tabular import (
     MAX_BYTES,
@@ -46,6 +46,7 @@ from advisor.load.tabular import (
 )
 from advisor.load.yamlsource import SourceMap, load_yaml, load_yaml_bytes
 from advisor.model.dates import parse_date
+from advisor.model.location import Location
 
 MAX_ID = 80
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")

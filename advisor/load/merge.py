@@ -14,7 +14,6 @@ from typing import Any
 import msgspec
 import msgspec.structs
 
-from advisor.errors import Location
 from advisor.load.book import (
     BUILTIN_INPUTS,
     TEXT_FIELDS,
@@ -28,6 +27,7 @@ from advisor.load.validate import Problems
 from advisor.load.yamlsource import SourceMap
 from advisor.model import schema as s
 from advisor.model.conditions import CellError, Test, parse_cell
+from advisor.model.location import Location
 
 SECTIONS = s.SECTIONS
 

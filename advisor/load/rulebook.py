@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 
 import msgspec.structs
 
-from advisor.errors import AdvisorError, InputError, Location, RulebookError
+from advisor.errors import AdvisorError, InputError, RulebookError
 from advisor.load import cache
 from advisor.load.book import (
     BUILTIN_INPUTS,
@@ -36,6 +36,7 @@ from advisor.load.paths import STDIN_NAME, path_kind
 from advisor.load.resources import builtin_rules
 from advisor.load.validate import MAX_SHOWN, Problems, rulebook_file
 from advisor.load.yamlsource import load_yaml_bytes
+from advisor.model.location import Location
 
 __all__ = [
     "BUILTIN_INPUTS",

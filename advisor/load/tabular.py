@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from advisor.errors import InputError, Location
+from advisor.errors import InputError
 from advisor.load.paths import (
     MAX_BYTES,
     FileTooBigError,
@@ -23,6 +23,7 @@ from advisor.load.paths import (
     read_capped,
     read_problem,
 )
+from advisor.model.location import Location
 
 
 @dataclass

@@ -19,10 +19,11 @@ from typing import Any, TypeVar
 import msgspec
 import msgspec.structs
 
-from advisor.errors import AdvisorError, Location, RulebookError
+from advisor.errors import AdvisorError, RulebookError
 from advisor.load.yamlsource import SourceMap
 from advisor.model import schema as s
 from advisor.model.dates import date_problem
+from advisor.model.location import Location
 
 T = TypeVar("T")
 

@@ -36,8 +36,9 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from advisor.errors import Location, YamlError
+from advisor.errors import YamlError
 from advisor.load.paths import MAX_BYTES, FileTooBigError, read_capped, read_problem
+from advisor.model.location import Location
 
 __all__ = [
     "MAX_BYTES",

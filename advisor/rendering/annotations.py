@@ -7,7 +7,7 @@ and newline everywhere, and ``:`` and ``,`` too in properties, which they would 
 
 from __future__ import annotations
 
-from advisor.errors import Location
+from advisor.model.location import Location
 
 #: The kinds of annotation, by the severity advisor gives a problem.
 KINDS = {"error": "error", "warning": "warning", "info": "notice"}

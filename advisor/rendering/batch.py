@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from advisor.errors import AdvisorError, InputError, Location, OutputError
+from advisor.errors import AdvisorError, InputError, OutputError
 from advisor.evaluation.questionnaire import locate_items, resolve_answers
 from advisor.load.paths import path_kind
 from advisor.load.rulebook import Rulebook
 from advisor.load.tabular import kind_of, read_csv
 from advisor.load.yamlsource import load_yaml
+from advisor.model.location import Location
 from advisor.rendering.formats import EXTENSIONS, check_format
 from advisor.rendering.guide import make_guide
 from advisor.rendering.output import refuse_same_files, write_text

@@ -22,13 +22,14 @@ import msgspec.json
 import msgspec.structs
 import yaml
 
-from advisor.errors import InputError, Location
+from advisor.errors import InputError
 from advisor.evaluation.questionnaire import EDITION_KEY, NO_BASELINE, answers_in
 from advisor.evaluation.results import Result
 from advisor.load.book import Rulebook
 from advisor.load.validate import located
 from advisor.load.yamlsource import SourceMap, load_yaml
 from advisor.model import schema as s
+from advisor.model.location import Location
 
 #: Digits of a SHA-256 kept as a fingerprint: enough to tell versions of a file apart.
 DIGITS = 16

@@ -18,12 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import jinja2
-from jinja2 import BytecodeCache, FileSystemLoader, StrictUndefined, TemplateSyntaxError
-from jinja2.bccache import Bucket
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError
 
 from advisor import wording
-from advisor.errors import AdvisorError, InputError, Location
+from advisor.errors import AdvisorError, InputError
 from advisor.evaluation.evidence import wanted
 from advisor.load import cache as file_cache
 from advisor.load.paths import (
@@ -33,8 +31,10 @@ from advisor.load.paths import (
     read_problem,
 )
 from advisor.load.resources import builtin_templates
+from advisor.model.location import Location
 from advisor.rendering.formats import check_format
 from advisor.text.sandbox import (
+    CompiledTemplates,
     Sandbox,
     add_filters,
     compile_template,
@@ -355,32 +355,6 @@ def chart_view(groups: list[dict[str, Any]], series: list[dict[str, Any]]) -> di
 
 
 # --------------------------------------------------------------------------- environment
-
-
-class CompiledTemplates(BytecodeCache):
-    """Jinja2's bytecode cache for the built-in templates, kept in advisor's cache folder.
-
-    Compiling the guide template costs more than the rest of a guide; its compiled
-    code is kept under a name that covers the output format, the Jinja2 and advisor
-    versions and the template (Jinja2 adds a checksum of its source). Files are read
-    and written with the cache's own checks (:mod:`advisor.load.cache`): only a regular
-    file of the current user in a folder no one else can write to is read.
-    """
-
-    def __init__(self, folder: str, fmt: str) -> None:
-        self.folder = folder
-        self.prefix = f"jinja-{fmt}-{jinja2.__version__}-{__version__}-"
-
-    def _path(self, bucket: Bucket) -> str:
-        return os.path.join(self.folder, f"{self.prefix}{bucket.key}.bytecode")
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        body = file_cache.read_entry(self._path(bucket))
-        if body is not None:
-            bucket.bytecode_from_string(body)  # Jinja2 checks the magic and source checksum
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        file_cache.write_entry(self._path(bucket), bucket.bytecode_to_string())
 
 
 @cache

@@ -23,6 +23,7 @@ the built-in rulebook's texts are trusted and skip them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import resource
@@ -31,7 +32,10 @@ from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import Any, TypeVar
 
+import jinja2
 from jinja2 import (
+    BytecodeCache,
+    FunctionLoader,
     StrictUndefined,
     Template,
     TemplateError,
@@ -39,12 +43,16 @@ from jinja2 import (
     UndefinedError,
     nodes,
 )
+from jinja2.bccache import Bucket
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from advisor import wording
-from advisor.errors import AdvisorError, Location, TemplateLimitError, TemplateSecurityError
+from advisor.errors import AdvisorError, TemplateLimitError, TemplateSecurityError
+from advisor.load import cache as file_cache
 from advisor.load.resources import builtin_rules
+from advisor.model.location import Location
+from advisor.version import __version__
 
 FILTERS = {
     "pct": wording.pct,
@@ -222,15 +230,58 @@ def add_filters(env: Sandbox) -> Sandbox:
     return env
 
 
+class CompiledTemplates(BytecodeCache):
+    """Jinja2's bytecode cache for advisor's own templates and texts, in advisor's cache folder.
+
+    Compiling the guide template, or the rule texts a guide renders, costs more than
+    the rest of a guide. Their compiled code is kept under a name that covers what it
+    is for (an output format, or rule texts), the Jinja2 and advisor versions and the
+    template (Jinja2 adds a checksum of its source). Files are read and written with
+    the cache's own checks (:mod:`advisor.load.cache`): only a regular file of the
+    current user in a folder no one else can write to is read.
+    """
+
+    def __init__(self, folder: str, kind: str) -> None:
+        self.folder = folder
+        self.prefix = f"jinja-{kind}-{jinja2.__version__}-{__version__}-"
+
+    def _path(self, bucket: Bucket) -> str:
+        return os.path.join(self.folder, f"{self.prefix}{bucket.key}.bytecode")
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        body = file_cache.read_entry(self._path(bucket))
+        if body is not None:
+            bucket.bytecode_from_string(body)  # Jinja2 checks the magic and source checksum
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        file_cache.write_entry(self._path(bucket), bucket.bytecode_to_string())
+
+
+#: The built-in rulebook's texts by name, for the loader of the unlimited environment.
+_OWN_TEXTS: dict[str, str] = {}
+
+
 @cache
 def text_environment(limited: bool = True) -> Sandbox:
     """The environment for short texts in rulebooks (no autoescape: output formats escape).
 
     Args:
-        limited: False for the built-in rulebook's texts, which skip the limits.
+        limited: False for the built-in rulebook's texts, which skip the limits; they are
+            loaded by name, so their compiled code can be kept in the cache folder.
     """
+    if limited:
+        return add_filters(
+            Sandbox(limited=True, undefined=StrictUndefined, keep_trailing_newline=False)
+        )
+    folder = file_cache.folder()
     return add_filters(
-        Sandbox(limited=limited, undefined=StrictUndefined, keep_trailing_newline=False)
+        Sandbox(
+            limited=False,
+            undefined=StrictUndefined,
+            keep_trailing_newline=False,
+            loader=FunctionLoader(_OWN_TEXTS.get),
+            bytecode_cache=CompiledTemplates(folder, "text") if folder else None,
+        )
     )
 
 
@@ -352,6 +403,12 @@ def _compiled_text(text: str, limited: bool) -> Template:
     # Rulebooks repeat texts across rules: each one is checked and compiled once
     # (a failure raises, and is not kept).
     env = text_environment(limited)
+    if not limited:
+        # advisor's own texts, like its templates, are loaded by name: Jinja2 then takes
+        # their compiled code from the bytecode cache when it has it.
+        name = hashlib.sha256(text.encode()).hexdigest()
+        _OWN_TEXTS[name] = text
+        return env.get_template(name)
     tree = env.parse(text)  # once, for the check and the compiler
     unsafe = unsafe_use(text, env, tree)
     if unsafe is not None:

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from advisor.errors import EXIT_FAILED, EXIT_OK, AdvisorError, InputError, Location
+from advisor.errors import EXIT_FAILED, EXIT_OK, AdvisorError, InputError
 from advisor.evaluation.texts import check_texts
 from advisor.load.paths import STDIN, read_stream
 from advisor.load.rulebook import Rulebook, load_rulebook, load_rulebook_bytes
+from advisor.model.location import Location
 from advisor.rendering.annotations import github_annotation
 from advisor.verify.findings import LintReport
 from advisor.verify.lint import lint

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from advisor.errors import Location
+from advisor.model.location import Location
 
 SEVERITIES = ("error", "warning", "info")
 

@@ -25,8 +25,8 @@ the rules an organisation rulebook overrode or disabled.
 
 from __future__ import annotations
 
-from advisor.errors import Location
 from advisor.load.rulebook import Rulebook
+from advisor.model.location import Location
 from advisor.verify.findings import SEVERITIES, Finding, LintReport
 from advisor.verify.tables import TableCheck, check_cells
 from advisor.verify.texts import check_texts

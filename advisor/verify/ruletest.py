@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from advisor.errors import AdvisorError, Location
+from advisor.errors import AdvisorError
 from advisor.evaluation.engine import evaluate, evidence_of
 from advisor.evaluation.results import Profile, Result, Trace
 from advisor.load.rulebook import CompiledTable, Rulebook
+from advisor.model.location import Location
 
 if TYPE_CHECKING:
     from advisor.model.schema import Expect, Given, RuleTest

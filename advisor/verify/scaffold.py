@@ -13,7 +13,8 @@ import re
 import shlex
 from pathlib import Path
 
-from advisor.errors import InputError, Location, OutputError
+from advisor.errors import InputError, OutputError
+from advisor.model.location import Location
 from advisor.model.schema import ID_PATTERN
 from advisor.rendering.output import write_text
 
