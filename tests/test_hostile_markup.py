@@ -167,4 +167,4 @@ def test_the_guide_headline_shows_the_file_name_as_given() -> None:
     )
     out = Console(file=io.StringIO(), width=200, color_system=None)  # emoji codes on
     print_guide_summary(out, book, result, ":smile:.md")
-    assert out.file.getvalue().startswith("Wrote :smile:.md: 1 roles")  # type: ignore[attr-defined]
+    assert out.file.getvalue().startswith("Wrote :smile:.md: 1 role,")  # type: ignore[attr-defined]

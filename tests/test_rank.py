@@ -536,3 +536,10 @@ def test_an_edition_of_a_shortlist_guide_stays_current(tmp_path: Path) -> None:
     checked = run("guide", "--check", edition)
     assert checked.exit_code == 0, checked.output
     assert "up to date" in checked.stdout
+
+
+def test_the_summary_counts_one_role_in_the_singular(tmp_path: Path) -> None:
+    """A fix of issue 15: the summary of a one-role guide said "1 roles"."""
+    result = run("guide", "--defaults", "--role", "mle", "-o", str(tmp_path / "g.md"))
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {tmp_path / 'g.md'}: 1 role, model gpt-5.5 vs gpt-5.4" in result.stdout

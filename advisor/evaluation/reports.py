@@ -170,7 +170,8 @@ def guide_summary(book: Rulebook, result: Any, written: Any) -> tuple[str, list[
     """What ``advisor guide`` did: a headline, then the autonomy by role and stage as rows
     (the first row is the header; no rows without roles)."""
     where = f"Wrote {written}" if written is not None else "Wrote the guide to stdout"
-    headline = f"{where}: {len(result.roles)} roles, model {result.model}" + (
+    n = len(result.roles)
+    headline = f"{where}: {n} role{'' if n == 1 else 's'}, model {result.model}" + (
         f" vs {result.baseline}" if result.baseline else ""
     )
     if not result.roles:
