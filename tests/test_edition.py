@@ -328,3 +328,22 @@ def test_the_pre_commit_hook_checks_the_edition():
     stale = run(*args, "docs/edition.yaml")
     assert stale.exit_code == 1
     assert "acme-1 mle-bench score 28 → 40" in stale.output
+
+
+def test_verified_only_is_recorded_and_replayed() -> None:
+    # ACME 1's only score is unverified: with --verified-only nothing is assessed.
+    save("--verified-only")
+    record = yaml.safe_load(Path("docs/edition.yaml").read_text(encoding="utf-8"))["edition"]
+    assert record["verified_only"] is True
+    guide = Path("docs/guide.md").read_text(encoding="utf-8")
+    assert "Not assessed" in guide and "(provisional)" not in guide
+    assert check() == (0, "docs/guide.md: up to date (edition of 2026-01-01)\n")
+    code, out = update("--date", "2026-02-01")
+    assert code == 0, out
+    after = Path("docs/guide.md").read_text(encoding="utf-8")
+    assert "Not assessed" in after and "(provisional)" not in after
+    # Without the flag, the record says nothing about it, and the advice is provisional.
+    save("--force")
+    assert "verified_only" not in Path("docs/edition.yaml").read_text(encoding="utf-8")
+    assert "(provisional)" in Path("docs/guide.md").read_text(encoding="utf-8")
+    assert check()[0] == 0

@@ -267,6 +267,7 @@ def guide_cmd(
             rules=rules_path,
             scores=scores_path,
             since=last,
+            verified_only=verified_only,
             shortlist=shortlist,
         )
         write_text(save_answers, edition.edition_text(answers, record), force=force)

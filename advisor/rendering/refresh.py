@@ -65,6 +65,7 @@ def new_record(
     rules: Sequence[str],
     scores: Sequence[str],
     since: Rulebook | None,
+    verified_only: bool = False,
     shortlist: bool = False,
 ) -> Record:
     """The record of a guide just made, for its edition file at ``edition_path``.
@@ -84,6 +85,7 @@ def new_record(
         scores: Scores files as given.
         since: The rulebook as of the last edition, when the guide has a "What changed"
             section.
+        verified_only: Whether only verified, unflagged scores were used.
         shortlist: Whether the guide has the "Which model for which stage" section.
     """
     return Record(
@@ -92,6 +94,7 @@ def new_record(
         format=fmt,  # type: ignore[arg-type]  # one of FORMATS: click checked it
         template=relative_to(template, edition_path) if template else None,
         fragment=fragment,
+        verified_only=verified_only,
         shortlist=shortlist,
         rules=[relative_to(p, edition_path) for p in rules],
         scores=[relative_to(p, edition_path) for p in scores],
@@ -149,6 +152,7 @@ def _make(ed: Edition, book: Rulebook, date: str, since: Sequence[s.Model] | Non
         template=ed.resolve(rec.template) if rec.template else None,
         fragment=rec.fragment,
         since=with_models(book, since) if since is not None else None,
+        verified_only=rec.verified_only,
         shortlist=rec.shortlist,
     )
     return _Made(book, answers, page)
