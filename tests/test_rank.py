@@ -524,14 +524,17 @@ def test_recommend_breaks_ties_by_autonomy_then_provisional_then_id(tmp_path: Pa
         rank.auto_model(only_bare, ["mle"], [])
 
 
-def test_an_edition_of_a_shortlist_guide_stays_current(tmp_path: Path) -> None:
+@pytest.mark.parametrize("verified_only", [False, True])
+def test_an_edition_of_a_shortlist_guide_stays_current(tmp_path: Path, verified_only: bool) -> None:
     guide = str(tmp_path / "guide.md")
     edition = str(tmp_path / "edition.yaml")
+    strict = ["--verified-only"] if verified_only else []
     made = run("guide", "--defaults", "--model", "auto", "--role", "mle", "-o", guide,
-               "--save-answers", edition)  # fmt: skip
+               "--save-answers", edition, *strict)  # fmt: skip
     assert made.exit_code == 0, made.output
     text = Path(edition).read_text(encoding="utf-8")
     assert "\n  shortlist: true\n" in text
+    assert ("\n  verified_only: true\n" in text) is verified_only
     assert "\nmodel: auto\n" not in text  # the answers record the model it stood for
     checked = run("guide", "--check", edition)
     assert checked.exit_code == 0, checked.output
