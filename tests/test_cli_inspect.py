@@ -203,7 +203,8 @@ def test_models_json_gives_provenance_for_every_score() -> None:
 
 
 def test_models_table_marks_unverified_scores() -> None:
-    out = ok("models")
+    # Provenance moved to --long (issue 15: the default table fits 80 columns).
+    out = ok("models", "--long")
     row = table_rows(out, "gpt-5.5")
     assert row[:3] == ["gpt-5.5", "MLE-Bench", "36%"]
     assert row[3] == "UNVERIFIED; date 2026-04; agent unspecified; split unspecified"
@@ -211,7 +212,7 @@ def test_models_table_marks_unverified_scores() -> None:
 
 
 def test_models_table_shows_flags_such_as_known_leakage() -> None:
-    row = table_rows(ok("models"), "disarray-ensemble")
+    row = table_rows(ok("models", "--long"), "disarray-ensemble")
     assert row[3].endswith("; ± 0.44; FLAG known-leakage")
 
 
@@ -542,7 +543,7 @@ def test_top_level_help_lists_every_command_in_a_group() -> None:
     out = ok("--help")
     assert out.startswith("Usage: advisor [OPTIONS] COMMAND [ARGS]...\n")
     sections = help_sections(out)
-    assert sections["Evidence"][:3] == ["models", "compare", "explain"]
+    assert sections["Evidence"][:4] == ["rank", "models", "compare", "explain"]
     assert {"rules", "schema"} <= set(sections["Rulebooks"])
     listed = [name for title, names in sections.items() if title != "Options" for name in names]
     assert sorted(listed) == sorted(n for n, c in cli.commands.items() if not c.hidden)
@@ -641,7 +642,8 @@ def test_piped_output_has_no_ansi_escapes(args: list[str], tmp_path: Path) -> No
 def test_no_color_on_a_terminal_has_no_ansi_escapes(args: list[str], tmp_path: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    env.update(TERM="xterm-256color", COLUMNS="160")
+    # Long output goes through a pager on a terminal (issue 15); cat shows what advisor wrote.
+    env.update(TERM="xterm-256color", COLUMNS="160", PAGER="cat")
     command = [sys.executable, "-m", "advisor", *args]
     styled = pexpect.run(
         command[0], args=command[1:], env=env, cwd=str(tmp_path), encoding="utf-8", timeout=60

@@ -57,7 +57,7 @@ def test_batch_table_shows_team_names_as_written(tmp_path: Path) -> None:
 
 
 def test_models_table_shows_names_and_provenance_as_written(tmp_path: Path) -> None:
-    result = run("models", "--scores", scores(tmp_path))
+    result = run("models", "--long", "--scores", scores(tmp_path))
     assert result.exit_code == 0, result.output
     assert f"{CLOSING} {STYLE}" in result.output
     assert f"agent {STYLE}" in result.output and "https://example.org/[/x]" in result.output
@@ -167,4 +167,4 @@ def test_the_guide_headline_shows_the_file_name_as_given() -> None:
     )
     out = Console(file=io.StringIO(), width=200, color_system=None)  # emoji codes on
     print_guide_summary(out, book, result, ":smile:.md")
-    assert out.file.getvalue().startswith("Wrote :smile:.md: 1 roles")  # type: ignore[attr-defined]
+    assert out.file.getvalue().startswith("Wrote :smile:.md: 1 role,")  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@
 
 The commands are thin click commands over the library, by group:
 :mod:`advisor.cli.guide_commands` (guide, batch, diff, init),
-:mod:`advisor.cli.inspect_commands` (models, compare, explain, schema) and
+:mod:`advisor.cli.inspect_commands` (rank, models, compare, explain, schema) and
 :mod:`advisor.cli.rules_commands` (rules ..., scores import) and
 :mod:`advisor.cli.publish_commands` (publish ...) and
 :mod:`advisor.cli.cache_commands` (cache path, cache clear); the options they share
@@ -45,7 +45,7 @@ from advisor.version import __version__
 
 SECTIONS = {
     "Guides": ["guide", "batch", "diff", "publish"],
-    "Evidence": ["models", "compare", "explain", "scores"],
+    "Evidence": ["rank", "models", "compare", "explain", "scores"],
     "Rulebooks": ["rules", "init", "schema"],
     "Maintenance": ["cache"],
 }
@@ -191,6 +191,7 @@ for command in (
     guide_commands.guide_cmd,
     guide_commands.batch_cmd,
     guide_commands.diff_cmd,
+    inspect_commands.rank_cmd,
     inspect_commands.models_cmd,
     inspect_commands.compare_cmd,
     inspect_commands.explain_cmd,

@@ -34,6 +34,20 @@ from advisor.load.paths import STDIN, STDIN_NAME
 from advisor.rendering.formats import EXTENSIONS
 from advisor.rendering.output import check_target, refuse_same_files, write_text
 
+#: The --model value (or answers-file model) that asks advisor to recommend one.
+AUTO = "auto"
+
+
+def _listed(value: object) -> list[str]:
+    """Role or stage ids as given by flags (a list) or an answers file (a list or "a, b")."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [str(value)]
+
 
 @click.command("guide")
 @click.option(
@@ -69,7 +83,11 @@ from advisor.rendering.output import check_target, refuse_same_files, write_text
     shell_complete=complete_ids("role"),
     help="Role id or alias (repeatable).",
 )
-@click.option("--model", shell_complete=complete_ids("model"), help="Model to adopt, e.g. gpt-5.5.")
+@click.option(
+    "--model",
+    shell_complete=complete_ids("model"),
+    help="Model to adopt, e.g. gpt-5.5; 'auto': the one 'advisor rank' puts first.",
+)
 @click.option(
     "--baseline",
     shell_complete=complete_ids("baseline"),
@@ -100,6 +118,11 @@ from advisor.rendering.output import check_target, refuse_same_files, write_text
     type=PATH,
     help="Scores file of the last edition: add a 'What changed' section.",
 )
+@click.option(
+    "--shortlist",
+    is_flag=True,
+    help="Add 'Which model for which stage': the top models per stage (always with --model auto).",
+)
 @verified_option
 @rules_option
 @scores_option
@@ -122,16 +145,23 @@ def guide_cmd(
     fragment: bool,
     show: bool,
     since: str | None,
+    shortlist: bool,
     verified_only: bool,
     rules_path: tuple[str, ...],
     scores_path: tuple[str, ...],
 ) -> None:
     """Ask a few questions and write a team guide.
 
+    --model auto adopts the model 'advisor rank' puts first for the team's roles and
+    stages (as given; all when not given): the one leading the most role × stage
+    rankings, ties going to more autonomy over all of them, then fewer provisional
+    stages, then the model id.
+
     \b
     Examples:
       advisor guide                                   (interactive)
       advisor guide --defaults --team "Fraud ML" -o -
+      advisor guide --defaults --model auto --role mle -o guide.md
       advisor guide --answers answers.yaml --format html -o guide.html
       advisor guide --defaults --scores new.yaml --since last.yaml
       advisor guide --defaults -o guide.md --save-answers edition.yaml
@@ -185,6 +215,18 @@ def guide_cmd(
         if value is not None:
             flag = "--" + {"roles": "role", "stages": "stage"}.get(key, key)
             questionnaire.set_answer(given, origins, key, value, flag)
+    if str(given.get("model", "")).strip().lower() == AUTO:
+        from advisor.evaluation import rank
+
+        picked = rank.auto_model(
+            book,
+            _listed(given.get("roles")),
+            _listed(given.get("stages")),
+            verified_only=verified_only,
+        )
+        where = origins.get("model", "--model")
+        questionnaire.set_answer(given, origins, "model", picked, f"{where}: auto")
+        shortlist = True
     ask = None
     if not defaults:
         stream = prompt_stream(stdout_taken=out == "-")
@@ -206,6 +248,7 @@ def guide_cmd(
         fragment=fragment,
         since=last,
         verified_only=verified_only,
+        shortlist=shortlist,
     )
     written = write_text(out, page.text, force=force)
     if save_answers:
@@ -225,6 +268,7 @@ def guide_cmd(
             scores=scores_path,
             since=last,
             verified_only=verified_only,
+            shortlist=shortlist,
         )
         write_text(save_answers, edition.edition_text(answers, record), force=force)
     # With -o - stdout holds the guide itself; everything else goes to stderr.

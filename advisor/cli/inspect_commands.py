@@ -1,5 +1,5 @@
-"""The commands that show evidence and rulebooks: ``models``, ``compare``, ``explain`` and
-``schema``.
+"""The commands that show evidence and rulebooks: ``rank``, ``models``, ``compare``,
+``explain`` and ``schema``.
 
 Each command imports the library modules it runs inside its function, so that
 ``advisor --help`` and the other commands do without them; rich only when it draws
@@ -27,57 +27,159 @@ from advisor.rendering.output import require_stdout, write_text
 
 
 @click.command("models")
+@click.option(
+    "--benchmark",
+    default=None,
+    shell_complete=complete_ids("benchmark"),
+    help="Only models with a score on it, best first.",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(["score", "name", "date"]),
+    default=None,
+    help="score: best evidence first; date: newest first (default: rulebook order).",
+)
+@verified_option
+@click.option("--long", "long_", is_flag=True, help="Show each score's provenance and source.")
 @rules_option
 @scores_option
 @json_option
-def models_cmd(rules_path: tuple[str, ...], scores_path: tuple[str, ...], as_json: bool) -> None:
-    """List models and their scores, with provenance.
+def models_cmd(
+    benchmark: str | None,
+    sort: str | None,
+    verified_only: bool,
+    long_: bool,
+    rules_path: tuple[str, ...],
+    scores_path: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """List models and their scores (with provenance: --long or --json).
+
+    On a terminal, output longer than the screen goes through a pager ($PAGER, else
+    less), as git does.
 
     \b
-    Example:  advisor models --json
+    Example:  advisor models --benchmark terminal-bench-2 --verified-only
     """
     require_stdout()
     from advisor.evaluation import reports
 
     book = load_book(rules_path, scores_path)
-    rows = reports.models_table(book)
+    rows = reports.models_table(book, benchmark=benchmark, sort=sort, verified_only=verified_only)
     if as_json:
         print_json(rows)
         return
     from advisor.cli import terminal
 
-    terminal.print_models(terminal.console(), book, rows)
+    terminal.paged(terminal.console(), lambda c: terminal.print_models(c, book, rows, long=long_))
 
 
 @click.command("compare")
 @click.argument("model", shell_complete=complete_ids("model"))
-@click.argument("baseline", shell_complete=complete_ids("model"))
+@click.argument(
+    "others", metavar="OTHER...", nargs=-1, required=True, shell_complete=complete_ids("model")
+)
 @rules_option
 @scores_option
 @json_option
 def compare_cmd(
     model: str,
-    baseline: str,
+    others: tuple[str, ...],
     rules_path: tuple[str, ...],
     scores_path: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Compare two models benchmark by benchmark.
+    """Compare two or more models benchmark by benchmark.
+
+    With two models, also the difference of the first over the second; each cell
+    names its harness and split where the row mixes them.
 
     \b
     Example:  advisor compare gpt-5.5 gpt-5.4
+              advisor compare codex-cli-gpt-5.4 claude-code-opus-4.6 gpt-5.5
     """
     require_stdout()
     from advisor.evaluation import reports
 
     book = load_book(rules_path, scores_path)
-    rows = reports.compare(book, book.resolve_model(model), book.resolve_model(baseline))
+    rows = reports.compare(book, *(book.resolve_model(m) for m in (model, *others)))
     if as_json:
         print_json(rows)
         return
     from advisor.cli import terminal
 
     terminal.print_comparison(terminal.console(), book, rows)
+
+
+@click.command("rank")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    shell_complete=complete_ids("role"),
+    help="Role id or alias (repeatable; default every role).",
+)
+@click.option(
+    "--stage",
+    "stages",
+    multiple=True,
+    shell_complete=complete_ids("stage"),
+    help="Stage id (repeatable; default every stage).",
+)
+@click.option(
+    "--models", "models", multiple=True, help="Candidate model ids, comma-separated (default all)."
+)
+@verified_option
+@click.option(
+    "--top", type=click.IntRange(min=1), default=None, help="Show the first N candidates of each."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "md", "json"]),
+    default="table",
+    show_default=True,
+    help="table for a terminal, md for wikis, json for scripts.",
+)
+@rules_option
+@scores_option
+def rank_cmd(
+    roles: tuple[str, ...],
+    stages: tuple[str, ...],
+    models: tuple[str, ...],
+    verified_only: bool,
+    top: int | None,
+    fmt: str,
+    rules_path: tuple[str, ...],
+    scores_path: tuple[str, ...],
+) -> None:
+    """Rank models for each role and stage by the advice their evidence earns.
+
+    Candidates are ordered by the autonomy the rulebook grants them (not assessed
+    last), then verified before provisional advice, then by the deciding evidence;
+    each says whether its deciding score is comparable with the leader's.
+
+    \b
+    Example:  advisor rank --role ml-engineer --stage data-processing --top 5
+    """
+    require_stdout()
+    from advisor.evaluation import rank
+
+    book = load_book(rules_path, scores_path)
+    rankings = rank.rank(
+        book, roles=roles, stages=stages, models=models, verified_only=verified_only, top=top
+    )
+    if fmt == "json":
+        print_json(rank.to_dict(rankings))
+        return
+    if fmt == "md":
+        from advisor.rendering.ranking import rank_markdown
+
+        click.echo(rank_markdown(book, rankings, verified_only=verified_only), nl=False)
+        return
+    from advisor.cli import terminal
+
+    terminal.paged(terminal.console(), lambda c: terminal.print_rankings(c, book, rankings))
 
 
 @click.command("explain")

@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import click
 from rich.console import Console
 from rich.markdown import Markdown
 from rich.progress import Progress
@@ -17,6 +18,7 @@ from rich.text import Text
 from advisor import wording
 from advisor.errors import visible
 from advisor.evaluation.diff import side_text
+from advisor.evaluation.rank import evidence_text, standing_text
 from advisor.evaluation.reports import guide_summary
 from advisor.load.rulebook import Rulebook
 
@@ -83,20 +85,36 @@ def _row(table: Table, *cells: str) -> None:
     table.add_row(*(_text(c) for c in cells))
 
 
-def print_models(console: Console, book: Rulebook, rows: list[dict[str, Any]]) -> None:
-    """Models with their scores, one line per score."""
-    table = _table(
-        ["Model", "Benchmark", "Score", "Provenance", "Source"],
-        "Models and scores",
-        show_lines=False,
-    )
+def paged(console: Console, draw: Callable[[Console], None]) -> None:
+    """Draw on the console; on a terminal, through a pager (``$PAGER``, else ``less``)
+    when the drawing is taller than the screen, as git does."""
+    if not console.is_terminal:
+        draw(console)
+        return
+    # Drawn first at the terminal's width and with its colours, to count the lines.
+    with console.capture() as captured:
+        draw(console)
+    text = captured.get()
+    if text.count("\n") < console.size.height:
+        console.file.write(text)
+        console.file.flush()
+        return
+    click.echo_via_pager(text, color=console.color_system is not None)
+
+
+def print_models(
+    console: Console, book: Rulebook, rows: list[dict[str, Any]], *, long: bool = False
+) -> None:
+    """Models with their scores, one line per score; ``long`` adds provenance and source."""
+    columns = ["Model", "Benchmark", "Score", "Provenance", "Source"]
+    table = _table(columns if long else columns[:3] + ["Evidence"], "Models and scores")
     for m in rows:
         first = True
         for ev in m["scores"] or [None]:
             label = f"{m['id']}\n{m['name']}" if first else ""
             if ev is None:
-                _row(table, label, "-", "-", "no scores", "")
-            else:
+                _row(table, label, "-", "-", *(["no scores", ""] if long else ["no scores"]))
+            elif long:
                 _row(
                     table,
                     label,
@@ -105,12 +123,32 @@ def print_models(console: Console, book: Rulebook, rows: list[dict[str, Any]]) -
                     _provenance(ev),
                     ev["source"],
                 )
+            else:
+                _row(
+                    table,
+                    label,
+                    book.benchmarks[ev["benchmark"]].name,
+                    wording.pct(ev["score"]),
+                    _strength(ev),
+                )
             first = False
     console.print(table)
+    if rows and not long:
+        _say(console, "Dates, agents, splits and sources: advisor models --long")
+
+
+def _strength(ev: dict[str, Any]) -> str:
+    """A score's standing in a few words: "verified", "UNVERIFIED", "FLAG known-leakage"."""
+    marks = ["verified" if ev["verified"] else "UNVERIFIED"]
+    marks += [f"FLAG {f}" for f in ev.get("flags") or []]
+    return ", ".join(marks)
 
 
 def print_comparison(console: Console, book: Rulebook, data: dict[str, Any]) -> None:
-    """Two models side by side."""
+    """Two models side by side with their differences; more, one column each."""
+    if len(data["models"]) != 2:
+        print_many(console, book, data)
+        return
     m, b = book.models[data["model"]], book.models[data["baseline"]]
     table = _table(
         ["Benchmark", m.name, b.name, "Δ pp", "Relative gain", "Note"], f"{m.name} vs {b.name}"
@@ -131,6 +169,48 @@ def print_comparison(console: Console, book: Rulebook, data: dict[str, Any]) -> 
             ev = r[key]
             if ev:
                 _say(console, f"  {who} on {r['name']}: {_provenance(ev)} — {ev['source']}")
+
+
+def print_rankings(console: Console, book: Rulebook, rankings: list[Any]) -> None:
+    """``advisor rank``: one table per role × stage, best candidate first."""
+    for r in rankings:
+        title = f"{book.roles[r.role].name} × {book.stages[r.stage].name}"
+        table = _table(["#", "Model", "Autonomy", "Deciding evidence", "Comparable"], title)
+        for i, c in enumerate(r.candidates, 1):
+            comparable = "leader" if i == 1 and c.assessed else ("yes" if c.comparable else c.note)
+            _row(
+                table,
+                str(i),
+                f"{c.name}\n{c.model}",
+                standing_text(book, c),
+                evidence_text(book, c.deciding) or "-",
+                comparable,
+            )
+        if not r.candidates:
+            _say(console, f"{title}: no candidate models")
+            continue
+        console.print(table)
+
+
+def print_many(console: Console, book: Rulebook, data: dict[str, Any]) -> None:
+    """Several models side by side: each benchmark a row, each model a column, with the
+    caveats of each cell under its score, then where each score comes from."""
+    names = [book.models[m].name for m in data["models"]]
+    table = _table(["Benchmark", *names], " vs ".join(names), show_lines=True)
+    for r in data["rows"]:
+        cells = []
+        for c in r["cells"]:
+            if c["score"] is None:
+                cells.append("n/a")
+            else:
+                cells.append("\n".join([wording.pct(c["score"]), *c["caveats"]]))
+        _row(table, r["name"], *cells)
+    console.print(table)
+    for r in data["rows"]:
+        for name, c in zip(names, r["cells"], strict=True):
+            if c["evidence"]:
+                ev = c["evidence"]
+                _say(console, f"  {name} on {r['name']}: {_provenance(ev)} — {ev['source']}")
 
 
 def print_explanation(console: Console, data: dict[str, Any]) -> None:

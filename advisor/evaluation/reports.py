@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.errors import InputError
+from advisor.evaluation import evidence as ev_model
 from advisor.evaluation.engine import comparison_rows, evaluate, evidence_of
-from advisor.evaluation.results import Profile
-from advisor.load.rulebook import Rulebook
+from advisor.evaluation.rank import stated
+from advisor.evaluation.results import Evidence, Profile
+from advisor.load.rulebook import Rulebook, unknown
 
 #: The kinds of id :func:`ids_of` lists.
 ID_KINDS = ("role", "stage", "model", "baseline", "benchmark")
@@ -37,8 +39,50 @@ def ids_of(book: Rulebook, kind: str) -> list[tuple[str, str]]:
     return out
 
 
-def models_table(book: Rulebook) -> list[dict[str, Any]]:
-    """Every model with its scores and their provenance, in rulebook order."""
+def models_table(
+    book: Rulebook,
+    *,
+    benchmark: str | None = None,
+    sort: str | None = None,
+    verified_only: bool = False,
+) -> list[dict[str, Any]]:
+    """Models with their scores and the scores' provenance.
+
+    Args:
+        book: The rulebook.
+        benchmark: Only models with a score on this benchmark, and only that score.
+        sort: ``score`` (best evidence first: with ``benchmark`` its score, else the
+            strongest score by evidence level, verified before not, then the number),
+            ``name``, ``date`` (newest score first), or None: rulebook order, or by
+            score with ``benchmark``.
+        verified_only: Leave out unverified and flagged scores, and the models left
+            with none.
+
+    Raises:
+        InputError: an unknown benchmark (naming the closest ids).
+    """
+    if benchmark is not None:
+        benchmark = benchmark.strip().lower()
+        if benchmark not in book.benchmarks:
+            raise unknown("benchmark", benchmark, list(book.benchmarks))
+    wanted = [benchmark] if benchmark is not None else list(book.benchmarks)
+    rows = []
+    for m in book.models.values():
+        found = [e for b in wanted if (e := evidence_of(m, b))]
+        if verified_only:
+            found = [e for e in found if ev_model.is_firm(e)]
+        if (benchmark is not None or verified_only) and not found:
+            continue
+        rows.append((m, found))
+    sort = sort or ("score" if benchmark is not None else None)
+    if sort == "score":
+        rows.sort(key=lambda r: (_best(book, r[1]), r[0].id))
+    elif sort == "name":
+        rows.sort(key=lambda r: (r[0].name.casefold(), r[0].id))
+    elif sort == "date":
+        # Newest first; a stable sort keeps ids in order among equal dates.
+        rows.sort(key=lambda r: r[0].id)
+        rows.sort(key=lambda r: max((e.date for e in r[1]), default=""), reverse=True)
     return [
         {
             "id": m.id,
@@ -46,42 +90,88 @@ def models_table(book: Rulebook) -> list[dict[str, Any]]:
             "vendor": m.vendor,
             "agent": m.agent,
             "baseline": m.baseline,
-            "scores": [e.to_dict() for b in book.benchmarks if (e := evidence_of(m, b))],
+            "scores": [e.to_dict() for e in found],
         }
-        for m in book.models.values()
+        for m, found in rows
     ]
 
 
-def compare(book: Rulebook, model: str, baseline: str) -> dict[str, Any]:
-    """Scores of two models side by side, with differences and provenance.
+def _best(book: Rulebook, found: list[Evidence]) -> tuple[int, bool, float]:
+    """A sort key putting the strongest evidence first (negated: sorted ascending)."""
+    if not found:
+        return (1, True, 0.0)
+    scale = list(book.evidence)
+
+    def strength(e: Evidence) -> tuple[int, bool, float]:
+        level = ev_model.counted_level(book, e) if scale else None
+        return (scale.index(level) if level is not None else -1, ev_model.is_firm(e), e.score)
+
+    level, firm, score = max(strength(e) for e in found)
+    return (-level, not firm, -score)
+
+
+def compare(book: Rulebook, *models: str) -> dict[str, Any]:
+    """Scores of two or more models side by side, with provenance and per-cell caveats.
+
+    Every answer has ``models`` and, per benchmark any of them has a score on, a row of
+    ``cells`` (one per model, in the order given). With two models it also keeps the
+    differences of the first over the second (``model``, ``baseline``, and per row
+    ``delta_pp``, ``relative_gain_pct``, the two evidences and a ``note``).
 
     Raises:
-        InputError: both ids name the same model.
+        InputError: fewer than two models, or one named twice.
     """
-    if model == baseline:
-        raise InputError(f"compare {model} with another model, not with itself")
-    m, b = book.models[model], book.models[baseline]
-    rows = comparison_rows(
-        book,
-        {x: evidence_of(m, x) for x in book.benchmarks},
-        {x: evidence_of(b, x) for x in book.benchmarks},
-        True,
-    )
-    return {
-        "model": model,
-        "baseline": baseline,
-        "rows": [
-            {"benchmark": r.benchmark, "name": book.benchmarks[r.benchmark].name, **r.to_dict()}
-            for r in rows
-        ],
+    if len(models) < 2:
+        raise InputError("compare needs at least two models")
+    for i, mid in enumerate(models):
+        if mid in models[:i]:
+            other = "another model" if len(models) == 2 else "other models"
+            raise InputError(f"compare {mid} with {other}, not with itself")
+    evidence = {
+        mid: {x: evidence_of(book.models[mid], x) for x in book.benchmarks} for mid in models
     }
+    pair: dict[str, Any] = {}
+    if len(models) == 2:
+        rows = comparison_rows(book, evidence[models[0]], evidence[models[1]], True)
+        pair = {r.benchmark: r.to_dict() for r in rows}
+    out_rows = []
+    for b, bench in book.benchmarks.items():
+        found = [evidence[mid][b] for mid in models]
+        if not any(found):
+            continue
+        row: dict[str, Any] = {"benchmark": b, "name": bench.name, **pair.get(b, {})}
+        row["cells"] = [_cell_view(mid, ev, found) for mid, ev in zip(models, found, strict=True)]
+        out_rows.append(row)
+    head: dict[str, Any] = {"model": models[0], "baseline": models[1]} if len(models) == 2 else {}
+    return {**head, "models": list(models), "rows": out_rows}
+
+
+def _cell_view(model: str, ev: Evidence | None, row: list[Evidence | None]) -> dict[str, Any]:
+    """One model's score on one benchmark, with what to keep in mind when reading it
+    against the others in its row (harness, split, verification, flags)."""
+    if ev is None:
+        return {"model": model, "score": None, "evidence": None, "caveats": ["no score"]}
+    present = [e for e in row if e is not None]
+    caveats = []
+    if len(present) > 1:
+        if not stated(ev.agent):
+            caveats.append("harness not stated")
+        elif len({e.agent for e in present}) > 1:
+            caveats.append(f"harness {ev.agent}")
+        if len({e.split for e in present}) > 1:
+            caveats.append(f"split {ev.split}")
+    if not ev.verified:
+        caveats.append("unverified")
+    caveats += [f"flagged {f}" for f in ev.flags]
+    return {"model": model, "score": ev.score, "evidence": ev.to_dict(), "caveats": caveats}
 
 
 def guide_summary(book: Rulebook, result: Any, written: Any) -> tuple[str, list[list[str]]]:
     """What ``advisor guide`` did: a headline, then the autonomy by role and stage as rows
     (the first row is the header; no rows without roles)."""
     where = f"Wrote {written}" if written is not None else "Wrote the guide to stdout"
-    headline = f"{where}: {len(result.roles)} roles, model {result.model}" + (
+    n = len(result.roles)
+    headline = f"{where}: {n} role{'' if n == 1 else 's'}, model {result.model}" + (
         f" vs {result.baseline}" if result.baseline else ""
     )
     if not result.roles:

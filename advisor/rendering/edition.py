@@ -51,6 +51,7 @@ class Record(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     template: str | None = None
     fragment: bool = False
     verified_only: bool = False
+    shortlist: bool = False
     rules: list[str] = []
     scores: list[str] = []
     rulebook: RulebookStamp | None = None
@@ -231,6 +232,7 @@ _COMMENTS = {
     "template": "A custom template, or null for the built-in one.",
     "fragment": "true: the guide has no title block.",
     "verified_only": "true: only verified, unflagged scores were used (--verified-only).",
+    "shortlist": "true: the guide has the 'Which model for which stage' section.",
     "rules": "Rulebook files or folders; none: the built-in rulebook.",
     "scores": "Scores files laid over the rulebook, in order.",
     "rulebook": "The rulebook's id and version when the guide was written.",
@@ -241,6 +243,10 @@ _COMMENTS = {
     "models": "The models whose scores the guide used, as they were (a scores file's models).",
     "since": "The last edition's models: what the 'What changed' section compares with.",
 }
+
+
+#: Record keys written only when true, so that other edition files stay as they were.
+_ONLY_WHEN_SET = ("verified_only", "shortlist")
 
 
 def edition_text(answers: Mapping[str, Any], record: Record) -> str:
@@ -256,7 +262,7 @@ def edition_text(answers: Mapping[str, Any], record: Record) -> str:
             data[key] = [_lean(m) for m in getattr(record, key)]
     for key, comment in _COMMENTS.items():
         value = data[key]
-        if (key == "since" and value is None) or (key == "verified_only" and not value):
+        if (key == "since" and value is None) or (key in _ONLY_WHEN_SET and not value):
             continue
         if comment:
             parts.append(f"  # {comment}\n")

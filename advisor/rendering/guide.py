@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from advisor.errors import InputError
+from advisor.evaluation import rank
 from advisor.evaluation.engine import evaluate
 from advisor.evaluation.questionnaire import answers_to_profile
 from advisor.evaluation.results import Result
@@ -75,6 +76,7 @@ def make_guide(
     extra: dict[str, Any] | None = None,
     since: Rulebook | None = None,
     verified_only: bool = False,
+    shortlist: bool = False,
 ) -> Guide:
     """Evaluate validated answers and render the guide.
 
@@ -90,6 +92,9 @@ def make_guide(
             gets ``changes`` (the JSON rows) and ``what_changed`` (the section as
             template data, see :func:`advisor.evaluation.diff.changes_view`).
         verified_only: Ignore unverified and flagged scores.
+        shortlist: Add the "Which model for which stage" section (``shortlist``): the
+            top candidates of ``advisor rank`` for the team's roles and stages, and the
+            model it puts first (see :func:`advisor.evaluation.rank.recommend`).
 
     Templates (and the JSON result) also get ``answers``: every answer by question
     id, so that an organisation's own questions can shape its own template.
@@ -107,6 +112,11 @@ def make_guide(
         changes = diff_results(old, result, book, old_book=since)
         context["changes"] = [c.to_dict() for c in changes]
         context["what_changed"] = changes_view(changes)
+    if shortlist:
+        rankings = rank.rank(
+            book, roles=profile.roles, stages=profile.stages, verified_only=verified_only
+        )
+        context["shortlist"] = rank.shortlist(book, rankings, model=result.model)
     context.update(extra or {})
     text = render(result, book, fmt, template=template, fragment=fragment, extra=context)
     return Guide(result, text, context)

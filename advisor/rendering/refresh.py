@@ -66,6 +66,7 @@ def new_record(
     scores: Sequence[str],
     since: Rulebook | None,
     verified_only: bool = False,
+    shortlist: bool = False,
 ) -> Record:
     """The record of a guide just made, for its edition file at ``edition_path``.
 
@@ -85,6 +86,7 @@ def new_record(
         since: The rulebook as of the last edition, when the guide has a "What changed"
             section.
         verified_only: Whether only verified, unflagged scores were used.
+        shortlist: Whether the guide has the "Which model for which stage" section.
     """
     return Record(
         output=relative_to(output, edition_path),
@@ -93,6 +95,7 @@ def new_record(
         template=relative_to(template, edition_path) if template else None,
         fragment=fragment,
         verified_only=verified_only,
+        shortlist=shortlist,
         rules=[relative_to(p, edition_path) for p in rules],
         scores=[relative_to(p, edition_path) for p in scores],
         rulebook=RulebookStamp(id=book.meta.id, version=book.meta.version),
@@ -150,6 +153,7 @@ def _make(ed: Edition, book: Rulebook, date: str, since: Sequence[s.Model] | Non
         fragment=rec.fragment,
         since=with_models(book, since) if since is not None else None,
         verified_only=rec.verified_only,
+        shortlist=rec.shortlist,
     )
     return _Made(book, answers, page)
 

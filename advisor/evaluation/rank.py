@@ -1,0 +1,362 @@
+"""Which model for which role and stage: candidates ranked by the advice they earn.
+
+For every role × stage asked about, each candidate model is evaluated as the guide
+would evaluate it (with its own baseline), and the candidates are ordered by:
+
+1. the autonomy the rulebook grants, most first; a stage no rule decides comes
+   after every level, and a stage no score informs (*not assessed*) last;
+2. at the same level, advice that rests on verified, unflagged scores before
+   provisional advice;
+3. then by the deciding evidence: its level on the rulebook's evidence scale,
+   verified and unflagged before weaker, then the score itself;
+4. then by model id, so that the order never depends on the rulebook's order.
+
+The deciding evidence of advice that is not provisional is the strongest verified,
+unflagged score (the one that alone would decide the same), so a leakage-flagged or
+unverified figure never puts a model above verified evidence at the same level.
+Each candidate says whether its deciding score is comparable with the leader's:
+the same benchmark, split and harness (agent), both stated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from advisor.errors import InputError
+from advisor.evaluation import evidence as ev_model
+from advisor.evaluation.engine import evaluate
+from advisor.evaluation.results import Evidence, Profile, StageAdvice
+from advisor.load.rulebook import Rulebook
+
+#: How a harness or split is written when the source does not say
+#: ("unspecified", "unspecified (OpenAI-reported)").
+UNSTATED = "unspecified"
+
+
+def stated(value: str) -> bool:
+    """Whether a score's harness (or split) is known."""
+    return not value.strip().lower().startswith(UNSTATED)
+
+
+class Candidate(msgspec.Struct):
+    """One model's standing for one role and stage.
+
+    Args:
+        model: The model id.
+        name: The model's name.
+        autonomy: The autonomy level granted, or None (not assessed, or no rule applies).
+        assessed: Whether any score informs the stage.
+        provisional: Whether the advice rests on unverified or flagged scores.
+        evidence: The scores that inform the stage, the deciding one first.
+        comparable: Whether the deciding score can be read against the leader's.
+        note: Why it cannot ("rests on a different benchmark ..."), else "".
+    """
+
+    model: str
+    name: str
+    autonomy: str | None
+    assessed: bool
+    provisional: bool
+    evidence: list[Evidence]
+    comparable: bool = True
+    note: str = ""
+
+    @property
+    def deciding(self) -> Evidence | None:
+        """The score that decided the advice, if any."""
+        return self.evidence[0] if self.evidence else None
+
+
+class Ranking(msgspec.Struct):
+    """The candidates for one role at one stage, best first."""
+
+    role: str
+    stage: str
+    candidates: list[Candidate]
+
+    @property
+    def leader(self) -> Candidate | None:
+        """The first candidate, if any was assessed."""
+        first = self.candidates[0] if self.candidates else None
+        return first if first is not None and first.assessed else None
+
+
+def resolve_models(book: Rulebook, names: Sequence[str]) -> list[str]:
+    """Model ids from ids given on the command line, each possibly "a,b,c"; every model
+    when none is given. Raises InputError naming the closest ids for an unknown one."""
+    ids = [book.resolve_model(n) for item in names for n in item.split(",") if n.strip()]
+    return list(dict.fromkeys(ids)) or list(book.models)
+
+
+def rank(
+    book: Rulebook,
+    *,
+    roles: Sequence[str] = (),
+    stages: Sequence[str] = (),
+    models: Sequence[str] = (),
+    verified_only: bool = False,
+    top: int | None = None,
+) -> list[Ranking]:
+    """Rank candidate models for each role × stage (every one when none is given).
+
+    Args:
+        book: The rulebook.
+        roles: Role ids or aliases (empty: every role).
+        stages: Stage ids (empty: every stage).
+        models: Candidate model ids, each possibly comma-separated (empty: every model).
+        verified_only: Ignore unverified and flagged scores entirely.
+        top: Keep only the first ``top`` candidates of each ranking (None: all).
+
+    Raises:
+        InputError: an unknown role, stage or model (naming the closest ids).
+    """
+    role_ids = list(dict.fromkeys(book.resolve_role(r) for r in roles)) or list(book.roles)
+    stage_ids = list(dict.fromkeys(book.resolve_stage(s) for s in stages)) or list(book.stages)
+    model_ids = resolve_models(book, models)
+    found: dict[tuple[str, str], list[Candidate]] = {
+        (r, s): [] for r in role_ids for s in stage_ids
+    }
+    for mid in model_ids:
+        result = evaluate(
+            book,
+            Profile(
+                model=mid,
+                baseline=book.baseline_for(mid),
+                roles=role_ids,
+                stages=stage_ids,
+                verified_only=verified_only,
+            ),
+            trace=False,
+        )
+        name = book.models[mid].name
+        for role in result.roles:
+            for st in role.stages:
+                found[(role.role, st.stage)].append(_candidate(mid, name, st))
+    rankings = []
+    for (role_id, stage_id), cands in found.items():
+        cands.sort(key=lambda c: _order(book, c))
+        _mark_comparable(book, stage_id, cands)
+        rankings.append(Ranking(role_id, stage_id, cands[:top] if top is not None else cands))
+    return rankings
+
+
+def _candidate(model_id: str, name: str, st: StageAdvice) -> Candidate:
+    used = list(st.evidence)
+    if not st.provisional:
+        # Firm scores alone decide the same: the strongest of them is the deciding one.
+        firm = next((e for e in used if ev_model.is_firm(e)), None)
+        if firm is not None:
+            used.remove(firm)
+            used.insert(0, firm)
+    autonomy = st.advice.autonomy if st.advice is not None else None
+    return Candidate(model_id, name, autonomy, st.assessed, st.provisional, used)
+
+
+def _order(book: Rulebook, c: Candidate) -> tuple[Any, ...]:
+    """The sort key of a candidate (see the module docstring)."""
+    levels = book.level_ids
+    if not c.assessed:
+        standing = -1
+    elif c.autonomy is None:
+        standing = 0
+    else:
+        standing = 1 + levels.index(c.autonomy)
+    ev = c.deciding
+    if ev is None:
+        return (-standing, c.provisional, 0, True, 0.0, c.model)
+    counted = ev_model.counted_level(book, ev) if book.evidence else None
+    ev_rank = list(book.evidence).index(counted) + 1 if counted is not None else 0
+    return (-standing, c.provisional, -ev_rank, not ev_model.is_firm(ev), -ev.score, c.model)
+
+
+def _mark_comparable(book: Rulebook, stage: str, cands: list[Candidate]) -> None:
+    """Fill in each candidate's ``comparable`` and ``note`` against the first one."""
+    lead = cands[0].deciding if cands and cands[0].assessed else None
+    for i, c in enumerate(cands):
+        ev = c.deciding
+        if not c.assessed or ev is None:
+            c.comparable = False
+            c.note = f"not assessed: needs {ev_model.wanted(book, stage)}"
+        elif i == 0 or lead is None:
+            c.comparable, c.note = True, ""
+        else:
+            c.note = _difference(book, lead, ev)
+            c.comparable = not c.note
+
+
+def _difference(book: Rulebook, lead: Evidence, ev: Evidence) -> str:
+    """Why ``ev`` cannot be read against the leader's ``lead``, or "" when it can."""
+    if ev.benchmark != lead.benchmark:
+        return (
+            f"rests on a different benchmark ({book.benchmarks[ev.benchmark].name}, "
+            f"the leader's is {book.benchmarks[lead.benchmark].name})"
+        )
+    if not (stated(ev.agent) and stated(lead.agent)):
+        return "harness not stated: scores under different agents can differ by many points"
+    if ev.agent != lead.agent:
+        return f"different harness ({ev.agent}; the leader's is {lead.agent})"
+    if ev.split != lead.split:
+        return f"different split ({ev.split}; the leader's is {lead.split})"
+    return ""
+
+
+def evidence_dict(ev: Evidence) -> dict[str, Any]:
+    """A score as the ranking JSON shows it."""
+    return {
+        "benchmark": ev.benchmark,
+        "score": ev.score,
+        "verified": ev.verified,
+        "flags": list(ev.flags),
+        "agent": ev.agent,
+        "split": ev.split,
+    }
+
+
+def to_dict(rankings: Sequence[Ranking]) -> dict[str, Any]:
+    """The rankings as plain data (the documented ``rank --format json`` shape)."""
+    return {
+        "rankings": [
+            {
+                "role": r.role,
+                "stage": r.stage,
+                "candidates": [
+                    {
+                        "model": c.model,
+                        "name": c.name,
+                        "autonomy": c.autonomy,
+                        "assessed": c.assessed,
+                        "provisional": c.provisional,
+                        "evidence": [evidence_dict(e) for e in c.evidence],
+                        "comparable": c.comparable,
+                        "note": c.note,
+                    }
+                    for c in r.candidates
+                ],
+            }
+            for r in rankings
+        ]
+    }
+
+
+def evidence_text(book: Rulebook, ev: Evidence | None) -> str:
+    """The deciding score in words: "76.0% on Terminal-Bench 2.0, agent Codex CLI,
+    verified" (or "unverified; flagged known-leakage")."""
+    if ev is None:
+        return ""
+    strength = ev_model.strength_words(ev) or "verified"
+    return f"{ev_model.basis(book, ev)['text']}, agent {ev.agent}, split {ev.split}, {strength}"
+
+
+def standing_text(book: Rulebook, c: Candidate) -> str:
+    """A candidate's level in words: "Supervised", "Draft (provisional)", "not assessed"."""
+    if not c.assessed:
+        return "not assessed"
+    if c.autonomy is None:
+        return "no rule applies"
+    name = book.levels[book.level_rank(c.autonomy)].name
+    return f"{name} (provisional)" if c.provisional else name
+
+
+class Recommendation(msgspec.Struct):
+    """The model ``rank`` puts first for a team's roles and stages, and why."""
+
+    model: str
+    name: str
+    leads: int
+    rankings: int
+    why: str
+
+
+def recommend(book: Rulebook, rankings: Sequence[Ranking]) -> Recommendation | None:
+    """The model ``rank`` puts first for these rankings (None when no model is assessed).
+
+    It is the model that leads the most role × stage rankings. Ties go to the model
+    granted more autonomy summed over all the rankings (a stage not assessed or
+    without a rule counts as none), then to the one with fewer provisional stages,
+    then to the first model id in alphabetical order. Pass whole rankings (no ``top``).
+    """
+    leads: dict[str, int] = {}
+    autonomy: dict[str, int] = {}
+    provisional: dict[str, int] = {}
+    names: dict[str, str] = {}
+    for r in rankings:
+        if r.leader is not None:
+            leads[r.leader.model] = leads.get(r.leader.model, 0) + 1
+        for c in r.candidates:
+            names[c.model] = c.name
+            granted = book.level_rank(c.autonomy) + 1 if c.assessed and c.autonomy else 0
+            autonomy[c.model] = autonomy.get(c.model, 0) + granted
+            provisional[c.model] = provisional.get(c.model, 0) + int(c.provisional)
+    if not leads:
+        return None
+    best = min(names, key=lambda m: (-leads.get(m, 0), -autonomy[m], provisional[m], m))
+    tied = [m for m in leads if leads[m] == leads[best] and m != best]
+    why = f"it leads {leads[best]} of the {len(rankings)} role × stage rankings"
+    if tied:
+        why += (
+            f" (as many as {', '.join(names[m] for m in sorted(tied))}; "
+            "ties go to more autonomy over all the rankings, then fewer provisional stages, "
+            "then the model id)"
+        )
+    return Recommendation(best, names[best], leads[best], len(rankings), why)
+
+
+def shortlist(
+    book: Rulebook, rankings: Sequence[Ranking], *, model: str, top: int = 3
+) -> dict[str, Any]:
+    """The guide's "Which model for which stage" section as plain data (JSON and templates).
+
+    Args:
+        book: The rulebook.
+        rankings: Whole rankings for the team's roles and stages.
+        model: The model the guide is for.
+        top: Candidates shown per ranking.
+    """
+    rec = recommend(book, rankings)
+    return {
+        "title": "Which model for which stage",
+        "model": model,
+        "recommended": None if rec is None else msgspec.to_builtins(rec),
+        "top": top,
+        "rankings": [
+            {
+                "role": {"id": r.role, "name": book.roles[r.role].name},
+                "stage": {"id": r.stage, "name": book.stages[r.stage].name},
+                "candidates": [
+                    {
+                        "model": c.model,
+                        "name": c.name,
+                        "autonomy": c.autonomy,
+                        "level": standing_text(book, c),
+                        "assessed": c.assessed,
+                        "provisional": c.provisional,
+                        "evidence": evidence_text(book, c.deciding),
+                        "comparable": c.comparable,
+                        "note": c.note,
+                    }
+                    for c in r.candidates[:top]
+                ],
+            }
+            for r in rankings
+        ],
+    }
+
+
+def auto_model(
+    book: Rulebook, roles: Sequence[str], stages: Sequence[str], *, verified_only: bool = False
+) -> str:
+    """The model id ``--model auto`` stands for: :func:`recommend` for these roles and
+    stages (empty: all).
+
+    Raises:
+        InputError: an unknown role or stage, or no model has evidence for any of them.
+    """
+    rec = recommend(book, rank(book, roles=roles, stages=stages, verified_only=verified_only))
+    if rec is None:
+        raise InputError(
+            "--model auto: no model has evidence for these roles and stages; name one with --model"
+        )
+    return rec.model
