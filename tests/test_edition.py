@@ -174,7 +174,7 @@ def test_a_hand_edited_guide_is_named_and_not_overwritten_without_force():
     assert (code, out) == (
         1,
         "docs/guide.md: the guide was edited by hand since advisor wrote it; "
-        "run: advisor guide --update docs/edition.yaml\n",
+        "run: advisor guide --update --force docs/edition.yaml (the hand edits are lost)\n",
     )
     before = state("docs/guide.md", "docs/edition.yaml")
     code, out = update()
@@ -185,6 +185,17 @@ def test_a_hand_edited_guide_is_named_and_not_overwritten_without_force():
     assert code == 0, out
     assert "Our own note." not in Path("docs/guide.md").read_text()
     assert check()[0] == 0
+
+
+def test_a_hand_edit_does_not_hide_a_changed_score():
+    save()
+    with open("docs/guide.md", "a", encoding="utf-8") as fh:
+        fh.write("\nOur own note.\n")
+    set_score("28", "36")
+    code, out = check()
+    assert code == 1
+    assert out.startswith("docs/guide.md: the guide was edited by hand since advisor wrote it, ")
+    assert "28 → 36" in out and "--update --force" in out
 
 
 def test_a_missing_guide_is_stale_and_update_writes_it():

@@ -189,23 +189,31 @@ def check(path: str | os.PathLike[str]) -> Outcome:
     target = ed.guide_path()
     have = _read_guide(target)
     if have is None:
-        return Outcome(False, f"{target}: the guide is missing; {_fix(ed)}", [])
+        return Outcome(
+            False, f"{target}: the guide is missing; run: advisor guide --update {ed.path}", []
+        )
     book = _inputs(ed)
     made = _make(ed, book, ed.record.date, ed.record.since)
     if made.page.text.encode("utf-8") == have:
         return Outcome(True, f"{target}: up to date (edition of {ed.record.date})", [])
-    return Outcome(False, f"{target}: {_what_changed(ed, made, have)}; {_fix(ed)}", [])
+    changed = _what_changed(ed, made)
+    if ed.record.guide_sha256 and fingerprint(have) != ed.record.guide_sha256:
+        # --update refuses to overwrite hand edits without --force; say so, and still name
+        # what else changed.
+        also = "" if changed is None else f", and {changed}"
+        return Outcome(
+            False,
+            f"{target}: the guide was edited by hand since advisor wrote it{also}; run: advisor "
+            f"guide --update --force {ed.path} (the hand edits are lost)",
+            [],
+        )
+    why = changed or "the guide differs from what the edition's answers and inputs give now"
+    return Outcome(False, f"{target}: {why}; run: advisor guide --update {ed.path}", [])
 
 
-def _fix(ed: Edition) -> str:
-    return f"run: advisor guide --update {ed.path}"
-
-
-def _what_changed(ed: Edition, made: _Made, have: bytes) -> str:
-    """Why the guide differs from what its inputs give now, in a few words."""
+def _what_changed(ed: Edition, made: _Made) -> str | None:
+    """Which recorded input changed, in a few words; None when none did."""
     rec, book = ed.record, made.book
-    if rec.guide_sha256 and fingerprint(have) != rec.guide_sha256:
-        return "the guide was edited by hand since advisor wrote it"
     if rec.rulebook and (rec.rulebook.id, rec.rulebook.version) != (
         book.meta.id,
         book.meta.version,
@@ -233,7 +241,7 @@ def _what_changed(ed: Edition, made: _Made, have: bytes) -> str:
         return f"rule {gone[0]} no longer applies"
     if rec.advisor and rec.advisor != __version__:
         return f"advisor {rec.advisor} wrote it, advisor {__version__} writes it differently"
-    return "the guide differs from what the edition's answers and inputs give now"
+    return None
 
 
 def _rule_where(book: Rulebook, rid: str) -> str:
