@@ -378,14 +378,22 @@ def test_bad_flag_values(argv: list[str], expected: str) -> None:
     assert lines == [f"advisor: error: {expected}"]
 
 
-@pytest.mark.parametrize("epoch", ["soon", "1e10", "99999999999999999999", "-99999999999999"])
-def test_bad_source_date_epoch(epoch: str) -> None:
+@pytest.mark.parametrize(
+    ("epoch", "why"),
+    [
+        ("soon", "expected seconds since 1970 as a non-negative integer"),
+        ("1e10", "expected seconds since 1970 as a non-negative integer"),
+        ("-99999999999999", "expected seconds since 1970 as a non-negative integer"),
+        ("99999999999999999999", "out of range (after the year 9999)"),
+    ],
+)
+def test_bad_source_date_epoch(epoch: str, why: str) -> None:
     result = CliRunner().invoke(
         cli, ["guide", "--defaults", "-o", "out.md"], env={**ENV, "SOURCE_DATE_EPOCH": epoch}
     )
     assert result.exit_code == 2
     assert result.stderr == (
-        f"advisor: error: SOURCE_DATE_EPOCH={epoch!r}: expected seconds since 1970 as an integer\n"
+        f"advisor: error: SOURCE_DATE_EPOCH={epoch!r}: {why}; unset it or fix it\n"
     )
     assert not Path("out.md").exists()
 
