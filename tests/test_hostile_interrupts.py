@@ -72,6 +72,11 @@ def tmp_files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob("*") if p.name.endswith(".tmp"))
 
 
+def _terminal_signals() -> None:
+    for signum in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def strike(
     tmp_path: Path,
     env: dict[str, str],
@@ -91,6 +96,9 @@ def strike(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a test run started in the background (a CI job, 'cmd &')
+        # passes SIGINT down ignored, and Python then keeps ignoring it, as it should.
+        preexec_fn=_terminal_signals,
     )
     deadline = time.monotonic() + 60
     while not (tmp_path / "MARKER").exists():
