@@ -268,3 +268,25 @@ def test_rules_validate_stdin_is_capped_and_taken_alone() -> None:
         "advisor: error: '-' reads one rulebook file from standard input; give it alone, "
         "or name the files and folders instead\n"
     )
+
+
+# ------------------------------------------------------------------------ rules check|lint|test -
+
+
+@pytest.mark.parametrize("command", ["check", "lint", "test"])
+def test_the_other_rules_commands_read_one_rulebook_file_from_stdin(command: str) -> None:
+    # An organisation rulebook of one file, as 'advisor init' scaffolds it: read once,
+    # so 'rules check -' validates, lints and tests the same bytes.
+    assert run("init", "org").exit_code == 0
+    text = Path("org/rulebook.yaml").read_text(encoding="utf-8")
+    from_file = run("rules", command, "org/rulebook.yaml")
+    from_stdin = piped("rules", command, "-", stdin=text)
+    assert from_stdin.returncode == from_file.exit_code == 0, from_stdin.stderr
+    assert "standard input" not in from_stdin.stderr
+    assert from_stdin.stdout.replace("<stdin>", "org/rulebook.yaml") == from_file.stdout
+
+
+def test_rules_check_locates_a_bad_rulebook_on_stdin() -> None:
+    result = piped("rules", "check", "-", stdin="rulebook: {id: x, name: X}\nroles: [{id: 3}]\n")
+    assert result.returncode == 1
+    assert "<stdin>:2:" in result.stderr

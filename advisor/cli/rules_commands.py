@@ -89,10 +89,10 @@ def rules_lint_cmd(paths: tuple[str, ...], as_json: bool, report_format: str) ->
     """
     one_output(as_json, report_format)
     require_stdout()
-    from advisor.verify.checks import finding_problems
+    from advisor.verify.checks import finding_problems, read_rulebook
     from advisor.verify.lint import lint
 
-    report = lint(load_book(paths))
+    report = lint(read_rulebook(paths, stdin_stream()))
     if as_json:
         print_json(report.to_dict())
     elif report_format == "github":
@@ -126,9 +126,10 @@ def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None, as_json: 
     Exit 0 when every test passes (and coverage is at least PCT), 1 otherwise.
     """
     require_stdout()
+    from advisor.verify.checks import read_rulebook
     from advisor.verify.ruletest import run_tests
 
-    report = run_tests(load_book(paths))
+    report = run_tests(read_rulebook(paths, stdin_stream()))
     short = report.shortfall(coverage_min)
     if as_json:
         print_json(report.to_dict(coverage_min))
@@ -161,7 +162,7 @@ def rules_check_cmd(
     require_stdout()
     from advisor.verify.checks import check
 
-    report = check(paths, coverage_min=coverage_min)
+    report = check(paths, stdin_stream(), coverage_min=coverage_min)
     if as_json:
         print_json(report.to_dict())
     elif report_format == "github":

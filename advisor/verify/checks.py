@@ -106,6 +106,23 @@ class Validation:
         }
 
 
+def read_rulebook(paths: Sequence[str], stdin: BinaryIO | None = None) -> Rulebook:
+    """The rulebook at ``paths`` (the built-in one when empty); ``["-"]`` is one file read
+    from ``stdin`` (None when it is closed).
+
+    Raises:
+        AdvisorError: the rulebook is invalid or cannot be read, or '-' is not alone.
+    """
+    if STDIN in paths and len(paths) > 1:
+        raise InputError(
+            "'-' reads one rulebook file from standard input; give it alone, "
+            "or name the files and folders instead"
+        )
+    if STDIN in paths:
+        return load_rulebook_bytes(read_stream(stdin))
+    return load_rulebook(list(paths) or None)
+
+
 def validate(paths: Sequence[str], stdin: BinaryIO | None = None) -> Validation:
     """Load the rulebook at ``paths`` (the built-in one when empty) and compile its rule
     texts, keeping any error.
@@ -115,15 +132,7 @@ def validate(paths: Sequence[str], stdin: BinaryIO | None = None) -> Validation:
         stdin: Standard input (None when it is closed).
     """
     try:
-        if STDIN in paths and len(paths) > 1:
-            raise InputError(
-                "'-' reads one rulebook file from standard input; give it alone, "
-                "or name the files and folders instead"
-            )
-        if STDIN in paths:
-            book = load_rulebook_bytes(read_stream(stdin))
-        else:
-            book = load_rulebook(list(paths) or None)
+        book = read_rulebook(paths, stdin)
         check_texts(book)  # rule texts are otherwise compiled only when a guide needs them
     except AdvisorError as exc:
         return Validation(None, exc)
@@ -206,14 +215,18 @@ class CheckReport:
         }
 
 
-def check(paths: Sequence[str], *, coverage_min: float | None = None) -> CheckReport:
+def check(
+    paths: Sequence[str], stdin: BinaryIO | None = None, *, coverage_min: float | None = None
+) -> CheckReport:
     """Validate the rulebook at ``paths``, then lint it and run its tests if it is valid.
 
     Args:
-        paths: Rulebook files or folders (the built-in rulebook when empty).
+        paths: Rulebook files or folders (the built-in rulebook when empty); ``["-"]`` is
+            one file read once from ``stdin``.
+        stdin: Standard input (None when it is closed).
         coverage_min: Fail when the tests reach fewer than this percentage of the rules.
     """
-    validation = validate(paths)
+    validation = validate(paths, stdin)
     report = CheckReport(validation, minimum=coverage_min)
     if validation.book is None:
         report.problems = validation.problems
