@@ -85,6 +85,20 @@ verified_option = click.option(
 )
 
 
+def roles_option(help_text: str) -> Any:
+    """``--role`` (repeatable, ids completed from the rulebook), passed as ``roles``."""
+    return click.option(
+        "--role", "roles", multiple=True, shell_complete=complete_ids("role"), help=help_text
+    )
+
+
+def stages_option(help_text: str) -> Any:
+    """``--stage`` (repeatable, ids completed from the rulebook), passed as ``stages``."""
+    return click.option(
+        "--stage", "stages", multiple=True, shell_complete=complete_ids("stage"), help=help_text
+    )
+
+
 def format_option(help_text: str = "Output format.") -> Any:
     """The ``--format`` option of the commands that write guides or rulebooks."""
     return click.option(

@@ -25,8 +25,10 @@ from advisor.cli.common import (
     print_json,
     prompt_stream,
     read_stdin,
+    roles_option,
     rules_option,
     scores_option,
+    stages_option,
     verified_option,
 )
 from advisor.errors import InputError
@@ -76,13 +78,7 @@ def _listed(value: object) -> list[str]:
     help="Write the edition's guide again from the current inputs (no prompts).",
 )
 @click.option("--team", help="Team name.")
-@click.option(
-    "--role",
-    "roles",
-    multiple=True,
-    shell_complete=complete_ids("role"),
-    help="Role id or alias (repeatable).",
-)
+@roles_option("Role id or alias (repeatable).")
 @click.option(
     "--model",
     shell_complete=complete_ids("model"),
@@ -93,13 +89,7 @@ def _listed(value: object) -> list[str]:
     shell_complete=complete_ids("baseline"),
     help="Model to compare with ('none' for no comparison).",
 )
-@click.option(
-    "--stage",
-    "stages",
-    multiple=True,
-    shell_complete=complete_ids("stage"),
-    help="Workflow stage (repeatable).",
-)
+@stages_option("Workflow stage (repeatable).")
 @click.option("--defaults", is_flag=True, help="Take the default for every question not answered.")
 @click.option(
     "-o", "--output", default=None, help="File to write (default TEAM_GUIDE.<ext>); '-' for stdout."
@@ -432,20 +422,8 @@ def batch_cmd(
     help="Baseline on both sides (default: each model's).",
 )
 @click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
-@click.option(
-    "--role",
-    "roles",
-    multiple=True,
-    shell_complete=complete_ids("role"),
-    help="Only this role (repeatable).",
-)
-@click.option(
-    "--stage",
-    "stages",
-    multiple=True,
-    shell_complete=complete_ids("stage"),
-    help="Only this stage (repeatable).",
-)
+@roles_option("Only this role (repeatable).")
+@stages_option("Only this stage (repeatable).")
 @click.option(
     "--format",
     "fmt",

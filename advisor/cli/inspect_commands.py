@@ -19,8 +19,10 @@ from advisor.cli.common import (
     json_option,
     load_book,
     print_json,
+    roles_option,
     rules_option,
     scores_option,
+    stages_option,
     verified_option,
 )
 from advisor.rendering.output import require_stdout, write_text
@@ -112,20 +114,8 @@ def compare_cmd(
 
 
 @click.command("rank")
-@click.option(
-    "--role",
-    "roles",
-    multiple=True,
-    shell_complete=complete_ids("role"),
-    help="Role id or alias (repeatable; default every role).",
-)
-@click.option(
-    "--stage",
-    "stages",
-    multiple=True,
-    shell_complete=complete_ids("stage"),
-    help="Stage id (repeatable; default every stage).",
-)
+@roles_option("Role id or alias (repeatable; default every role).")
+@stages_option("Stage id (repeatable; default every stage).")
 @click.option(
     "--models", "models", multiple=True, help="Candidate model ids, comma-separated (default all)."
 )
