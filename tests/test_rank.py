@@ -14,7 +14,8 @@ import msgspec
 import msgspec.structs
 import pexpect
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
+from clitools import run
 from format_parsers import parse_markdown
 from readme import readme_section
 
@@ -22,7 +23,7 @@ from advisor.cli.app import cli
 from advisor.errors import InputError
 from advisor.load.rulebook import load_rulebook
 
-ENV = {"COLUMNS": "160", "NO_COLOR": "1"}
+pytestmark = pytest.mark.usefixtures("workdir")
 LEVELS = ["manual", "assist", "draft", "supervised", "autonomous"]
 
 #: Two models the same but for verification and flags, and one only firm but weaker.
@@ -49,19 +50,6 @@ models:
       - {benchmark: mle-bench, score: 52, split: all, agent: other, date: "2026-01-01",
          source: "https://example.org/d", verified: true}
 """
-
-
-@pytest.fixture(autouse=True)
-def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(cli, list(args), env=ENV, prog_name="advisor")
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
 
 
 def ok(*args: str) -> str:
