@@ -132,6 +132,14 @@ def test_template_escape_built_at_run_time_is_blocked_with_its_line(attack: str)
     nothing_ran()
 
 
+#: A guide whose advice comes from the rule that rules_with_text changes (the rule applies
+#: to GPT-5.4's data scientists: 23% on MLE-Bench).
+GUIDE_BY_THE_RULE = (
+    "guide", "--defaults", "--rules", "rules", "--model", "gpt-5.4", "--role", "ds",
+    "-o", "out.md",
+)  # fmt: skip
+
+
 def rules_with_text(text: str) -> Path:
     """A copy of the built-in rules with ``text`` before a data-scientist rule's text.
 
@@ -165,18 +173,7 @@ def test_rule_text_escape_is_refused_by_rules_validate(attack: str, what: str) -
     )
     # Rule texts are compiled when a guide needs them: this rule applies to GPT-5.4's
     # data scientists, and the guide stops with the same located error.
-    result = run(
-        "guide",
-        "--defaults",
-        "--rules",
-        "rules",
-        "--model",
-        "gpt-5.4",
-        "--role",
-        "ds",
-        "-o",
-        "out.md",
-    )
+    result = run(*GUIDE_BY_THE_RULE)
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [line]
     nothing_ran()
@@ -188,18 +185,7 @@ def test_rule_text_escape_built_at_run_time_is_blocked_when_the_rule_applies(att
     # The rule is valid as far as anyone can tell without running it...
     assert run("rules", "validate", "rules").exit_code == 0
     # ...and is blocked, located, when a guide needs it (GPT-5.4: 23% on MLE-Bench).
-    result = run(
-        "guide",
-        "--defaults",
-        "--rules",
-        "rules",
-        "--model",
-        "gpt-5.4",
-        "--role",
-        "ds",
-        "-o",
-        "out.md",
-    )
+    result = run(*GUIDE_BY_THE_RULE)
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
     assert line.startswith("advisor: error: rules/advice.yaml:")
@@ -327,10 +313,7 @@ def test_a_rule_text_past_a_limit_is_stopped_in_a_guide(attack: str, limit: str 
     # In a child process, as a user runs it: a test process has gc callbacks (hypothesis)
     # and hooks of its own that the timer's exception could land in.
     rules_with_text(attack)
-    result = limited(
-        "guide", "--defaults", "--rules", "rules", "--model", "gpt-5.4", "--role", "ds",
-        "-o", "out.md",
-    )  # fmt: skip
+    result = limited(*GUIDE_BY_THE_RULE)
     assert result.returncode == 1, result.stderr[-3000:]
     [line] = result.stderr.splitlines()
     assert line.startswith("advisor: error: rules/advice.yaml:"), line
