@@ -19,6 +19,7 @@ from clitools import run
 from format_parsers import parse_markdown
 from readme import readme_section
 
+from advisor import wording
 from advisor.cli.app import cli
 from advisor.errors import InputError
 from advisor.load.rulebook import load_rulebook
@@ -534,3 +535,22 @@ def test_the_summary_counts_one_role_in_the_singular(tmp_path: Path) -> None:
     result = run("guide", "--defaults", "--role", "mle", "-o", str(tmp_path / "g.md"))
     assert result.exit_code == 0, result.output
     assert f"Wrote {tmp_path / 'g.md'}: 1 role, model gpt-5.5 vs gpt-5.4" in result.stdout
+
+
+def test_counts_of_one_are_singular_wherever_advisor_counts(tmp_path: Path) -> None:
+    """A fix of issue 15: "1 roles" had siblings ("1 rows skipped", "1 tables", ...)."""
+    assert [wording.count(n, "role") for n in (0, 1, 2)] == ["0 roles", "1 role", "2 roles"]
+    one = run(
+        "guide",
+        "--defaults",
+        "--model",
+        "auto",
+        "--role",
+        "mle",
+        "--stage",
+        "data-processing",
+        "-o",
+        "-",
+    )
+    assert one.exit_code == 0, one.output
+    assert "it leads 1 of the 1 role × stage ranking." in one.stdout

@@ -25,6 +25,7 @@ from typing import Any
 
 import msgspec
 
+from advisor import wording
 from advisor.errors import InputError
 from advisor.evaluation import evidence as ev_model
 from advisor.evaluation.engine import evaluate
@@ -294,7 +295,7 @@ def recommend(book: Rulebook, rankings: Sequence[Ranking]) -> Recommendation | N
         return None
     best = min(names, key=lambda m: (-leads.get(m, 0), -autonomy[m], provisional[m], m))
     tied = [m for m in leads if leads[m] == leads[best] and m != best]
-    why = f"it leads {leads[best]} of the {len(rankings)} role × stage rankings"
+    why = f"it leads {leads[best]} of the {wording.count(len(rankings), 'role × stage ranking')}"
     if tied:
         why += (
             f" (as many as {', '.join(names[m] for m in sorted(tied))}; "
