@@ -22,6 +22,7 @@ from readme import readme_section
 from advisor import wording
 from advisor.cli.app import cli
 from advisor.errors import InputError
+from advisor.evaluation import questionnaire
 from advisor.load.rulebook import load_rulebook
 
 pytestmark = pytest.mark.usefixtures("workdir")
@@ -510,7 +511,7 @@ def test_recommend_breaks_ties_by_autonomy_then_provisional_then_id(tmp_path: Pa
     assert rank.recommend(bare, rank.rank(bare, models=["bare"])) is None
     only_bare = msgspec.structs.replace(bare, models={"bare": bare.models["bare"]})
     with pytest.raises(InputError, match="no model has evidence for these roles and stages"):
-        rank.auto_model(only_bare, ["mle"], [])
+        questionnaire.Recommending(only_bare).pick({"roles": ["ml-engineer"]})
 
 
 @pytest.mark.parametrize("verified_only", [False, True])

@@ -26,7 +26,6 @@ from typing import Any
 import msgspec
 
 from advisor import wording
-from advisor.errors import InputError
 from advisor.evaluation import evidence as ev_model
 from advisor.evaluation.engine import evaluate
 from advisor.evaluation.results import Evidence, Profile, StageAdvice
@@ -271,6 +270,37 @@ class Recommendation(msgspec.Struct):
     why: str
 
 
+class _Tally(msgspec.Struct):
+    """One model's standing over a set of rankings (what :func:`recommend` weighs)."""
+
+    name: str
+    leads: int = 0
+    autonomy: int = 0
+    provisional: int = 0
+
+
+def _tallies(book: Rulebook, rankings: Sequence[Ranking]) -> dict[str, _Tally]:
+    tally: dict[str, _Tally] = {}
+    for r in rankings:
+        for c in r.candidates:
+            t = tally.setdefault(c.model, _Tally(c.name))
+            t.autonomy += book.level_rank(c.autonomy) + 1 if c.assessed and c.autonomy else 0
+            t.provisional += int(c.provisional)
+        if r.leader is not None:
+            tally[r.leader.model].leads += 1
+    return tally
+
+
+def order_models(book: Rulebook, rankings: Sequence[Ranking]) -> list[str]:
+    """Every candidate model of these rankings, best first, as :func:`recommend` weighs
+    them: most rankings led, then more autonomy over all of them, then fewer provisional
+    stages, then the model id. Pass whole rankings (no ``top``)."""
+    tally = _tallies(book, rankings)
+    return sorted(
+        tally, key=lambda m: (-tally[m].leads, -tally[m].autonomy, tally[m].provisional, m)
+    )
+
+
 def recommend(book: Rulebook, rankings: Sequence[Ranking]) -> Recommendation | None:
     """The model ``rank`` puts first for these rankings (None when no model is assessed).
 
@@ -279,30 +309,20 @@ def recommend(book: Rulebook, rankings: Sequence[Ranking]) -> Recommendation | N
     without a rule counts as none), then to the one with fewer provisional stages,
     then to the first model id in alphabetical order. Pass whole rankings (no ``top``).
     """
-    leads: dict[str, int] = {}
-    autonomy: dict[str, int] = {}
-    provisional: dict[str, int] = {}
-    names: dict[str, str] = {}
-    for r in rankings:
-        if r.leader is not None:
-            leads[r.leader.model] = leads.get(r.leader.model, 0) + 1
-        for c in r.candidates:
-            names[c.model] = c.name
-            granted = book.level_rank(c.autonomy) + 1 if c.assessed and c.autonomy else 0
-            autonomy[c.model] = autonomy.get(c.model, 0) + granted
-            provisional[c.model] = provisional.get(c.model, 0) + int(c.provisional)
-    if not leads:
+    tally = _tallies(book, rankings)
+    order = order_models(book, rankings)
+    if not order or tally[order[0]].leads == 0:
         return None
-    best = min(names, key=lambda m: (-leads.get(m, 0), -autonomy[m], provisional[m], m))
-    tied = [m for m in leads if leads[m] == leads[best] and m != best]
-    why = f"it leads {leads[best]} of the {wording.count(len(rankings), 'role × stage ranking')}"
+    best, top = order[0], tally[order[0]]
+    tied = sorted(m for m in order[1:] if tally[m].leads == top.leads)
+    why = f"it leads {top.leads} of the {wording.count(len(rankings), 'role × stage ranking')}"
     if tied:
         why += (
-            f" (as many as {', '.join(names[m] for m in sorted(tied))}; "
+            f" (as many as {', '.join(tally[m].name for m in tied)}; "
             "ties go to more autonomy over all the rankings, then fewer provisional stages, "
             "then the model id)"
         )
-    return Recommendation(best, names[best], leads[best], len(rankings), why)
+    return Recommendation(best, top.name, top.leads, len(rankings), why)
 
 
 def shortlist(
@@ -344,20 +364,3 @@ def shortlist(
             for r in rankings
         ],
     }
-
-
-def auto_model(
-    book: Rulebook, roles: Sequence[str], stages: Sequence[str], *, verified_only: bool = False
-) -> str:
-    """The model id ``--model auto`` stands for: :func:`recommend` for these roles and
-    stages (empty: all).
-
-    Raises:
-        InputError: an unknown role or stage, or no model has evidence for any of them.
-    """
-    rec = recommend(book, rank(book, roles=roles, stages=stages, verified_only=verified_only))
-    if rec is None:
-        raise InputError(
-            "--model auto: no model has evidence for these roles and stages; name one with --model"
-        )
-    return rec.model
