@@ -89,7 +89,8 @@ class ComparisonRow(msgspec.Struct):
 
 
 class Advice(msgspec.Struct):
-    """The outcome of one rule."""
+    """The outcome of one rule; a summary line (``provisional``) that rests on
+    unverified or flagged scores: verified, unflagged ones alone would not give it."""
 
     rule: str
     table: str
@@ -99,6 +100,7 @@ class Advice(msgspec.Struct):
     time_saved: str
     rationale: str
     sources: list[str]
+    provisional: bool = False
 
 
 class NearMiss(msgspec.Struct):
