@@ -102,6 +102,11 @@ class Advice(msgspec.Struct):
     sources: list[str]
     provisional: bool = False
 
+    @property
+    def shown(self) -> str:
+        """The text as every format shows it: marked "(provisional)" when it is."""
+        return wording.provisional(self.text) if self.provisional else self.text
+
 
 class NearMiss(msgspec.Struct):
     """A rule that did not match, and the first cell that failed."""
@@ -184,6 +189,8 @@ class Result(msgspec.Struct):
     evidence: list[Evidence]
     traces: list[Trace]
     answers: dict[str, Any]
+    #: Scores --verified-only left out (unverified or flagged), the model's and the baseline's.
+    ignored: list[Evidence] = []
 
     def autonomy(self, role: str, stage: str) -> str | None:
         """The autonomy level given to ``role`` at ``stage``."""
@@ -202,15 +209,15 @@ class Result(msgspec.Struct):
             "date": self.date,
             "model": self.model,
             "baseline": self.baseline,
-            "bottom_line": [a.text for a in self.bottom_line],
-            "readings": [a.text for a in self.readings],
+            "bottom_line": [a.shown for a in self.bottom_line],
+            "readings": [a.shown for a in self.readings],
             "comparison": [c.to_dict() for c in self.comparison],
             "metrics": {k: _round(v) for k, v in self.metrics.items()},
             "missing_evidence": self.missing,
             "roles": [
                 {
                     "role": r.role,
-                    "summary": [a.text for a in r.summary],
+                    "summary": [a.shown for a in r.summary],
                     "stages": [
                         {
                             "stage": st.stage,
