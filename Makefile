@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 # test tools (the 'test' extra, linters included) for `make test` and `make lint`.
 GUIDE_STAMP := $(VENV)/.installed-guide
 STAMP := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: guide test lint wiki-deps bench clean check-charts
+.PHONY: guide test lint docs cli-docs wiki-deps bench clean check-charts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +44,20 @@ lint: $(STAMP)
 check-charts: $(STAMP)
 	$(BIN)/python scripts/check-charts
 
+$(DOCS_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
+	touch $@
+
+## Build the documentation site into site/ (CI runs this); a broken link or anchor, or a page
+## missing from the navigation, fails the build. (Not --quiet: it hides the warnings that
+## --strict counts.)
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+## Write docs/cli.md again from every command's --help (tests/test_docs.py fails when it is stale).
+cli-docs: $(STAMP)
+	$(BIN)/cog -r docs/cli.md
+
 ## The Debian packages of the real-MediaWiki tests (tests/test_publish_mediawiki.py skips
 ## without them, saying why). CI runs this before the tests. Installs only what is missing,
 ## and only as root (or with sudo in CI); anywhere else it says what to install.
@@ -68,4 +83,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist site *.egg-info

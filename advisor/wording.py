@@ -44,6 +44,13 @@ def number(x: float | None, digits: int = 1) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def provisional(text: str) -> str:
+    """A summary line marked provisional: "X scores 36%." -> "X scores 36% (provisional)."."""
+    body = text.rstrip()
+    end = "." if body.endswith(".") else ""
+    return f"{body.removesuffix(end)} (provisional){end}"
+
+
 def shown(value: object) -> str:
     """An input value as traces print it: numbers to two decimals, None as "missing"."""
     if value is None:

@@ -146,27 +146,29 @@ def test_lint_github_annotations_errors_and_warnings() -> None:
 
 
 def test_lint_github_on_a_clean_rulebook() -> None:
-    # The built-in rulebook's one finding is an info: Terminal-Bench 1.0 informs no stage.
+    # The built-in rulebook's findings are infos: Terminal-Bench 1.0 and 2.1 inform no stage.
     result = run("rules", "lint", "--format", "github")
     assert result.exit_code == 0
-    notice, summary = result.stdout.splitlines()
-    assert notice.startswith(f"::notice file={Path(builtin_rules()) / 'rulebook.yaml'},line=")
-    assert notice.endswith(
-        "::informs-nothing: benchmark 'terminal-bench-1' informs no stage: "
-        "its scores are shown but decide no stage advice"
-    )
-    assert summary == "builtin: 0 errors, 0 warnings, 1 info"
+    *notices, summary = result.stdout.splitlines()
+    for notice, bench in zip(notices, ["terminal-bench-1", "terminal-bench-2.1"], strict=True):
+        assert notice.startswith(f"::notice file={Path(builtin_rules()) / 'rulebook.yaml'},line=")
+        assert notice.endswith(
+            f"::informs-nothing: benchmark '{bench}' informs no stage: "
+            "its scores are shown but decide no stage advice"
+        )
+    assert summary == "builtin: 0 errors, 0 warnings, 2 info"
 
 
 def test_lint_github_infos_are_notices() -> None:
     book = scaffold()
     result = run("rules", "lint", "rulebook", "--format", "github")
     assert result.exit_code == 0
-    inherited, notice, summary = result.stdout.splitlines()
+    inherited, inherited_too, notice, summary = result.stdout.splitlines()
     assert "::informs-nothing: benchmark 'terminal-bench-1'" in inherited
+    assert "::informs-nothing: benchmark 'terminal-bench-2.1'" in inherited_too
     assert notice.startswith(f"::notice file={book / 'rulebook.yaml'},line=")
     assert "::overridden: rule 'ds-validate-moderate' is overridden by this rulebook" in notice
-    assert summary == "my-org: 0 errors, 0 warnings, 2 info"
+    assert summary == "my-org: 0 errors, 0 warnings, 3 info"
 
 
 # --------------------------------------------------------------------------- rules test
@@ -407,7 +409,13 @@ def complete(words: str, **env: str) -> list[str]:
         ("advisor diff --model-to ", MODELS),
         (
             "advisor scores import x.csv --benchmark ",
-            ["mle-bench", "terminal-bench-2", "swe-bench-verified", "terminal-bench-1"],
+            [
+                "mle-bench",
+                "terminal-bench-2",
+                "swe-bench-verified",
+                "terminal-bench-1",
+                "terminal-bench-2.1",
+            ],
         ),
     ],
 )

@@ -225,7 +225,7 @@ def test_explain_shows_inputs_chosen_rule_and_near_misses() -> None:
     assert lines[0] == "Role ml-engineer, model gpt-5.5, baseline gpt-5.4"
     assert lines[1] == (
         "Inputs: mle-bench = 36 (unverified), terminal-bench-2 = 82.7 (unverified), "
-        "swe-bench-verified = missing, terminal-bench-1 = missing, "
+        "swe-bench-verified = missing, terminal-bench-1 = missing, terminal-bench-2.1 = missing, "
         "mle-bench-delta = 13, mle-bench-gain = 56.52, cli-ml-gap = 46.7"
     )
     assert "Missing evidence" not in out
@@ -254,6 +254,7 @@ def test_explain_json_has_the_same_story() -> None:
         "terminal-bench-2": 82.7,
         "swe-bench-verified": None,
         "terminal-bench-1": None,
+        "terminal-bench-2.1": None,
         "mle-bench-delta": 13,
         "mle-bench-gain": 56.52,
         "cli-ml-gap": 46.7,

@@ -20,7 +20,7 @@ LEADERBOARDS = Path(__file__).parent / "fixtures" / "leaderboards"
 CSV = (
     "benchmark,agent,model,score,split,date,source\n"
     "MLE-bench,Acme Agent,Acme-1,41.5,all,2026-03,https://example.org/acme\n"
-    "Terminal-Bench 2.1,Acme Agent,Acme-1,50,,2026-03,https://example.org/acme\n"
+    "Terminal-Bench 3,Acme Agent,Acme-1,50,,2026-03,https://example.org/acme\n"
 )
 ANSWERS = (
     "team: Stdin Team\nroles: [mle]\nmodel: gpt-5.4\nbaseline: none\nstages: [model-selection]\n"
@@ -123,7 +123,7 @@ def test_scores_import_tells_csv_and_tsv_from_the_content(kind: str, text: str) 
         ("acme-agent-acme-1", [41.5])
     ]
     # The skipped row is located in standard input, at its benchmark's column.
-    assert "advisor: skipped <stdin>:3:1: benchmark 'Terminal-Bench 2.1'" in result.stderr
+    assert "advisor: skipped <stdin>:3:1: benchmark 'Terminal-Bench 3'" in result.stderr
     assert "imported 1 score as 1 model from <stdin> (1 row skipped) -> acme.yaml" in (
         result.stderr
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from format_parsers import PARSERS, parse_markdown
 from markdown_it import MarkdownIt
 
 from advisor.cli.app import cli
@@ -45,8 +46,19 @@ def test_seed_models_show_which_boundary_each_change_crossed():
     got = lines(data)
     key = "gpt-5.4 → gpt-5.5"
     mle = got[(key, "ml-engineer", "data-processing")]
-    assert mle["old"] == {"autonomy": "draft", "rules": ["mle-pipeline-emerging"]}
-    assert mle["new"] == {"autonomy": "supervised", "rules": ["mle-pipeline-moderate-cli"]}
+    # Both sides rest on unverified figures: provisional, as the guide marks them (issue 14).
+    assert mle["old"] == {
+        "autonomy": "draft",
+        "rules": ["mle-pipeline-emerging"],
+        "assessed": True,
+        "provisional": True,
+    }
+    assert mle["new"] == {
+        "autonomy": "supervised",
+        "rules": ["mle-pipeline-moderate-cli"],
+        "assessed": True,
+        "provisional": True,
+    }
     # Terminal-Bench matters too: without it the new rule would be a draft again.
     # The seed's figures are unverified, and the reasons say so.
     assert mle["reasons"] == [
@@ -77,7 +89,16 @@ def test_all_keeps_unchanged_lines_and_role_filters():
     }
     same = got[("gpt-5.4 → gpt-5.5", "student", "model-selection")]
     assert same["changed"] is False and same["reasons"] == []
-    assert same["old"] == same["new"] == {"autonomy": "assist", "rules": ["st-design-moderate"]}
+    assert (
+        same["old"]
+        == same["new"]
+        == {
+            "autonomy": "assist",
+            "rules": ["st-design-moderate"],
+            "assessed": True,
+            "provisional": True,
+        }
+    )
 
 
 def test_markdown_is_a_what_changed_section_with_a_table():
@@ -109,8 +130,8 @@ def test_markdown_is_a_what_changed_section_with_a_table():
     assert [
         "ML engineer",
         "Model selection",
-        "Assist (`mle-select-emerging`)",
-        "Draft (`mle-select-moderate`)",
+        "Assist (provisional) (`mle-select-emerging`)",
+        "Draft (provisional) (`mle-select-moderate`)",
         "mle-bench 23 → 36 crossed 30 (unverified)",
     ] in rows
     assert len(rows) == 5  # summary and four stages
@@ -284,7 +305,8 @@ def test_library_diff_and_markdown_for_the_guide():
         "training-tuning",
         "result-validation",
     ]
-    assert changes[2].old_level == "Assist" and changes[2].new_level == "Draft"
+    assert changes[2].old_level == "Assist (provisional)"
+    assert changes[2].new_level == "Draft (provisional)"
     text = render_changes_md(changes, level=3)
     assert text.startswith("### What changed since the last edition\n")
     assert render_changes_md(changes, title="Since May").startswith("## Since May\n")
@@ -293,3 +315,84 @@ def test_library_diff_and_markdown_for_the_guide():
         "## What changed since the last edition\n\n"
         "No recommendation changed since the last edition.\n"
     )
+
+
+# --------------------------------------------------------------------------- evidence (issue 14)
+
+UNVERIFIED_X = """\
+models:
+  - id: acme-x
+    name: X (Acme)
+    scores:
+      - {benchmark: mle-bench, score: 40, split: all, agent: Acme, date: "2026-01",
+         source: a blog, verified: false}
+"""
+
+
+def editions(tmp_path: Path) -> tuple[Path, Path]:
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(UNVERIFIED_X, encoding="utf-8")
+    new.write_text(UNVERIFIED_X.replace("verified: false", "verified: true"), encoding="utf-8")
+    return old, new
+
+
+def test_a_score_verified_since_ends_provisional_advice(tmp_path):
+    old, new = editions(tmp_path)
+    got = lines(diff_json("--from", str(old), "--to", str(new), "--role", "ds"))
+    dp = got[("acme-x", "data-scientist", "data-processing")]
+    assert dp["old"] == {
+        "autonomy": "supervised",
+        "rules": ["ds-hands-on-moderate"],
+        "assessed": True,
+        "provisional": True,
+    }
+    assert dp["new"] == {**dp["old"], "provisional": False}
+    assert dp["reasons"] == ["no longer provisional: verified, unflagged scores decide it"]
+    md = run("diff", "--from", str(old), "--to", str(new), "--role", "ds", "--format", "md")
+    assert md.exit_code == 0, md.output
+    rows = [r for r in parse_markdown(md.stdout).tables[0].rows if r[1] == "Data processing"]
+    assert [c.replace("`", "") for c in rows[0][2:4]] == [
+        "Supervised (provisional) (ds-hands-on-moderate)",
+        "Supervised (ds-hands-on-moderate)",
+    ]
+
+
+def test_a_stage_not_assessed_shows_as_not_assessed(tmp_path):
+    old, new = editions(tmp_path)
+    # --verified-only ignores the old edition's score: nothing informs any stage there.
+    args = ("--from", str(old), "--to", str(new), "--role", "ds", "--verified-only")
+    got = lines(diff_json(*args))
+    ms = got[("acme-x", "data-scientist", "model-selection")]
+    assert ms["old"] == {"autonomy": None, "rules": [], "assessed": False, "provisional": False}
+    assert ms["new"]["assessed"] is True and ms["new"]["autonomy"] == "draft"
+    assert ms["reasons"][0] == "assessed now: a score informs this stage"
+    md = run("diff", *args, "--format", "md")
+    assert md.exit_code == 0, md.output
+    [table] = parse_markdown(md.stdout).tables
+    before = {r[1]: r[2] for r in table.rows}
+    assert before["Model selection"] == "Not assessed"
+    assert "no rule" not in md.stdout
+    shown = run("diff", *args)  # the terminal table
+    assert shown.exit_code == 0, shown.output
+    assert "Not assessed" in shown.stdout and "no rule" not in shown.stdout
+    # And the other way round: the newer edition's score set aside.
+    back = lines(diff_json("--from", str(new), "--to", str(old), "--role", "ds", "--verified-only"))
+    gone = back[("acme-x", "data-scientist", "model-selection")]
+    assert gone["new"]["assessed"] is False
+    assert gone["reasons"][0] == "not assessed now: no score it may use informs this stage"
+
+
+@pytest.mark.parametrize("fmt", ["html", "confluence", "mediawiki"])
+def test_the_guide_what_changed_section_shows_not_assessed(tmp_path, fmt):
+    old, new = editions(tmp_path)
+    out = tmp_path / f"g.{fmt}"
+    result = run(
+        "guide", "--defaults", "--scores", str(new), "--model", "acme-x", "--baseline", "none",
+        "--since", str(old), "--verified-only", "--format", fmt, "-o", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    parsed = PARSERS[fmt](out.read_text(encoding="utf-8"))
+    [table] = [t for t in parsed.tables if t.header == ["Role", "Stage", "Before", "Now", "Why"]]
+    row = next(r for r in table.rows if r[:2] == ["Data scientist", "Model selection"])
+    assert row[2].strip() == "Not assessed"
+    assert row[3].strip().startswith("Draft (")

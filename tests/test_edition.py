@@ -91,8 +91,8 @@ def test_save_edit_a_score_check_update_check_update():
     found = headings(text)
     assert found.index("What changed since the last edition") == found.index("Bottom line") + 1
     row = next(line for line in text.splitlines() if line.startswith("| ML engineer | Model sel"))
-    assert "Assist (`mle-select-emerging`)" in row
-    assert "Draft (`mle-select-moderate`)" in row
+    assert "Assist (provisional) (`mle-select-emerging`)" in row
+    assert "Draft (provisional) (`mle-select-moderate`)" in row
     assert "mle-bench 28 → 36 crossed 30 (unverified)" in row
 
     record = yaml.safe_load(Path("docs/edition.yaml").read_text())["edition"]
@@ -358,3 +358,18 @@ def test_verified_only_is_recorded_and_replayed() -> None:
     assert "verified_only" not in Path("docs/edition.yaml").read_text(encoding="utf-8")
     assert "(provisional)" in Path("docs/guide.md").read_text(encoding="utf-8")
     assert check()[0] == 0
+
+
+def test_update_refuses_an_edition_whose_output_is_one_of_its_inputs() -> None:
+    save()
+    text = Path("docs/edition.yaml").read_text(encoding="utf-8")
+    assert "output: guide.md" in text
+    Path("docs/edition.yaml").write_text(text.replace("output: guide.md", "output: ../scores.yaml"))
+    before = state("scores.yaml", "docs/edition.yaml")
+    code, out = update("--force")
+    assert code == 2
+    assert out.splitlines() == [
+        f"advisor: error: output {os.path.join('docs', '..', 'scores.yaml')} and scores "
+        f"{os.path.join('docs', '..', 'scores.yaml')} are the same file; choose another for output"
+    ]
+    assert state("scores.yaml", "docs/edition.yaml") == before

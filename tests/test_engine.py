@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import msgspec.structs
 import pytest
 from click.testing import CliRunner
-from readme import readme_section
+from docpages import DOCS, EXAMPLES, blocks
 
 from advisor import Profile, evaluate, load_rulebook
 from advisor.cli.app import cli
@@ -402,14 +405,9 @@ def test_library_ids_are_matched_like_the_cli_matches_them(builtin: Rulebook) ->
         evaluate(builtin, Profile(model="gpt-5.5", stages=["modelselection"]))
 
 
-def test_readme_library_example_runs(tmp_path: Path) -> None:
-    import re
-    import subprocess
-    import sys
-
-    [scores] = re.findall(r"```yaml\n(models:\n.*?)```", readme_section("Usage"), re.S)
-    [code] = re.findall(r"```python\n(.*?)```", readme_section("Library"), re.S)
-    (tmp_path / "acme.yaml").write_text(scores, encoding="utf-8")
+def test_library_example_runs(tmp_path: Path) -> None:
+    [code] = [b.text for b in blocks(DOCS / "library.md") if "acme-scores" in b.text]
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
     run = subprocess.run(
         [sys.executable, "-c", code],
         cwd=tmp_path,

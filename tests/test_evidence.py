@@ -15,6 +15,7 @@ import msgspec
 import msgspec.structs
 import pytest
 from click.testing import CliRunner
+from format_parsers import parse_html
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
@@ -101,6 +102,69 @@ def test_gpt_5_5_verified_only_assesses_nothing_and_says_why() -> None:
     md = run("guide", "--defaults", "--model", "gpt-5.5", "--verified-only", "-o", "-")
     assert md.exit_code == 0
     assert md.stdout.count("| Not assessed |") >= 4
+
+
+DISARRAY_UNFLAGGED = """\
+models:
+  - id: disarray-ensemble
+    name: "Ensemble (Disarray)"
+    scores:
+      - {benchmark: mle-bench, score: 77.78, split: all, agent: Disarray, date: "2026-02-03",
+         source: test copy without the flag, verified: true}
+"""
+
+
+def summaries(data: dict[str, Any]) -> dict[str, str]:
+    return {r["role"]: " ".join(r["summary"]) for r in data["roles"]}
+
+
+def test_disarray_summaries_are_provisional_and_not_top_band(tmp_path: Path) -> None:
+    flagged = guide_json("disarray-ensemble")
+    lines = [*flagged["bottom_line"], *summaries(flagged).values()]
+    assert lines and all(line.endswith("(provisional).") for line in lines), lines
+    # The top band's selection-guide line (students: baselines and sweeps run by the
+    # model) needs a top score; the flag caps the score at strong, as in the cells.
+    assert "run baselines and sweeps" not in summaries(flagged)["student"]
+    assert "quick baseline experiments" in summaries(flagged)["student"]
+    # The same score without the flag does read as top: the cap is the flag's doing.
+    copy = tmp_path / "unflagged.yaml"
+    copy.write_text(DISARRAY_UNFLAGGED, encoding="utf-8")
+    plain = guide_json("disarray-ensemble", "--scores", str(copy))
+    assert "run baselines and sweeps" in summaries(plain)["student"]
+    assert not any("(provisional)" in line for line in summaries(plain).values())
+    assert any(st["autonomy"] == "autonomous" for st in stages_of(plain).values())
+    # Every wiki format shows the mark on the selection guide, as the JSON does.
+    md = run("guide", "--defaults", "--model", "disarray-ensemble", "--format", "html", "-o", "-")
+    [table] = [t for t in parse_html(md.stdout).tables if t.header == ["Role", "How to use"]]
+    assert all(row[1].endswith("(provisional).") for row in table.rows), table.rows
+
+
+def test_the_seed_guide_summaries_are_provisional() -> None:
+    seed = guide_json("gpt-5.5")
+    for line in [*seed["bottom_line"], *seed["readings"], *summaries(seed).values()]:
+        assert line.endswith("(provisional)."), line
+
+
+def test_gpt_5_5_verified_only_summaries_say_the_scores_were_ignored() -> None:
+    data = guide_json("gpt-5.5", "--verified-only")
+    bottom = " ".join(data["bottom_line"] + data["readings"])
+    assert "MLE-Bench score was ignored as unverified (--verified-only)" in bottom
+    assert "Terminal-Bench 2.0 score was ignored as unverified (--verified-only)" in bottom
+    assert "no mle-bench score" not in bottom.lower()
+    for text in summaries(data).values():
+        assert "MLE-Bench score is unverified and was ignored (--verified-only)" in text
+        assert "No MLE-Bench evidence" not in text
+    # The ignored figures are quoted nowhere in the advice.
+    advice = bottom + " ".join(summaries(data).values())
+    advice += " ".join(st["text"] for st in stages_of(data).values())
+    assert "36%" not in advice and "82.7%" not in advice
+    cell = stages_of(data)[("data-scientist", "model-selection")]
+    md = run("guide", "--defaults", "--model", "gpt-5.5", "--verified-only", "-o", "-")
+    assert "the scores of GPT-5.5 that inform it were ignored (--verified-only): " in md.stdout
+    assert "MLE-Bench (unverified)" in md.stdout
+    assert cell["assessed"] is False
+    kinds = [c["text"] for c in data["caveats"] if c["kind"] == "missing"]
+    assert "GPT-5.5's MLE-Bench score was ignored as unverified (--verified-only)" in kinds[0]
 
 
 @pytest.mark.parametrize("fmt", ["md", "html", "confluence", "mediawiki"])

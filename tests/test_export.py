@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from functools import cache
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from docpages import DOCS, EXAMPLES, section
 from format_parsers import PARSERS, Parsed, Table, norm, parse_html, visible
 
 from advisor.cli.app import cli
@@ -470,9 +472,7 @@ def test_export_of_an_unknown_format_is_a_usage_error() -> None:
 
 
 def readme_formats() -> str:
-    from readme import readme_section
-
-    return readme_section("Wiki formats")
+    return section(DOCS / "formats.md", "Wiki formats")
 
 
 def test_readme_formats_table_matches_the_commands() -> None:
@@ -488,8 +488,7 @@ def test_readme_formats_table_matches_the_commands() -> None:
 
 def test_readme_export_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "my-rules").mkdir()
-    (tmp_path / "my-rules" / "org.yaml").write_text("extends: builtin\n", encoding="utf-8")
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
     lines = [
         ln.split("#")[0].split()
         for ln in readme_formats().splitlines()

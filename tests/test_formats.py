@@ -332,7 +332,7 @@ def hostile_texts(result: Result) -> dict[str, str]:
         "text": dp.advice.text,
         "review": dp.advice.review,
         "time_saved": dp.advice.time_saved,
-        "summary": ds.summary[0].text,
+        "summary": ds.summary[0].shown,  # marked provisional as every format shows it
         "source": book.sources["seed-review"].title,
     }
 

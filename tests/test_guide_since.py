@@ -47,8 +47,8 @@ def test_since_adds_the_changes_section(tmp_path):
     row = next(
         line for line in text.splitlines() if line.startswith("| Data scientist | Data processing")
     )
-    assert "Draft (`ds-hands-on-emerging`)" in row
-    assert "Supervised (`ds-hands-on-moderate`)" in row
+    assert "Draft (provisional) (`ds-hands-on-emerging`)" in row
+    assert "Supervised (provisional) (`ds-hands-on-moderate`)" in row
     assert "mle-bench 28 → 36 crossed 30" in row
 
 
@@ -67,8 +67,18 @@ def test_since_in_json_gives_the_changes_as_data(tmp_path):
         for c in data["changes"]
         if c["changed"] and c["role"] == "ml-engineer" and c["stage"] == "model-selection"
     ]
-    assert mle["old"] == {"autonomy": "assist", "rules": ["mle-select-emerging"]}
-    assert mle["new"] == {"autonomy": "draft", "rules": ["mle-select-moderate"]}
+    assert mle["old"] == {
+        "autonomy": "assist",
+        "rules": ["mle-select-emerging"],
+        "assessed": True,
+        "provisional": True,
+    }
+    assert mle["new"] == {
+        "autonomy": "draft",
+        "rules": ["mle-select-moderate"],
+        "assessed": True,
+        "provisional": True,
+    }
     assert mle["reasons"] == ["mle-bench 28 → 36 crossed 30 (unverified)"]
     assert "changes_md" not in data
 
@@ -92,7 +102,10 @@ def test_since_adds_the_section_in_every_wiki_format(tmp_path, fmt):
     [table] = [t for t in parsed.tables if t.header == ["Role", "Stage", "Before", "Now", "Why"]]
     row = next(r for r in table.rows if r[:2] == ["Data scientist", "Data processing"])
     before, now, why = (norm(c).replace("`", "") for c in row[2:])
-    assert (before, now) == ("Draft (ds-hands-on-emerging)", "Supervised (ds-hands-on-moderate)")
+    assert (before, now) == (
+        "Draft (provisional) (ds-hands-on-emerging)",
+        "Supervised (provisional) (ds-hands-on-moderate)",
+    )
     assert "mle-bench 28 → 36 crossed 30" in why
 
 

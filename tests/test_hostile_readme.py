@@ -1,10 +1,10 @@
-"""The README's exit codes, error kinds and input limits say what the code does."""
+"""docs/exit-codes.md: the exit codes, error kinds and input limits say what the code does."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
+import docpages
 import pytest
 
 from advisor import errors
@@ -12,13 +12,9 @@ from advisor.load import leaderboard, rulebook, yamlsource
 from advisor.rendering import templates as render
 from advisor.text import sandbox
 
-README = Path(__file__).parents[1] / "README.md"
-
 
 def section() -> str:
-    from readme import readme_section
-
-    return readme_section("Exit codes")
+    return docpages.section(docpages.DOCS / "exit-codes.md", "Exit codes")
 
 
 def table_after(heading: str) -> list[list[str]]:

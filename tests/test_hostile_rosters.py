@@ -177,8 +177,8 @@ def test_bad_rows_are_located_and_the_good_ones_written() -> None:
         "yes/no value; put the answer in quotes",
         "advisor: error: r.yaml:3:3: question 'model' (from r.yaml:4:10): expected one value, "
         "got a list; allowed: gpt-5.5, gpt-5.4, disarray-ensemble, loongflow-gemini-3-flash-"
-        "preview, mlevolve-gemini-3-pro-preview, pievolve-gemini-3-pro-preview, famou-agent-2.0-"
-        "gemini-2.5-pro, ml-master-2.0-deepseek-v3.2-speciale, thesis-gpt-5-codex, operand-"
+        "preview, mlevolve-gemini-3-pro-preview, pievolve-gemini-3-pro-preview-24h, famou-agent-"
+        "2.0-gemini-2.5-pro, ml-master-2.0-deepseek-v3.2-speciale, thesis-gpt-5-codex, operand-"
         "ensemble-gpt-5, r-d-agent-gpt-5, aira-dojo-o3, aide-o1-preview, aide-gpt-4o-2024-08-06, "
         "codex-cli-gpt-5.3-codex, ...",
         "advisor: error: r.yaml:5:3: question 'roles' (from r.yaml:7:10): expected a list of "

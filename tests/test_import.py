@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -47,13 +48,17 @@ def lines_with(path: Path, text: str) -> list[int]:
         ("mle_bench.yaml", ("--split", "all"), 26),
         ("terminal_bench_2.yaml", (), 14),
         ("swe_bench_verified.yaml", (), 51),
-        ("unverified_claims.yaml", (), 7),
+        # GPT-5.5's MLE-Bench and Terminal-Bench rows are one model, as built in (gpt-5.5).
+        ("unverified_claims.yaml", (), 6),
+        ("terminal_bench_1.yaml", (), 62),
         ("terminal_bench_1.yaml", ("--benchmark", "terminal-bench-2"), 62),
     ],
 )
 def test_each_shared_leaderboard_imports_and_every_model_evaluates(tmp_path, name, extra, count):
     result, out = import_to(tmp_path, LEADERBOARDS / name, *extra)
     assert result.exit_code == 0, result.output
+    # Every row of every shared file is taken, with no flags (issue 14).
+    assert "(0 rows skipped" in result.stderr and "advisor: skipped" not in result.stderr
     models = models_of(out)
     assert len(models) == count
     ids = [m["id"] for m in models]
@@ -93,13 +98,17 @@ def test_mle_bench_keeps_provenance_and_marks_leakage(tmp_path):
     }
     leaky = [i for i, m in models.items() if "known-leakage" in m["scores"][0].get("flags", [])]
     assert len(leaky) == 2
-    # PiEvolve has two leaderboard rows with the same agent and model: -2 in file order.
-    pie = "pievolve-fractal-ai-research-gemini-3-pro-preview"
-    assert models[pie]["scores"][0]["score"] == 61.33
-    assert models[pie + "-2"]["scores"][0]["score"] == 52.0
-    # The long ensemble name is cut to 80 characters with a hash of the whole.
-    long = [i for i in models if i.startswith("disarray-")]
-    assert len(long) == 1 and len(long[0]) == 80 and re.search(r"-[0-9a-f]{8}$", long[0])
+    # PiEvolve has a 24 h and a 12 h run of the same agent and model: the run time
+    # tells them apart, in the id and the name.
+    pie = "pievolve-gemini-3-pro-preview"
+    assert models[pie + "-24h"]["scores"][0]["score"] == 61.33
+    assert models[pie + "-12h"]["scores"][0]["score"] == 52.0
+    assert models[pie + "-12h"]["name"] == (
+        "Gemini-3-Pro-Preview (PiEvolve (Fractal AI Research), 12 h)"
+    )
+    # The ensemble's member list is a detail of its name, not of its id.
+    disarray = models["disarray-ensemble"]
+    assert disarray["name"].startswith("Ensemble (Claude-Opus-4.5, Claude-Sonnet-4.5,")
 
 
 def test_all_splits_get_the_split_in_the_id(tmp_path):
@@ -107,32 +116,49 @@ def test_all_splits_get_the_split_in_the_id(tmp_path):
     assert result.exit_code == 0, result.output
     ids = [m["id"] for m in models_of(out)]
     loong = [i for i in ids if i.startswith("loongflow-gemini-3-flash-preview")]
-    splits = ("low", "medium", "high", "all")
-    assert loong == [f"loongflow-gemini-3-flash-preview-{s}" for s in splits]
-    long = [i for i in ids if i.startswith("disarray-")]
-    assert [i.rsplit("-", 1)[1] for i in long] == ["low", "medium", "high", "all"]
-    assert len({i.rsplit("-", 2)[1] for i in long}) == 1  # one hash for one name
+    # The split of the whole benchmark ("all") keeps the plain id, as built in.
+    base = "loongflow-gemini-3-flash-preview"
+    assert loong == [f"{base}-low", f"{base}-medium", f"{base}-high", base]
+    disarray = [i for i in ids if i.startswith("disarray-")]
+    assert disarray == [f"disarray-ensemble{s}" for s in ("-low", "-medium", "-high", "")]
+
+
+def tb3(tmp_path: Path) -> Path:
+    """The Terminal-Bench 2.x file with its 2.1 rows renamed to a benchmark no rulebook has."""
+    text = (LEADERBOARDS / "terminal_bench_2.yaml").read_text()
+    source = tmp_path / "tb3.yaml"
+    source.write_text(text.replace("benchmark: Terminal-Bench 2.1", "benchmark: Terminal-Bench 3"))
+    return source
 
 
 def test_unknown_benchmarks_are_skipped_with_their_lines(tmp_path):
-    source = LEADERBOARDS / "terminal_bench_2.yaml"
+    source = tb3(tmp_path)
     result, out = import_to(tmp_path, source)
     assert result.exit_code == 0, result.output
     skipped = [line for line in result.stderr.splitlines() if line.startswith("advisor: skipped")]
-    rows = lines_with(source, "- benchmark: Terminal-Bench 2.1")
+    rows = lines_with(source, "- benchmark: Terminal-Bench 3")
     assert len(rows) == 14
     where = [s.removeprefix("advisor: skipped ").split(": ")[0] for s in skipped]
     assert where == [f"{source}:{n}:14" for n in rows]
-    assert "'Terminal-Bench 2.1' is not in the rulebook" in skipped[0]
+    assert "'Terminal-Bench 3' is not in the rulebook" in skipped[0]
     assert "use --benchmark ID" in skipped[0]
     assert all(m["scores"][0]["benchmark"] == "terminal-bench-2" for m in models_of(out))
 
 
+def test_terminal_bench_2_1_rows_are_their_own_benchmark(tmp_path):
+    result, out = import_to(tmp_path, LEADERBOARDS / "terminal_bench_2.yaml")
+    assert result.exit_code == 0, result.output
+    models = {m["id"]: m for m in models_of(out)}
+    # A model's 2.0 and 2.1 rows are one entry, as the built-in codex-cli-gpt-5.4 is.
+    scores = {s["benchmark"]: s["score"] for s in models["codex-cli-gpt-5.4"]["scores"]}
+    assert scores == {"terminal-bench-2": 76.0, "terminal-bench-2.1": 77.3}
+
+
 def test_a_file_of_only_unknown_benchmarks_is_refused(tmp_path):
-    # Terminal-Bench 1.0 is a built-in benchmark now (issue 14); 2.1 is not.
-    rows = [r for r in yaml.safe_load((LEADERBOARDS / "terminal_bench_2.yaml").read_text())]
-    only = tmp_path / "tb21.yaml"
-    only.write_text(yaml.safe_dump([r for r in rows if r["benchmark"] == "Terminal-Bench 2.1"]))
+    # Terminal-Bench 1.0 and 2.1 are built-in benchmarks now (issue 14); "3" is not.
+    rows = [r for r in yaml.safe_load(tb3(tmp_path).read_text())]
+    only = tmp_path / "only3.yaml"
+    only.write_text(yaml.safe_dump([r for r in rows if r["benchmark"] == "Terminal-Bench 3"]))
     result, out = import_to(tmp_path, only)
     assert result.exit_code == 2
     assert result.stderr.count("advisor: skipped") == 14
@@ -151,19 +177,23 @@ def test_forced_benchmark_is_noted_on_each_score(tmp_path):
         "from benchmark 'Terminal-Bench 1.0' (--benchmark)" in m["scores"][0]["notes"]
         for m in models
     )
-    # Goose lists claude-opus-4 twice (two runs): both kept, told apart by -2.
+    # Goose lists claude-opus-4 twice (two runs): both kept, told apart by their dates.
     ids = [m["id"] for m in models]
-    assert "goose-claude-opus-4" in ids and "goose-claude-opus-4-2" in ids
+    assert "goose-claude-opus-4-2025-07-12" in ids and "goose-claude-opus-4-2025-09-03" in ids
 
 
 def test_unverified_rows_stay_unverified_and_stdout_is_the_default(tmp_path):
     result = run("scores", "import", str(LEADERBOARDS / "unverified_claims.yaml"))
     assert result.exit_code == 0, result.output
     models = yaml.safe_load(result.stdout)["models"]
-    assert {m["id"] for m in models} >= {
-        "unspecified-gpt-5.5",
+    # An unspecified agent adds nothing to the id: the built-in gpt-5.5 and gpt-5.4.
+    assert {m["id"] for m in models} == {
+        "gpt-5.5",
+        "gpt-5.4",
+        "claude-opus-4.7",
         "codex-gpt-5.5",
         "vals.ai-harness-gpt-5.5",
+        "openai-specialized-harness-gpt-5.4",
     }
     assert all(sc["verified"] is False for m in models for sc in m["scores"])
     again = run("scores", "import", str(LEADERBOARDS / "unverified_claims.yaml"))
@@ -232,7 +262,8 @@ def test_bad_csv_rows_are_reported_and_the_rest_imported(tmp_path):
         f"{source}:4:22: score '150' is not a percentage between 0 and 100",
         f"{source}:5:37: date 'March 2026' is not YYYY, YYYY-MM or YYYY-MM-DD",
         f"{source}:6:1: benchmark 'Terminal-Bench 9.0' is not in the rulebook (known: MLE-Bench, "
-        "Terminal-Bench 2.0, SWE-bench Verified, Terminal-Bench 1.0); use --benchmark ID to "
+        "Terminal-Bench 2.0, SWE-bench Verified, Terminal-Bench 1.0, Terminal-Bench 2.1); use "
+        "--benchmark ID to "
         "import it as one of them",
         f"{source}:7:26: unit 'fraction' is not a percentage; convert the scores to percent",
         f"{source}:8:49: verified must be true or false, got 'maybe'",
@@ -256,10 +287,16 @@ def test_same_agent_and_model_twice_is_told_apart(tmp_path):
     )
     result, out = import_to(tmp_path, write(tmp_path, text, "twice.csv"))
     assert result.exit_code == 0, result.output
-    assert [(m["id"], m["scores"][0]["score"]) for m in models_of(out)] == [
-        ("acme-model-x", 30.0),
-        ("acme-model-x-2", 40.0),
+    # Two runs that differ only in their date keep it in their ids and names.
+    assert [(m["id"], m["name"], m["scores"][0]["score"]) for m in models_of(out)] == [
+        ("acme-model-x-2026-01", "Model X (Acme, 2026-01)", 30.0),
+        ("acme-model-x-2026-02", "Model X (Acme, 2026-02)", 40.0),
     ]
+    # Rows alike in every detail (the same row listed twice) are numbered in file order.
+    same = text.replace("2026-02", "2026-01")
+    result, out = import_to(tmp_path, write(tmp_path, same, "same.csv"), name="same.yaml")
+    assert result.exit_code == 0, result.output
+    assert [m["id"] for m in models_of(out)] == ["acme-model-x", "acme-model-x-2"]
 
 
 def test_names_that_slug_alike_get_distinct_ids(tmp_path):
@@ -336,3 +373,75 @@ def test_output_is_not_clobbered_without_force(tmp_path):
     result = run("scores", "import", str(source), "-o", str(out), "--force")
     assert result.exit_code == 0, result.output
     assert models_of(out)[0]["id"] == "acme-agent-model-x"
+
+
+# ------------------------------------------------------------------ one model, one identity
+
+SHARED = sorted(p.name for p in LEADERBOARDS.glob("*.yaml"))
+
+
+def listed_models(*scores: Path) -> list[dict]:
+    args = [x for path in scores for x in ("--scores", str(path))]
+    result = run("models", "--json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def same_row(sc: dict) -> tuple:
+    """What makes two listed scores the same leaderboard row."""
+    return (sc["benchmark"], sc["score"], sc["agent"], sc["split"], sc["date"], sc["stderr"])
+
+
+def assert_each_row_once(models: list[dict]) -> None:
+    holders: dict[tuple, list[str]] = {}
+    for m in models:
+        for sc in m["scores"]:
+            holders.setdefault(same_row(sc), []).append(m["id"])
+    twice = {row: ids for row, ids in holders.items() if len(ids) > 1}
+    assert not twice, twice
+
+
+@pytest.mark.parametrize("name", SHARED)
+def test_an_imported_leaderboard_replaces_the_built_in_entries(tmp_path, name):
+    result, out = import_to(tmp_path, LEADERBOARDS / name)
+    assert result.exit_code == 0, result.output
+    builtin = {m["id"]: m for m in listed_models()}
+    imported = {m["id"] for m in models_of(out)}
+    overlaid = listed_models(out)
+    assert_each_row_once(overlaid)
+    # Every built-in entry whose rows the file holds has the id the import gives them.
+    rows_in_file = {same_row(sc) for m in overlaid if m["id"] in imported for sc in m["scores"]}
+    for ident, m in builtin.items():
+        if any(same_row(sc) in rows_in_file for sc in m["scores"]):
+            assert ident in imported, (ident, name)
+    assert len(overlaid) == len(builtin) + len(imported - set(builtin))
+
+
+def test_every_leaderboard_at_once_lists_each_row_once(tmp_path):
+    outs = []
+    for name in SHARED:
+        result, out = import_to(tmp_path, LEADERBOARDS / name, name=f"{name}.scores.yaml")
+        assert result.exit_code == 0, result.output
+        outs.append(out)
+    overlaid = listed_models(*outs)
+    assert_each_row_once(overlaid)
+    builtin = {m["id"] for m in listed_models()}
+    # Every built-in model is one of the leaderboards' rows, so each was replaced.
+    imported = {m["id"] for out in outs for m in models_of(out)}
+    assert builtin <= imported
+    assert len(overlaid) == len(imported)
+
+
+def test_an_overlaid_model_keeps_its_vendor_and_baseline(tmp_path):
+    result, out = import_to(tmp_path, LEADERBOARDS / "unverified_claims.yaml")
+    assert result.exit_code == 0, result.output
+    gpt55 = next(m for m in listed_models(out) if m["id"] == "gpt-5.5")
+    assert gpt55["vendor"] == "OpenAI" and gpt55["baseline"] == "gpt-5.4"
+    assert [(s["benchmark"], s["score"]) for s in gpt55["scores"]] == [
+        ("mle-bench", 36.0),
+        ("terminal-bench-2", 82.7),
+    ]
+    guide = run("guide", "--defaults", "--scores", str(out), "--format", "json", "-o", "-")
+    assert guide.exit_code == 0, guide.output
+    data = json.loads(guide.stdout)
+    assert data["model"] == "gpt-5.5" and data["baseline"] == "gpt-5.4"

@@ -40,10 +40,11 @@ def fixtures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_builtin_rulebook_lints_clean() -> None:
     code, out = run("rules", "lint")
     assert code == 0, out
-    # The one info: Terminal-Bench 1.0 is declared so that its leaderboard imports, and
-    # informs no stage (issue 14).
-    assert out.splitlines()[-1] == "builtin: 0 errors, 0 warnings, 1 info"
+    # The infos: Terminal-Bench 1.0 and 2.1 are declared so that their leaderboard rows
+    # import, and inform no stage (issue 14).
+    assert out.splitlines()[-1] == "builtin: 0 errors, 0 warnings, 2 info"
     assert "informs-nothing: benchmark 'terminal-bench-1'" in out
+    assert "informs-nothing: benchmark 'terminal-bench-2.1'" in out
 
 
 def test_gap_is_an_error_with_a_counterexample(fixtures: Path) -> None:

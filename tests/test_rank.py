@@ -16,8 +16,8 @@ import pexpect
 import pytest
 from click.testing import CliRunner
 from clitools import run
+from docpages import DOCS, section
 from format_parsers import parse_markdown
-from readme import readme_section
 
 from advisor import wording
 from advisor.cli.app import cli
@@ -244,10 +244,10 @@ def test_top_must_be_positive() -> None:
     assert run("rank", "--top", "0").exit_code == 2
 
 
-def test_readme_example_is_what_the_command_prints() -> None:
-    section = readme_section("Which model for which stage")
-    [example] = re.findall(r"```markdown\n(.*?)```", section, re.S)
-    assert ok(*shlex.split(re.findall(r"^advisor (rank .*)$", section, re.M)[0])) == example
+def test_docs_example_is_what_the_command_prints() -> None:
+    text = section(DOCS / "models.md", "Which model for which stage")
+    [example] = re.findall(r"```markdown\n(.*?)```", text, re.S)
+    assert ok(*shlex.split(re.findall(r"^advisor (rank .*)$", text, re.M)[0])) == example
 
 
 # --------------------------------------------------------------------------- compare A B C ...

@@ -290,8 +290,8 @@ def print_changes(console: Console, result: Any) -> None:
             _row(
                 table,
                 f"{c.role_name}\n{c.stage_name}",
-                side_text(c.old_level, c.old_rules, "\n"),
-                side_text(c.new_level, c.new_rules, "\n"),
+                side_text(c.old_level, c.old_rules, "\n", assessed=c.old_assessed),
+                side_text(c.new_level, c.new_rules, "\n", assessed=c.new_assessed),
                 why,
             )
         console.print(table)

@@ -35,6 +35,7 @@ def general_caveats(
     metric_notes: list[str],
     results: list[RoleResult],
     table_caveats: list[Advice],
+    ignored: list[Evidence],
 ) -> list[Caveat]:
     out: list[Caveat] = []
     names = {b: x.name for b, x in book.benchmarks.items()}
@@ -56,12 +57,17 @@ def general_caveats(
                     "test-data leakage; its score may overstate real ability.",
                 )
             )
+    left_out = ev_model.ignored_words(ignored, profile.model)
+    who = _model_name(book, profile.model)
     for b in missing:
+        what = (
+            f"{who}'s {names[b]} score was ignored as {left_out[b]} (--verified-only)"
+            if b in left_out
+            else f"No {names[b]} score for {who}"
+        )
         out.append(
             Caveat(
-                "missing",
-                f"No {names[b]} score for {_model_name(book, profile.model)}: advice that reads it "
-                "falls back to the evidence that exists.",
+                "missing", f"{what}: advice that reads it falls back to the evidence that exists."
             )
         )
     for row in comparison:
@@ -160,12 +166,14 @@ def evidence_caveats(
                 f"Only verified, unflagged scores are used (--verified-only); ignored: {listed}.",
             )
         )
+    left_out = ev_model.ignored_words(ignored, profile.model)
     for sid, found in assessed.items():
         if not found.assessed:
+            why = ev_model.unassessed_text(book, who, sid, left_out)
             out.append(
                 Caveat(
                     "not-assessed",
-                    f"{book.stages[sid].name} is not assessed: no score of {who} informs it "
+                    f"{book.stages[sid].name} is not assessed: {why} "
                     f"({ev_model.wanted(book, sid)} would decide it).",
                 )
             )

@@ -20,7 +20,7 @@ from advisor import wording
 from advisor.errors import InputError
 from advisor.evaluation import evidence as ev_model
 from advisor.evaluation.engine import evaluate
-from advisor.evaluation.results import Profile, Result
+from advisor.evaluation.results import Advice, Profile, Result, StageAdvice
 from advisor.load.rulebook import Rulebook
 from advisor.model.conditions import Test
 
@@ -63,8 +63,10 @@ class Crossing:
 class Change:
     """One role at one stage (``stage`` None: the role's summary), before and after.
 
-    ``old_autonomy``/``new_autonomy`` are level ids (None for summaries and
-    where no rule applied); ``reasons`` says in words why the line changed.
+    ``old_autonomy``/``new_autonomy`` are level ids (None for summaries, where no
+    rule applied and where the stage is not assessed); ``old_assessed``/``new_assessed``
+    and ``old_provisional``/``new_provisional`` read as in the guide (a summary is
+    provisional when one of its lines is); ``reasons`` says in words why the line changed.
     """
 
     model: str
@@ -81,6 +83,10 @@ class Change:
     crossings: list[Crossing] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     changed: bool = True
+    old_assessed: bool = True
+    new_assessed: bool = True
+    old_provisional: bool = False
+    new_provisional: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON (the documented ``advisor diff --format json`` rows)."""
@@ -89,8 +95,18 @@ class Change:
             "role": self.role,
             "stage": self.stage,
             "changed": self.changed,
-            "old": {"autonomy": self.old_autonomy, "rules": self.old_rules},
-            "new": {"autonomy": self.new_autonomy, "rules": self.new_rules},
+            "old": {
+                "autonomy": self.old_autonomy,
+                "rules": self.old_rules,
+                "assessed": self.old_assessed,
+                "provisional": self.old_provisional,
+            },
+            "new": {
+                "autonomy": self.new_autonomy,
+                "rules": self.new_rules,
+                "assessed": self.new_assessed,
+                "provisional": self.new_provisional,
+            },
             "crossings": [c.to_dict() for c in self.crossings],
             "reasons": self.reasons,
         }
@@ -128,28 +144,18 @@ def diff_results(
         if before is None:
             continue
         role_name = _name(book, old_book, "roles", role.role)
-        old_ids = [a.rule for a in before.summary]
-        new_ids = [a.rule for a in role.summary]
-        lines: list[tuple[str | None, str, str | None, str | None, list[str], list[str]]] = [
-            (None, "Summary", None, None, old_ids, new_ids)
+        lines: list[tuple[str | None, str, _Line, _Line]] = [
+            (None, "Summary", _summary_line(before.summary), _summary_line(role.summary))
         ]
         old_stages = {st.stage: st for st in before.stages}
         for st in role.stages:
             prev = old_stages.get(st.stage)
             if prev is None:
                 continue
-            lines.append(
-                (
-                    st.stage,
-                    _name(book, old_book, "stages", st.stage),
-                    prev.advice.autonomy if prev.advice else None,
-                    st.advice.autonomy if st.advice else None,
-                    [prev.advice.rule] if prev.advice else [],
-                    [st.advice.rule] if st.advice else [],
-                )
-            )
-        for stage, stage_name, old_auto, new_auto, o_rules, n_rules in lines:
-            changed = old_auto != new_auto or o_rules != n_rules
+            stage_name = _name(book, old_book, "stages", st.stage)
+            lines.append((st.stage, stage_name, _stage_line(prev), _stage_line(st)))
+        for stage, stage_name, was, now in lines:
+            changed = was != now
             if not changed and not include_unchanged:
                 continue
             change = Change(
@@ -158,20 +164,65 @@ def diff_results(
                 role_name,
                 stage,
                 stage_name,
-                old_auto,
-                new_auto,
-                _level(old_book, old_auto, stage),
-                _level(book, new_auto, stage),
-                o_rules,
-                n_rules,
+                was.autonomy,
+                now.autonomy,
+                _level(old_book, was, stage),
+                _level(book, now, stage),
+                was.rules,
+                now.rules,
                 changed=changed,
+                old_assessed=was.assessed,
+                new_assessed=now.assessed,
+                old_provisional=was.provisional,
+                new_provisional=now.provisional,
             )
             if changed:
+                o_rules, n_rules = was.rules, now.rules
                 change.crossings = _crossings(old, new, old_book, book, o_rules, n_rules, stage)
-                change.reasons = [str(c) for c in change.crossings] or [
-                    _rulebook_reason(old_book, book, o_rules, n_rules)
-                ]
+                change.reasons = _evidence_reasons(was, now) + [str(c) for c in change.crossings]
+                if not change.reasons:
+                    change.reasons = [_rulebook_reason(old_book, book, o_rules, n_rules)]
             out.append(change)
+    return out
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One side of a line of advice, as :func:`diff_results` compares it."""
+
+    autonomy: str | None
+    rules: list[str]
+    assessed: bool = True
+    provisional: bool = False
+
+
+def _summary_line(summary: Sequence[Advice]) -> _Line:
+    return _Line(None, [a.rule for a in summary], True, any(a.provisional for a in summary))
+
+
+def _stage_line(st: StageAdvice) -> _Line:
+    a = st.advice
+    return _Line(
+        a.autonomy if a else None,
+        [a.rule] if a else [],
+        st.assessed,
+        st.provisional and a is not None,
+    )
+
+
+def _evidence_reasons(was: _Line, now: _Line) -> list[str]:
+    """Why a line's evidence reads differently: assessed or not, provisional or not."""
+    out = []
+    if was.assessed and not now.assessed:
+        out.append("not assessed now: no score it may use informs this stage")
+    elif now.assessed and not was.assessed:
+        out.append("assessed now: a score informs this stage")
+    if now.assessed and was.assessed and was.provisional != now.provisional:
+        out.append(
+            "provisional now: it rests on unverified or flagged scores"
+            if now.provisional
+            else "no longer provisional: verified, unflagged scores decide it"
+        )
     return out
 
 
@@ -183,12 +234,16 @@ def _name(book: Rulebook, old_book: Rulebook, section: str, ident: str) -> str:
     return ident
 
 
-def _level(book: Rulebook, level: str | None, stage: str | None) -> str:
+def _level(book: Rulebook, line: _Line, stage: str | None) -> str:
+    """A side's level as the guide shows it: "Draft (provisional)", "Not assessed"."""
+    mark = " (provisional)" if line.provisional else ""
     if stage is None:
-        return ""
-    if level is None:
+        return "Provisional" if line.provisional else ""
+    if not line.assessed:
+        return "Not assessed"
+    if line.autonomy is None:
         return "no advice"
-    return next((lv.name for lv in book.levels if lv.id == level), level)
+    return next((lv.name for lv in book.levels if lv.id == line.autonomy), line.autonomy) + mark
 
 
 def _cells(book: Rulebook, rule_ids: Sequence[str]) -> dict[str, list[Test]]:
@@ -326,8 +381,9 @@ def changes_view(changes: Sequence[Change], *, title: str = SECTION_TITLE) -> di
     Returns:
         ``title`` (the heading); ``changed`` (whether any line changed); ``models``:
         per model, ``name`` and ``rows``, each with ``role`` and ``stage`` (names),
-        ``before`` and ``now`` (``level``: the autonomy level's name, ``rules``: rule
-        ids) and ``why`` (the reasons in words, or "unchanged").
+        ``before`` and ``now`` (``level``: the level's name as the guide shows it,
+        "Not assessed" or marked provisional; ``rules``: rule ids; ``assessed``: false
+        when no rule could run) and ``why`` (the reasons in words, or "unchanged").
     """
     models: dict[str, list[dict[str, Any]]] = {}
     for c in changes:
@@ -335,8 +391,16 @@ def changes_view(changes: Sequence[Change], *, title: str = SECTION_TITLE) -> di
             {
                 "role": c.role_name,
                 "stage": c.stage_name,
-                "before": {"level": c.old_level, "rules": list(c.old_rules)},
-                "now": {"level": c.new_level, "rules": list(c.new_rules)},
+                "before": {
+                    "level": c.old_level,
+                    "rules": list(c.old_rules),
+                    "assessed": c.old_assessed,
+                },
+                "now": {
+                    "level": c.new_level,
+                    "rules": list(c.new_rules),
+                    "assessed": c.new_assessed,
+                },
                 "why": "; ".join(c.reasons) if c.changed else "unchanged",
             }
         )
@@ -347,8 +411,10 @@ def changes_view(changes: Sequence[Change], *, title: str = SECTION_TITLE) -> di
     }
 
 
-def side_text(level: str, rules: list[str], sep: str = " ") -> str:
-    """One side of a change as plain text: "Draft (mle-pipeline-emerging)"."""
+def side_text(level: str, rules: list[str], sep: str = " ", *, assessed: bool = True) -> str:
+    """One side of a change as plain text: "Draft (mle-pipeline-emerging)", "Not assessed"."""
+    if not assessed:
+        return level
     ids = ", ".join(rules) if rules else "no rule"
     return f"{level}{sep}({ids})" if level else ids
 

@@ -124,7 +124,9 @@ def compute_metrics(
     return values, notes
 
 
-def _advice(book: Rulebook, rule: CompiledRule, context: dict[str, Any]) -> Advice:
+def _advice(
+    book: Rulebook, rule: CompiledRule, context: dict[str, Any], provisional: bool = False
+) -> Advice:
     texts = {key: _text(book, rule, key, context) for key in TEXT_FIELDS}
     return Advice(
         rule.id,
@@ -135,7 +137,33 @@ def _advice(book: Rulebook, rule: CompiledRule, context: dict[str, Any]) -> Advi
         texts["time_saved"],
         texts["rationale"],
         list(rule.spec.sources),
+        provisional,
     )
+
+
+def _summary(
+    book: Rulebook,
+    table: CompiledTable,
+    inputs: dict[str, Any],
+    firm: dict[str, Any] | None,
+    context: dict[str, Any],
+    role: str | None = None,
+    *,
+    trace: bool,
+) -> tuple[list[Advice], Trace | None]:
+    """A summary table's lines, each provisional when verified, unflagged scores alone
+    (``firm``; None when every score is) would not give it, as for the stage cells."""
+    chosen, tr = run_table(book, table, inputs, role=role, trace=trace)
+    firm_ids: set[str] | None = None
+    if firm is not None:
+        try:
+            firm_ids = {r.id for r in run_table(book, table, firm, role=role, trace=False)[0]}
+        except EvaluationError:
+            firm_ids = set()
+    lines = [
+        _advice(book, r, context, firm_ids is not None and r.id not in firm_ids) for r in chosen
+    ]
+    return lines, tr
 
 
 def _text(book: Rulebook, rule: CompiledRule, key: str, context: dict[str, Any]) -> str:
@@ -226,6 +254,17 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         if q.id in profile.answers and q.id not in inputs:
             inputs[q.id] = profile.answers[q.id]
 
+    # Summary tables read flagged scores as the stage cells count them (capped); whether
+    # their lines are provisional is told by reading verified, unflagged scores alone.
+    summary_inputs = {**inputs, **ev_model.summary_scores(book, model_ev)}
+    firm_summary: dict[str, Any] | None = None
+    if any(
+        e is not None and not ev_model.is_firm(e) for e in [*model_ev.values(), *base_ev.values()]
+    ):
+        firm_model = {b: (e.score if e else None) for b, e in ev_model.firm_only(model_ev).items()}
+        firm_base = {b: (e.score if e else None) for b, e in ev_model.firm_only(base_ev).items()}
+        firm_summary = {**inputs, **firm_model, **compute_metrics(book, firm_model, firm_base)[0]}
+
     comparison = comparison_rows(book, model_ev, base_ev, profile.baseline is not None)
     # Missing evidence is what the advice itself would have read.
     read = {name for t in book.tables if t.scope != "team" for name in t.spec.inputs}
@@ -243,6 +282,8 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         "metrics": metrics,
         "answers": dict(profile.answers),
         "benchmarks": {b: _named(x) for b, x in book.benchmarks.items()},
+        # Why --verified-only left out a score of the model, by benchmark ("unverified").
+        "ignored": ev_model.ignored_words(ignored, profile.model),
     }
 
     traces: list[Trace] = []
@@ -252,8 +293,8 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
     by_purpose = {"bottom-line": bottom, "reading": readings, "caveat": table_caveats}
     for table in book.tables:
         if table.scope == "team":
-            chosen, tr = run_table(book, table, inputs, trace=trace)
-            by_purpose[table.spec.purpose].extend(_advice(book, r, base_ctx) for r in chosen)
+            lines, tr = _summary(book, table, summary_inputs, firm_summary, base_ctx, trace=trace)
+            by_purpose[table.spec.purpose].extend(lines)
             if tr:
                 traces.append(tr)
 
@@ -277,8 +318,16 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         stage_list: list[StageAdvice] = []
         for table in book.tables:
             if table.scope == "role":
-                chosen, tr = run_table(book, table, role_inputs, role=role_id, trace=trace)
-                summary.extend(_advice(book, r, role_ctx) for r in chosen)
+                lines, tr = _summary(
+                    book,
+                    table,
+                    {**summary_inputs, "role": role_id},
+                    None if firm_summary is None else {**firm_summary, "role": role_id},
+                    role_ctx,
+                    role_id,
+                    trace=trace,
+                )
+                summary.extend(lines)
                 if tr:
                     traces.append(tr)
         for stage_id in stages:
@@ -331,7 +380,16 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         results.append(RoleResult(role_id, summary, stage_list))
 
     caveats = general_caveats(
-        book, profile, model_ev, base_ev, comparison, missing, metric_notes, results, table_caveats
+        book,
+        profile,
+        model_ev,
+        base_ev,
+        comparison,
+        missing,
+        metric_notes,
+        results,
+        table_caveats,
+        ignored,
     )
     caveats += evidence_caveats(book, profile, model_ev, assessed, results, ignored)
     caveats += near_threshold_caveats(book, inputs, model_ev, results, profile.near_margin)
@@ -355,6 +413,7 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         evidence=evidence,
         traces=traces,
         answers=dict(profile.answers),
+        ignored=ignored,
     )
 
 

@@ -16,7 +16,7 @@ with verified, unflagged scores only).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -60,6 +60,49 @@ def table_scores(book: Rulebook, scores: Mapping[str, Evidence | None]) -> dict[
         b: (e.score if e is not None and not (book.evidence and e.flags) else None)
         for b, e in scores.items()
     }
+
+
+def summary_scores(
+    book: Rulebook, scores: Mapping[str, Evidence | None]
+) -> dict[str, float | None]:
+    """The scores the summary tables (selection guide, bottom line, readings) read.
+
+    They read raw scores, so a flagged score counts as the lowest score of the band
+    its evidence is capped at, as the stage cells count it at that band's level:
+    a leakage-flagged 77.8% on MLE-Bench reads as 50 (strong), never as top. The
+    texts still quote the score itself.
+    """
+    out: dict[str, float | None] = {}
+    for b, e in scores.items():
+        out[b] = None if e is None else e.score
+        if e is None or not e.flags or not book.evidence:
+            continue
+        level = counted_level(book, e)
+        if level == band_level(book, b, e.score):
+            continue
+        floors = [x.at_least for x in book.benchmarks[b].bands if x.level == level]
+        out[b] = max((f for f in floors if f <= e.score), default=None)
+    return out
+
+
+def ignored_words(ignored: Sequence[Evidence], model: str) -> dict[str, str]:
+    """Why each of a model's scores was left out by --verified-only, by benchmark:
+    {"mle-bench": "unverified"}."""
+    return {e.benchmark: strength_words(e) for e in ignored if e.model == model}
+
+
+def unassessed_text(book: Rulebook, who: str, stage: str, ignored: Mapping[str, str]) -> str:
+    """Why a stage is not assessed: "no score of X informs it", or which scores
+    that would were ignored by --verified-only."""
+    left_out = [
+        f"{book.benchmarks[b].name} ({ignored[b]})" for b in informing(book, stage) if b in ignored
+    ]
+    if left_out:
+        return (
+            f"the scores of {who} that inform it were ignored (--verified-only): "
+            f"{', '.join(left_out)}"
+        )
+    return f"no score of {who} informs it"
 
 
 def firm_only(scores: Mapping[str, Evidence | None]) -> dict[str, Evidence | None]:

@@ -89,7 +89,8 @@ class ComparisonRow(msgspec.Struct):
 
 
 class Advice(msgspec.Struct):
-    """The outcome of one rule."""
+    """The outcome of one rule; a summary line (``provisional``) that rests on
+    unverified or flagged scores: verified, unflagged ones alone would not give it."""
 
     rule: str
     table: str
@@ -99,6 +100,12 @@ class Advice(msgspec.Struct):
     time_saved: str
     rationale: str
     sources: list[str]
+    provisional: bool = False
+
+    @property
+    def shown(self) -> str:
+        """The text as every format shows it: marked "(provisional)" when it is."""
+        return wording.provisional(self.text) if self.provisional else self.text
 
 
 class NearMiss(msgspec.Struct):
@@ -182,6 +189,8 @@ class Result(msgspec.Struct):
     evidence: list[Evidence]
     traces: list[Trace]
     answers: dict[str, Any]
+    #: Scores --verified-only left out (unverified or flagged), the model's and the baseline's.
+    ignored: list[Evidence] = []
 
     def autonomy(self, role: str, stage: str) -> str | None:
         """The autonomy level given to ``role`` at ``stage``."""
@@ -200,15 +209,15 @@ class Result(msgspec.Struct):
             "date": self.date,
             "model": self.model,
             "baseline": self.baseline,
-            "bottom_line": [a.text for a in self.bottom_line],
-            "readings": [a.text for a in self.readings],
+            "bottom_line": [a.shown for a in self.bottom_line],
+            "readings": [a.shown for a in self.readings],
             "comparison": [c.to_dict() for c in self.comparison],
             "metrics": {k: _round(v) for k, v in self.metrics.items()},
             "missing_evidence": self.missing,
             "roles": [
                 {
                     "role": r.role,
-                    "summary": [a.text for a in r.summary],
+                    "summary": [a.shown for a in r.summary],
                     "stages": [
                         {
                             "stage": st.stage,

@@ -7,14 +7,21 @@ the benchmark names to the rulebook's ids, checks every row and groups the
 rows into model entries; :func:`scores_yaml` writes them as a scores file
 (a top-level ``models:`` list) that ``--scores`` accepts.
 
-Model ids are made from agent and model (``codex-cli-gpt-5.4``): lowercase,
-``a-z0-9._-``, at most 80 characters (a longer one keeps a short hash of the
-whole). When one agent and model have scores on several splits of the same
-benchmark (MLE-bench's low, medium, high and all), each split becomes its
-own entry and the split joins the id (``...-all``); ``split=`` keeps only
-the rows of one split, which then need no suffix. Two entries that would
-still share an id (the same agent, model and split listed twice) get ``-2``,
-``-3`` in file order. Rows that cannot be used are skipped and reported with
+Model ids are the built-in rulebook's: agent and model without their
+parenthesised details (``mini-SWE-agent (bash-only)`` and ``Claude 4.5 Opus
+medium (20251101)`` make ``mini-swe-agent-claude-4.5-opus-medium``), and no
+agent when it is "unspecified" (``gpt-5.5``); lowercase, ``a-z0-9._-``, at
+most 80 characters (a longer one keeps a short hash of the whole). Rows of one
+id on different benchmarks are one entry, so importing a leaderboard the
+built-in models come from replaces them under ``--scores``. When one model has
+scores on several splits of a benchmark (MLE-bench's low, medium, high and
+all), each split is its own entry: the split of the whole benchmark ("all")
+keeps the plain id, the others add theirs (``...-low``); ``split=`` keeps only
+the rows of one split. Rows that would share an entry and a benchmark keep
+what tells them apart in their ids and names: the details of their names
+(``...-sage-openhands-...`` and ``...-sage-bash-only-...``), else the run
+time (``running_time_hours``: ``...-24h``), else the date; rows alike in all
+of these get ``-2``, ``-3`` in file order. Rows that cannot be used are skipped and reported with
 their location and reason; they never stop the rest.
 """
 
@@ -87,6 +94,8 @@ class Row:
     verified: bool
     flags: list[str]
     notes: str
+    #: The run's time budget (``running_time_hours``), a detail that can tell runs apart.
+    hours: str = ""
 
 
 @dataclass
@@ -382,6 +391,7 @@ def _row(
     flags = _flags(row.get("flags"), at("flags"))
     if leakage and "known-leakage" not in flags:
         flags.append("known-leakage")
+    hours = _hours(row.get("running_time_hours"), at("running_time_hours"))
     return Row(
         location,
         bench,
@@ -395,6 +405,7 @@ def _row(
         True if verified is None else verified,
         flags,
         notes,
+        hours,
     )
 
 
@@ -437,6 +448,20 @@ def _number(value: Any, key: str, at: Location) -> float | None:
     if not math.isfinite(x) or not 0 <= x <= 100:
         raise _Skip(f"{key} {value!r} is not a percentage between 0 and 100", at)
     return x
+
+
+def _hours(value: Any, at: Location) -> str:
+    if _blank(value):
+        return ""
+    x = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if isinstance(value, str):
+        try:
+            x = float(value.strip())
+        except ValueError:
+            x = None
+    if x is None or not math.isfinite(x) or x < 0:
+        raise _Skip(f"running_time_hours must be a number of hours, got {value!r}", at)
+    return wording.number(x, 2)
 
 
 def _date(value: Any, at: Location) -> str:
@@ -491,12 +516,12 @@ def _split_matches(split: str, wanted: str) -> bool:
 
 def _entries(rows: Sequence[Row]) -> list[Entry]:
     """Group rows into model entries with unique, deterministic ids."""
-    groups: dict[tuple[str, str], list[Row]] = {}
+    groups: dict[str, list[Row]] = {}
     for row in rows:
-        groups.setdefault((row.agent.lower(), row.model.lower()), []).append(row)
+        groups.setdefault(_base(row), []).append(row)
     entries: list[Entry] = []
     used: set[str] = set()
-    for group in groups.values():
+    for base, group in groups.items():
         splits: dict[str, set[str]] = {}
         for row in group:
             splits.setdefault(row.benchmark, set()).add(row.split)
@@ -505,29 +530,100 @@ def _entries(rows: Sequence[Row]) -> list[Entry]:
         for row in group:
             subgroups.setdefault(row.split if by_split else "", []).append(row)
         for split, members in subgroups.items():
-            # An entry holds one score per benchmark; a repeated benchmark opens another entry.
-            slots: list[list[Row]] = []
-            for row in members:
-                free = (s for s in slots if all(r.benchmark != row.benchmark for r in s))
-                slot = next(free, None)
-                if slot is None:
-                    slot = []
-                    slots.append(slot)
-                slot.append(row)
-            first = members[0]
-            base = slug(f"{first.agent} {first.model}")
-            label = f"-{split_label(split)}" if by_split else ""
-            for n, slot in enumerate(slots, start=1):
-                suffix = label + (f"-{n}" if n > 1 else "")
-                ident = fit_id(base, suffix)
-                k = 2
-                while ident in used:  # two different names that slug alike
-                    ident = fit_id(base, f"{suffix}-{k}")
-                    k += 1
-                used.add(ident)
-                name = f"{first.model} ({first.agent}" + (f", {split}" if by_split else "") + ")"
-                entries.append(Entry(ident, _cut(name), first.agent, slot))
+            # The split that covers the whole benchmark ("all") keeps the plain id.
+            label = split_label(split) if by_split else ""
+            suffix = f"-{label}" if label and label != "all" else ""
+            for variant in _variants(members):
+                first = variant.rows[0]
+                stem = slug(f"{first.agent} {first.model}") if variant.full else base
+                stem += "".join(f"-{part}" for _, part in variant.details)
+                # An entry holds one score per benchmark; rows alike in every detail
+                # (the same row listed twice) open further entries, numbered.
+                for n, slot in enumerate(_slots(variant.rows), start=1):
+                    ident = fit_id(stem, suffix + (f"-{n}" if n > 1 else ""))
+                    k = 2
+                    while ident in used:  # two different names that slug alike
+                        ident = fit_id(stem, f"{suffix}-{k}")
+                        k += 1
+                    used.add(ident)
+                    entries.append(Entry(ident, _name(first, variant, split), first.agent, slot))
     return entries
+
+
+_PARENS = re.compile(r"\([^()]*\)")
+_NO_AGENT = {"unspecified", ""}
+
+
+def core(text: str) -> str:
+    """A name without its parenthesised details: "Opus 4.5 (20251101)" -> "Opus 4.5"."""
+    out, prev = text, None
+    while out != prev:
+        prev, out = out, _PARENS.sub(" ", out)
+    return " ".join(out.split()) or text
+
+
+def _base(row: Row) -> str:
+    """The id of a row's model: agent and model without details; no "unspecified" agent."""
+    agent = core(row.agent)
+    model = core(row.model)
+    return slug(model if slug(agent) in _NO_AGENT else f"{agent} {model}")
+
+
+@dataclass
+class _Variant:
+    rows: list[Row]
+    full: bool = False  # the id spells agent and model in full, details included
+    #: (in the name, in the id): ("24 h", "24h"), ("2025-07-12", "2025-07-12").
+    details: tuple[tuple[str, str], ...] = ()
+
+
+def _repeats(rows: Sequence[Row]) -> bool:
+    benches = [r.benchmark for r in rows]
+    return len(set(benches)) < len(benches)
+
+
+def _variants(rows: list[Row]) -> list[_Variant]:
+    """Rows told apart where two would share an entry and a benchmark: first by the
+    details of their agent and model names, then by run time, then by date."""
+    parts = [_Variant(rows)]
+    keys = (
+        ("full", lambda r: (r.agent.lower(), r.model.lower()), lambda r: ()),
+        ("hours", lambda r: r.hours, lambda r: ((f"{r.hours} h", f"{slug(r.hours)}h"),)),
+        ("date", lambda r: r.date, lambda r: ((r.date, slug(r.date)),)),
+    )
+    for kind, key, detail in keys:
+        out: list[_Variant] = []
+        for part in parts:
+            by: dict[Any, list[Row]] = {}
+            for r in part.rows:
+                by.setdefault(key(r), []).append(r)
+            if not _repeats(part.rows) or len(by) == 1:
+                out.append(part)
+                continue
+            for members in by.values():
+                full = part.full or kind == "full"
+                out.append(_Variant(members, full, part.details + detail(members[0])))
+        parts = out
+    return parts
+
+
+def _slots(rows: list[Row]) -> list[list[Row]]:
+    slots: list[list[Row]] = []
+    for row in rows:
+        free = (s for s in slots if all(r.benchmark != row.benchmark for r in s))
+        slot = next(free, None)
+        if slot is None:
+            slot = []
+            slots.append(slot)
+        slot.append(row)
+    return slots
+
+
+def _name(first: Row, variant: _Variant, split: str) -> str:
+    """ "model (agent, details, split)"; a model without a named agent is just its name."""
+    parts = [] if slug(core(first.agent)) in _NO_AGENT else [first.agent]
+    parts += [label for label, _ in variant.details] + ([split] if split else [])
+    return _cut(first.model + (f" ({', '.join(parts)})" if parts else ""))
 
 
 def _cut(text: str) -> str:

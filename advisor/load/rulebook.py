@@ -244,11 +244,16 @@ def _load_base(
     return None
 
 
+#: The fields of a model that describe it rather than its scores.
+_DESCRIPTIVE = ("vendor", "baseline", "notes")
+
+
 def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
     """Add the models of a scores file (a top-level ``models:`` list) to a rulebook.
 
-    A model with the id of an existing one replaces it. The scores file is
-    validated exactly like the rulebook's own models file.
+    A model with the id of an existing one replaces it, keeping the vendor,
+    baseline and notes the file does not give. The scores file is validated
+    exactly like the rulebook's own models file.
 
     Raises:
         RulebookError: the file is invalid; every problem is located.
@@ -285,6 +290,13 @@ def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
     models = dict(book.models)
     locations = dict(book.locations)
     for i, m in enumerate(f.data.models):
+        old = models.get(m.id)
+        if old is not None:
+            # The same model with new scores: what the file leaves out (an imported
+            # leaderboard knows no vendor or baseline) stays as it was.
+            given = set(f.raw["models"][i])
+            kept = {k: getattr(old, k) for k in _DESCRIPTIVE if k not in given}
+            m = msgspec.structs.replace(m, **kept)
         models[m.id] = m
         locations[("model", m.id)] = f.smap.locate(("models", i, "id"))
     new = msgspec.structs.replace(

@@ -37,7 +37,7 @@ from advisor.rendering.edition import (
     with_models,
 )
 from advisor.rendering.guide import Guide, guide_date, make_guide
-from advisor.rendering.output import write_text
+from advisor.rendering.output import refuse_same_files, write_text
 from advisor.version import __version__
 
 
@@ -312,6 +312,13 @@ def update(
     ed = read_edition(path)
     rec = ed.record
     target = ed.guide_path()
+    # An edition edited to name one of its inputs as its output would overwrite it.
+    refuse_same_files(
+        [("output", target), ("the edition file", ed.path)],
+        [("rules", ed.resolve(p)) for p in rec.rules]
+        + [("scores", ed.resolve(p)) for p in rec.scores]
+        + [("template", ed.resolve(rec.template) if rec.template else None)],
+    )
     when = guide_date(date)
     have = _read_guide(target)
     book = _inputs(ed)

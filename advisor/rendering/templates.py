@@ -22,7 +22,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError
 
 from advisor import wording
 from advisor.errors import AdvisorError, InputError
-from advisor.evaluation.evidence import wanted
+from advisor.evaluation.evidence import ignored_words, unassessed_text, wanted
 from advisor.load import cache as file_cache
 from advisor.load.paths import (
     FileTooBigError,
@@ -265,12 +265,12 @@ def _shown_level(st: Any, level: dict[str, Any] | None) -> dict[str, Any] | None
     return level
 
 
-def not_assessed_text(book: Rulebook, model_id: str, stage: str) -> str:
+def not_assessed_text(book: Rulebook, result: Result, stage: str) -> str:
     """Why a stage is not assessed, and what would decide it."""
-    model = book.models.get(model_id)
-    name = model.name if model else model_id
-    why = wanted(book, stage)
-    return f"Not assessed: no score of {name} informs this stage; {why} would decide it."
+    model = book.models.get(result.model)
+    name = model.name if model else result.model
+    why = unassessed_text(book, name, stage, ignored_words(result.ignored, result.model))
+    return f"Not assessed: {why}; {wanted(book, stage)} would decide it."
 
 
 def _num(x: float) -> str:
@@ -590,7 +590,7 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
                     "text": (
                         a.text
                         if a
-                        else not_assessed_text(book, result.model, st.stage)
+                        else not_assessed_text(book, result, st.stage)
                         if not st.assessed
                         else "No rule applies: treat as manual."
                     ),
@@ -605,7 +605,7 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
         roles.append(
             {
                 "role": {"id": role.id, "name": role.name, "plural": role.plural or role.name},
-                "summary": [s.text for s in r.summary],
+                "summary": [s.shown for s in r.summary],
                 "stages": stages,
             }
         )
@@ -661,8 +661,8 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
         "date": result.date,
         "model": model_view(result.model),
         "baseline": model_view(result.baseline),
-        "bottom_line": [a.text for a in result.bottom_line],
-        "readings": [a.text for a in result.readings],
+        "bottom_line": [a.shown for a in result.bottom_line],
+        "readings": [a.shown for a in result.readings],
         "comparison": comparison,
         "selection_guide": [{"role": r["role"], "text": " ".join(r["summary"])} for r in roles],
         "roles": roles,

@@ -24,6 +24,7 @@ _TEAM_NAMES = frozenset(
         "metrics",
         "answers",
         "benchmarks",
+        "ignored",
     }
 )
 #: Names a rule text can use, by how often its table runs (see the engine's contexts).
@@ -46,6 +47,7 @@ def check_texts(book: Rulebook, out: list[Finding]) -> set[str]:
         "scores": ("benchmark", book.benchmarks),
         "baseline_scores": ("benchmark", book.benchmarks),
         "benchmarks": ("benchmark", book.benchmarks),
+        "ignored": ("benchmark", book.benchmarks),
         "metrics": ("metric", book.metrics),
         # The core answers reach texts as variables of their own (team, model, ...).
         "answers": ("question", {q.id for q in book.questions} - CORE_QUESTIONS),
