@@ -233,7 +233,7 @@ def test_html_chart_keeps_labels_short_when_model_names_are_long() -> None:
     book = builtin()
     answers = resolve_answers(
         book,
-        {"model": "pievolve-gemini-3-pro-preview", "baseline": "operand-ensemble-gpt-5"},
+        {"model": "pievolve-gemini-3-pro-preview-24h", "baseline": "operand-ensemble-gpt-5"},
         use_defaults=True,
     )
     page = make_guide(book, answers, date=DATE, fmt="html").text
@@ -242,7 +242,7 @@ def test_html_chart_keeps_labels_short_when_model_names_are_long() -> None:
     assert labels == {"Model", "Baseline"}
     key = [el for el in svg.iter("text") if el.get("class") == "key"]
     assert [own_text(el) for el in key] == [
-        "Model: Gemini-3-Pro-Preview (PiEvolve (Fractal AI Research))",
+        "Model: Gemini-3-Pro-Preview (PiEvolve (Fractal AI Research), 24 h)",
         "Baseline: gpt-5 (low verbosity/effort) (Operand ensemble)",
     ]
     md = make_guide(book, answers, date=DATE, fmt="md").text
