@@ -179,7 +179,13 @@ def test_not_assessed_and_provisional_show_in_every_wiki_format(fmt: str) -> Non
 
 def test_verified_only_is_accepted_by_explain_batch_and_diff(tmp_path: Path) -> None:
     out = run("explain", "--role", "ds", "--model", "gpt-5.5", "--verified-only")
-    assert out.exit_code == 0 and "not assessed" in out.stdout
+    # The stage has scores that inform it; --verified-only ignored them all.
+    assert out.exit_code == 0
+    assert "not assessed: no verified, unflagged score informs this stage" in out.stdout
+    swe_only = "mini-swe-agent-claude-4.5-opus-medium"
+    out = run("explain", "--role", "ds", "--model", swe_only, "--stage", "model-selection")
+    assert out.exit_code == 0
+    assert "not assessed: no score informs this stage" in out.stdout
     roster = tmp_path / "teams.csv"
     roster.write_text("team,model\nA,gpt-5.5\n", encoding="utf-8")
     out = run("batch", str(roster), "--out-dir", str(tmp_path), "--verified-only")

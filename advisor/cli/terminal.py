@@ -225,11 +225,14 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
     _say(console, f"Inputs: {inputs}")
     if data["missing_evidence"]:
         _say(console, "Missing evidence: " + ", ".join(data["missing_evidence"]))
+    # Under --verified-only a stage may have scores that inform it, all of them ignored.
+    verified_only = any(c["kind"] == "verified-only" for c in data["caveats"])
+    unassessed = "no verified, unflagged score" if verified_only else "no score"
     for t in data["tables"]:
         where = f" × {t['stage']}" if t["stage"] else ""
         _say(console, f"\nTable {t['table']}{where} (hit policy {t['hit_policy']})", "bold")
         if t.get("assessed") is False:
-            _say(console, "  not assessed: no score informs this stage")
+            _say(console, f"  not assessed: {unassessed} informs this stage")
         elif not t["chosen"]:
             _say(console, "  no rule applies")
         if t.get("provisional"):
