@@ -8,7 +8,7 @@ GUIDE_STAMP := $(VENV)/.installed-guide
 STAMP := $(VENV)/.installed
 DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: guide test lint docs cli-docs wiki-deps bench clean
+.PHONY: guide test lint docs cli-docs wiki-deps bench clean check-charts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +33,16 @@ test: $(STAMP)
 ## Lint the package and its tests (CI runs this after the tests); the linters are pinned
 ## in the 'test' extra.
 lint: $(STAMP)
-	$(BIN)/ruff check advisor tests benchmarks hatch_build.py
-	$(BIN)/ruff format --check advisor tests benchmarks hatch_build.py
+	$(BIN)/ruff check advisor tests benchmarks hatch_build.py scripts/check-charts
+	$(BIN)/ruff format --check advisor tests benchmarks hatch_build.py scripts/check-charts
 	$(BIN)/mypy advisor tests
 	$(BIN)/lint-imports
+
+## Render the guides' charts in headless Chromium (and the Markdown charts with Mermaid) and
+## fail on a Mermaid error or missing or overlapping chart text; screenshots go to
+## build/check-charts/. Installs Chromium, npm and Mermaid when missing. Not run in CI.
+check-charts: $(STAMP)
+	$(BIN)/python scripts/check-charts
 
 $(DOCS_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,docs]'

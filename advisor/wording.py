@@ -71,3 +71,8 @@ def signed(x: float | None, unit: str = "", digits: int = 1) -> str:
         return "n/a"
     text = number(x, digits)
     return (text if text.startswith("-") or text == "0" else "+" + text) + unit
+
+
+def count(n: int, noun: str, plural: str = "") -> str:
+    """A count with its noun: 1 -> "1 role", 2 -> "2 roles" (``plural`` when not noun + s)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

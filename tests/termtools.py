@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pexpect
+import pyte
 
 CPR_REQUEST = "\x1b[6n"
 
@@ -46,6 +47,9 @@ class Terminal:
             timeout=30,
         )
         self.seen = ""
+        # Everything the program drew, replayed on an emulated 30x100 screen.
+        self.screen = pyte.Screen(100, 30)
+        self.stream = pyte.Stream(self.screen)
 
     def expect(self, text: str | type, timeout: float = 30) -> str:
         """Wait for ``text`` (or pexpect.EOF); returns what came before it."""
@@ -54,11 +58,25 @@ class Terminal:
         while True:
             i = self.child.expect([re.escape(CPR_REQUEST), target], timeout=timeout)
             before += self.child.before
+            self._draw(self.child.before, self.child.after)
             if i == 0:
                 self.child.send("\x1b[1;1R")  # the cursor is at the top left
                 continue
             self.seen += before
             return before
+
+    def _draw(self, *parts: object) -> None:
+        self.stream.feed("".join(p for p in parts if isinstance(p, str)))
+
+    def shown(self, quiet: float = 1.0) -> list[str]:
+        """The screen as the user sees it once the program has drawn nothing more for
+        ``quiet`` seconds: one string per line, trailing blanks removed."""
+        while True:
+            i = self.child.expect([re.escape(CPR_REQUEST), pexpect.TIMEOUT], timeout=quiet)
+            self._draw(self.child.before, self.child.after)
+            if i == 1:
+                return [line.rstrip() for line in self.screen.display]
+            self.child.send("\x1b[1;1R")
 
     def send(self, keys: str) -> None:
         self.child.send(keys)

@@ -267,7 +267,7 @@ def test_check_github_and_json() -> None:
         "::error::coverage",
     ]
     assert lines[3:] == [
-        "ok: lint-fixture (2 files, 1 tables, 3 rules)",
+        "ok: lint-fixture (2 files, 1 table, 3 rules)",
         "lint-fixture: 1 error, 1 warning, 0 info",
         "0 passed, 0 failed, coverage 0.0%",
     ]
@@ -319,13 +319,13 @@ def test_advisor_rules_names_the_rulebook_for_every_command(
 ) -> None:
     monkeypatch.setenv("ADVISOR_RULES", os.pathsep.join(["", *OVERLAP, ""]))
     validate = run("rules", "validate")
-    assert validate.stdout == "ok: lint-fixture (2 files, 1 tables, 3 rules)\n"
+    assert validate.stdout == "ok: lint-fixture (2 files, 1 table, 3 rules)\n"
     assert run("rules", "lint").exit_code == 1
     models = run("models", "--json")
     assert models.exit_code == 0 and json.loads(models.stdout) == []
     # An explicit path or --rules wins over the variable.
     assert run("rules", "validate", str(LINT / "common"), str(LINT / "gap.yaml")).stdout == (
-        "ok: lint-fixture (2 files, 1 tables, 4 rules)\n"
+        "ok: lint-fixture (2 files, 1 table, 4 rules)\n"
     )
     builtin = Path(__file__).parents[1] / "rules"
     assert run("rules", "validate", str(builtin)).stdout.startswith("ok: builtin ")

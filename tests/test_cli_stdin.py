@@ -124,7 +124,7 @@ def test_scores_import_tells_csv_and_tsv_from_the_content(kind: str, text: str) 
     ]
     # The skipped row is located in standard input, at its benchmark's column.
     assert "advisor: skipped <stdin>:3:1: benchmark 'Terminal-Bench 3'" in result.stderr
-    assert "imported 1 scores as 1 models from <stdin> (1 rows skipped) -> acme.yaml" in (
+    assert "imported 1 score as 1 model from <stdin> (1 row skipped) -> acme.yaml" in (
         result.stderr
     )
 

@@ -188,7 +188,7 @@ def test_unknown_answer_key_names_the_questions_and_the_place(tmp_path: Path) ->
     assert result.exit_code == 2
     [line] = error_lines(result)
     assert "'rolez'" in line and "a.yaml:2:" in line
-    assert "team, roles, model, baseline, stages" in line
+    assert "team, roles, stages, model, baseline" in line
     assert files(tmp_path) == ["a.yaml"]
 
 
@@ -345,10 +345,10 @@ def test_no_terminal_and_unanswered_questions_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     [line] = error_lines(result)
     assert "--answers" in line and "--defaults" in line
-    assert "team, roles, model, baseline, stages" in line
+    assert "team, roles, stages, model, baseline" in line
     partly = guide("--team", "X", "--role", "ds", "--model", "gpt-5.5", "-o", "g.md", stdin="")
     assert partly.exit_code == 2
-    assert "no terminal to ask baseline, stages;" in partly.stderr
+    assert "no terminal to ask stages, baseline;" in partly.stderr
     assert files(tmp_path) == []
 
 

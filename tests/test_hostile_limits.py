@@ -47,8 +47,8 @@ def test_a_document_just_under_the_node_limit_loads_in_bounded_memory() -> None:
     proc = limited("guide", "--defaults", "--answers", "near.yaml", "-o", "out.md")
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr == (
-        "advisor: error: no question 'a0' (in near.yaml:3:5); questions: team, roles, model, "
-        "baseline, stages\n"
+        "advisor: error: no question 'a0' (in near.yaml:3:5); questions: team, roles, stages, "
+        "model, baseline\n"
     )
 
 

@@ -523,7 +523,7 @@ def test_questions_with_standard_input_closed() -> None:
         preexec_fn=lambda: os.close(0),
     )
     assert proc.returncode == 2
-    assert proc.stderr.startswith("advisor: error: no terminal to ask team, roles, model")
+    assert proc.stderr.startswith("advisor: error: no terminal to ask team, roles, stages")
     assert not Path("g.md").exists()
 
 

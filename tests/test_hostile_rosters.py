@@ -185,7 +185,7 @@ def test_bad_rows_are_located_and_the_good_ones_written() -> None:
         "values, got a mapping; allowed: data-scientist, ml-engineer, tech-lead, student",
         "advisor: error: r.yaml:8:3: a roster row is a mapping (team: ..., model: ...)",
         "advisor: error: r.yaml:9:3: no question 'nonsense' (in r.yaml:11:13); questions: team, "
-        "roles, model, baseline, stages",
+        "roles, stages, model, baseline",
         "advisor: error: r.yaml:14:3: unknown format 'pdf' (from r.yaml:16:11); choose one of "
         "md, html, confluence, mediawiki, json",
     ]

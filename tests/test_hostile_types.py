@@ -283,8 +283,8 @@ def test_duplicate_model_ids_in_a_scores_file() -> None:
         ("true: x\n", "a.yaml:1:1: answer key True is not a question id"),
         (
             "unknown: 1\n",
-            "no question 'unknown' (in a.yaml:1:10); questions: team, roles, model, "
-            "baseline, stages",
+            "no question 'unknown' (in a.yaml:1:10); questions: team, roles, stages, "
+            "model, baseline",
         ),
     ],
 )

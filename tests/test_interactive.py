@@ -1,11 +1,13 @@
 """The questionnaire in a real pseudo-terminal, driven with pexpect like a user at a keyboard:
-typed text, arrow keys and space in checkboxes, the model search filter, validation
-errors and corrected answers, Ctrl-C and Ctrl-D.
+typed text, arrow keys and space in checkboxes, the model list (best first, filtered on
+any typed word, "recommend one for my team"), validation errors and corrected answers,
+Ctrl-C and Ctrl-D.
 
 Each test waits for a prompt's text before it types, never for a screen layout."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -17,7 +19,11 @@ pexpect = pytest.importorskip("pexpect")
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("pseudo-terminals need a POSIX system", allow_module_level=True)
 
+from clitools import run  # noqa: E402
 from termtools import Terminal  # noqa: E402  (after the pexpect check)
+
+from advisor.evaluation.questionnaire import AUTO_LABEL  # noqa: E402
+from advisor.load.rulebook import load_rulebook  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures" / "guide"
 DATE = "2026-11-26"
@@ -46,9 +52,9 @@ def files(folder: Path) -> list[str]:
 def test_questionnaire_with_validation_errors_writes_the_chosen_guide(tmp_path: Path) -> None:
     child = spawn(tmp_path, "-o", "OUT.md", "--date", DATE)
 
+    # The default team name is a placeholder: what is typed replaces it, and is not
+    # appended to it ("ML teamFraud ML", a bug a user hit).
     child.expect(TEAM)
-    child.send(CTRL_U + ENTER)  # clear the default, submit nothing
-    child.expect("An answer is required")
     child.send("Fraud ML" + ENTER)
 
     # All roles start checked: uncheck all four, try to go on, then pick two.
@@ -57,12 +63,12 @@ def test_questionnaire_with_validation_errors_writes_the_chosen_guide(tmp_path: 
     child.expect("Choose at least one")
     child.send(UP + UP + SPACE + DOWN + DOWN + SPACE + ENTER)  # ML engineer, student
 
-    child.expect(MODEL)
-    child.send(DOWN + UP + ENTER)  # down to GPT-5.4 and back to GPT-5.5
-    child.expect(BASELINE)
-    child.send(ENTER)  # its predecessor, GPT-5.4, is preselected
     child.expect(STAGES)
     child.send(DOWN + SPACE + ENTER)  # all but model selection
+    child.expect(MODEL)
+    child.send(ENTER)  # an empty line takes the default, GPT-5.5
+    child.expect(BASELINE)
+    child.send(ENTER)  # its predecessor, GPT-5.4, is the default
 
     status, rest = finish(child)
     assert status == 0, rest
@@ -89,17 +95,18 @@ def test_model_search_filter_and_no_comparison(tmp_path: Path) -> None:
     child.send(ENTER)  # keep the default team name
     child.expect(ROLES)
     child.send(ENTER)
-    child.expect(MODEL)
-    child.send("zzz")
-    child.expect("zzz")  # the filter line shows what was typed
-    child.send(ENTER)  # matches nothing: Enter must not pick a model
-    child.send(BACKSPACE * 3 + "thesis")
-    child.expect("thesis")
-    child.send(ENTER)
-    child.expect(BASELINE)
-    child.send(ENTER)  # the imported model has no predecessor: '(none)' is preselected
     child.expect(STAGES)
     child.send(ENTER)
+    child.expect(MODEL)
+    child.send("zzz")
+    child.expect("zzz")  # the line shows what was typed
+    child.send(ENTER)  # matches nothing: Enter must not pick a model
+    child.expect("Nothing matches 'zzz'")
+    child.send(BACKSPACE * 3 + "thesis")
+    child.expect("thesis")
+    child.send(ENTER)  # the one model it matches
+    child.expect(BASELINE)
+    child.send(ENTER)  # the imported model has no predecessor: '(none)' is the default
 
     status, rest = finish(child)
     assert status == 0, rest
@@ -112,16 +119,111 @@ def test_model_search_filter_and_no_comparison(tmp_path: Path) -> None:
     assert saved == {
         "team": "ML team",
         "roles": ["data-scientist", "ml-engineer", "tech-lead", "student"],
+        "stages": ["data-processing", "model-selection", "training-tuning", "result-validation"],
         "model": "thesis-gpt-5-codex",
         "baseline": "none",
-        "stages": ["data-processing", "model-selection", "training-tuning", "result-validation"],
     }
 
 
-@pytest.mark.parametrize("at", [TEAM, ROLES, MODEL, STAGES])
+def test_typed_words_filter_in_any_order_and_the_baseline_leaves_out_the_model(
+    tmp_path: Path,
+) -> None:
+    child = spawn(tmp_path, "-o", "OUT.md", "--date", DATE)
+    for prompt in (TEAM, ROLES, STAGES):
+        child.expect(prompt)
+        child.send(ENTER)
+    child.expect(MODEL)
+    # Each word may stand anywhere in the name: "gemini 3" finds "Gemini-3-Pro-Preview".
+    child.send("gemini 3")
+    child.expect("Gemini-3-Pro-Preview (MLEvolve)")
+    child.expect("Gemini-3-Flash-Preview (LoongFlow)")
+    child.send(ENTER)  # several match: nothing is taken
+    child.expect("choices match 'gemini 3'; choose one with the arrows or type more")
+    child.send(CTRL_U + "mlevolve 3")
+    child.send(ENTER)
+    child.expect(BASELINE)
+    # The model just chosen is not offered as its own baseline.
+    child.send("mlevolve")
+    child.expect("Nothing matches 'mlevolve'")
+    child.send(CTRL_U + ENTER)
+    status, rest = finish(child)
+    assert status == 0, rest
+    assert "Wrote OUT.md: 4 roles, model mlevolve-gemini-3-pro-preview\r\n" in rest
+    md = (tmp_path / "OUT.md").read_text()
+    assert md.startswith("# ML team: adopting Gemini-3-Pro-Preview (MLEvolve)\n")
+
+
+def test_the_model_list_is_best_first_with_key_scores(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "-o", "OUT.md")
+    for prompt in (TEAM, ROLES, STAGES):
+        child.expect(prompt)
+        child.send(ENTER)
+    child.expect(MODEL)
+    child.expect("now Gemini-3-Pro-Preview (MLEvolve)")
+    screen = [" ".join(ln.split()) for ln in child.shown()]
+    assert "(* unverified, ! flagged score)" in screen[-1]  # the marks are explained
+    listed = [ln for ln in screen if "%" in ln or ln.startswith(AUTO_LABEL)]
+    # What `advisor rank` puts first for all roles and stages heads the list, after
+    # the choice that recommends it.
+    assert listed[0] == f"{AUTO_LABEL} now Gemini-3-Pro-Preview (MLEvolve)"
+    assert listed[1] == "Gemini-3-Pro-Preview (MLEvolve) MLE-Bench 61.3%"
+    # Further down (found by typing), each model's scores, unverified and flagged marked.
+    for typed, row in [
+        ("gpt-5.5", "GPT-5.5 MLE-Bench 36%*, Terminal-Bench 2.0 82.7%*"),
+        ("disarray", "Ensemble (Disarray) MLE-Bench 77.8%!"),  # flagged: known leakage
+    ]:
+        child.send(CTRL_U + typed)
+        child.expect(row.split()[0])
+        assert row in [" ".join(ln.split()) for ln in child.shown()]
+    child.send(CTRL_C)
+    assert finish(child)[0] == 130
+
+
+def test_not_sure_recommends_the_model_rank_puts_first_for_the_team(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "-o", "OUT.md", "--date", DATE, "--save-answers", "answers.yaml")
+    child.expect(TEAM)
+    child.send("Pipelines" + ENTER)
+    child.expect(ROLES)
+    child.send(SPACE + DOWN + DOWN + SPACE + DOWN + SPACE + ENTER)  # ML engineers only
+    child.expect(STAGES)
+    child.send(DOWN + SPACE + DOWN + SPACE + DOWN + SPACE + ENTER)  # data processing only
+    child.expect(MODEL)
+    child.expect(AUTO_LABEL)
+    child.send(DOWN + ENTER)  # the first line: "Not sure: recommend one for my team"
+    child.expect(BASELINE)
+    child.send(ENTER)
+    status, rest = finish(child)
+    assert status == 0, rest
+
+    picked = recommended(["ml-engineer"], ["data-processing"])
+    book = load_rulebook(None)
+    assert picked != "gpt-5.5"  # not the default: the recommendation decided
+    assert f"Wrote OUT.md: 1 role, model {picked}" in rest
+    md = (tmp_path / "OUT.md").read_text()
+    assert md.startswith(f"# Pipelines: adopting {book.models[picked].name}\n")
+    assert "\n## Which model for which stage\n" in md
+    assert f"`advisor rank` puts **{book.models[picked].name}** first" in md
+    saved = yaml.safe_load((tmp_path / "answers.yaml").read_text())
+    assert saved["model"] == picked and saved["edition"]["shortlist"] is True
+
+
+def recommended(roles: list[str], stages: list[str]) -> str:
+    """What `advisor rank` puts first, read from its JSON as a user would."""
+    args = ["rank", "--format", "json"]
+    for r in roles:
+        args += ["--role", r]
+    for s in stages:
+        args += ["--stage", s]
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    [ranking] = json.loads(result.stdout)["rankings"]
+    return str(ranking["candidates"][0]["model"])
+
+
+@pytest.mark.parametrize("at", [TEAM, ROLES, STAGES, MODEL])
 def test_ctrl_c_stops_with_130_and_writes_nothing(tmp_path: Path, at: str) -> None:
     child = spawn(tmp_path, "-o", "OUT.md", "--save-answers", "answers.yaml")
-    for prompt in (TEAM, ROLES, MODEL, BASELINE, STAGES):
+    for prompt in (TEAM, ROLES, STAGES, MODEL, BASELINE):
         child.expect(prompt)
         if prompt == at:
             child.send(CTRL_C)
@@ -135,12 +237,12 @@ def test_ctrl_c_stops_with_130_and_writes_nothing(tmp_path: Path, at: str) -> No
 
 @pytest.mark.parametrize(
     ("at", "keys"),
-    [(TEAM, CTRL_U + CTRL_D), (ROLES, CTRL_D), (MODEL, CTRL_D), (BASELINE, CTRL_D)],
-    ids=["empty-text", "checkbox", "select-with-filter", "select"],
+    [(TEAM, CTRL_U + CTRL_D), (ROLES, CTRL_D), (MODEL, CTRL_D), (BASELINE, "gpt" + CTRL_D)],
+    ids=["empty-text", "checkbox", "filtered-list", "filtered-list-with-text"],
 )
 def test_end_of_input_exits_2_naming_the_alternatives(tmp_path: Path, at: str, keys: str) -> None:
     child = spawn(tmp_path, "-o", "OUT.md")
-    for prompt in (TEAM, ROLES, MODEL, BASELINE):
+    for prompt in (TEAM, ROLES, STAGES, MODEL, BASELINE):
         child.expect(prompt)
         if prompt == at:
             child.send(keys)
@@ -156,7 +258,7 @@ def test_end_of_input_exits_2_naming_the_alternatives(tmp_path: Path, at: str, k
 def test_prompts_go_to_stderr_so_stdout_holds_only_the_guide(tmp_path: Path) -> None:
     script = 'exec "$0" -m advisor guide -o - --date 2026-11-26 --team Solo > guide.md'
     child = spawn(tmp_path, program=["/bin/sh", "-c", script, sys.executable])
-    for prompt in (ROLES, MODEL, BASELINE, STAGES):
+    for prompt in (ROLES, STAGES, MODEL, BASELINE):
         child.expect(prompt)
         child.send(ENTER)
     status, rest = finish(child)
@@ -214,7 +316,7 @@ def test_organisation_questions_number_confirm_and_condition(tmp_path: Path) -> 
         "--save-answers",
         "answers.yaml",
     )
-    for prompt in (TEAM, ROLES, MODEL, BASELINE, STAGES):
+    for prompt in (TEAM, ROLES, STAGES, MODEL, BASELINE):
         child.expect(prompt)
         child.send(ENTER)
     child.expect("How many people are in the team?")
@@ -245,7 +347,7 @@ def test_condition_not_met_skips_the_question(tmp_path: Path) -> None:
         "--save-answers",
         "answers.yaml",
     )
-    for prompt in (TEAM, ROLES, MODEL, BASELINE, STAGES, "How many people"):
+    for prompt in (TEAM, ROLES, STAGES, MODEL, BASELINE, "How many people"):
         child.expect(prompt)
         child.send(ENTER)
     child.expect("Does the team work on regulated data?")
@@ -261,7 +363,7 @@ def test_condition_not_met_skips_the_question(tmp_path: Path) -> None:
 def test_with_stderr_redirected_the_prompts_use_stdout(tmp_path: Path) -> None:
     script = 'exec "$0" -m advisor guide -o OUT.md --date 2026-11-26 --team Logged 2> err.log'
     child = spawn(tmp_path, program=["/bin/sh", "-c", script, sys.executable])
-    for prompt in (ROLES, MODEL, BASELINE, STAGES):
+    for prompt in (ROLES, STAGES, MODEL, BASELINE):
         child.expect(prompt)
         child.send(ENTER)
     status, rest = finish(child)
@@ -277,7 +379,7 @@ def test_no_visible_terminal_for_prompts_is_no_terminal(tmp_path: Path) -> None:
     status, rest = finish(child)
     assert status == 2
     err = (tmp_path / "err.log").read_text()
-    assert "no terminal to ask team, roles, model, baseline, stages" in err
+    assert "no terminal to ask team, roles, stages, model, baseline" in err
     assert "--answers" in err and "--defaults" in err
     assert (tmp_path / "guide.md").read_text() == ""
 
@@ -290,6 +392,7 @@ def test_no_visible_terminal_for_prompts_is_no_terminal(tmp_path: Path) -> None:
         ("SIGTERM", MODEL, 143, "terminated"),
         ("SIGINT", TEAM, 130, "interrupted"),
         ("SIGINT", ROLES, 130, "interrupted"),
+        ("SIGINT", STAGES, 130, "interrupted"),
         ("SIGINT", BASELINE, 130, "interrupted"),
     ],
 )
@@ -300,7 +403,7 @@ def test_signal_from_outside_mid_questionnaire_stops_cleanly(
     import signal
 
     child = spawn(tmp_path, "-o", "OUT.md", "--save-answers", "answers.yaml")
-    for prompt in (TEAM, ROLES, MODEL, BASELINE):
+    for prompt in (TEAM, ROLES, STAGES, MODEL, BASELINE):
         child.expect(prompt)
         if prompt == at:
             break

@@ -56,14 +56,14 @@ def answers_file(tmp_path: Path, text: str) -> str:
 def test_builtin_questionnaire_is_short_and_its_ids_are_the_interface() -> None:
     data = yaml.safe_load((Path(builtin_rules()) / "questions.yaml").read_text())
     ids = [q["id"] for q in data["questions"]]
-    assert ids == ["team", "roles", "model", "baseline", "stages"]
+    assert ids == ["team", "roles", "stages", "model", "baseline"]
     assert len(ids) <= 7
     assert all(q["prompt"] for q in data["questions"])
 
 
 def test_organisation_questions_take_their_defaults() -> None:
     saved = answers_after("--rules", ORG, "--defaults")
-    assert list(saved) == ["team", "roles", "model", "baseline", "stages", "team_size", "regulated"]
+    assert list(saved) == ["team", "roles", "stages", "model", "baseline", "team_size", "regulated"]
     assert (saved["team_size"], saved["regulated"]) == (8.0, False)
 
 

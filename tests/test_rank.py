@@ -19,8 +19,10 @@ from clitools import run
 from docpages import DOCS, section
 from format_parsers import parse_markdown
 
+from advisor import wording
 from advisor.cli.app import cli
 from advisor.errors import InputError
+from advisor.evaluation import questionnaire
 from advisor.load.rulebook import load_rulebook
 
 pytestmark = pytest.mark.usefixtures("workdir")
@@ -440,13 +442,35 @@ def test_guide_model_auto_adopts_the_model_rank_puts_first_with_the_shortlist() 
     assert out.splitlines()[0] == f"# ML team: adopting {name}"
     section = out.split("## Which model for which stage\n", 1)[1].split("\n## ", 1)[0]
     assert f"puts **{name}** first" in section and "This guide is for" not in section
-    [table] = [t for t in parsed.tables if t.header[-1] == "Why"]
-    assert table.header == ["Role", "Stage", "#", "Model", "Autonomy", "Why"]
-    assert len(table.rows) == 16 * 3
-    assert table.column("#")[:3] == ["1", "2", "3"]
-    # Every ranking's first row is the model rank puts first there.
-    firsts = [row for row in table.rows if row[2] == "1"]
-    assert [row[3] for row in firsts] == [r["candidates"][0]["name"] for r in ranked()]
+    # A pointer under the bottom line says why this model, and where the others are.
+    head = out.split("## Model comparison", 1)[0]
+    assert f"`advisor rank` recommends {name} for this team: it leads " in head
+    assert "(#which-model-for-which-stage)" in head
+    # The section comes after the advice for each role, before the caveats.
+    headings = [h for h in out.splitlines() if h.startswith("## ")]
+    at = headings.index("## Which model for which stage")
+    assert headings[at - 1] == "## Students / researchers" and headings[at + 1] == "## Caveats"
+    # One compact table: the top 3 per stage for the team's roles together.
+    [table] = [t for t in parsed.tables if t.header[-1] == "Comparable with #1"]
+    assert table.header == [
+        "Stage",
+        "#",
+        "Model",
+        "Autonomy",
+        "Deciding score",
+        "Comparable with #1",
+    ]
+    assert len(table.rows) == 4 * 3
+    assert table.column("#") == ["1", "2", "3"] * 4
+    firsts = [row for row in table.rows if row[1] == "1"]
+    assert [row[2] for row in firsts] == [name] * 4
+    assert all(row[5] == "-" for row in firsts)
+    # Scores from another harness are marked as not comparable with the first.
+    assert "no: different harness" in table.column("Comparable with #1")
+    # With one role, the first of each stage is what that role's ranking puts first.
+    data = json.loads(guide_out("--model", "auto", "--role", "mle", "--format", "json"))
+    firsts_mle = [s["candidates"][0]["model"] for s in data["shortlist"]["stages"]]
+    assert firsts_mle == [r["candidates"][0]["model"] for r in ranked("--role", "mle")]
 
 
 def test_guide_model_auto_follows_the_team_roles_stages_and_verified_only() -> None:
@@ -456,10 +480,14 @@ def test_guide_model_auto_follows_the_team_roles_stages_and_verified_only() -> N
     assert data["model"] == expected
     short = data["shortlist"]
     assert short["recommended"]["model"] == expected and short["model"] == expected
-    [r] = short["rankings"]
-    assert (r["role"]["id"], r["stage"]["id"]) == ("ml-engineer", "data-processing")
-    assert len(r["candidates"]) == 3
-    assert all(not c["provisional"] for c in r["candidates"])
+    assert short["roles"] == [{"id": "ml-engineer", "name": "ML engineer"}]
+    [s] = short["stages"]
+    assert s["stage"]["id"] == "data-processing"
+    assert len(s["candidates"]) == 3
+    assert all(not c["provisional"] for c in s["candidates"])
+    assert [c["model"] for c in s["candidates"]] == [
+        c["model"] for c in ranked(*args)[0]["candidates"][:3]
+    ]
 
 
 def test_guide_shortlist_with_an_explicit_model_in_every_format() -> None:
@@ -470,8 +498,9 @@ def test_guide_shortlist_with_an_explicit_model_in_every_format() -> None:
         parsed = parse(out)
         assert "Which model for which stage" in parsed.text, fmt
         assert "This guide is for GPT-5.5." in " ".join(parsed.text.split()), fmt
-        [table] = [t for t in parsed.tables if t.header and t.header[-1] == "Why"]
+        [table] = [t for t in parsed.tables if t.header and t.header[-1] == "Comparable with #1"]
         assert len(table.rows) == 4 * 3, fmt
+        assert "Other models per stage" in parsed.text, fmt
     plain = guide_out("--model", "gpt-5.5", "--role", "ds")
     assert "Which model for which stage" not in plain  # only when asked for
 
@@ -509,7 +538,7 @@ def test_recommend_breaks_ties_by_autonomy_then_provisional_then_id(tmp_path: Pa
     assert rank.recommend(bare, rank.rank(bare, models=["bare"])) is None
     only_bare = msgspec.structs.replace(bare, models={"bare": bare.models["bare"]})
     with pytest.raises(InputError, match="no model has evidence for these roles and stages"):
-        rank.auto_model(only_bare, ["mle"], [])
+        questionnaire.Recommending(only_bare).pick({"roles": ["ml-engineer"]})
 
 
 @pytest.mark.parametrize("verified_only", [False, True])
@@ -534,3 +563,22 @@ def test_the_summary_counts_one_role_in_the_singular(tmp_path: Path) -> None:
     result = run("guide", "--defaults", "--role", "mle", "-o", str(tmp_path / "g.md"))
     assert result.exit_code == 0, result.output
     assert f"Wrote {tmp_path / 'g.md'}: 1 role, model gpt-5.5 vs gpt-5.4" in result.stdout
+
+
+def test_counts_of_one_are_singular_wherever_advisor_counts(tmp_path: Path) -> None:
+    """A fix of issue 15: "1 roles" had siblings ("1 rows skipped", "1 tables", ...)."""
+    assert [wording.count(n, "role") for n in (0, 1, 2)] == ["0 roles", "1 role", "2 roles"]
+    one = run(
+        "guide",
+        "--defaults",
+        "--model",
+        "auto",
+        "--role",
+        "mle",
+        "--stage",
+        "data-processing",
+        "-o",
+        "-",
+    )
+    assert one.exit_code == 0, one.output
+    assert "it leads 1 of the 1 role × stage ranking." in one.stdout

@@ -36,20 +36,6 @@ from advisor.load.paths import STDIN, STDIN_NAME
 from advisor.rendering.formats import EXTENSIONS
 from advisor.rendering.output import check_target, refuse_same_files, write_text
 
-#: The --model value (or answers-file model) that asks advisor to recommend one.
-AUTO = "auto"
-
-
-def _listed(value: object) -> list[str]:
-    """Role or stage ids as given by flags (a list) or an answers file (a list or "a, b")."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    return [str(value)]
-
 
 @click.command("guide")
 @click.option(
@@ -142,10 +128,10 @@ def guide_cmd(
 ) -> None:
     """Ask a few questions and write a team guide.
 
-    --model auto adopts the model 'advisor rank' puts first for the team's roles and
-    stages (as given; all when not given): the one leading the most role × stage
-    rankings, ties going to more autonomy over all of them, then fewer provisional
-    stages, then the model id.
+    --model auto (in the questionnaire: "Not sure: recommend one for my team") adopts
+    the model 'advisor rank' puts first for the team's roles and stages: the one
+    leading the most role × stage rankings, ties going to more autonomy over all of
+    them, then fewer provisional stages, then better places in them, then the model id.
 
     \b
     Examples:
@@ -205,18 +191,6 @@ def guide_cmd(
         if value is not None:
             flag = "--" + {"roles": "role", "stages": "stage"}.get(key, key)
             questionnaire.set_answer(given, origins, key, value, flag)
-    if str(given.get("model", "")).strip().lower() == AUTO:
-        from advisor.evaluation import rank
-
-        picked = rank.auto_model(
-            book,
-            _listed(given.get("roles")),
-            _listed(given.get("stages")),
-            verified_only=verified_only,
-        )
-        where = origins.get("model", "--model")
-        questionnaire.set_answer(given, origins, "model", picked, f"{where}: auto")
-        shortlist = True
     ask = None
     if not defaults:
         stream = prompt_stream(stdout_taken=out == "-")
@@ -224,9 +198,11 @@ def guide_cmd(
             from advisor.cli import prompts
 
             ask = prompts.asker(stream)
+    recommending = questionnaire.Recommending(book, verified_only=verified_only)
     answers = questionnaire.resolve_answers(
-        book, given, use_defaults=defaults, ask=ask, origins=origins
+        book, given, use_defaults=defaults, ask=ask, origins=origins, recommending=recommending
     )
+    shortlist = shortlist or recommending.picked is not None
     for note in questionnaire.unused_answers(book, given, answers, origins):
         click.echo(f"advisor: note: {note}", err=True)
     page = guide.make_guide(

@@ -14,23 +14,26 @@ import functools
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 import questionary
-from prompt_toolkit.filters import Condition
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from prompt_toolkit.output import create_output
-from questionary.prompts.common import InquirerControl
 
 from advisor.errors import InputError
-from advisor.evaluation.questionnaire import AskFn, Choice
+from advisor.evaluation.questionnaire import MARKS_KEY, AskFn, Choice
 
 if TYPE_CHECKING:
     from advisor.model.schema import Question
 
-#: A select with more choices than this gets questionary's type-to-filter search.
+#: A select with more choices than this is asked with a filtering autocomplete prompt.
 SEARCH_FROM = 8
+#: How a text prompt shows its default: greyed in the empty line, taken by Enter.
+PLACEHOLDER_STYLE = "fg:ansibrightblack"
 
 
 def _title(c: Choice) -> str:
@@ -40,14 +43,113 @@ def _title(c: Choice) -> str:
     return f"{c.label} ({c.value})"
 
 
-def _extra_keys(question: Any, search: bool) -> None:
+def _words(text: str) -> list[str]:
+    return text.casefold().split()
+
+
+class ChoiceFinder(Completer):
+    """The choices of a long select as completions, filtered on every typed word.
+
+    Each word the user types must occur somewhere in a choice's title or id, in any
+    order: "gemini 3" finds "Gemini-3-Pro-Preview (MLEvolve)". Choices keep their
+    order (best first); a choice's note (its key scores) shows beside it.
+    """
+
+    def __init__(self, choices: list[Choice]) -> None:
+        self.choices = choices
+        # Names alone, which keeps room for the notes; the id only tells twins apart.
+        labels = Counter(c.label for c in choices)
+        self.titles = {c.value: c.label if labels[c.label] == 1 else _title(c) for c in choices}
+
+    def matches(self, text: str) -> list[Choice]:
+        """The choices every word of ``text`` occurs in; all of them for no words."""
+        words = _words(text)
+        return [
+            c
+            for c in self.choices
+            if all(w in f"{self.titles[c.value]} {c.value}".casefold() for w in words)
+        ]
+
+    def find(self, text: str) -> Choice | None:
+        """The choice ``text`` names: its exact title, else the only one it matches."""
+        exact = [c for c in self.choices if self.titles[c.value] == text.strip()]
+        found = exact or self.matches(text)
+        return found[0] if len(found) == 1 else None
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Any:
+        text = document.text_before_cursor
+        for c in self.matches(text):
+            yield Completion(
+                self.titles[c.value],
+                start_position=-len(text),
+                display_meta=c.note,
+            )
+
+
+def _ask_filtered(
+    q: Question, choices: list[Choice], default: Any, kwargs: Any, again: Callable[[], Any]
+) -> Any:
+    """A long select as questionary's autocomplete prompt with a :class:`ChoiceFinder`.
+
+    The list opens at once, best first; typing filters it, arrows choose, Enter takes
+    the chosen line, the only match of what was typed, or (on an empty line) the
+    default. Text matching no choice, or several, is refused with a message instead of
+    silently taking the first choice.
+    """
+    finder = ChoiceFinder(choices)
+    by_value = {c.value: c for c in choices}
+    fallback = by_value.get(default) if isinstance(default, str) else None
+
+    def check(text: str) -> bool | str:
+        if not text.strip():
+            return True if fallback is not None else "Type to filter, or choose with the arrows"
+        if finder.find(text) is not None:
+            return True
+        n = len(finder.matches(text))
+        if n == 0:
+            return f"Nothing matches {text.strip()!r}; delete some of it"
+        return f"{n} choices match {text.strip()!r}; choose one with the arrows or type more"
+
+    # autocomplete has no instruction line: the help goes to the bottom toolbar.
+    marks = f"({MARKS_KEY})" if any(c.note for c in choices) else ""
+    help_text = f"{kwargs.pop('instruction', '')} {marks}".strip()
+    if help_text:
+        kwargs["bottom_toolbar"] = help_text
+    if fallback is not None:
+        kwargs["placeholder"] = [(PLACEHOLDER_STYLE, finder.titles[fallback.value])]
+    question = questionary.autocomplete(
+        q.prompt, choices=[], completer=finder, validate=check, **kwargs
+    )
+    app = question.application
+    # Open the whole list before anything is typed, not only after the first key.
+    app.pre_run_callables.append(lambda: app.current_buffer.start_completion())
+    enter = KeyBindings()
+
+    @enter.add("enter", eager=True)
+    def _(event: Any) -> None:
+        # The answer line then shows the choice taken, not the words that found it.
+        buf = event.current_buffer
+        picked = finder.find(buf.text) if buf.text.strip() else fallback
+        if picked is not None:
+            buf.document = Document(finder.titles[picked.value])
+        buf.validate_and_handle()
+
+    app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), enter])
+    _extra_keys(question)
+
+    def value(text: str) -> str:
+        picked = finder.find(text)
+        assert picked is not None  # the validator lets only a title or a unique match through
+        return picked.value
+
+    return _run(question, again, value)
+
+
+def _extra_keys(question: Any) -> None:
     """Key bindings questionary's list prompts lack.
 
-    - Ctrl-D ends the questionnaire, as it does on an empty text prompt (questionary's
-      list prompts ignore it, which leaves Ctrl-C as the only way out); so does a SIGINT.
-    - With the type-to-filter search of a select, Enter does nothing while the filter
-      matches no choice: questionary would then pick whichever choice the pointer is
-      on, although the user typed something else.
+    Ctrl-D ends the questionnaire, as it does on an empty text prompt (questionary's
+    list prompts ignore it, which leaves Ctrl-C as the only way out); so does a SIGINT.
     """
     app = question.application
     extra = KeyBindings()
@@ -61,19 +163,6 @@ def _extra_keys(question: Any, search: bool) -> None:
     @extra.add("<sigint>", eager=True)
     def _(event: Any) -> None:
         event.app.exit(exception=KeyboardInterrupt(), style="class:aborting")
-
-    control = next(
-        (c for c in app.layout.find_all_controls() if isinstance(c, InquirerControl)), None
-    )
-    if search and control is not None:
-
-        def no_match() -> bool:
-            text = (control.search_filter or "").lower()
-            return bool(text) and not any(text in str(c.title).lower() for c in control.choices)
-
-        @extra.add("enter", eager=True, filter=Condition(no_match))
-        def _(event: Any) -> None:
-            event.app.output.bell()
 
     app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), extra])
 
@@ -124,8 +213,10 @@ def _signals_end_the_prompt(app: Any) -> Iterator[None]:
             signal.signal(n, h)
 
 
-def _validator(q: Question) -> Any:
+def _validator(q: Question, has_default: bool) -> Any:
     def check(text: str) -> bool | str:
+        if has_default and not text.strip():
+            return True  # the default, shown as the placeholder
         if q.type == "number":
             try:
                 value = float(text)
@@ -156,21 +247,27 @@ def asker(stream: TextIO) -> AskFn:
 def ask(q: Question, choices: list[Choice], default: Any, stream: TextIO | None = None) -> Any:
     """Ask one question; Ctrl-C raises KeyboardInterrupt, end of input an InputError."""
     out = create_output(stdout=stream or sys.stderr)
+    again = functools.partial(ask, q, choices, default, stream)
     kwargs: dict[str, Any] = {"output": out}
     if q.help:
         kwargs["instruction"] = f"({q.help})"
     if q.type in ("text", "number"):
-        question = questionary.text(
-            q.prompt,
-            default=""
+        # The default is a placeholder, not text in the line: what the user types
+        # replaces it instead of being appended to it.
+        shown = (
+            ""
             if default is None
             else f"{default:g}"
             if isinstance(default, float)
-            else str(default),
-            validate=_validator(q),
-            **kwargs,
+            else str(default)
         )
-    elif q.type == "confirm":
+        if shown:
+            kwargs["placeholder"] = [(PLACEHOLDER_STYLE, shown)]
+        question = questionary.text(q.prompt, validate=_validator(q, bool(shown)), **kwargs)
+        return _run(question, again, lambda text: text if text.strip() or not shown else shown)
+    if q.type == "select" and len(choices) > SEARCH_FROM:
+        return _ask_filtered(q, choices, default, kwargs, again)
+    if q.type == "confirm":
         question = questionary.confirm(q.prompt, default=bool(default), **kwargs)
     elif q.type == "select":
         opts = [questionary.Choice(title=_title(c), value=c.value) for c in choices]
@@ -179,7 +276,6 @@ def ask(q: Question, choices: list[Choice], default: Any, stream: TextIO | None 
             q.prompt,
             choices=opts,
             default=default if default in values else None,
-            use_search_filter=len(opts) > SEARCH_FROM,
             use_jk_keys=False,
             **kwargs,
         )
@@ -196,14 +292,23 @@ def ask(q: Question, choices: list[Choice], default: Any, stream: TextIO | None 
             **kwargs,
         )
     if q.type in ("select", "checkbox"):
-        _extra_keys(question, search=q.type == "select" and len(choices) > SEARCH_FROM)
+        _extra_keys(question)
+    return _run(question, again)
+
+
+def _run(
+    question: Any, again: Callable[[], Any], answer: Callable[[Any], Any] = lambda a: a
+) -> Any:
+    """Run a prompt and make ``answer`` of what it returns: a signal ends it cleanly
+    (``again`` asks anew when the signal is ignored), end of input is an InputError."""
     try:
         with _signals_end_the_prompt(question.application):
-            return question.unsafe_ask()
+            given = question.unsafe_ask()
     except _Signalled as sig:
         signal.raise_signal(sig.signum)  # now outside the loop: the usual handler runs
-        return ask(q, choices, default, stream)  # the signal is ignored: ask again
+        return again()  # the signal is ignored: ask again
     except EOFError:
         raise InputError(
             "input ended before all questions were answered; use --answers FILE or --defaults"
         ) from None
+    return answer(given)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from advisor import wording
 from advisor.cli.common import (
     PATH,
     annotations_option,
@@ -282,8 +283,9 @@ def scores_import_cmd(
     n = sum(len(e.rows) for e in imported.entries)
     extra = f", {imported.filtered} of other splits left out" if imported.filtered else ""
     click.echo(
-        f"advisor: imported {n} scores as {len(imported.entries)} models from {imported.source} "
-        f"({len(imported.skipped)} rows skipped{extra})"
+        f"advisor: imported {wording.count(n, 'score')} as "
+        f"{wording.count(len(imported.entries), 'model')} from {imported.source} "
+        f"({wording.count(len(imported.skipped), 'row')} skipped{extra})"
         + ("" if output == "-" else f" -> {output}"),
         err=True,
     )

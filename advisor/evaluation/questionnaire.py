@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 import yaml
 
+from advisor import wording
 from advisor.errors import InputError, RulebookError
+from advisor.evaluation import rank
 from advisor.evaluation.results import Profile
 from advisor.load import cache
 from advisor.load.rulebook import Rulebook
@@ -38,15 +40,24 @@ CORE_QUESTIONS = frozenset({"team", "roles", "model", "baseline", "stages"})
 #: The key of an edition file's record (see :mod:`advisor.rendering.edition`): not an
 #: answer, so an answers file may hold it.
 EDITION_KEY = "edition"
+#: The answer to the model question that asks advisor to recommend one.
+AUTO = "auto"
+#: How the model prompt offers :data:`AUTO`.
+AUTO_LABEL = "Not sure: recommend one for my team"
+#: How :func:`key_scores` marks a score that is unverified, or flagged; and what says so.
+UNVERIFIED_MARK, FLAGGED_MARK = "*", "!"
+MARKS_KEY = f"{UNVERIFIED_MARK} unverified, {FLAGGED_MARK} flagged score"
 #: Items of a list answer whose own location is kept (past these, errors point at the list).
 MAX_LOCATED_ITEMS = 1000
 
 
 class Choice(msgspec.Struct, frozen=True, order=True):
-    """One option of a select or checkbox question."""
+    """One option of a select or checkbox question; ``note`` is shown beside it
+    (a model's key scores)."""
 
     value: str
     label: str
+    note: str = ""
 
 
 #: ask(question, choices, default) -> raw answer; raises KeyboardInterrupt or EOFError.
@@ -66,6 +77,87 @@ def choices(book: Rulebook, q: Question) -> list[Choice]:
     if q.type == "select" and not q.required:
         out.append(Choice(NO_BASELINE if q.choices_from == "models" else "", "(none)"))
     return out
+
+
+class Recommending:
+    """What lets the model question recommend: it offers :data:`AUTO` first and lists
+    the models best first, as ``advisor rank`` ranks them for the roles and stages
+    answered so far (every role or stage not answered yet counts).
+
+    Args:
+        book: The rulebook.
+        verified_only: Rank on verified, unflagged scores only.
+
+    Attributes:
+        picked: The model an answer of :data:`AUTO` stood for, once one did.
+    """
+
+    def __init__(self, book: Rulebook, *, verified_only: bool = False) -> None:
+        self.book = book
+        self.verified_only = verified_only
+        self.picked: str | None = None
+
+    def _rankings(self, answers: Mapping[str, Any]) -> list[rank.Ranking]:
+        return rank.rank(
+            self.book,
+            roles=answers.get("roles") or (),
+            stages=answers.get("stages") or (),
+            verified_only=self.verified_only,
+        )
+
+    def order(self, answers: Mapping[str, Any]) -> list[str]:
+        """Model ids, best first (see :func:`advisor.evaluation.rank.order_models`)."""
+        return rank.order_models(self.book, self._rankings(answers))
+
+    def pick(self, answers: Mapping[str, Any]) -> str:
+        """The model :data:`AUTO` stands for: the one ``rank`` puts first.
+
+        Raises:
+            InputError: no model has evidence for the roles and stages.
+        """
+        rec = rank.recommend(self.book, self._rankings(answers))
+        if rec is None:
+            raise InputError(
+                "model auto: no model has evidence for these roles and stages; name one "
+                "with --model"
+            )
+        self.picked = rec.model
+        return rec.model
+
+
+def key_scores(book: Rulebook, model_id: str) -> str:
+    """A model's scores in a few words, marked as :data:`MARKS_KEY` says:
+    "MLE-Bench 36%*, Terminal-Bench 2.0 82.7%"."""
+    model = book.models[model_id]
+    out = []
+    for b in book.benchmarks.values():
+        sc = next((s for s in model.scores if s.benchmark == b.id), None)
+        if sc is not None:
+            marks = ("" if sc.verified else UNVERIFIED_MARK) + (FLAGGED_MARK if sc.flags else "")
+            out.append(f"{b.name} {wording.pct(sc.score)}{marks}")
+    return ", ".join(out)
+
+
+def offered(
+    book: Rulebook, q: Question, answers: Mapping[str, Any], recommending: Recommending | None
+) -> list[Choice]:
+    """The options a prompt offers: :func:`choices`, and for questions on models, each
+    model's key scores; without the model already chosen for the baseline; with
+    ``recommending``, models best first and :data:`AUTO` first for the model question."""
+    opts = choices(book, q)
+    if q.choices_from != "models":
+        return opts
+    chosen = answers.get("model") if q.id == "baseline" else None
+    models = [c for c in opts if c.value in book.models and c.value != chosen]
+    rest = [c for c in opts if c.value not in book.models]
+    ranked = recommending.order(answers) if recommending is not None else []
+    if ranked:
+        place = {m: i for i, m in enumerate(ranked)}
+        models.sort(key=lambda c: (place.get(c.value, len(place)), c.value))
+    shown = [Choice(c.value, c.label, key_scores(book, c.value)) for c in models]
+    if ranked and q.id == "model":
+        shown.insert(0, Choice(AUTO, AUTO_LABEL, f"now {book.models[ranked[0]].name}"))
+    return shown + rest
 
 
 def _allowed(opts: list[Choice]) -> str:
@@ -276,6 +368,7 @@ def resolve_answers(
     use_defaults: bool = False,
     ask: AskFn | None = None,
     origins: Mapping[str, str] | None = None,
+    recommending: Recommending | None = None,
 ) -> dict[str, Any]:
     """Answer every question that applies, in order.
 
@@ -285,6 +378,8 @@ def resolve_answers(
         use_defaults: Take the default for every question not given.
         ask: Asks a question interactively; None when there is no terminal.
         origins: Where each given answer came from, for error messages.
+        recommending: Lets the model question take :data:`AUTO` (and offer it first);
+            None: it takes only model ids.
 
     Raises:
         InputError: an answer is invalid, an answer names no question, or questions
@@ -309,13 +404,25 @@ def resolve_answers(
                 if isinstance(value, list)
                 else []
             )
-            answers[q.id] = validate_answer(book, q, value, origins.get(q.id, ""), items)
+            where = origins.get(q.id, "")
+            if _is_auto(q, value):
+                value = _recommended(q, answers, recommending, where)
+            answers[q.id] = validate_answer(book, q, value, where, items)
             continue
         default = default_for(book, q, answers)
         if use_defaults and default is not None:
-            answers[q.id] = validate_answer(book, q, default, "the rulebook's default")
+            where = "the rulebook's default"
+            if _is_auto(q, default):
+                default = _recommended(q, answers, recommending, where)
+            answers[q.id] = validate_answer(book, q, default, where)
         elif ask is not None:
-            answers[q.id] = ask_until_valid(book, q, default, ask)
+            opts = offered(book, q, answers, recommending)
+            raw = ask_until_valid(book, q, default, ask, opts)
+            answers[q.id] = (
+                validate_answer(book, q, _recommended(q, answers, recommending, ""))
+                if _is_auto(q, raw)
+                else raw
+            )
         else:
             unanswered.append(q.id)
     if unanswered:
@@ -397,10 +504,33 @@ def _origin(origins: Mapping[str, str], key: str) -> str:
     return f" (in {origins[key]})" if key in origins else ""
 
 
-def ask_until_valid(book: Rulebook, q: Question, default: Any, ask: AskFn) -> Any:
-    """Ask until the answer validates; prompts validate as they go, this is the backstop."""
+def _is_auto(q: Question, value: Any) -> bool:
+    """Whether an answer to the model question asks advisor to recommend one."""
+    return q.id == "model" and isinstance(value, str) and value.strip().lower() == AUTO
+
+
+def _recommended(
+    q: Question, answers: Mapping[str, Any], recommending: Recommending | None, where: str
+) -> str:
+    """The model an answer of :data:`AUTO` stands for."""
+    if recommending is None:
+        src = f" (from {where})" if where else ""
+        raise InputError(
+            f"question {q.id!r}{src}: 'auto' (recommend a model) is only for advisor guide; "
+            "name a model"
+        )
+    return recommending.pick(answers)
+
+
+def ask_until_valid(
+    book: Rulebook, q: Question, default: Any, ask: AskFn, opts: list[Choice]
+) -> Any:
+    """Ask, offering ``opts``, until the answer validates (or is :data:`AUTO`, which the
+    caller resolves); prompts validate as they go, this is the backstop."""
     for _ in range(10):
-        raw = ask(q, choices(book, q), default)
+        raw = ask(q, opts, default)
+        if _is_auto(q, raw):
+            return AUTO
         try:
             return validate_answer(book, q, raw)
         except InputError as exc:

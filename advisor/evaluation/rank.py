@@ -25,7 +25,7 @@ from typing import Any
 
 import msgspec
 
-from advisor.errors import InputError
+from advisor import wording
 from advisor.evaluation import evidence as ev_model
 from advisor.evaluation.engine import evaluate
 from advisor.evaluation.results import Evidence, Profile, StageAdvice
@@ -155,15 +155,19 @@ def _candidate(model_id: str, name: str, st: StageAdvice) -> Candidate:
     return Candidate(model_id, name, autonomy, st.assessed, st.provisional, used)
 
 
+def _standing(book: Rulebook, c: Candidate) -> int:
+    """A candidate's level as a number: not assessed -1, no rule 0, then 1 for the lowest
+    level upwards."""
+    if not c.assessed:
+        return -1
+    if c.autonomy is None:
+        return 0
+    return 1 + book.level_ids.index(c.autonomy)
+
+
 def _order(book: Rulebook, c: Candidate) -> tuple[Any, ...]:
     """The sort key of a candidate (see the module docstring)."""
-    levels = book.level_ids
-    if not c.assessed:
-        standing = -1
-    elif c.autonomy is None:
-        standing = 0
-    else:
-        standing = 1 + levels.index(c.autonomy)
+    standing = _standing(book, c)
     ev = c.deciding
     if ev is None:
         return (-standing, c.provisional, 0, True, 0.0, c.model)
@@ -183,24 +187,28 @@ def _mark_comparable(book: Rulebook, stage: str, cands: list[Candidate]) -> None
         elif i == 0 or lead is None:
             c.comparable, c.note = True, ""
         else:
-            c.note = _difference(book, lead, ev)
+            c.note = _difference(book, lead, ev)[1]
             c.comparable = not c.note
 
 
-def _difference(book: Rulebook, lead: Evidence, ev: Evidence) -> str:
-    """Why ``ev`` cannot be read against the leader's ``lead``, or "" when it can."""
+def _difference(book: Rulebook, lead: Evidence, ev: Evidence) -> tuple[str, str]:
+    """Why ``ev`` cannot be read against the leader's ``lead``, in a few words and in
+    full ("different harness", "different harness (A; the leader's is B)"); ("", "")
+    when it can."""
     if ev.benchmark != lead.benchmark:
-        return (
-            f"rests on a different benchmark ({book.benchmarks[ev.benchmark].name}, "
-            f"the leader's is {book.benchmarks[lead.benchmark].name})"
-        )
+        kind = "rests on a different benchmark"
+        names = book.benchmarks[ev.benchmark].name, book.benchmarks[lead.benchmark].name
+        return kind, f"{kind} ({names[0]}, the leader's is {names[1]})"
     if not (stated(ev.agent) and stated(lead.agent)):
-        return "harness not stated: scores under different agents can differ by many points"
+        kind = "harness not stated"
+        return kind, f"{kind}: scores under different agents can differ by many points"
     if ev.agent != lead.agent:
-        return f"different harness ({ev.agent}; the leader's is {lead.agent})"
+        kind = "different harness"
+        return kind, f"{kind} ({ev.agent}; the leader's is {lead.agent})"
     if ev.split != lead.split:
-        return f"different split ({ev.split}; the leader's is {lead.split})"
-    return ""
+        kind = "different split"
+        return kind, f"{kind} ({ev.split}; the leader's is {lead.split})"
+    return "", ""
 
 
 def evidence_dict(ev: Evidence) -> dict[str, Any]:
@@ -270,93 +278,145 @@ class Recommendation(msgspec.Struct):
     why: str
 
 
+class _Tally(msgspec.Struct):
+    """One model's standing over a set of rankings (what :func:`recommend` weighs)."""
+
+    name: str
+    leads: int = 0
+    autonomy: int = 0
+    provisional: int = 0
+    places: int = 0
+
+
+def _tallies(book: Rulebook, rankings: Sequence[Ranking]) -> dict[str, _Tally]:
+    tally: dict[str, _Tally] = {}
+    for r in rankings:
+        for place, c in enumerate(r.candidates):
+            t = tally.setdefault(c.model, _Tally(c.name))
+            t.places += place
+            t.autonomy += book.level_rank(c.autonomy) + 1 if c.assessed and c.autonomy else 0
+            t.provisional += int(c.provisional)
+        if r.leader is not None:
+            tally[r.leader.model].leads += 1
+    return tally
+
+
+def order_models(book: Rulebook, rankings: Sequence[Ranking]) -> list[str]:
+    """Every candidate model of these rankings, best first, as :func:`recommend` weighs
+    them: most rankings led, then more autonomy over all of them, then fewer provisional
+    stages, then better places (the sum of its places in the rankings), then the model
+    id. Pass whole rankings (no ``top``)."""
+    tally = _tallies(book, rankings)
+    return sorted(
+        tally,
+        key=lambda m: (
+            -tally[m].leads,
+            -tally[m].autonomy,
+            tally[m].provisional,
+            tally[m].places,
+            m,
+        ),
+    )
+
+
 def recommend(book: Rulebook, rankings: Sequence[Ranking]) -> Recommendation | None:
     """The model ``rank`` puts first for these rankings (None when no model is assessed).
 
     It is the model that leads the most role × stage rankings. Ties go to the model
     granted more autonomy summed over all the rankings (a stage not assessed or
     without a rule counts as none), then to the one with fewer provisional stages,
-    then to the first model id in alphabetical order. Pass whole rankings (no ``top``).
+    then to better places over all the rankings, then to the first model id in
+    alphabetical order. Pass whole rankings (no ``top``).
     """
-    leads: dict[str, int] = {}
-    autonomy: dict[str, int] = {}
-    provisional: dict[str, int] = {}
-    names: dict[str, str] = {}
-    for r in rankings:
-        if r.leader is not None:
-            leads[r.leader.model] = leads.get(r.leader.model, 0) + 1
-        for c in r.candidates:
-            names[c.model] = c.name
-            granted = book.level_rank(c.autonomy) + 1 if c.assessed and c.autonomy else 0
-            autonomy[c.model] = autonomy.get(c.model, 0) + granted
-            provisional[c.model] = provisional.get(c.model, 0) + int(c.provisional)
-    if not leads:
+    tally = _tallies(book, rankings)
+    order = order_models(book, rankings)
+    if not order or tally[order[0]].leads == 0:
         return None
-    best = min(names, key=lambda m: (-leads.get(m, 0), -autonomy[m], provisional[m], m))
-    tied = [m for m in leads if leads[m] == leads[best] and m != best]
-    why = f"it leads {leads[best]} of the {len(rankings)} role × stage rankings"
+    best, top = order[0], tally[order[0]]
+    tied = sorted(m for m in order[1:] if tally[m].leads == top.leads)
+    why = f"it leads {top.leads} of the {wording.count(len(rankings), 'role × stage ranking')}"
     if tied:
         why += (
-            f" (as many as {', '.join(names[m] for m in sorted(tied))}; "
+            f" (as many as {', '.join(tally[m].name for m in tied)}; "
             "ties go to more autonomy over all the rankings, then fewer provisional stages, "
-            "then the model id)"
+            "then better places in them, then the model id)"
         )
-    return Recommendation(best, names[best], leads[best], len(rankings), why)
+    return Recommendation(best, top.name, top.leads, len(rankings), why)
 
 
 def shortlist(
     book: Rulebook, rankings: Sequence[Ranking], *, model: str, top: int = 3
 ) -> dict[str, Any]:
-    """The guide's "Which model for which stage" section as plain data (JSON and templates).
+    """The guide's "Which model for which stage" section as plain data (JSON and templates):
+    per stage, the ``top`` models for the team's roles together, best first.
+
+    A stage's models are ordered as :func:`order_models` orders them over that stage's
+    rankings (one per role); each shows the autonomy it earns (a range when the roles
+    differ), its deciding score, and whether that score can be read against the first
+    model's.
 
     Args:
         book: The rulebook.
         rankings: Whole rankings for the team's roles and stages.
         model: The model the guide is for.
-        top: Candidates shown per ranking.
+        top: Models shown per stage.
     """
     rec = recommend(book, rankings)
+    by_stage: dict[str, list[Ranking]] = {}
+    for r in rankings:
+        by_stage.setdefault(r.stage, []).append(r)
+    stages = []
+    for stage, group in by_stage.items():
+        found: dict[str, dict[str, Candidate]] = {}
+        for r in group:
+            for c in r.candidates:
+                found.setdefault(c.model, {})[r.role] = c
+        shown = [found[m] for m in order_models(book, group)[:top]]
+        first = next(iter(shown[0].values())) if shown else None
+        lead = first if first is not None and first.assessed else None
+        stages.append(
+            {
+                "stage": {"id": stage, "name": book.stages[stage].name},
+                "candidates": [_short_candidate(book, cands, lead) for cands in shown],
+            }
+        )
+    roles = list(dict.fromkeys(r.role for r in rankings))
     return {
         "title": "Which model for which stage",
         "model": model,
         "recommended": None if rec is None else msgspec.to_builtins(rec),
         "top": top,
-        "rankings": [
-            {
-                "role": {"id": r.role, "name": book.roles[r.role].name},
-                "stage": {"id": r.stage, "name": book.stages[r.stage].name},
-                "candidates": [
-                    {
-                        "model": c.model,
-                        "name": c.name,
-                        "autonomy": c.autonomy,
-                        "level": standing_text(book, c),
-                        "assessed": c.assessed,
-                        "provisional": c.provisional,
-                        "evidence": evidence_text(book, c.deciding),
-                        "comparable": c.comparable,
-                        "note": c.note,
-                    }
-                    for c in r.candidates[:top]
-                ],
-            }
-            for r in rankings
-        ],
+        "roles": [{"id": r, "name": book.roles[r].name} for r in roles],
+        "stages": stages,
     }
 
 
-def auto_model(
-    book: Rulebook, roles: Sequence[str], stages: Sequence[str], *, verified_only: bool = False
-) -> str:
-    """The model id ``--model auto`` stands for: :func:`recommend` for these roles and
-    stages (empty: all).
-
-    Raises:
-        InputError: an unknown role or stage, or no model has evidence for any of them.
-    """
-    rec = recommend(book, rank(book, roles=roles, stages=stages, verified_only=verified_only))
-    if rec is None:
-        raise InputError(
-            "--model auto: no model has evidence for these roles and stages; name one with --model"
-        )
-    return rec.model
+def _short_candidate(
+    book: Rulebook, by_role: dict[str, Candidate], lead: Candidate | None
+) -> dict[str, Any]:
+    """One model at one stage over the team's roles (``by_role``: its candidate for each),
+    against the stage's first model ``lead``."""
+    cands = list(by_role.values())
+    c = cands[0]  # the score deciding a stage is the same for every role
+    ev = c.deciding
+    if not c.assessed or ev is None:
+        comparable, note = False, c.note
+    elif lead is None or lead.model == c.model or lead.deciding is None:
+        comparable, note = True, ""
+    else:
+        note = _difference(book, lead.deciding, ev)[0]
+        comparable = not note
+    levels = {standing_text(book, x): _standing(book, x) for x in cands}
+    shown = sorted(levels, key=lambda text: levels[text])
+    return {
+        "model": c.model,
+        "name": c.name,
+        "level": shown[0] if len(shown) == 1 else f"{shown[0]} to {shown[-1]}, by role",
+        "levels": [{"role": r, "level": standing_text(book, x)} for r, x in by_role.items()],
+        "provisional": any(x.provisional for x in cands),
+        "evidence": ""
+        if ev is None
+        else (f"{ev_model.basis(book, ev)['text']}, {ev_model.strength_words(ev) or 'verified'}"),
+        "comparable": comparable,
+        "note": note,
+    }

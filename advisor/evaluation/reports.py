@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from advisor import wording
 from advisor.errors import InputError
 from advisor.evaluation import evidence as ev_model
 from advisor.evaluation.engine import comparison_rows, evaluate, evidence_of
@@ -171,7 +172,7 @@ def guide_summary(book: Rulebook, result: Any, written: Any) -> tuple[str, list[
     (the first row is the header; no rows without roles)."""
     where = f"Wrote {written}" if written is not None else "Wrote the guide to stdout"
     n = len(result.roles)
-    headline = f"{where}: {n} role{'' if n == 1 else 's'}, model {result.model}" + (
+    headline = f"{where}: {wording.count(n, 'role')}, model {result.model}" + (
         f" vs {result.baseline}" if result.baseline else ""
     )
     if not result.roles:

@@ -668,8 +668,8 @@ def scores_yaml(imported: Imported) -> str:
     head = (
         "# yaml-language-server: $schema=./rulebook.schema.json\n"
         f"# Scores imported by 'advisor scores import' from {Path(imported.source).name}:\n"
-        f"# {len(imported.entries)} models, {n_scores} scores; {len(imported.skipped)} rows "
-        "skipped. Use with --scores.\n"
+        f"# {wording.count(len(imported.entries), 'model')}, {wording.count(n_scores, 'score')}; "
+        f"{wording.count(len(imported.skipped), 'row')} skipped. Use with --scores.\n"
     )
     body = yaml.safe_dump(
         imported.to_dict(),

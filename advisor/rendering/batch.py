@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from advisor import wording
 from advisor.errors import AdvisorError, InputError, OutputError
 from advisor.evaluation.questionnaire import locate_items, resolve_answers
 from advisor.load.paths import path_kind
@@ -249,7 +250,8 @@ def _csv_rows(path: str | os.PathLike[str], name: str, delimiter: str) -> list[R
     rows: list[RosterRow] = []
     for r in table.rows:
         if r.fields is not None:
-            problem = f"row has {r.fields} fields but the header has {len(table.header)}"
+            fields = wording.count(r.fields, "field")
+            problem = f"row has {fields} but the header has {len(table.header)}"
             rows.append(RosterRow(r.location, {}, {}, problem))
             continue
         given = {k: v for k, v in r.values.items() if v}

@@ -277,80 +277,119 @@ def _num(x: float) -> str:
     return wording.number(x, 2)
 
 
+#: The short labels of the compared models in charts, which a key spells out.
+SERIES_LABELS = ("Model", "Baseline")
+#: SVG layout in pixels: short labels, the 0-100 % plot, room for a value after a bar.
+_LABEL_W, _PLOT_W, _VALUE_W = 64, 460, 130
+_BAR_H, _LINE_H, _GAP = 18, 18, 16
+#: Longest name the SVG key shows in full (the rest goes to a tooltip).
+_KEY_CHARS = 70
+
+
 def chart_view(groups: list[dict[str, Any]], series: list[dict[str, Any]]) -> dict[str, Any]:
-    """Scores per benchmark as chart data: bars for Mermaid and a laid-out SVG.
+    """Scores per benchmark as chart data: one chart per benchmark, for Mermaid and SVG.
+
+    Scores on different benchmarks measure different things, so no chart puts them
+    side by side: each benchmark gets its own chart (Mermaid) or panel (SVG) with its
+    own 0-100 % axis. Bars carry short labels ("Model", "Baseline") that the key
+    spells out, so long model names never crowd the labels; values are rounded as
+    the comparison table rounds them.
 
     Args:
         groups: ``{"benchmark": name, "values": [score or None per series],
             "verified": [bool per series]}`` per benchmark.
-        series: ``{"name": ...}`` per compared model.
+        series: ``{"name": ...}`` per compared model (the model, then the baseline).
 
     Returns:
-        ``bars``: one per score that exists, labelled "benchmark: model";
-        ``svg``: pixel positions of a horizontal grouped bar chart (0-100 %).
+        ``key``: ``{"label", "name", "series"}`` per compared model;
+        ``charts``: per benchmark with a score, ``{"benchmark", "bars"}``,
+        each bar ``{"label", "series", "value", "text"}`` (scores that exist only);
+        ``svg``: pixel positions of the panels, one per benchmark.
     """
-    bars = []
+    key = [
+        {"label": SERIES_LABELS[i], "name": s["name"], "series": i} for i, s in enumerate(series)
+    ]
+    charts = []
     for g in groups:
-        for s, value, ok in zip(series, g["values"], g["verified"], strict=True):
-            if value is not None:
-                label = f"{g['benchmark']}: {s['name']}" + ("" if ok else " (unverified)")
-                bars.append({"label": label, "value": value, "text": _num(value)})
-    label_w, plot_w, bar_h, gap, line_h = 200, 420, 18, 14, 18
-    left = label_w + 8
-    plot_top = 8 + line_h * len(series) + 6
+        bars = [
+            {
+                "label": SERIES_LABELS[i] + ("" if ok else " (unverified)"),
+                "series": i,
+                "value": value,
+                "text": wording.number(value),
+            }
+            for i, (value, ok) in enumerate(zip(g["values"], g["verified"], strict=True))
+            if value is not None
+        ]
+        if bars:
+            charts.append({"benchmark": g["benchmark"], "bars": bars})
+    return {"max": 100, "key": key, "charts": charts, "svg": _svg_layout(groups, key)}
+
+
+def _svg_layout(groups: list[dict[str, Any]], key: list[dict[str, Any]]) -> dict[str, Any]:
+    """Where everything of the SVG chart goes: the key on top, then a panel per
+    benchmark (its name, a bar per compared model, its own axis ticks)."""
+    left = _LABEL_W + 8
     legend = [
         {
-            "name": s["name"] if len(s["name"]) <= 60 else s["name"][:59] + "…",
-            "y": 8 + line_h * i,
-            "text_y": 8 + line_h * i + 11,
+            "series": k["series"],
+            "text": f"{k['label']}: "
+            + (k["name"] if len(k["name"]) <= _KEY_CHARS else k["name"][: _KEY_CHARS - 1] + "…"),
+            "name": k["name"],
+            "y": 8 + _LINE_H * i,
+            "text_y": 8 + _LINE_H * i + 11,
         }
-        for i, s in enumerate(series)
+        for i, k in enumerate(key)
     ]
-    rows, y = [], plot_top + 8
+    y = 8 + _LINE_H * len(key) + _GAP
+    panels = []
     for g in groups:
-        row_bars = []
+        title_y = y + 12
+        top = y + _LINE_H
+        bars = []
         for i, (value, ok) in enumerate(zip(g["values"], g["verified"], strict=True)):
-            width = 0.0 if value is None else plot_w * value / 100
-            shown = "n/a" if value is None else _num(value) + "%" + ("" if ok else " (unverified)")
-            row_bars.append(
+            width = 0.0 if value is None else _PLOT_W * value / 100
+            shown = wording.pct(value) + ("" if ok or value is None else " (unverified)")
+            bar_y = top + i * _BAR_H
+            bars.append(
                 {
                     "series": i,
-                    "y": y + i * bar_h,
+                    "label": key[i]["label"],
+                    "label_y": bar_y + _BAR_H - 7,
+                    "y": bar_y,
                     "width": _num(round(width, 1)),
-                    "height": bar_h - 4,
+                    "height": _BAR_H - 4,
                     "text": shown,
-                    "title": f"{g['benchmark']}, {series[i]['name']}: {shown}",
+                    "title": f"{g['benchmark']}, {key[i]['name']}: {shown}",
                     "text_x": _num(round(left + width + 4, 1)),
-                    "text_y": y + i * bar_h + bar_h - 7,
+                    "text_y": bar_y + _BAR_H - 7,
                 }
             )
-        height = bar_h * max(1, len(series))
+        axis_y = top + _BAR_H * len(bars)
+        ticks = [
+            {"x": _num(left + _PLOT_W * p / 100), "label": f"{p}%"} for p in (0, 25, 50, 75, 100)
+        ]
         name = g["benchmark"]
-        rows.append(
+        panels.append(
             {
                 "benchmark": name,
-                "label": name if len(name) <= 30 else name[:29] + "…",
-                "label_y": y + height // 2 + 2,
-                "bars": row_bars,
+                "title": name if len(name) <= _KEY_CHARS else name[: _KEY_CHARS - 1] + "…",
+                "title_y": title_y,
+                "top": top - 2,
+                "axis_y": axis_y,
+                "tick_y": axis_y + 13,
+                "ticks": ticks,
+                "bars": bars,
             }
         )
-        y += height + gap
-    axis_y = y - gap + 6
-    ticks = [{"x": _num(left + plot_w * t / 100), "label": f"{t}%"} for t in (0, 25, 50, 75, 100)]
+        y = axis_y + 14 + _GAP
     return {
-        "max": 100,
-        "bars": bars,
-        "svg": {
-            "width": left + plot_w + 150,
-            "height": axis_y + 20,
-            "label_x": label_w,
-            "plot_top": plot_top,
-            "axis_y": axis_y,
-            "tick_y": axis_y + 14,
-            "legend": legend,
-            "rows": rows,
-            "ticks": ticks,
-        },
+        "width": left + _PLOT_W + _VALUE_W,
+        "height": y - _GAP + 6,
+        "label_x": _LABEL_W,
+        "left": left,
+        "legend": legend,
+        "panels": panels,
     }
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from advisor import wording
 from advisor.errors import EXIT_FAILED, EXIT_OK, AdvisorError, InputError
 from advisor.evaluation.texts import check_texts
 from advisor.load.paths import STDIN, read_stream
@@ -85,9 +86,13 @@ class Validation:
         book = self.book
         if book is None:
             n = len(self.problems)
-            return f"invalid: {n} problem{'' if n == 1 else 's'}"
+            return f"invalid: {wording.count(n, 'problem')}"
         n = sum(len(t.rules) for t in book.tables)
-        return f"ok: {book.meta.id} ({len(book.files)} files, {len(book.tables)} tables, {n} rules)"
+        files, tables = len(book.files), len(book.tables)
+        return (
+            f"ok: {book.meta.id} ({wording.count(files, 'file')}, "
+            f"{wording.count(tables, 'table')}, {wording.count(n, 'rule')})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The documented ``rules validate --json`` shape."""

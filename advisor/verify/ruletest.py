@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from advisor import wording
 from advisor.errors import AdvisorError
 from advisor.evaluation.engine import evaluate, evidence_of
 from advisor.evaluation.results import Profile, Result, Trace
@@ -188,7 +189,8 @@ class TestReport:
             out.append("skipped expectations naming disabled rules: " + "; ".join(skipped))
         out.append(f"{self.passed} passed, {self.failed} failed")
         reached = sum(1 for r in self.rules if r[0] in self.covered)
-        out.append(f"coverage: {reached} of {len(self.rules)} rules ({self.coverage_percent()})")
+        rules = wording.count(len(self.rules), "rule")
+        out.append(f"coverage: {reached} of {rules} ({self.coverage_percent()})")
         missing = [r for r in self.rules if r[0] not in self.covered]
         if missing:
             out.append("rules no test reaches:")
