@@ -15,7 +15,7 @@ import msgspec.structs
 import pexpect
 import pytest
 from click.testing import CliRunner
-from clitools import run
+from clitools import ENV, run
 from docpages import DOCS, section
 from format_parsers import parse_markdown
 
@@ -145,7 +145,31 @@ def test_table_names_the_leader_and_the_evidence() -> None:
     out = ok("rank", "--role", "mle", "--stage", "data-processing", "--top", "3")
     assert "ML engineer × Data processing" in out
     assert "leader" in out and "on MLE-Bench" in out
-    assert out.count("│ 1 ") == 1 and "│ 4 " not in out
+    numbers = [line.split()[0] for line in out.splitlines() if line[:1].isdigit()]
+    assert numbers == ["1", "2", "3"]
+
+
+def test_table_fits_80_columns_with_whole_ids() -> None:
+    """At 80 columns every cell is there, and an id of up to 28 characters is whole, to
+    copy into --model."""
+    result = CliRunner().invoke(
+        cli,
+        ["rank", "--role", "mle", "--stage", "data-processing", "--top", "6"],
+        env={**ENV, "COLUMNS": "80"},
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert lines[1].split() == ["#", "Model", "Autonomy", "Deciding", "score", "Comparable"]
+    ids = [
+        c["model"]
+        for c in ranked("--role", "mle", "--stage", "data-processing")[0]["candidates"][:6]
+    ]
+    words = result.stdout.split()
+    for model in ids:
+        if len(model) <= 28:
+            assert model in words, model
+    assert "leader" in words and "harness" in words
 
 
 def test_verified_only_assesses_nothing_from_unverified_figures() -> None:

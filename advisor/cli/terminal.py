@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
+from rich import box
 from rich.console import Console
 from rich.markdown import Markdown
 from rich.progress import Progress
@@ -18,7 +19,7 @@ from rich.text import Text
 from advisor import wording
 from advisor.errors import visible
 from advisor.evaluation.diff import side_text
-from advisor.evaluation.rank import evidence_text, standing_text
+from advisor.evaluation.rank import evidence_words, standing_text
 from advisor.evaluation.reports import guide_summary
 from advisor.load.rulebook import Rulebook
 
@@ -175,15 +176,24 @@ def print_rankings(console: Console, book: Rulebook, rankings: list[Any]) -> Non
     """``advisor rank``: one table per role × stage, best candidate first."""
     for r in rankings:
         title = f"{book.roles[r.role].name} × {book.stages[r.stage].name}"
-        table = _table(["#", "Model", "Autonomy", "Deciding evidence", "Comparable"], title)
+        # A few words per cell, to fit 80 columns; --format md and --json say it in full
+        # (agent, split, the leader's harness).
+        table = Table(title=_text(title), box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        # Room for whole model ids (to copy into --model); the other cells wrap at words.
+        longest_id = max((len(c.model) for c in r.candidates), default=0)
+        table.add_column("#", justify="right")
+        table.add_column("Model", min_width=min(longest_id, 28), ratio=1, overflow="fold")
+        table.add_column("Autonomy", max_width=12, overflow="fold")
+        table.add_column("Deciding score", max_width=19, overflow="fold")
+        table.add_column("Comparable", max_width=10, overflow="fold")
         for i, c in enumerate(r.candidates, 1):
-            comparable = "leader" if i == 1 and c.assessed else ("yes" if c.comparable else c.note)
+            comparable = "leader" if i == 1 and c.assessed else c.difference or "yes"
             _row(
                 table,
                 str(i),
                 f"{c.name}\n{c.model}",
                 standing_text(book, c),
-                evidence_text(book, c.deciding) or "-",
+                evidence_words(book, c.deciding) or "-",
                 comparable,
             )
         if not r.candidates:

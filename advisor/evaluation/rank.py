@@ -53,6 +53,7 @@ class Candidate(msgspec.Struct):
         evidence: The scores that inform the stage, the deciding one first.
         comparable: Whether the deciding score can be read against the leader's.
         note: Why it cannot ("rests on a different benchmark ..."), else "".
+        difference: The same in a few words ("different harness"), else "".
     """
 
     model: str
@@ -63,6 +64,7 @@ class Candidate(msgspec.Struct):
     evidence: list[Evidence]
     comparable: bool = True
     note: str = ""
+    difference: str = ""
 
     @property
     def deciding(self) -> Evidence | None:
@@ -184,10 +186,11 @@ def _mark_comparable(book: Rulebook, stage: str, cands: list[Candidate]) -> None
         if not c.assessed or ev is None:
             c.comparable = False
             c.note = f"not assessed: needs {ev_model.wanted(book, stage)}"
+            c.difference = "not assessed"
         elif i == 0 or lead is None:
             c.comparable, c.note = True, ""
         else:
-            c.note = _difference(book, lead, ev)[1]
+            c.difference, c.note = _difference(book, lead, ev)
             c.comparable = not c.note
 
 
@@ -196,9 +199,10 @@ def _difference(book: Rulebook, lead: Evidence, ev: Evidence) -> tuple[str, str]
     full ("different harness", "different harness (A; the leader's is B)"); ("", "")
     when it can."""
     if ev.benchmark != lead.benchmark:
-        kind = "rests on a different benchmark"
         names = book.benchmarks[ev.benchmark].name, book.benchmarks[lead.benchmark].name
-        return kind, f"{kind} ({names[0]}, the leader's is {names[1]})"
+        return "different benchmark", (
+            f"rests on a different benchmark ({names[0]}, the leader's is {names[1]})"
+        )
     if not (stated(ev.agent) and stated(lead.agent)):
         kind = "harness not stated"
         return kind, f"{kind}: scores under different agents can differ by many points"
@@ -256,6 +260,13 @@ def evidence_text(book: Rulebook, ev: Evidence | None) -> str:
         return ""
     strength = ev_model.strength_words(ev) or "verified"
     return f"{ev_model.basis(book, ev)['text']}, agent {ev.agent}, split {ev.split}, {strength}"
+
+
+def evidence_words(book: Rulebook, ev: Evidence | None) -> str:
+    """The deciding score in a few words: "76.0% on Terminal-Bench 2.0, verified"."""
+    if ev is None:
+        return ""
+    return f"{ev_model.basis(book, ev)['text']}, {ev_model.strength_words(ev) or 'verified'}"
 
 
 def standing_text(book: Rulebook, c: Candidate) -> str:
@@ -414,9 +425,7 @@ def _short_candidate(
         "level": shown[0] if len(shown) == 1 else f"{shown[0]} to {shown[-1]}, by role",
         "levels": [{"role": r, "level": standing_text(book, x)} for r, x in by_role.items()],
         "provisional": any(x.provisional for x in cands),
-        "evidence": ""
-        if ev is None
-        else (f"{ev_model.basis(book, ev)['text']}, {ev_model.strength_words(ev) or 'verified'}"),
+        "evidence": evidence_words(book, ev),
         "comparable": comparable,
         "note": note,
     }
