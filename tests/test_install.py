@@ -305,6 +305,7 @@ def test_wheel_from_the_sdist_has_the_name_licence_and_command(builds: tuple[Pat
     assert f"Version: {version}" in headers
     assert "License-Expression: MIT" in headers
     assert "License-File: LICENSE" in headers
+    assert f"Project-URL: Homepage, https://pypi.org/project/{DIST}/" in headers
     assert "[console_scripts]\nadvisor = advisor.__main__:program" in entry_points
 
 
