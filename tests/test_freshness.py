@@ -53,13 +53,13 @@ def test_a_score_within_its_stderr_of_a_deciding_boundary_is_flagged(tmp_path):
     # Model selection reads MLE-Bench alone: 30 moves it from emerging to moderate.
     [text] = explain(path, "--stage", "model-selection")
     assert text == (
-        "MLE-Bench 29.5 ± 1.3 is within 1.3 pp of the 30 boundary, so this advice may flip: "
+        "MLE-Bench 29.5% ± 1.3 pp is within 1.3 pp of the 30% boundary, so this advice may flip: "
         "ML engineers: the role summary, model selection (assist → draft)."
     )
     # Data processing is already moderate on Terminal-Bench 2.0's 70 (issue 14: any informing
     # benchmark counts), so MLE-Bench crossing 30 cannot flip it: only the summary may.
     assert explain(path, "--stage", "data-processing") == [
-        "MLE-Bench 29.5 ± 1.3 is within 1.3 pp of the 30 boundary, so this advice may flip: "
+        "MLE-Bench 29.5% ± 1.3 pp is within 1.3 pp of the 30% boundary, so this advice may flip: "
         "ML engineers: the role summary."
     ]
 
@@ -68,7 +68,7 @@ def test_a_boundary_that_keeps_the_level_flips_only_the_summary(tmp_path):
     # Without a Terminal-Bench score, pipelines are drafts on both sides of 30.
     path = scores_file(tmp_path, 'benchmark: mle-bench, score: 29.5, stderr: 1.3, date: "2026-05"')
     assert explain(path, "--stage", "data-processing") == [
-        "MLE-Bench 29.5 ± 1.3 is within 1.3 pp of the 30 boundary, so this advice may flip: "
+        "MLE-Bench 29.5% ± 1.3 pp is within 1.3 pp of the 30% boundary, so this advice may flip: "
         "ML engineers: the role summary."
     ]
 
@@ -93,7 +93,7 @@ def test_the_notice_is_in_the_guide(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert (
-        "MLE-Bench 30.4 ± 0.5 is within 0.5 pp of the 30 boundary, so this advice may flip: "
+        "MLE-Bench 30.4% ± 0.5 pp is within 0.5 pp of the 30% boundary, so this advice may flip: "
         "Data scientists: the role summary, data processing and training & tuning "
         "(supervised → draft), model selection (draft → assist)."
     ) in result.stdout
@@ -117,7 +117,7 @@ def test_only_boundaries_that_decide_are_flagged(tmp_path):
         name="low.yaml",
     )
     assert explain(low) == [
-        "Terminal-Bench 2.0 61 ± 2 is within 2 pp of the 60 boundary, so this advice may flip: "
+        "Terminal-Bench 2.0 61% ± 2 pp is within 2 pp of the 60% boundary, so this advice may flip: "
         "ML engineers: data processing and training & tuning (supervised → draft)."
     ]
     # At MLE-Bench 36 it decides between supervised and draft pipelines.
@@ -128,7 +128,7 @@ def test_only_boundaries_that_decide_are_flagged(tmp_path):
         name="mid.yaml",
     )
     assert explain(mid) == [
-        "Terminal-Bench 2.0 61 ± 2 is within 2 pp of the 60 boundary, so this advice may flip: "
+        "Terminal-Bench 2.0 61% ± 2 pp is within 2 pp of the 60% boundary, so this advice may flip: "
         "ML engineers: the role summary, data processing and training & tuning "
         "(supervised → draft)."
     ]
@@ -150,7 +150,7 @@ def test_a_configured_margin_applies_without_stderr():
     )
     texts = [c.text for c in result.caveats if c.kind == "near-threshold"]
     assert texts == [
-        "MLE-Bench 36 is within 6.5 pp (the configured margin) of the 30 boundary, so this "
+        "MLE-Bench 36% is within 6.5 pp (the configured margin) of the 30% boundary, so this "
         "advice may flip: Tech leads: the role summary, "
         "model selection and result validation (assist → manual)."
     ]

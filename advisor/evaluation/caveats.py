@@ -297,7 +297,7 @@ def _near_text(
     where: list[tuple[str, str | None, tuple[str, ...], tuple[str, ...]]],
 ) -> str:
     name = book.benchmarks[ev.benchmark].name
-    err = f" ± {wording.number(ev.stderr, 2)}" if ev.stderr else ""
+    err = f" ± {wording.number(ev.stderr, 2)} pp" if ev.stderr else ""
     why = "" if ev.stderr is not None and ev.stderr >= m else " (the configured margin)"
     by_role: dict[str, dict[str, list[str]]] = {}
     for role, stage, old, new in where:
@@ -309,8 +309,8 @@ def _near_text(
         items = [_and(places) + change for change, places in changes.items()]
         parts.append(f"{book.roles[role].plural or book.roles[role].name}: {', '.join(items)}")
     return (
-        f"{name} {wording.number(ev.score, 2)}{err} is within {wording.number(m, 2)} pp"
-        f"{why} of the {wording.number(b, 2)} boundary, so this advice may flip: "
+        f"{name} {wording.number(ev.score, 2)}%{err} is within {wording.number(m, 2)} pp"
+        f"{why} of the {wording.number(b, 2)}% boundary, so this advice may flip: "
         + "; ".join(parts)
         + "."
     )
