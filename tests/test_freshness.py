@@ -117,7 +117,8 @@ def test_only_boundaries_that_decide_are_flagged(tmp_path):
         name="low.yaml",
     )
     assert explain(low) == [
-        "Terminal-Bench 2.0 61% ± 2 pp is within 2 pp of the 60% boundary, so this advice may flip: "
+        "Terminal-Bench 2.0 61% ± 2 pp is within 2 pp of the 60% boundary, "
+        "so this advice may flip: "
         "ML engineers: data processing and training & tuning (supervised → draft)."
     ]
     # At MLE-Bench 36 it decides between supervised and draft pipelines.
@@ -128,7 +129,8 @@ def test_only_boundaries_that_decide_are_flagged(tmp_path):
         name="mid.yaml",
     )
     assert explain(mid) == [
-        "Terminal-Bench 2.0 61% ± 2 pp is within 2 pp of the 60% boundary, so this advice may flip: "
+        "Terminal-Bench 2.0 61% ± 2 pp is within 2 pp of the 60% boundary, "
+        "so this advice may flip: "
         "ML engineers: the role summary, data processing and training & tuning "
         "(supervised → draft)."
     ]
