@@ -150,26 +150,23 @@ def test_table_names_the_leader_and_the_evidence() -> None:
 
 
 def test_table_fits_80_columns_with_whole_ids() -> None:
-    """At 80 columns every cell is there, and an id of up to 28 characters is whole, to
-    copy into --model."""
-    result = CliRunner().invoke(
-        cli,
-        ["rank", "--role", "mle", "--stage", "data-processing", "--top", "6"],
-        env={**ENV, "COLUMNS": "80"},
-    )
+    """At 80 columns, in all 16 rankings (numbers of two digits, provisional levels,
+    other benchmarks), no cell is cut: every header, every "(provisional)" and every id
+    of up to 28 characters is whole, to copy into --model."""
+    result = CliRunner().invoke(cli, ["rank"], env={**ENV, "COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80
-    assert lines[1].split() == ["#", "Model", "Autonomy", "Deciding", "score", "Comparable"]
-    ids = [
-        c["model"]
-        for c in ranked("--role", "mle", "--stage", "data-processing")[0]["candidates"][:6]
-    ]
+    headers = [line.split() for line in lines if line.lstrip().startswith("#")]
+    assert headers == [["#", "Model", "Autonomy", "Deciding", "score", "Comparable"]] * 16
+    rankings = ranked()
+    cands = [c for r in rankings for c in r["candidates"]]
     words = result.stdout.split()
-    for model in ids:
-        if len(model) <= 28:
-            assert model in words, model
-    assert "leader" in words and "harness" in words
+    assert words.count("(provisional)") == sum(c["provisional"] for c in cands)
+    for c in cands:
+        if len(c["model"]) <= 28:
+            assert c["model"] in words, c["model"]
+    assert words.count("leader") == 16 and "harness" in words and "benchmark" in words
 
 
 def test_verified_only_assesses_nothing_from_unverified_figures() -> None:
@@ -388,6 +385,11 @@ def test_models_table_fits_80_columns_with_provenance_in_long() -> None:
     assert max(len(line) for line in lines) <= 80
     assert lines[-1] == "Dates, agents, splits and sources: advisor models --long"
     assert "chaobro.com" not in result.stdout and "verified, FLAG" in result.stdout
+    # Every model id is whole (to copy into --model), and so is every word of a cell.
+    words = result.stdout.split()
+    for model in load_rulebook(None).models:
+        assert model in words, model
+    assert words.count("known-leakage") == 2
     long = CliRunner().invoke(cli, ["models", "--long"], env={"COLUMNS": "80", "NO_COLOR": "1"})
     assert "Source" in long.stdout and "UNVERIFIED;" in long.stdout
 

@@ -107,8 +107,26 @@ def print_models(
     console: Console, book: Rulebook, rows: list[dict[str, Any]], *, long: bool = False
 ) -> None:
     """Models with their scores, one line per score; ``long`` adds provenance and source."""
-    columns = ["Model", "Benchmark", "Score", "Provenance", "Source"]
-    table = _table(columns if long else columns[:3] + ["Evidence"], "Models and scores")
+    if long:
+        columns = ["Model", "Benchmark", "Score", "Provenance", "Source"]
+        table = _table(columns, "Models and scores")
+    else:
+        # Fits 80 columns with whole model ids (to copy into --model): no frame, and the
+        # other cells wrap at words.
+        longest_id = max((len(m["id"]) for m in rows), default=0)
+        table = Table(
+            title=_text("Models and scores"),
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            padding=(0, 1, 0, 0),
+        )
+        # The other columns take at most 18 + 6 + 14 characters and 6 of gaps.
+        room = max(20, console.width - 44)
+        table.add_column("Model", min_width=min(longest_id, room), ratio=1, overflow="fold")
+        table.add_column("Benchmark", max_width=18, overflow="fold")
+        table.add_column("Score", overflow="fold")
+        table.add_column("Evidence", max_width=14, overflow="fold")
     for m in rows:
         first = True
         for ev in m["scores"] or [None]:
@@ -178,12 +196,20 @@ def print_rankings(console: Console, book: Rulebook, rankings: list[Any]) -> Non
         title = f"{book.roles[r.role].name} × {book.stages[r.stage].name}"
         # A few words per cell, to fit 80 columns; --format md and --json say it in full
         # (agent, split, the leader's harness).
-        table = Table(title=_text(title), box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        table = Table(
+            title=_text(title),
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            padding=(0, 1, 0, 0),
+        )
         # Room for whole model ids (to copy into --model); the other cells wrap at words.
         longest_id = max((len(c.model) for c in r.candidates), default=0)
         table.add_column("#", justify="right")
-        table.add_column("Model", min_width=min(longest_id, 28), ratio=1, overflow="fold")
-        table.add_column("Autonomy", max_width=12, overflow="fold")
+        # The other columns take at most 2 + 13 + 19 + 10 characters and 8 of gaps.
+        room = max(20, console.width - 52)
+        table.add_column("Model", min_width=min(longest_id, room), ratio=1, overflow="fold")
+        table.add_column("Autonomy", max_width=13, overflow="fold")
         table.add_column("Deciding score", max_width=19, overflow="fold")
         table.add_column("Comparable", max_width=10, overflow="fold")
         for i, c in enumerate(r.candidates, 1):
