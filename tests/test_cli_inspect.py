@@ -141,9 +141,16 @@ def test_compare_table_shows_points_and_relative_gain() -> None:
         "n/a",
         "no baseline score: not compared",
     ]
+    # A score's notes qualify it, so they come with its provenance (issue 14).
+    flat = " ".join(out.split())
     assert (
-        "  GPT-5.5 on MLE-Bench: UNVERIFIED; date 2026-04; agent unspecified; split unspecified — "
-        in out
+        "GPT-5.5 on MLE-Bench: UNVERIFIED; date 2026-04; agent unspecified; split unspecified; "
+        "note: Not on the openai/mle-bench leaderboard @783b15a; possibly the system-card "
+        "MLE-bench subset (30 competitions), unconfirmed. — " in flat
+    )
+    assert (
+        "GPT-5.4 on MLE-Bench: UNVERIFIED; date 2026-04; agent unspecified; split unspecified — "
+        in flat
     )
 
 
@@ -207,13 +214,16 @@ def test_models_table_marks_unverified_scores() -> None:
     out = ok("models", "--long")
     row = table_rows(out, "gpt-5.5")
     assert row[:3] == ["gpt-5.5", "MLE-Bench", "36%"]
-    assert row[3] == "UNVERIFIED; date 2026-04; agent unspecified; split unspecified"
+    # The cell wraps; its first line has the provenance, then the score's notes begin.
+    assert row[3].startswith(
+        "UNVERIFIED; date 2026-04; agent unspecified; split unspecified; note: Not on the"
+    )
     assert row[4].startswith("https://chaobro.com/en/posts/gpt55-mle-bench/")
 
 
 def test_models_table_shows_flags_such_as_known_leakage() -> None:
     row = table_rows(ok("models", "--long"), "disarray-ensemble")
-    assert row[3].endswith("; ± 0.44; FLAG known-leakage")
+    assert row[3].endswith("; ± 0.44; FLAG known-leakage;")  # then its notes, wrapped
 
 
 # --------------------------------------------------------------------------- explain

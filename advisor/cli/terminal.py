@@ -55,7 +55,8 @@ def _provenance(ev: dict[str, Any] | None) -> str:
     mark = "verified" if ev["verified"] else "UNVERIFIED"
     err = f"; ± {wording.number(ev['stderr'], 2)}" if ev.get("stderr") is not None else ""
     flags = "".join(f"; FLAG {f}" for f in ev.get("flags") or [])
-    return f"{mark}; date {ev['date']}; agent {ev['agent']}; split {ev['split']}{err}{flags}"
+    notes = f"; note: {ev['notes']}" if ev.get("notes") else ""
+    return f"{mark}; date {ev['date']}; agent {ev['agent']}; split {ev['split']}{err}{flags}{notes}"
 
 
 # Everything drawn here comes from rulebooks, scores files, answers and rosters (model,
