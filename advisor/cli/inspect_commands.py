@@ -58,7 +58,7 @@ def models_cmd(
     """List models and their scores (with provenance: --long or --json).
 
     On a terminal, output longer than the screen goes through a pager ($PAGER, else
-    less), as git does.
+    less; LESS=FRX unless LESS is set), as git does.
 
     \b
     Example:  advisor models --benchmark terminal-bench-2 --verified-only
