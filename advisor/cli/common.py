@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 import click
 from click.shell_completion import CompletionItem
 
-from advisor.errors import EXIT_FAILED, AdvisorError
+from advisor.errors import EXIT_FAILED, AdvisorError, InputError
 from advisor.load.paths import read_stream
 from advisor.rendering.formats import FORMATS
 
@@ -33,6 +33,42 @@ class PathList(click.Path):
     def split_envvar_value(self, rv: str) -> list[str]:
         return [p for p in rv.split(os.pathsep) if p]
 
+
+class Once(click.Option):
+    """An option that takes one value and refuses to be given twice: click would keep the
+    last one silently (``guide --model A --model B`` would write a guide for B alone).
+
+    Use it as ``@click.option("--model", cls=Once, hint=MODELS_HINT)``; ``hint`` says what
+    to do instead, with ``{spaced}`` and ``{commas}`` standing for the values given.
+    """
+
+    def __init__(self, *decls: Any, hint: str = "", **attrs: Any) -> None:
+        # Collected as a multiple option, so that every occurrence is seen; the callback
+        # then hands the command the one value (or None), as a plain option would.
+        default = attrs.pop("default", None)
+        attrs.update(multiple=True, default=None if default is None else (default,))
+        super().__init__(*decls, callback=self._one, **attrs)
+        self.hint = hint
+
+    def _one(self, ctx: click.Context, param: click.Parameter, values: Any) -> Any:
+        if not values:
+            return None
+        if len(values) > 1:
+            name = max(self.opts, key=len)
+            given = ", ".join(repr(v) for v in values)
+            words = [str(v) for v in values]
+            hint = self.hint.format(spaced=" ".join(words), commas=",".join(words))
+            raise InputError(
+                f"{name} takes one value, given {len(values)} times ({given})"
+                + (f"; {hint}" if hint else "")
+            )
+        return values[0]
+
+
+#: What to do instead of naming several models where one is taken.
+MODELS_HINT = (
+    "for several models use 'advisor compare {spaced}' or 'advisor rank --models {commas}'"
+)
 
 #: The type of --rules and --scores and of the rules commands' PATHS.
 PATHS = PathList(readable=False)
@@ -104,6 +140,7 @@ def format_option(help_text: str = "Output format.") -> Any:
     return click.option(
         "--format",
         "fmt",
+        cls=Once,
         type=click.Choice(FORMATS),
         default="md",
         show_default=True,

@@ -15,7 +15,9 @@ import click
 from click.core import ParameterSource
 
 from advisor.cli.common import (
+    MODELS_HINT,
     PATH,
+    Once,
     complete_ids,
     fail_if,
     force_option,
@@ -41,17 +43,20 @@ from advisor.rendering.output import check_target, refuse_same_files, write_text
 @click.option(
     "--answers",
     "answers_file",
+    cls=Once,
     type=PATH,
     help="YAML file of answers (no prompts); '-' reads standard input.",
 )
 @click.option(
     "--save-answers",
+    cls=Once,
     type=PATH,
     help="Write an edition file: the answers and how the guide was made.",
 )
 @click.option(
     "--check",
     "check_path",
+    cls=Once,
     type=PATH,
     metavar="EDITION",
     help="Exit 1, naming what changed, when the edition's guide is stale.",
@@ -59,38 +64,52 @@ from advisor.rendering.output import check_target, refuse_same_files, write_text
 @click.option(
     "--update",
     "update_path",
+    cls=Once,
     type=PATH,
     metavar="EDITION",
     help="Write the edition's guide again from the current inputs (no prompts).",
 )
-@click.option("--team", help="Team name.")
+@click.option("--team", cls=Once, help="Team name.")
 @roles_option("Role id or alias (repeatable).")
 @click.option(
     "--model",
+    cls=Once,
+    hint=MODELS_HINT,
     shell_complete=complete_ids("model"),
     help="Model to adopt, e.g. gpt-5.5; 'auto': the one 'advisor rank' puts first.",
 )
 @click.option(
     "--baseline",
+    cls=Once,
+    hint=MODELS_HINT,
     shell_complete=complete_ids("baseline"),
     help="Model to compare with ('none' for no comparison).",
 )
 @stages_option("Workflow stage (repeatable).")
 @click.option("--defaults", is_flag=True, help="Take the default for every question not answered.")
 @click.option(
-    "-o", "--output", default=None, help="File to write (default TEAM_GUIDE.<ext>); '-' for stdout."
+    "-o",
+    "--output",
+    cls=Once,
+    default=None,
+    help="File to write (default TEAM_GUIDE.<ext>); '-' for stdout.",
 )
 @force_option
 @format_option()
 @click.option(
-    "--date", help="Date printed in the guide, YYYY-MM-DD (default SOURCE_DATE_EPOCH, else today)."
+    "--date",
+    cls=Once,
+    help="Date printed in the guide, YYYY-MM-DD (default SOURCE_DATE_EPOCH, else today).",
 )
-@click.option("--template", type=PATH, help="Custom Jinja2 template (rendered in the sandbox).")
+@click.option(
+    "--template", cls=Once, type=PATH, help="Custom Jinja2 template (rendered in the sandbox)."
+)
 @click.option("--fragment", is_flag=True, help="Leave out the title block (to include in a page).")
 @click.option("--show", is_flag=True, help="Also show the guide in the terminal.")
 @click.option(
     "--since",
     "since",
+    cls=Once,
     type=PATH,
     help="Scores file of the last edition: add a 'What changed' section.",
 )
@@ -359,8 +378,8 @@ def batch_cmd(
 
 
 @click.command("diff")
-@click.option("--from", "from_path", type=PATH, help="Scores file of the last edition.")
-@click.option("--to", "to_path", type=PATH, help="Scores file of the new edition.")
+@click.option("--from", "from_path", cls=Once, type=PATH, help="Scores file of the last edition.")
+@click.option("--to", "to_path", cls=Once, type=PATH, help="Scores file of the new edition.")
 @click.option(
     "--rules-from",
     multiple=True,
@@ -375,24 +394,30 @@ def batch_cmd(
 )
 @click.option(
     "--model-from",
+    cls=Once,
     default=None,
     shell_complete=complete_ids("model"),
     help="Model of the last edition, e.g. gpt-5.4.",
 )
 @click.option(
     "--model-to",
+    cls=Once,
     default=None,
     shell_complete=complete_ids("model"),
     help="Model of the new edition, e.g. gpt-5.5.",
 )
 @click.option(
     "--model",
+    cls=Once,
+    hint=MODELS_HINT,
     default=None,
     shell_complete=complete_ids("model"),
     help="Model on both sides (default: every model the scores files define).",
 )
 @click.option(
     "--baseline",
+    cls=Once,
+    hint=MODELS_HINT,
     default=None,
     shell_complete=complete_ids("baseline"),
     help="Baseline on both sides (default: each model's).",
@@ -403,13 +428,16 @@ def batch_cmd(
 @click.option(
     "--format",
     "fmt",
+    cls=Once,
     type=click.Choice(["table", "md", "json"]),
     default="table",
     show_default=True,
     help="Output format.",
 )
 @click.option("--all", "show_all", is_flag=True, help="Show unchanged lines too.")
-@click.option("-o", "--output", type=PATH, default="-", help="File to write (default stdout).")
+@click.option(
+    "-o", "--output", cls=Once, type=PATH, default="-", help="File to write (default stdout)."
+)
 @force_option
 @verified_option
 @rules_option

@@ -13,7 +13,9 @@ import json
 import click
 
 from advisor.cli.common import (
+    MODELS_HINT,
     PATH,
+    Once,
     complete_ids,
     force_option,
     json_option,
@@ -175,22 +177,30 @@ def rank_cmd(
 @click.command("explain")
 @click.option(
     "--role",
+    cls=Once,
     required=True,
     shell_complete=complete_ids("role"),
     help="Role id or alias, e.g. ml-engineer or mle.",
 )
 @click.option(
-    "--model", required=True, shell_complete=complete_ids("model"), help="Model id, e.g. gpt-5.5."
+    "--model",
+    cls=Once,
+    hint=MODELS_HINT,
+    required=True,
+    shell_complete=complete_ids("model"),
+    help="Model id, e.g. gpt-5.5.",
 )
 @click.option(
     "--baseline",
+    cls=Once,
+    hint=MODELS_HINT,
     default=None,
     shell_complete=complete_ids("baseline"),
     help="Model to compare with (default: the model's own).",
 )
 @click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
 @click.option(
-    "--stage", default=None, shell_complete=complete_ids("stage"), help="Only this stage."
+    "--stage", cls=Once, default=None, shell_complete=complete_ids("stage"), help="Only this stage."
 )
 @verified_option
 @rules_option
