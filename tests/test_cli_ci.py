@@ -111,6 +111,30 @@ def test_validate_github_on_a_valid_rulebook_prints_the_summary() -> None:
     assert (result.exit_code, result.stdout) == (0, "ok: builtin (6 files, 4 tables, 81 rules)\n")
 
 
+@pytest.mark.parametrize("paths", [["rulebook"], ["nowhere"], ["rulebook", "-"]])
+def test_lint_and_test_report_an_invalid_rulebook_as_validate_does(paths: list[str]) -> None:
+    """On a rulebook that does not load (a misspelt key: exit 1; a missing path or '-' not
+    alone: exit 2), lint and test print validate's JSON document and lint validate's
+    annotations, with validate's exit code, instead of a plain error line."""
+    broken()
+    validate_json = run("rules", "validate", *paths, "--json")
+    validate_github = run("rules", "validate", *paths, "--format", "github")
+    validate_text = run("rules", "validate", *paths)
+    document = json.loads(validate_json.stdout)
+    assert document["ok"] is False and document["problems"]
+    annotations = validate_github.stdout.splitlines()
+    assert annotations and all(a.startswith("::error") for a in annotations)
+    for command in ("lint", "test"):
+        as_json = run("rules", command, *paths, "--json")
+        assert (as_json.exit_code, as_json.stderr) == (validate_json.exit_code, "")
+        assert json.loads(as_json.stdout) == document
+        text = run("rules", command, *paths)
+        assert (text.exit_code, text.stderr) == (validate_text.exit_code, validate_text.stderr)
+    github = run("rules", "lint", *paths, "--format", "github")
+    assert (github.exit_code, github.stderr) == (validate_github.exit_code, "")
+    assert github.stdout.splitlines() == annotations
+
+
 def test_json_and_github_together_are_bad_usage() -> None:
     for command in ("validate", "lint", "check"):
         result = run("rules", command, "--json", "--format", "github")

@@ -7,6 +7,8 @@ Each command imports the library modules it runs inside its function, so that
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from advisor import wording
@@ -29,6 +31,10 @@ from advisor.cli.common import (
 )
 from advisor.load.paths import KINDS, STDIN, STDIN_NAME
 from advisor.rendering.output import refuse_same_files, require_stdout, write_text
+
+if TYPE_CHECKING:
+    from advisor.load.rulebook import Rulebook
+    from advisor.verify.checks import Validation
 
 
 @click.group("rules")
@@ -66,13 +72,23 @@ def rules_validate_cmd(paths: tuple[str, ...], as_json: bool, report_format: str
     result = validate(paths, stdin_stream())
     if as_json:
         print_json(result.to_dict())
+        click.get_current_context().exit(result.exit_code)
+    stop_if_invalid(result, as_json, report_format)
+    click.echo(result.summary())
+
+
+def stop_if_invalid(result: Validation, as_json: bool, report_format: str) -> Rulebook:
+    """The rulebook ``result`` loaded; when it is invalid, report it as ``rules validate``
+    does (the JSON document, annotations or the error lines) and end with its exit code."""
+    if result.book is not None:
+        return result.book
+    if as_json:
+        print_json(result.to_dict())
     elif report_format == "github":
         for problem in result.problems:
             click.echo(problem.github())
     elif result.error is not None:
         raise result.error
-    if result.ok and not as_json:
-        click.echo(result.summary())
     click.get_current_context().exit(result.exit_code)
 
 
@@ -86,14 +102,15 @@ def rules_lint_cmd(paths: tuple[str, ...], as_json: bool, report_format: str) ->
     \b
     Example:  advisor rules lint my-rules/
     Exact, not sampled: each numeric input is split at every rule boundary.
-    Exit 0 without errors (warnings allowed), 1 with errors.
+    Exit 0 without errors (warnings allowed), 1 with errors. A rulebook that
+    does not load is reported as validate reports it (--json, --format github).
     """
     one_output(as_json, report_format)
     require_stdout()
-    from advisor.verify.checks import finding_problems, read_rulebook
+    from advisor.verify.checks import finding_problems, loaded
     from advisor.verify.lint import lint
 
-    report = lint(read_rulebook(paths, stdin_stream()))
+    report = lint(stop_if_invalid(loaded(paths, stdin_stream()), as_json, report_format))
     if as_json:
         print_json(report.to_dict())
     elif report_format == "github":
@@ -125,12 +142,13 @@ def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None, as_json: 
     \b
     Example:  advisor rules test my-rules/ --coverage-min 100
     Exit 0 when every test passes (and coverage is at least PCT), 1 otherwise.
+    A rulebook that does not load is reported as validate reports it (--json).
     """
     require_stdout()
-    from advisor.verify.checks import read_rulebook
+    from advisor.verify.checks import loaded
     from advisor.verify.ruletest import run_tests
 
-    report = run_tests(read_rulebook(paths, stdin_stream()))
+    report = run_tests(stop_if_invalid(loaded(paths, stdin_stream()), as_json, "text"))
     short = report.shortfall(coverage_min)
     if as_json:
         print_json(report.to_dict(coverage_min))
