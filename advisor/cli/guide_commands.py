@@ -537,7 +537,8 @@ def diff_cmd(
     if fmt == "md":
         from advisor.rendering.changes import render_changes_md
 
-        write_text(output, render_changes_md(result.changes), force=force)
+        text = render_changes_md(result.changes, added=result.added, removed=result.removed)
+        write_text(output, text, force=force)
         return
     from advisor.cli import terminal
 
