@@ -115,3 +115,21 @@ def test_compare_and_explain_name_the_same_closest_ids() -> None:
     result = run("compare", "gpt-5.5", "sonnet")
     assert result.exit_code == 2
     assert "did you mean claude-code-sonnet-4.6 or" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--benchmark", "terminal-bench-1"], "no model has a score on Terminal-Bench 1.0"),
+        (
+            ["--benchmark", "Terminal-Bench-1", "--verified-only", "--long"],
+            "no model has a verified, unflagged score on Terminal-Bench 1.0",
+        ),
+    ],
+)
+def test_models_says_so_when_no_model_has_a_score(args: list[str], said: str) -> None:
+    """Rather than an empty table, exit 0; --json stays an empty list."""
+    result = run("models", *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, said + "\n", "")
+    as_json = run("models", *args, "--json")
+    assert (as_json.exit_code, as_json.stdout) == (0, "[]\n")

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 import click
+from click.core import ParameterSource
 from click.shell_completion import CompletionItem
 
 from advisor.errors import EXIT_FAILED, AdvisorError, InputError
-from advisor.load.paths import read_stream
+from advisor.load.paths import path_kind, read_stream
 from advisor.rendering.formats import FORMATS
 
 if TYPE_CHECKING:
@@ -173,15 +174,47 @@ def complete_ids(kind: str) -> Any:
     return complete
 
 
+#: The parameters whose paths may come from a variable: name, variable, what a path names.
+_ENV_PATHS = (
+    ("rules_path", RULES_ENV, "file or folder"),
+    ("paths", RULES_ENV, "file or folder"),
+    ("scores_path", SCORES_ENV, "scores file"),
+)
+
+
+def env_path_error() -> InputError | None:
+    """The error for a path that ADVISOR_RULES or ADVISOR_SCORES gives (rather than the
+    command line) and that does not exist, naming the variable: the loader's own message
+    ("/x: no such file or folder") would not say where the path came from."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return None
+    for param, variable, what in _ENV_PATHS:
+        if ctx.get_parameter_source(param) is not ParameterSource.ENVIRONMENT:
+            continue
+        for path in ctx.params.get(param) or ():
+            try:
+                missing = path_kind(path) is None
+            except OSError:
+                continue  # the loader says why it cannot look at it
+            if missing:
+                return InputError(f"{variable}: {path}: no such {what}")
+    return None
+
+
 def load_book(
     rules_path: Sequence[str], scores_path: Sequence[str] = (), *, base: Rulebook | None = None
 ) -> Rulebook:
-    """The rulebook named on the command line (or ``base``, loaded already), with score
-    overlays (each gives a new rulebook; the one below is left as it was)."""
+    """The rulebook named on the command line or by $ADVISOR_RULES (or ``base``, loaded
+    already), with score overlays (each gives a new rulebook; the one below is left as it
+    was)."""
     # Loading a rulebook is what every command but schema and init does first; --help
     # and those two do without the loader's imports.
     from advisor.load.rulebook import load_rulebook, load_scores
 
+    missing = env_path_error()
+    if missing is not None:
+        raise missing
     book = base if base is not None else load_rulebook(list(rules_path) or None)
     for path in scores_path:
         book = load_scores(book, path)

@@ -73,6 +73,11 @@ def models_cmd(
     if as_json:
         print_json(rows)
         return
+    if not rows:  # say so rather than draw an empty table
+        score = "a verified, unflagged score" if verified_only else "a score"
+        where = f" on {book.benchmarks[benchmark.strip().lower()].name}" if benchmark else ""
+        click.echo(f"no model has {score}{where}")
+        return
     from advisor.cli import terminal
 
     terminal.paged(terminal.console(), lambda c: terminal.print_models(c, book, rows, long=long_))

@@ -7,6 +7,7 @@ Each command imports the library modules it runs inside its function, so that
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -16,6 +17,7 @@ from advisor.cli.common import (
     PATH,
     annotations_option,
     complete_ids,
+    env_path_error,
     fail_if,
     force_option,
     format_option,
@@ -69,12 +71,21 @@ def rules_validate_cmd(paths: tuple[str, ...], as_json: bool, report_format: str
     require_stdout()
     from advisor.verify.checks import validate
 
-    result = validate(paths, stdin_stream())
+    result = checked(paths, validate)
     if as_json:
         print_json(result.to_dict())
         click.get_current_context().exit(result.exit_code)
     stop_if_invalid(result, as_json, report_format)
     click.echo(result.summary())
+
+
+def checked(paths: tuple[str, ...], load: Callable[..., Validation]) -> Validation:
+    """``load(paths, stdin)`` (validate or loaded), or the rulebook that could not load
+    because a path from $ADVISOR_RULES does not exist (the error names the variable)."""
+    from advisor.verify.checks import Validation
+
+    missing = env_path_error()
+    return Validation(None, missing) if missing is not None else load(paths, stdin_stream())
 
 
 def stop_if_invalid(result: Validation, as_json: bool, report_format: str) -> Rulebook:
@@ -110,7 +121,7 @@ def rules_lint_cmd(paths: tuple[str, ...], as_json: bool, report_format: str) ->
     from advisor.verify.checks import finding_problems, loaded
     from advisor.verify.lint import lint
 
-    report = lint(stop_if_invalid(loaded(paths, stdin_stream()), as_json, report_format))
+    report = lint(stop_if_invalid(checked(paths, loaded), as_json, report_format))
     if as_json:
         print_json(report.to_dict())
     elif report_format == "github":
@@ -148,7 +159,7 @@ def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None, as_json: 
     from advisor.verify.checks import loaded
     from advisor.verify.ruletest import run_tests
 
-    report = run_tests(stop_if_invalid(loaded(paths, stdin_stream()), as_json, "text"))
+    report = run_tests(stop_if_invalid(checked(paths, loaded), as_json, "text"))
     short = report.shortfall(coverage_min)
     if as_json:
         print_json(report.to_dict(coverage_min))
@@ -179,9 +190,9 @@ def rules_check_cmd(
     """
     one_output(as_json, report_format)
     require_stdout()
-    from advisor.verify.checks import check
+    from advisor.verify.checks import check_validated, validate
 
-    report = check(paths, stdin_stream(), coverage_min=coverage_min)
+    report = check_validated(checked(paths, validate), coverage_min=coverage_min)
     if as_json:
         print_json(report.to_dict())
     elif report_format == "github":

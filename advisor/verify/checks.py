@@ -242,7 +242,11 @@ def check(
         stdin: Standard input (None when it is closed).
         coverage_min: Fail when the tests reach fewer than this percentage of the rules.
     """
-    validation = validate(paths, stdin)
+    return check_validated(validate(paths, stdin), coverage_min=coverage_min)
+
+
+def check_validated(validation: Validation, *, coverage_min: float | None = None) -> CheckReport:
+    """:func:`check` of a rulebook :func:`validate` gave (or failed to give)."""
     report = CheckReport(validation, minimum=coverage_min)
     if validation.book is None:
         report.problems = validation.problems
