@@ -44,9 +44,10 @@ def cache_clear_cmd() -> None:
 
     \b
     Example:  advisor cache clear
-    Removes only advisor's own files (*.msgpack, *.bytecode and leftover .tmp-*)
-    in the cache folder, even when ADVISOR_NO_CACHE is set; never a symlink, a
-    folder or any other file. Exit 0, also when there is nothing to clear;
+    Removes only the files advisor writes there, by their names (parsed files,
+    compiled templates, older versions' rulebook-* and answers-* entries, and
+    leftover .tmp-* files), even when ADVISOR_NO_CACHE is set; never a symlink,
+    a folder or any other file. Exit 0, also when there is nothing to clear;
     exit 1 when the folder is not safe to use or a file cannot be removed.
     """
     from advisor.load import cache
