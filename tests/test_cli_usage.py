@@ -3,10 +3,14 @@ unknown ids in ``advisor rank`` (one line each, exit 2, saying what to do)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import click
 import pytest
 from clitools import advisor_process, run
+
+from advisor.cli.app import cli
 
 COMPARE_HINT = (
     "for several models use 'advisor compare gpt-5.5 gpt-5.4' or "
@@ -133,3 +137,39 @@ def test_models_says_so_when_no_model_has_a_score(args: list[str], said: str) ->
     assert (result.exit_code, result.stdout, result.stderr) == (0, said + "\n", "")
     as_json = run("models", *args, "--json")
     assert (as_json.exit_code, as_json.stdout) == (0, "[]\n")
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out = []
+    for name, command in group.commands.items():
+        out.append((*prefix, name))
+        if isinstance(command, click.Group):
+            out += _commands(command, (*prefix, name))
+    return out
+
+
+@pytest.mark.parametrize("command", _commands(cli), ids=" ".join)
+def test_an_example_block_ends_before_the_next_paragraph(command: tuple[str, ...]) -> None:
+    """In every --help, the lines after "Example:" are commands (indented further) up to a
+    blank line; prose never runs on straight after them."""
+    text = run(*command, "--help").stdout
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if not re.match(r"  Examples?:", line):
+            continue
+        for after in lines[i + 1 :]:
+            if not after.strip():
+                break
+            assert after.startswith("    "), f"{' '.join(command)}: {after!r} follows {line!r}"
+
+
+def test_the_command_list_cuts_no_summary() -> None:
+    """advisor --help lists each command with a summary that fits, not one cut with '...'."""
+    text = run("--help").stdout
+    entries = [line for line in text.splitlines() if re.match(r"  [a-z]+ +\S", line)]
+    assert len(entries) == len(cli.commands)
+    assert not [e for e in entries if e.rstrip().endswith("...")]
+    [rank] = [e for e in entries if e.split()[0] == "rank"]
+    assert rank.split(None, 1)[1] == (
+        "Rank models per role and stage by the advice their evidence earns."
+    )

@@ -337,6 +337,7 @@ def batch_cmd(
 
     \b
     Example:  advisor batch teams.csv --out-dir guides/
+
     Columns: team, model, and optionally roles, stages, baseline, format.
     File names come from team names and never leave the folder. A bad row is
     reported with its line and the others are written; exit 1 if any failed.
@@ -569,6 +570,7 @@ def init_cmd(folder: str, rulebook_id: str, name: str, force: bool) -> None:
 
     \b
     Example:  advisor init acme-rules --id acme --name "ACME ML"
+
     Writes FOLDER/rulebook.yaml (one example override) and FOLDER/tests.yaml
     (one test); both validate, lint and test clean as written.
     """

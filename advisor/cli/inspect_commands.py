@@ -120,7 +120,9 @@ def compare_cmd(
     terminal.print_comparison(terminal.console(), book, rows)
 
 
-@click.command("rank")
+@click.command(
+    "rank", short_help="Rank models per role and stage by the advice their evidence earns."
+)
 @roles_option("Role id or alias (repeatable; default every role).")
 @stages_option("Stage id (repeatable; default every stage).")
 @click.option(

@@ -45,6 +45,7 @@ def rules_group() -> None:
 
     \b
     Example:  advisor rules check my-rules/
+
     The PATHS of validate, lint, test and check default to $ADVISOR_RULES
     (paths separated by the OS path separator), else the built-in rulebook.
     """
@@ -61,6 +62,7 @@ def rules_validate_cmd(paths: tuple[str, ...], as_json: bool, report_format: str
     Examples:
       advisor rules validate my-rules/
       git show main:my-rules/rulebook.yaml | advisor rules validate -
+
     '-' reads one rulebook file from standard input (located as <stdin>; an
     extends: path in it is taken from the working folder).
     Exit 0 when valid, 1 with one line per problem (file:line:column: what).
@@ -112,6 +114,7 @@ def rules_lint_cmd(paths: tuple[str, ...], as_json: bool, report_format: str) ->
 
     \b
     Example:  advisor rules lint my-rules/
+
     Exact, not sampled: each numeric input is split at every rule boundary.
     Exit 0 without errors (warnings allowed), 1 with errors. A rulebook that
     does not load is reported as validate reports it (--json, --format github).
@@ -152,6 +155,7 @@ def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None, as_json: 
 
     \b
     Example:  advisor rules test my-rules/ --coverage-min 100
+
     Exit 0 when every test passes (and coverage is at least PCT), 1 otherwise.
     A rulebook that does not load is reported as validate reports it (--json).
     """
@@ -183,6 +187,7 @@ def rules_check_cmd(
 
     \b
     Example:  advisor rules check my-rules/ --coverage-min 100
+
     For pre-commit (the advisor-check hook) and CI.
     Lint and the tests run only on a valid rulebook, so each problem is
     reported once. Exit codes as validate's, else 1 when lint finds an error
@@ -292,6 +297,7 @@ def scores_import_cmd(
     Examples:
       advisor scores import mle_bench.yaml --split all -o mle.yaml
       curl -s URL | advisor scores import - -o scores.yaml
+
     FILE '-' reads standard input. Rows for benchmarks the rulebook does not
     know are skipped and reported (file:line:column: reason) on stderr;
     --benchmark ID imports them anyway.
