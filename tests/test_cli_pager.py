@@ -7,54 +7,36 @@ import os
 import sys
 from pathlib import Path
 
-import pexpect
-import pyte
 import pytest
+from termtools import Terminal
 
 
-def _environ(**extra: str) -> dict[str, str]:
-    """A terminal with colours and no pager settings of the test's own."""
-    drop = ("LESS", "PAGER", "NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "SOURCE_DATE_EPOCH")
+def _advisor(folder: Path, *args: str, **environ: str) -> Terminal:
+    """``advisor ARGS`` in a terminal with colours and no pager settings of the test's own."""
+    drop = ("LESS", "PAGER", "NO_COLOR", "FORCE_COLOR")
     env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(TERM="xterm-256color", **extra)
-    return env
-
-
-def _spawn(folder: Path, env: dict[str, str], *args: str) -> pexpect.spawn:
-    return pexpect.spawn(
-        sys.executable,
-        ["-m", "advisor", *args],
-        cwd=str(folder),
-        env=env,
-        dimensions=(30, 100),
-        encoding="utf-8",
-        codec_errors="replace",
-        timeout=60,
-    )
+    env.update(environ)
+    program = [sys.executable, "-m", "advisor", *args]
+    return Terminal(folder, program=program, environ=env, colour=True)
 
 
 @pytest.mark.parametrize("command", [["models"], ["rank"]])
 def test_less_draws_colours_instead_of_escape_codes(tmp_path: Path, command: list[str]) -> None:
     """With PAGER and LESS unset, the listing is paged through less, which shows the bold
     headers as bold and no "ESC[" text."""
-    child = _spawn(tmp_path, _environ(), *command)
-    screen = pyte.Screen(100, 30)
-    stream = pyte.Stream(screen)
+    term = _advisor(tmp_path, *command)
     # less waits for a key at the end of the first screen; whatever it drew by then is it.
-    child.expect(pexpect.TIMEOUT, timeout=5)
-    stream.feed(child.before)
-    lines = [line.rstrip() for line in screen.display]
+    lines = term.shown(quiet=3)
     shown = "\n".join(lines)
     assert "ESC" not in shown and "\x1b" not in shown
     # The first screen is the start of the listing, drawn in colour: a bold header.
     header = next(i for i, line in enumerate(lines) if " Model " in line)
     column = lines[header].index(" Model ") + 1
-    assert screen.buffer[header][column].bold
+    assert term.screen.buffer[header][column].bold
     assert lines[-1].startswith(":")  # less's prompt: more than one screen, so paged
-    child.send("q")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    term.send("q")
+    status, _ = term.finish()
+    assert status == 0
 
 
 # The pager stands in for less and writes down the LESS it was given.
@@ -65,11 +47,7 @@ RECORDING_PAGER = "sh -c 'printf %s \"$LESS\" > less.txt; cat > /dev/null'"
 def test_the_pager_gets_less_frx_unless_the_user_set_less(
     tmp_path: Path, given: str | None, seen: str
 ) -> None:
-    env = _environ(PAGER=RECORDING_PAGER)
-    if given is not None:
-        env["LESS"] = given
-    child = _spawn(tmp_path, env, "models")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    environ = {"PAGER": RECORDING_PAGER} | ({} if given is None else {"LESS": given})
+    status, _ = _advisor(tmp_path, "models", **environ).finish()
+    assert status == 0
     assert (tmp_path / "less.txt").read_text(encoding="utf-8") == seen

@@ -136,6 +136,19 @@ def stages_option(help_text: str) -> Any:
     )
 
 
+def model_option(name: str, help_text: str, *, kind: str = "model", required: bool = False) -> Any:
+    """``--model`` or ``--baseline``: one model id, completed from the rulebook; given twice,
+    a usage error that points at compare and rank."""
+    return click.option(
+        name,
+        cls=Once,
+        hint=MODELS_HINT,
+        required=required,
+        shell_complete=complete_ids(kind),
+        help=help_text,
+    )
+
+
 def format_option(help_text: str = "Output format.") -> Any:
     """The ``--format`` option of the commands that write guides or rulebooks."""
     return click.option(

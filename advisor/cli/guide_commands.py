@@ -15,7 +15,6 @@ import click
 from click.core import ParameterSource
 
 from advisor.cli.common import (
-    MODELS_HINT,
     PATH,
     Once,
     complete_ids,
@@ -24,6 +23,7 @@ from advisor.cli.common import (
     format_option,
     json_option,
     load_book,
+    model_option,
     print_json,
     prompt_stream,
     read_stdin,
@@ -71,20 +71,8 @@ from advisor.rendering.output import check_target, refuse_same_files, write_text
 )
 @click.option("--team", cls=Once, help="Team name.")
 @roles_option("Role id or alias (repeatable).")
-@click.option(
-    "--model",
-    cls=Once,
-    hint=MODELS_HINT,
-    shell_complete=complete_ids("model"),
-    help="Model to adopt, e.g. gpt-5.5; 'auto': the one 'advisor rank' puts first.",
-)
-@click.option(
-    "--baseline",
-    cls=Once,
-    hint=MODELS_HINT,
-    shell_complete=complete_ids("baseline"),
-    help="Model to compare with ('none' for no comparison).",
-)
+@model_option("--model", "Model to adopt, e.g. gpt-5.5; 'auto': the one 'advisor rank' puts first.")
+@model_option("--baseline", "Model to compare with ('none' for no comparison).", kind="baseline")
 @stages_option("Workflow stage (repeatable).")
 @click.option("--defaults", is_flag=True, help="Take the default for every question not answered.")
 @click.option(
@@ -407,22 +395,8 @@ def batch_cmd(
     shell_complete=complete_ids("model"),
     help="Model of the new edition, e.g. gpt-5.5.",
 )
-@click.option(
-    "--model",
-    cls=Once,
-    hint=MODELS_HINT,
-    default=None,
-    shell_complete=complete_ids("model"),
-    help="Model on both sides (default: every model the scores files define).",
-)
-@click.option(
-    "--baseline",
-    cls=Once,
-    hint=MODELS_HINT,
-    default=None,
-    shell_complete=complete_ids("baseline"),
-    help="Baseline on both sides (default: each model's).",
-)
+@model_option("--model", "Model on both sides (default: every model the scores files define).")
+@model_option("--baseline", "Baseline on both sides (default: each model's).", kind="baseline")
 @click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
 @roles_option("Only this role (repeatable).")
 @stages_option("Only this stage (repeatable).")

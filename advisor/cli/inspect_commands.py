@@ -13,13 +13,13 @@ import json
 import click
 
 from advisor.cli.common import (
-    MODELS_HINT,
     PATH,
     Once,
     complete_ids,
     force_option,
     json_option,
     load_book,
+    model_option,
     print_json,
     roles_option,
     rules_option,
@@ -189,22 +189,8 @@ def rank_cmd(
     shell_complete=complete_ids("role"),
     help="Role id or alias, e.g. ml-engineer or mle.",
 )
-@click.option(
-    "--model",
-    cls=Once,
-    hint=MODELS_HINT,
-    required=True,
-    shell_complete=complete_ids("model"),
-    help="Model id, e.g. gpt-5.5.",
-)
-@click.option(
-    "--baseline",
-    cls=Once,
-    hint=MODELS_HINT,
-    default=None,
-    shell_complete=complete_ids("baseline"),
-    help="Model to compare with (default: the model's own).",
-)
+@model_option("--model", "Model id, e.g. gpt-5.5.", required=True)
+@model_option("--baseline", "Model to compare with (default: the model's own).", kind="baseline")
 @click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
 @click.option(
     "--stage", cls=Once, default=None, shell_complete=complete_ids("stage"), help="Only this stage."

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from advisor import wording
 from advisor.errors import visible
-from advisor.evaluation.diff import side_note, side_text
+from advisor.evaluation.diff import side_text
 from advisor.evaluation.rank import evidence_words, standing_text
 from advisor.evaluation.reports import guide_summary
 from advisor.load.rulebook import Rulebook
@@ -314,20 +314,8 @@ def print_changes(console: Console, result: Any) -> None:
             _row(
                 table,
                 f"{c.role_name}\n{c.stage_name}",
-                side_text(
-                    c.old_level,
-                    c.old_rules,
-                    "\n",
-                    assessed=c.old_assessed,
-                    note=side_note(c, old=True),
-                ),
-                side_text(
-                    c.new_level,
-                    c.new_rules,
-                    "\n",
-                    assessed=c.new_assessed,
-                    note=side_note(c, old=False),
-                ),
+                side_text(c, old=True, sep="\n"),
+                side_text(c, old=False, sep="\n"),
                 why,
             )
         console.print(table)

@@ -429,15 +429,18 @@ def changes_view(
     }
 
 
-def side_text(
-    level: str, rules: list[str], sep: str = " ", *, assessed: bool = True, note: str = ""
-) -> str:
+def side_text(change: Change, *, old: bool, sep: str = " ") -> str:
     """One side of a change as plain text: "Draft (mle-pipeline-emerging)", "Not assessed",
-    for a summary "guide-mle-early (provisional)"."""
-    if not assessed:
+    for a provisional summary "guide-mle-seed-no-cli (provisional)"; ``sep`` goes before
+    each parenthesis."""
+    level, rules = (
+        (change.old_level, change.old_rules) if old else (change.new_level, change.new_rules)
+    )
+    if not (change.old_assessed if old else change.new_assessed):
         return level
     ids = ", ".join(rules) if rules else "no rule"
     text = f"{level}{sep}({ids})" if level else ids
+    note = side_note(change, old)
     return f"{text}{sep}({note})" if note else text
 
 
