@@ -14,7 +14,8 @@ CPR_REQUEST = "\x1b[6n"
 
 
 class Terminal:
-    """``advisor guide ARGS`` in a 30x100 pseudo-terminal, answered like a terminal emulator.
+    """``advisor guide ARGS`` (or ``program``) in a 30x100 pseudo-terminal, answered like a
+    terminal emulator; without colours unless ``colour``.
 
     prompt_toolkit asks the terminal where the cursor is (a CPR request) and draws
     bottom toolbars, such as a checkbox's validation message, only once it knows;
@@ -27,6 +28,7 @@ class Terminal:
         *args: str,
         program: list[str] | None = None,
         environ: dict[str, str] | None = None,
+        colour: bool = False,
     ) -> None:
         base = os.environ if environ is None else environ
         env = {
@@ -34,7 +36,9 @@ class Terminal:
             for k, v in base.items()
             if k not in ("SOURCE_DATE_EPOCH", "COLUMNS", "LINES", "PROMPT_TOOLKIT_NO_CPR")
         }
-        env.update(TERM="xterm-256color", NO_COLOR="1")
+        env.update(TERM="xterm-256color")
+        if not colour:
+            env["NO_COLOR"] = "1"
         argv = program or [sys.executable, "-m", "advisor", "guide", *args]
         self.child = pexpect.spawn(
             argv[0],

@@ -87,7 +87,7 @@ def test_cache_path_refuses_a_symlinked_folder(
 def test_cache_clear_removes_only_advisors_files(tmp_path: Path) -> None:
     names = fill_cache()
     folder = cache_dir()
-    (folder / ".tmp-abc123").write_bytes(b"left by an interrupted write")
+    (folder / ".tmp-abc12_yz").write_bytes(b"left by an interrupted write")
     (folder / "notes.txt").write_text("mine", encoding="utf-8")
     outside = tmp_path / "precious.msgpack"
     outside.write_bytes(b"not the cache's")
@@ -134,3 +134,35 @@ def test_cache_clear_refuses_a_folder_others_can_write(tmp_path: Path) -> None:
 def test_cache_is_listed_under_maintenance() -> None:
     help_text = run("--help").stdout
     assert "Maintenance:\n  cache  Show or clear advisor's cache of parsed files." in help_text
+
+
+def test_cache_clear_removes_older_versions_files_and_nothing_named_alike(tmp_path: Path) -> None:
+    """The rulebook-*/answers-* entries (JSON, then .cache) and temporary files of earlier
+    advisor versions go too; the folder may be shared, so a file that merely looks like
+    advisor's (another length of hash, another prefix) stays."""
+    folder = cache_dir()
+    folder.mkdir(mode=0o700, parents=True)
+    digest = "0123456789abcdef" * 4
+    older = [
+        f"rulebook-{digest}.json",
+        f"rulebook-{digest}.cache",
+        f"answers-{digest}.cache",
+        ".tmp-k2j4h5g_.cache",
+        ".tmp-q9w8e7r6.json",
+    ]
+    alike = [
+        "notes.msgpack",
+        f"{digest[:40]}.msgpack",
+        f"rulebook-{digest}.yaml",
+        "rulebook-mine.cache",
+        f"other-{digest}.cache",
+        ".tmp-mine",
+        "jinja-md-notes.bytecode",
+        "README",
+    ]
+    for name in older + alike:
+        (folder / name).write_bytes(b"x")
+    result = advisor_process("cache", "clear", capture_output=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"removed {len(older)} cache files from {folder}\n"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(alike)

@@ -111,6 +111,30 @@ def test_validate_github_on_a_valid_rulebook_prints_the_summary() -> None:
     assert (result.exit_code, result.stdout) == (0, "ok: builtin (6 files, 4 tables, 81 rules)\n")
 
 
+@pytest.mark.parametrize("paths", [["rulebook"], ["nowhere"], ["rulebook", "-"]])
+def test_lint_and_test_report_an_invalid_rulebook_as_validate_does(paths: list[str]) -> None:
+    """On a rulebook that does not load (a misspelt key: exit 1; a missing path or '-' not
+    alone: exit 2), lint and test print validate's JSON document and lint validate's
+    annotations, with validate's exit code, instead of a plain error line."""
+    broken()
+    validate_json = run("rules", "validate", *paths, "--json")
+    validate_github = run("rules", "validate", *paths, "--format", "github")
+    validate_text = run("rules", "validate", *paths)
+    document = json.loads(validate_json.stdout)
+    assert document["ok"] is False and document["problems"]
+    annotations = validate_github.stdout.splitlines()
+    assert annotations and all(a.startswith("::error") for a in annotations)
+    for command in ("lint", "test"):
+        as_json = run("rules", command, *paths, "--json")
+        assert (as_json.exit_code, as_json.stderr) == (validate_json.exit_code, "")
+        assert json.loads(as_json.stdout) == document
+        text = run("rules", command, *paths)
+        assert (text.exit_code, text.stderr) == (validate_text.exit_code, validate_text.stderr)
+    github = run("rules", "lint", *paths, "--format", "github")
+    assert (github.exit_code, github.stderr) == (validate_github.exit_code, "")
+    assert github.stdout.splitlines() == annotations
+
+
 def test_json_and_github_together_are_bad_usage() -> None:
     for command in ("validate", "lint", "check"):
         result = run("rules", command, "--json", "--format", "github")
@@ -350,14 +374,37 @@ def test_advisor_scores_adds_models_unless_scores_is_given(
     assert {"acme-1", "other-1"} <= set(ids)
 
 
-def test_a_bad_path_in_the_variable_is_reported_like_a_flag(
+def test_a_missing_path_in_a_variable_is_reported_naming_the_variable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """As a flag's, with the exit code of a flag's, but saying which variable holds it: the
+    user did not type that path."""
     monkeypatch.setenv("ADVISOR_SCORES", "missing.yaml")
     from_env = run("models")
     from_flag = run("models", "--scores", "missing.yaml")
-    assert from_env.exit_code == from_flag.exit_code != 0
-    assert from_env.stderr == from_flag.stderr
+    assert from_env.exit_code == from_flag.exit_code == 2
+    assert from_flag.stderr == "advisor: error: missing.yaml: no such scores file\n"
+    assert from_env.stderr == "advisor: error: ADVISOR_SCORES: missing.yaml: no such scores file\n"
+    monkeypatch.delenv("ADVISOR_SCORES")
+    monkeypatch.setenv("ADVISOR_RULES", os.pathsep.join([str(LINT / "common"), "/nonexist"]))
+    message = "ADVISOR_RULES: /nonexist: no such file or folder"
+    for args in (["models"], ["guide", "--defaults", "-o", "g.md"], ["rules", "validate"]):
+        result = run(*args)
+        assert (result.exit_code, result.stderr) == (2, f"advisor: error: {message}\n"), args
+    assert not Path("g.md").exists()
+    # The rules commands' JSON and annotations name it too.
+    for command in ("validate", "lint", "test"):
+        data = json.loads(run("rules", command, "--json").stdout)
+        assert [p["message"] for p in data["problems"]] == [message]
+    check = run("rules", "check", "--json")
+    assert check.exit_code == 2
+    assert json.loads(check.stdout)["validate"]["problems"][0]["message"] == message
+    github = run("rules", "lint", "--format", "github")
+    assert (github.exit_code, github.stdout) == (2, f"::error::{message}\n")
+    # A path on the command line wins; the variable is not looked at.
+    assert run("rules", "validate", str(LINT / "common"), str(LINT / "gap.yaml")).exit_code == 0
+    builtin = str(Path(__file__).parents[1] / "rules")
+    assert run("models", "--rules", builtin, "--json").exit_code == 0
 
 
 def test_the_variables_are_in_the_help() -> None:

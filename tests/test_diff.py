@@ -396,3 +396,75 @@ def test_the_guide_what_changed_section_shows_not_assessed(tmp_path, fmt):
     row = next(r for r in table.rows if r[:2] == ["Data scientist", "Model selection"])
     assert row[2].strip() == "Not assessed"
     assert row[3].strip().startswith("Draft (")
+
+
+# ------------------------------------------------------------------- models added and removed
+
+
+def _score(model: str, name: str, score: int, verified: bool) -> str:
+    return (
+        f"  - id: {model}\n    name: {name}\n    scores:\n"
+        f"      - {{benchmark: mle-bench, score: {score}, source: https://example.org/acme,"
+        f' date: "2026-05", verified: {str(verified).lower()}}}\n'
+    )
+
+
+def test_every_format_lists_models_added_and_removed_and_marks_a_summary_alike(tmp_path):
+    """Two scores files that differ in models: the table, Markdown and JSON all name the
+    model only the new file has and the one only the old had; a provisional summary row
+    reads "its rules (provisional)" in each, never "Provisional" as if it were a level."""
+    old, new = tmp_path / "A.yaml", tmp_path / "B.yaml"
+    old.write_text(
+        "models:\n" + _score("acme-1", "Acme One", 20, True) + _score("acme-old", "Old", 10, True),
+        encoding="utf-8",
+    )
+    new.write_text(
+        "models:\n" + _score("acme-1", "Acme One", 45, False) + _score("acme-new", "New", 50, True),
+        encoding="utf-8",
+    )
+    args = ("diff", "--from", str(old), "--to", str(new), "--role", "mle")
+    data = diff_json(*args[1:])
+    assert (data["added_models"], data["removed_models"]) == (["acme-new"], ["acme-old"])
+    summary = lines(data)[("acme-1", "ml-engineer", None)]
+    assert (summary["old"]["provisional"], summary["new"]["provisional"]) == (False, True)
+    old_rule, new_rule = summary["old"]["rules"][0], summary["new"]["rules"][0]
+
+    md = run(*args, "--format", "md")
+    assert md.exit_code == 0, md.output
+    parsed = parse_markdown(md.stdout)
+    [table] = parsed.tables
+    row = next(r for r in table.rows if r[:2] == ["ML engineer", "Summary"])
+    assert [c.replace("`", "") for c in row[2:4]] == [old_rule, f"{new_rule} (provisional)"]
+    assert "New models (not compared): acme-new" in parsed.text
+    assert "Models no longer listed: acme-old" in parsed.text
+
+    shown = run(*args)  # the terminal table (COLUMNS=200: no wrapping)
+    assert shown.exit_code == 0, shown.output
+    # A row is two lines: role and stage, each side's rules, then the provisional mark.
+    shown_lines = shown.stdout.splitlines()
+    at = next(i for i, line in enumerate(shown_lines) if "│ Summary" in line)
+    first, second = (
+        [c.strip() for c in shown_lines[i].strip("│ ").split("│")] for i in (at - 1, at)
+    )
+    assert first[:3] == ["ML engineer", old_rule, new_rule]
+    assert second[:3] == ["Summary", "", "(provisional)"]
+    assert "Provisional" not in shown.stdout
+    assert "New models (not compared): acme-new" in shown.stdout
+    assert "Models no longer listed: acme-old" in shown.stdout
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "confluence", "mediawiki"])
+def test_the_guide_what_changed_section_marks_a_provisional_summary_after_its_rules(tmp_path, fmt):
+    old, new = editions(tmp_path)  # the old edition's only score was unverified
+    out = tmp_path / f"g.{fmt}"
+    result = run(
+        "guide", "--defaults", "--scores", str(new), "--model", "acme-x", "--baseline", "none",
+        "--role", "ds", "--since", str(old), "--format", fmt, "-o", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    parsed = PARSERS[fmt](out.read_text(encoding="utf-8"))
+    [table] = [t for t in parsed.tables if t.header == ["Role", "Stage", "Before", "Now", "Why"]]
+    row = next(r for r in table.rows if r[:2] == ["Data scientist", "Summary"])
+    before, now = (c.replace("`", "").strip() for c in row[2:4])
+    assert before.endswith(" (provisional)") and not before.startswith("Provisional")
+    assert now and "provisional" not in now.lower()

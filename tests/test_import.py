@@ -445,3 +445,22 @@ def test_an_overlaid_model_keeps_its_vendor_and_baseline(tmp_path):
     assert guide.exit_code == 0, guide.output
     data = json.loads(guide.stdout)
     assert data["model"] == "gpt-5.5" and data["baseline"] == "gpt-5.4"
+
+
+def test_the_header_names_no_schema_file_that_is_not_there(tmp_path, monkeypatch):
+    """No editor modeline pointing at a ./rulebook.schema.json beside the output (there is
+    none); the comment's own instruction writes a schema the imported file passes."""
+    import jsonschema
+
+    monkeypatch.chdir(tmp_path)
+    result, out = import_to(tmp_path, LEADERBOARDS / "terminal_bench_2.yaml")
+    assert result.exit_code == 0, result.output
+    comments = [line for line in out.read_text(encoding="utf-8").splitlines() if line[:1] == "#"]
+    assert not any("$schema" in line for line in comments)
+    [hint] = [line for line in comments if "advisor schema" in line]
+    command = re.search(r"'advisor (schema -o [\w.]+)'", hint)
+    assert command is not None
+    written = run(*command.group(1).split())
+    assert written.exit_code == 0, written.output
+    schema = json.loads((tmp_path / "rulebook.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(yaml.safe_load(out.read_text(encoding="utf-8")), schema)

@@ -13,6 +13,7 @@ def cache_group() -> None:
 
     \b
     Example:  advisor cache clear
+
     The folder is $ADVISOR_CACHE_DIR, else the platform's user cache folder;
     ADVISOR_NO_CACHE=1 turns the cache off. Clearing it is always safe.
     """
@@ -24,6 +25,7 @@ def cache_path_cmd() -> None:
 
     \b
     Example:  advisor cache path
+
     Exit 0 with the folder on stdout (it is made on first use); exit 1 when the
     cache is off, saying why on stderr (ADVISOR_NO_CACHE, or a folder that is not
     safe to use: a symlink, another user's, writable by others).
@@ -44,9 +46,11 @@ def cache_clear_cmd() -> None:
 
     \b
     Example:  advisor cache clear
-    Removes only advisor's own files (*.msgpack, *.bytecode and leftover .tmp-*)
-    in the cache folder, even when ADVISOR_NO_CACHE is set; never a symlink, a
-    folder or any other file. Exit 0, also when there is nothing to clear;
+
+    Removes only the files advisor writes there, by their names (parsed files,
+    compiled templates, older versions' rulebook-* and answers-* entries, and
+    leftover .tmp-* files), even when ADVISOR_NO_CACHE is set; never a symlink,
+    a folder or any other file. Exit 0, also when there is nothing to clear;
     exit 1 when the folder is not safe to use or a file cannot be removed.
     """
     from advisor.load import cache

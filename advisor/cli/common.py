@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 import click
+from click.core import ParameterSource
 from click.shell_completion import CompletionItem
 
-from advisor.errors import EXIT_FAILED, AdvisorError
-from advisor.load.paths import read_stream
+from advisor.errors import EXIT_FAILED, AdvisorError, InputError
+from advisor.load.paths import path_kind, read_stream
 from advisor.rendering.formats import FORMATS
 
 if TYPE_CHECKING:
@@ -33,6 +34,42 @@ class PathList(click.Path):
     def split_envvar_value(self, rv: str) -> list[str]:
         return [p for p in rv.split(os.pathsep) if p]
 
+
+class Once(click.Option):
+    """An option that takes one value and refuses to be given twice: click would keep the
+    last one silently (``guide --model A --model B`` would write a guide for B alone).
+
+    Use it as ``@click.option("--model", cls=Once, hint=MODELS_HINT)``; ``hint`` says what
+    to do instead, with ``{spaced}`` and ``{commas}`` standing for the values given.
+    """
+
+    def __init__(self, *decls: Any, hint: str = "", **attrs: Any) -> None:
+        # Collected as a multiple option, so that every occurrence is seen; the callback
+        # then hands the command the one value (or None), as a plain option would.
+        default = attrs.pop("default", None)
+        attrs.update(multiple=True, default=None if default is None else (default,))
+        super().__init__(*decls, callback=self._one, **attrs)
+        self.hint = hint
+
+    def _one(self, ctx: click.Context, param: click.Parameter, values: Any) -> Any:
+        if not values:
+            return None
+        if len(values) > 1:
+            name = max(self.opts, key=len)
+            given = ", ".join(repr(v) for v in values)
+            words = [str(v) for v in values]
+            hint = self.hint.format(spaced=" ".join(words), commas=",".join(words))
+            raise InputError(
+                f"{name} takes one value, given {len(values)} times ({given})"
+                + (f"; {hint}" if hint else "")
+            )
+        return values[0]
+
+
+#: What to do instead of naming several models where one is taken.
+MODELS_HINT = (
+    "for several models use 'advisor compare {spaced}' or 'advisor rank --models {commas}'"
+)
 
 #: The type of --rules and --scores and of the rules commands' PATHS.
 PATHS = PathList(readable=False)
@@ -99,11 +136,25 @@ def stages_option(help_text: str) -> Any:
     )
 
 
+def model_option(name: str, help_text: str, *, kind: str = "model", required: bool = False) -> Any:
+    """``--model`` or ``--baseline``: one model id, completed from the rulebook; given twice,
+    a usage error that points at compare and rank."""
+    return click.option(
+        name,
+        cls=Once,
+        hint=MODELS_HINT,
+        required=required,
+        shell_complete=complete_ids(kind),
+        help=help_text,
+    )
+
+
 def format_option(help_text: str = "Output format.") -> Any:
     """The ``--format`` option of the commands that write guides or rulebooks."""
     return click.option(
         "--format",
         "fmt",
+        cls=Once,
         type=click.Choice(FORMATS),
         default="md",
         show_default=True,
@@ -136,15 +187,47 @@ def complete_ids(kind: str) -> Any:
     return complete
 
 
+#: The parameters whose paths may come from a variable: name, variable, what a path names.
+_ENV_PATHS = (
+    ("rules_path", RULES_ENV, "file or folder"),
+    ("paths", RULES_ENV, "file or folder"),
+    ("scores_path", SCORES_ENV, "scores file"),
+)
+
+
+def env_path_error() -> InputError | None:
+    """The error for a path that ADVISOR_RULES or ADVISOR_SCORES gives (rather than the
+    command line) and that does not exist, naming the variable: the loader's own message
+    ("/x: no such file or folder") would not say where the path came from."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return None
+    for param, variable, what in _ENV_PATHS:
+        if ctx.get_parameter_source(param) is not ParameterSource.ENVIRONMENT:
+            continue
+        for path in ctx.params.get(param) or ():
+            try:
+                missing = path_kind(path) is None
+            except OSError:
+                continue  # the loader says why it cannot look at it
+            if missing:
+                return InputError(f"{variable}: {path}: no such {what}")
+    return None
+
+
 def load_book(
     rules_path: Sequence[str], scores_path: Sequence[str] = (), *, base: Rulebook | None = None
 ) -> Rulebook:
-    """The rulebook named on the command line (or ``base``, loaded already), with score
-    overlays (each gives a new rulebook; the one below is left as it was)."""
+    """The rulebook named on the command line or by $ADVISOR_RULES (or ``base``, loaded
+    already), with score overlays (each gives a new rulebook; the one below is left as it
+    was)."""
     # Loading a rulebook is what every command but schema and init does first; --help
     # and those two do without the loader's imports.
     from advisor.load.rulebook import load_rulebook, load_scores
 
+    missing = env_path_error()
+    if missing is not None:
+        raise missing
     book = base if base is not None else load_rulebook(list(rules_path) or None)
     for path in scores_path:
         book = load_scores(book, path)

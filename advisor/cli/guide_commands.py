@@ -16,12 +16,14 @@ from click.core import ParameterSource
 
 from advisor.cli.common import (
     PATH,
+    Once,
     complete_ids,
     fail_if,
     force_option,
     format_option,
     json_option,
     load_book,
+    model_option,
     print_json,
     prompt_stream,
     read_stdin,
@@ -41,17 +43,20 @@ from advisor.rendering.output import check_target, refuse_same_files, write_text
 @click.option(
     "--answers",
     "answers_file",
+    cls=Once,
     type=PATH,
     help="YAML file of answers (no prompts); '-' reads standard input.",
 )
 @click.option(
     "--save-answers",
+    cls=Once,
     type=PATH,
     help="Write an edition file: the answers and how the guide was made.",
 )
 @click.option(
     "--check",
     "check_path",
+    cls=Once,
     type=PATH,
     metavar="EDITION",
     help="Exit 1, naming what changed, when the edition's guide is stale.",
@@ -59,38 +64,40 @@ from advisor.rendering.output import check_target, refuse_same_files, write_text
 @click.option(
     "--update",
     "update_path",
+    cls=Once,
     type=PATH,
     metavar="EDITION",
     help="Write the edition's guide again from the current inputs (no prompts).",
 )
-@click.option("--team", help="Team name.")
+@click.option("--team", cls=Once, help="Team name.")
 @roles_option("Role id or alias (repeatable).")
-@click.option(
-    "--model",
-    shell_complete=complete_ids("model"),
-    help="Model to adopt, e.g. gpt-5.5; 'auto': the one 'advisor rank' puts first.",
-)
-@click.option(
-    "--baseline",
-    shell_complete=complete_ids("baseline"),
-    help="Model to compare with ('none' for no comparison).",
-)
+@model_option("--model", "Model to adopt, e.g. gpt-5.5; 'auto': the one 'advisor rank' puts first.")
+@model_option("--baseline", "Model to compare with ('none' for no comparison).", kind="baseline")
 @stages_option("Workflow stage (repeatable).")
 @click.option("--defaults", is_flag=True, help="Take the default for every question not answered.")
 @click.option(
-    "-o", "--output", default=None, help="File to write (default TEAM_GUIDE.<ext>); '-' for stdout."
+    "-o",
+    "--output",
+    cls=Once,
+    default=None,
+    help="File to write (default TEAM_GUIDE.<ext>); '-' for stdout.",
 )
 @force_option
 @format_option()
 @click.option(
-    "--date", help="Date printed in the guide, YYYY-MM-DD (default SOURCE_DATE_EPOCH, else today)."
+    "--date",
+    cls=Once,
+    help="Date printed in the guide, YYYY-MM-DD (default SOURCE_DATE_EPOCH, else today).",
 )
-@click.option("--template", type=PATH, help="Custom Jinja2 template (rendered in the sandbox).")
+@click.option(
+    "--template", cls=Once, type=PATH, help="Custom Jinja2 template (rendered in the sandbox)."
+)
 @click.option("--fragment", is_flag=True, help="Leave out the title block (to include in a page).")
 @click.option("--show", is_flag=True, help="Also show the guide in the terminal.")
 @click.option(
     "--since",
     "since",
+    cls=Once,
     type=PATH,
     help="Scores file of the last edition: add a 'What changed' section.",
 )
@@ -318,6 +325,7 @@ def batch_cmd(
 
     \b
     Example:  advisor batch teams.csv --out-dir guides/
+
     Columns: team, model, and optionally roles, stages, baseline, format.
     File names come from team names and never leave the folder. A bad row is
     reported with its line and the others are written; exit 1 if any failed.
@@ -359,8 +367,8 @@ def batch_cmd(
 
 
 @click.command("diff")
-@click.option("--from", "from_path", type=PATH, help="Scores file of the last edition.")
-@click.option("--to", "to_path", type=PATH, help="Scores file of the new edition.")
+@click.option("--from", "from_path", cls=Once, type=PATH, help="Scores file of the last edition.")
+@click.option("--to", "to_path", cls=Once, type=PATH, help="Scores file of the new edition.")
 @click.option(
     "--rules-from",
     multiple=True,
@@ -375,41 +383,36 @@ def batch_cmd(
 )
 @click.option(
     "--model-from",
+    cls=Once,
     default=None,
     shell_complete=complete_ids("model"),
     help="Model of the last edition, e.g. gpt-5.4.",
 )
 @click.option(
     "--model-to",
+    cls=Once,
     default=None,
     shell_complete=complete_ids("model"),
     help="Model of the new edition, e.g. gpt-5.5.",
 )
-@click.option(
-    "--model",
-    default=None,
-    shell_complete=complete_ids("model"),
-    help="Model on both sides (default: every model the scores files define).",
-)
-@click.option(
-    "--baseline",
-    default=None,
-    shell_complete=complete_ids("baseline"),
-    help="Baseline on both sides (default: each model's).",
-)
+@model_option("--model", "Model on both sides (default: every model the scores files define).")
+@model_option("--baseline", "Baseline on both sides (default: each model's).", kind="baseline")
 @click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
 @roles_option("Only this role (repeatable).")
 @stages_option("Only this stage (repeatable).")
 @click.option(
     "--format",
     "fmt",
+    cls=Once,
     type=click.Choice(["table", "md", "json"]),
     default="table",
     show_default=True,
     help="Output format.",
 )
 @click.option("--all", "show_all", is_flag=True, help="Show unchanged lines too.")
-@click.option("-o", "--output", type=PATH, default="-", help="File to write (default stdout).")
+@click.option(
+    "-o", "--output", cls=Once, type=PATH, default="-", help="File to write (default stdout)."
+)
 @force_option
 @verified_option
 @rules_option
@@ -509,7 +512,8 @@ def diff_cmd(
     if fmt == "md":
         from advisor.rendering.changes import render_changes_md
 
-        write_text(output, render_changes_md(result.changes), force=force)
+        text = render_changes_md(result.changes, added=result.added, removed=result.removed)
+        write_text(output, text, force=force)
         return
     from advisor.cli import terminal
 
@@ -540,6 +544,7 @@ def init_cmd(folder: str, rulebook_id: str, name: str, force: bool) -> None:
 
     \b
     Example:  advisor init acme-rules --id acme --name "ACME ML"
+
     Writes FOLDER/rulebook.yaml (one example override) and FOLDER/tests.yaml
     (one test); both validate, lint and test clean as written.
     """

@@ -14,10 +14,12 @@ import click
 
 from advisor.cli.common import (
     PATH,
+    Once,
     complete_ids,
     force_option,
     json_option,
     load_book,
+    model_option,
     print_json,
     roles_option,
     rules_option,
@@ -58,7 +60,7 @@ def models_cmd(
     """List models and their scores (with provenance: --long or --json).
 
     On a terminal, output longer than the screen goes through a pager ($PAGER, else
-    less), as git does.
+    less; LESS=FRX unless LESS is set), as git does.
 
     \b
     Example:  advisor models --benchmark terminal-bench-2 --verified-only
@@ -70,6 +72,11 @@ def models_cmd(
     rows = reports.models_table(book, benchmark=benchmark, sort=sort, verified_only=verified_only)
     if as_json:
         print_json(rows)
+        return
+    if not rows:  # say so rather than draw an empty table
+        score = "a verified, unflagged score" if verified_only else "a score"
+        where = f" on {book.benchmarks[benchmark.strip().lower()].name}" if benchmark else ""
+        click.echo(f"no model has {score}{where}")
         return
     from advisor.cli import terminal
 
@@ -113,7 +120,9 @@ def compare_cmd(
     terminal.print_comparison(terminal.console(), book, rows)
 
 
-@click.command("rank")
+@click.command(
+    "rank", short_help="Rank models per role and stage by the advice their evidence earns."
+)
 @roles_option("Role id or alias (repeatable; default every role).")
 @stages_option("Stage id (repeatable; default every stage).")
 @click.option(
@@ -175,22 +184,16 @@ def rank_cmd(
 @click.command("explain")
 @click.option(
     "--role",
+    cls=Once,
     required=True,
     shell_complete=complete_ids("role"),
     help="Role id or alias, e.g. ml-engineer or mle.",
 )
-@click.option(
-    "--model", required=True, shell_complete=complete_ids("model"), help="Model id, e.g. gpt-5.5."
-)
-@click.option(
-    "--baseline",
-    default=None,
-    shell_complete=complete_ids("baseline"),
-    help="Model to compare with (default: the model's own).",
-)
+@model_option("--model", "Model id, e.g. gpt-5.5.", required=True)
+@model_option("--baseline", "Model to compare with (default: the model's own).", kind="baseline")
 @click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
 @click.option(
-    "--stage", default=None, shell_complete=complete_ids("stage"), help="Only this stage."
+    "--stage", cls=Once, default=None, shell_complete=complete_ids("stage"), help="Only this stage."
 )
 @verified_option
 @rules_option

@@ -32,10 +32,13 @@ def publish_group() -> None:
 
     \b
     Example:  advisor publish mediawiki guide.wiki --url https://wiki.example.com/w/ --page Guide
+
+    \b
     Credentials come from the environment only:
       MediaWiki   ADVISOR_MEDIAWIKI_USER, ADVISOR_MEDIAWIKI_PASSWORD (a bot password works)
       Confluence  ADVISOR_CONFLUENCE_USER + ADVISOR_CONFLUENCE_TOKEN (Cloud: e-mail, API
                   token), or ADVISOR_CONFLUENCE_TOKEN alone (Data Center: personal token)
+
     Needs the 'publish' extra: pip install 'ai-adoption-advisor[publish]'
     """
 
@@ -57,6 +60,7 @@ def publish_mediawiki_cmd(file: str, url: str, title: str, summary: str) -> None
     \b
     Example:
       advisor publish mediawiki guide.wiki --url https://wiki.example.com/w/ --page "ML/AI guide"
+
     FILE: written by `advisor guide` or `advisor rules export` with --format mediawiki, or an
     edition file (`advisor guide --save-answers EDITION.yaml`): its guide is published.
     Says "unchanged" (no new revision) when the page already holds FILE. Exit 1 when the
@@ -88,6 +92,7 @@ def publish_confluence_cmd(file: str, url: str, page_id: str, summary: str) -> N
     \b
     Example:
       advisor publish confluence guide.xml --url https://SITE.atlassian.net/wiki --page-id 123456
+
     FILE: written by `advisor guide` or `advisor rules export` with --format confluence, or an
     edition file (`advisor guide --save-answers EDITION.yaml`): its guide is published.
     Says "unchanged" (no new version) when the page's body already is FILE. Exit 1 when

@@ -7,6 +7,9 @@ Each command imports the library modules it runs inside its function, so that
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import click
 
 from advisor import wording
@@ -14,6 +17,7 @@ from advisor.cli.common import (
     PATH,
     annotations_option,
     complete_ids,
+    env_path_error,
     fail_if,
     force_option,
     format_option,
@@ -30,6 +34,10 @@ from advisor.cli.common import (
 from advisor.load.paths import KINDS, STDIN, STDIN_NAME
 from advisor.rendering.output import refuse_same_files, require_stdout, write_text
 
+if TYPE_CHECKING:
+    from advisor.load.rulebook import Rulebook
+    from advisor.verify.checks import Validation
+
 
 @click.group("rules")
 def rules_group() -> None:
@@ -37,6 +45,7 @@ def rules_group() -> None:
 
     \b
     Example:  advisor rules check my-rules/
+
     The PATHS of validate, lint, test and check default to $ADVISOR_RULES
     (paths separated by the OS path separator), else the built-in rulebook.
     """
@@ -53,6 +62,7 @@ def rules_validate_cmd(paths: tuple[str, ...], as_json: bool, report_format: str
     Examples:
       advisor rules validate my-rules/
       git show main:my-rules/rulebook.yaml | advisor rules validate -
+
     '-' reads one rulebook file from standard input (located as <stdin>; an
     extends: path in it is taken from the working folder).
     Exit 0 when valid, 1 with one line per problem (file:line:column: what).
@@ -63,7 +73,28 @@ def rules_validate_cmd(paths: tuple[str, ...], as_json: bool, report_format: str
     require_stdout()
     from advisor.verify.checks import validate
 
-    result = validate(paths, stdin_stream())
+    result = checked(paths, validate)
+    if as_json:
+        print_json(result.to_dict())
+        click.get_current_context().exit(result.exit_code)
+    stop_if_invalid(result, as_json, report_format)
+    click.echo(result.summary())
+
+
+def checked(paths: tuple[str, ...], load: Callable[..., Validation]) -> Validation:
+    """``load(paths, stdin)`` (validate or loaded), or the rulebook that could not load
+    because a path from $ADVISOR_RULES does not exist (the error names the variable)."""
+    from advisor.verify.checks import Validation
+
+    missing = env_path_error()
+    return Validation(None, missing) if missing is not None else load(paths, stdin_stream())
+
+
+def stop_if_invalid(result: Validation, as_json: bool, report_format: str) -> Rulebook:
+    """The rulebook ``result`` loaded; when it is invalid, report it as ``rules validate``
+    does (the JSON document, annotations or the error lines) and end with its exit code."""
+    if result.book is not None:
+        return result.book
     if as_json:
         print_json(result.to_dict())
     elif report_format == "github":
@@ -71,8 +102,6 @@ def rules_validate_cmd(paths: tuple[str, ...], as_json: bool, report_format: str
             click.echo(problem.github())
     elif result.error is not None:
         raise result.error
-    if result.ok and not as_json:
-        click.echo(result.summary())
     click.get_current_context().exit(result.exit_code)
 
 
@@ -85,15 +114,17 @@ def rules_lint_cmd(paths: tuple[str, ...], as_json: bool, report_format: str) ->
 
     \b
     Example:  advisor rules lint my-rules/
+
     Exact, not sampled: each numeric input is split at every rule boundary.
-    Exit 0 without errors (warnings allowed), 1 with errors.
+    Exit 0 without errors (warnings allowed), 1 with errors. A rulebook that
+    does not load is reported as validate reports it (--json, --format github).
     """
     one_output(as_json, report_format)
     require_stdout()
-    from advisor.verify.checks import finding_problems, read_rulebook
+    from advisor.verify.checks import finding_problems, loaded
     from advisor.verify.lint import lint
 
-    report = lint(read_rulebook(paths, stdin_stream()))
+    report = lint(stop_if_invalid(checked(paths, loaded), as_json, report_format))
     if as_json:
         print_json(report.to_dict())
     elif report_format == "github":
@@ -124,13 +155,15 @@ def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None, as_json: 
 
     \b
     Example:  advisor rules test my-rules/ --coverage-min 100
+
     Exit 0 when every test passes (and coverage is at least PCT), 1 otherwise.
+    A rulebook that does not load is reported as validate reports it (--json).
     """
     require_stdout()
-    from advisor.verify.checks import read_rulebook
+    from advisor.verify.checks import loaded
     from advisor.verify.ruletest import run_tests
 
-    report = run_tests(read_rulebook(paths, stdin_stream()))
+    report = run_tests(stop_if_invalid(checked(paths, loaded), as_json, "text"))
     short = report.shortfall(coverage_min)
     if as_json:
         print_json(report.to_dict(coverage_min))
@@ -154,6 +187,7 @@ def rules_check_cmd(
 
     \b
     Example:  advisor rules check my-rules/ --coverage-min 100
+
     For pre-commit (the advisor-check hook) and CI.
     Lint and the tests run only on a valid rulebook, so each problem is
     reported once. Exit codes as validate's, else 1 when lint finds an error
@@ -161,9 +195,9 @@ def rules_check_cmd(
     """
     one_output(as_json, report_format)
     require_stdout()
-    from advisor.verify.checks import check
+    from advisor.verify.checks import check_validated, validate
 
-    report = check(paths, stdin_stream(), coverage_min=coverage_min)
+    report = check_validated(checked(paths, validate), coverage_min=coverage_min)
     if as_json:
         print_json(report.to_dict())
     elif report_format == "github":
@@ -263,6 +297,7 @@ def scores_import_cmd(
     Examples:
       advisor scores import mle_bench.yaml --split all -o mle.yaml
       curl -s URL | advisor scores import - -o scores.yaml
+
     FILE '-' reads standard input. Rows for benchmarks the rulebook does not
     know are skipped and reported (file:line:column: reason) on stderr;
     --benchmark ID imports them anyway.

@@ -101,7 +101,17 @@ def paged(console: Console, draw: Callable[[Console], None]) -> None:
         console.file.write(text)
         console.file.flush()
         return
+    less_shows_colours()
     click.echo_via_pager(text, color=console.color_system is not None)
+
+
+def less_shows_colours() -> None:
+    """Set ``LESS=FRX`` for the pager when the user has not set LESS, as git does: less then
+    shows colours instead of raw escape codes (R), quits when the text fits on one screen
+    (F) and leaves it on the terminal (X). A user's own LESS or PAGER is kept."""
+    # click sets LESS=-R itself only when asked to decide on colours, which would strip
+    # them from any other pager.
+    os.environ.setdefault("LESS", "FRX")
 
 
 def print_models(
@@ -307,6 +317,7 @@ def show_markdown(console: Console, text: str) -> None:
     """Render Markdown in the terminal, paged when longer than the screen."""
     md = Markdown(text)
     if console.is_terminal and text.count("\n") > console.size.height:
+        less_shows_colours()
         with console.pager(styles=True):
             console.print(md)
     else:
@@ -330,8 +341,8 @@ def print_changes(console: Console, result: Any) -> None:
             _row(
                 table,
                 f"{c.role_name}\n{c.stage_name}",
-                side_text(c.old_level, c.old_rules, "\n", assessed=c.old_assessed),
-                side_text(c.new_level, c.new_rules, "\n", assessed=c.new_assessed),
+                side_text(c, old=True, sep="\n"),
+                side_text(c, old=False, sep="\n"),
                 why,
             )
         console.print(table)

@@ -238,7 +238,7 @@ def _level(book: Rulebook, line: _Line, stage: str | None) -> str:
     """A side's level as the guide shows it: "Draft (provisional)", "Not assessed"."""
     mark = " (provisional)" if line.provisional else ""
     if stage is None:
-        return "Provisional" if line.provisional else ""
+        return ""  # a summary has no level; side_note marks it provisional
     if not line.assessed:
         return "Not assessed"
     if line.autonomy is None:
@@ -375,15 +375,29 @@ def _rulebook_reason(
 # --------------------------------------------------------------------------- rendering
 
 
-def changes_view(changes: Sequence[Change], *, title: str = SECTION_TITLE) -> dict[str, Any]:
+def changes_view(
+    changes: Sequence[Change],
+    *,
+    title: str = SECTION_TITLE,
+    added: Sequence[str] = (),
+    removed: Sequence[str] = (),
+) -> dict[str, Any]:
     """The "What changed" section as template data, the same for every format.
+
+    Args:
+        changes: From :func:`diff_results`.
+        title: The heading.
+        added: Models only the new edition lists (``advisor diff``; not compared).
+        removed: Models only the last edition listed.
 
     Returns:
         ``title`` (the heading); ``changed`` (whether any line changed); ``models``:
         per model, ``name`` and ``rows``, each with ``role`` and ``stage`` (names),
         ``before`` and ``now`` (``level``: the level's name as the guide shows it,
-        "Not assessed" or marked provisional; ``rules``: rule ids; ``assessed``: false
-        when no rule could run) and ``why`` (the reasons in words, or "unchanged").
+        "Not assessed" or marked provisional, empty for a summary; ``rules``: rule ids;
+        ``assessed``: false when no rule could run; ``note``: "provisional" for a
+        summary that is, else empty) and ``why`` (the reasons in words, or
+        "unchanged"); ``added`` and ``removed`` (model ids).
     """
     models: dict[str, list[dict[str, Any]]] = {}
     for c in changes:
@@ -395,11 +409,13 @@ def changes_view(changes: Sequence[Change], *, title: str = SECTION_TITLE) -> di
                     "level": c.old_level,
                     "rules": list(c.old_rules),
                     "assessed": c.old_assessed,
+                    "note": side_note(c, old=True),
                 },
                 "now": {
                     "level": c.new_level,
                     "rules": list(c.new_rules),
                     "assessed": c.new_assessed,
+                    "note": side_note(c, old=False),
                 },
                 "why": "; ".join(c.reasons) if c.changed else "unchanged",
             }
@@ -408,15 +424,31 @@ def changes_view(changes: Sequence[Change], *, title: str = SECTION_TITLE) -> di
         "title": title,
         "changed": any(c.changed for c in changes),
         "models": [{"name": name, "rows": rows} for name, rows in models.items()],
+        "added": list(added),
+        "removed": list(removed),
     }
 
 
-def side_text(level: str, rules: list[str], sep: str = " ", *, assessed: bool = True) -> str:
-    """One side of a change as plain text: "Draft (mle-pipeline-emerging)", "Not assessed"."""
-    if not assessed:
+def side_text(change: Change, *, old: bool, sep: str = " ") -> str:
+    """One side of a change as plain text: "Draft (mle-pipeline-emerging)", "Not assessed",
+    for a provisional summary "guide-mle-seed-no-cli (provisional)"; ``sep`` goes before
+    each parenthesis."""
+    level, rules = (
+        (change.old_level, change.old_rules) if old else (change.new_level, change.new_rules)
+    )
+    if not (change.old_assessed if old else change.new_assessed):
         return level
     ids = ", ".join(rules) if rules else "no rule"
-    return f"{level}{sep}({ids})" if level else ids
+    text = f"{level}{sep}({ids})" if level else ids
+    note = side_note(change, old)
+    return f"{text}{sep}({note})" if note else text
+
+
+def side_note(change: Change, old: bool) -> str:
+    """The mark "provisional" for a role's summary resting on unverified or flagged scores: a
+    summary has no level of its own to mark, so the mark follows its rules."""
+    provisional = change.old_provisional if old else change.new_provisional
+    return "provisional" if change.stage is None and provisional else ""
 
 
 # --------------------------------------------------------------------------- editions

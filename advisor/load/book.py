@@ -155,7 +155,7 @@ class Rulebook(msgspec.Struct, dict=True):
         if key in self.aliases:
             return self.aliases[key]
         # Aliases count as near misses but are named by the role they stand for.
-        close = difflib.get_close_matches(key, [*self.roles, *self.aliases], n=3, cutoff=0.5)
+        close = closest(key, [*self.roles, *self.aliases])
         ids = list(dict.fromkeys(self.aliases.get(c, c) for c in close))
         if ids:
             raise InputError(f"unknown role {name!r}; did you mean {' or '.join(ids)}?")
@@ -189,9 +189,22 @@ class Rulebook(msgspec.Struct, dict=True):
         raise unknown("model", name, list(self.models))
 
 
+def closest(name: str, known: Sequence[str], n: int = 3) -> list[str]:
+    """Up to ``n`` known ids that ``name`` may have meant: those it begins (``data`` for
+    data-processing), then those it is part of (``sonnet``), then those spelt alike."""
+    key = name.strip().lower()
+    if not key:
+        return []
+    starts = [k for k in known if k.startswith(key)]
+    within = [k for k in known if len(key) >= 3 and key in k]
+    alike = difflib.get_close_matches(key, list(known), n=n, cutoff=0.5)
+    return list(dict.fromkeys([*starts, *within, *alike]))[:n]
+
+
 def unknown(kind: str, name: str, known: Sequence[str]) -> InputError:
-    """An "unknown X" error that names the closest known ids."""
-    close = difflib.get_close_matches(name.strip().lower(), list(known), n=3, cutoff=0.5)
+    """An "unknown X" error that names the closest known ids (all of them, up to 12, when
+    none is close)."""
+    close = closest(name, known)
     if close:
         hint = "did you mean " + " or ".join(close) + "?"
     else:

@@ -19,6 +19,7 @@ miss, and the entry is then rewritten atomically.
 import contextlib
 import hashlib
 import os
+import re
 import stat
 import tempfile
 from typing import Any
@@ -107,15 +108,34 @@ def _unsafe(st: os.stat_result) -> str | None:
     return None
 
 
+#: The names of the entries this version writes: parsed YAML files (the SHA-256 of what
+#: :func:`load` hashes) and compiled templates (``jinja-KIND-JINJA-ADVISOR-SHA1``, see
+#: advisor.text.sandbox.CompiledTemplates).
+_ENTRY = re.compile(
+    r"[0-9a-f]{64}\.msgpack|jinja-[a-z]+-[\w.+!]+-[\w.+!]+-[0-9a-f]{40}\.bytecode", re.ASCII
+)
+#: The names of every file any advisor version wrote there: the entries above, the
+#: rulebook and answers entries of earlier versions, and the temporary files
+#: (``tempfile.mkstemp``'s eight characters) an interrupted write left behind. The folder
+#: may be shared, so nothing else is advisor's.
+_OURS = re.compile(
+    _ENTRY.pattern
+    + r"|(?:rulebook|answers)-[0-9a-f]{64}\.(?:cache|json)"
+    + r"|\.tmp-[a-z0-9_]{8}(?:\.cache|\.json)?",
+    re.ASCII,
+)
+
+
 def _is_ours(name: str) -> bool:
-    """Whether a name in the cache folder is advisor's: parsed YAML, compiled templates,
-    or a temporary file an interrupted write left behind."""
-    return name.endswith((".msgpack", ".bytecode")) or name.startswith(".tmp-")
+    """Whether a name in the cache folder is one advisor (this version or an earlier one)
+    writes there."""
+    return _OURS.fullmatch(name) is not None
 
 
 def clear(environ: os._Environ[str] | dict[str, str] | None = None) -> tuple[str, int]:
     """Removes advisor's own files from the cache folder, even with ``ADVISOR_NO_CACHE``
-    set: regular files named like its entries, never a symlink, a folder or another file.
+    set: regular files named as this or an earlier advisor version names them, never a
+    symlink, a folder or another file.
 
     Returns:
         The folder and how many files were removed (0 when it does not exist).
@@ -281,7 +301,7 @@ def _prune(where: str) -> None:
     found = []
     with contextlib.suppress(OSError), os.scandir(where) as it:
         for e in it:
-            if e.name.endswith((".msgpack", ".bytecode")) and e.is_file(follow_symlinks=False):
+            if _ENTRY.fullmatch(e.name) and e.is_file(follow_symlinks=False):
                 with contextlib.suppress(OSError):
                     found.append((e.stat(follow_symlinks=False).st_mtime_ns, e.path))
     found.sort()

@@ -665,11 +665,13 @@ def scores_yaml(imported: Imported) -> str:
             hint = "; the reason for each row is given above"
         raise InputError(f"nothing to import: {why}{hint}", Location(imported.source))
     n_scores = sum(len(e.rows) for e in imported.entries)
+    # No yaml-language-server modeline: the schema file it would name is not beside the
+    # output; the comment says how to write one, as `advisor init`'s files do.
     head = (
-        "# yaml-language-server: $schema=./rulebook.schema.json\n"
         f"# Scores imported by 'advisor scores import' from {Path(imported.source).name}:\n"
         f"# {wording.count(len(imported.entries), 'model')}, {wording.count(n_scores, 'score')}; "
         f"{wording.count(len(imported.skipped), 'row')} skipped. Use with --scores.\n"
+        "# 'advisor schema -o rulebook.schema.json' writes the JSON Schema for editors.\n"
     )
     body = yaml.safe_dump(
         imported.to_dict(),

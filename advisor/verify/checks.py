@@ -128,6 +128,15 @@ def read_rulebook(paths: Sequence[str], stdin: BinaryIO | None = None) -> Rulebo
     return load_rulebook(list(paths) or None)
 
 
+def loaded(paths: Sequence[str], stdin: BinaryIO | None = None) -> Validation:
+    """Load the rulebook at ``paths`` as :func:`read_rulebook` does, keeping any error (for
+    ``rules lint`` and ``rules test``, which report an invalid rulebook as validate does)."""
+    try:
+        return Validation(read_rulebook(paths, stdin))
+    except AdvisorError as exc:
+        return Validation(None, exc)
+
+
 def validate(paths: Sequence[str], stdin: BinaryIO | None = None) -> Validation:
     """Load the rulebook at ``paths`` (the built-in one when empty) and compile its rule
     texts, keeping any error.
@@ -136,12 +145,14 @@ def validate(paths: Sequence[str], stdin: BinaryIO | None = None) -> Validation:
         paths: Rulebook files or folders; ``["-"]`` is one file read from ``stdin``.
         stdin: Standard input (None when it is closed).
     """
+    result = loaded(paths, stdin)
+    if result.book is None:
+        return result
     try:
-        book = read_rulebook(paths, stdin)
-        check_texts(book)  # rule texts are otherwise compiled only when a guide needs them
+        check_texts(result.book)  # rule texts are otherwise compiled only when a guide needs them
     except AdvisorError as exc:
         return Validation(None, exc)
-    return Validation(book)
+    return result
 
 
 def finding_problems(report: LintReport) -> list[Problem]:
@@ -231,7 +242,11 @@ def check(
         stdin: Standard input (None when it is closed).
         coverage_min: Fail when the tests reach fewer than this percentage of the rules.
     """
-    validation = validate(paths, stdin)
+    return check_validated(validate(paths, stdin), coverage_min=coverage_min)
+
+
+def check_validated(validation: Validation, *, coverage_min: float | None = None) -> CheckReport:
+    """:func:`check` of a rulebook :func:`validate` gave (or failed to give)."""
     report = CheckReport(validation, minimum=coverage_min)
     if validation.book is None:
         report.problems = validation.problems
