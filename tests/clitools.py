@@ -30,16 +30,20 @@ def run(*args: str) -> Result:
     return result
 
 
-def child_env() -> dict[str, str]:
-    """The environment of an advisor child process: the tests' settings, this test's cache."""
-    return {**os.environ, **ENV, "ADVISOR_CACHE_DIR": os.path.abspath(".cache")}
+def child_env(cwd: str | os.PathLike[str] = ".") -> dict[str, str]:
+    """The environment of an advisor child process: the tests' settings, and a cache in
+    the folder it runs in (the test's own, never the repository)."""
+    cache = os.path.abspath(os.path.join(cwd, ".cache"))
+    return {**os.environ, **ENV, "ADVISOR_CACHE_DIR": cache}
 
 
 def advisor_process(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    """``python -m advisor ARGS`` in this test's folder; ``kwargs`` go to subprocess.run."""
+    """``python -m advisor ARGS`` in this test's folder (or ``cwd``); ``kwargs`` go to
+    subprocess.run."""
     kwargs.setdefault("timeout", HANG_TIMEOUT)
+    env = child_env(kwargs.get("cwd") or ".")
     return subprocess.run(  # type: ignore[call-overload, no-any-return]
-        [sys.executable, "-m", "advisor", *args], env=child_env(), text=True, **kwargs
+        [sys.executable, "-m", "advisor", *args], env=env, text=True, **kwargs
     )
 
 

@@ -19,6 +19,24 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.pop(name, None)
 
 
+#: A cache folder a test would leave in the repository (a child advisor started in the
+#: repository's folder with a relative ADVISOR_CACHE_DIR); it must never appear.
+STRAY_CACHE = Path(__file__).resolve().parent.parent / ".cache"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_stray_key] = STRAY_CACHE.exists()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not session.config.stash.get(_stray_key, True) and STRAY_CACHE.exists():
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(f"\nerror: a test wrote {STRAY_CACHE} into the repository; run it in tmp_path")
+
+
+_stray_key = pytest.StashKey[bool]()
+
+
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A folder of the test's own as the working folder, with its own rulebook cache.
