@@ -30,8 +30,8 @@ def test_less_draws_colours_instead_of_escape_codes(tmp_path: Path, command: lis
     shown = "\n".join(lines)
     assert "ESC" not in shown and "\x1b" not in shown
     # The first screen is the start of the listing, drawn in colour: a bold header.
-    header = next(i for i, line in enumerate(lines) if " Model " in line)
-    column = lines[header].index(" Model ") + 1
+    header = next(i for i, line in enumerate(lines) if "Model" in line.split()[:2])
+    column = lines[header].index("Model")
     assert term.screen.buffer[header][column].bold
     assert lines[-1].startswith(":")  # less's prompt: more than one screen, so paged
     term.send("q")
