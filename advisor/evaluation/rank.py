@@ -134,9 +134,15 @@ def rank(
             trace=False,
         )
         name = book.models[mid].name
+        ignored = ev_model.ignored_words(result.ignored, mid)
+        off = ev_model.split_notes(book, result.off_split, mid)
         for role in result.roles:
             for st in role.stages:
-                found[(role.role, st.stage)].append(_candidate(mid, name, st))
+                cand = _candidate(mid, name, st)
+                why = ev_model.left_out_text(book, name, st.stage, ignored, off)
+                if not st.assessed and why:
+                    cand.note = f"not assessed: {why}"
+                found[(role.role, st.stage)].append(cand)
     rankings = []
     for (role_id, stage_id), cands in found.items():
         cands.sort(key=lambda c: _order(book, c))
@@ -185,7 +191,8 @@ def _mark_comparable(book: Rulebook, stage: str, cands: list[Candidate]) -> None
         ev = c.deciding
         if not c.assessed or ev is None:
             c.comparable = False
-            c.note = f"not assessed: needs {ev_model.wanted(book, stage)}"
+            # A note saying which scores were left out stays.
+            c.note = c.note or f"not assessed: needs {ev_model.wanted(book, stage)}"
             c.difference = "not assessed"
         elif i == 0 or lead is None:
             c.comparable, c.note = True, ""
@@ -270,9 +277,9 @@ def evidence_words(book: Rulebook, ev: Evidence | None) -> str:
 
 
 def standing_text(book: Rulebook, c: Candidate) -> str:
-    """A candidate's level in words: "Supervised", "Draft (provisional)", "not assessed"."""
+    """A candidate's level in words: "Supervised", "Draft (provisional)", "Not assessed"."""
     if not c.assessed:
-        return "not assessed"
+        return "Not assessed"
     if c.autonomy is None:
         return "no rule applies"
     name = book.levels[book.level_rank(c.autonomy)].name

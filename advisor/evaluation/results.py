@@ -191,6 +191,8 @@ class Result(msgspec.Struct):
     answers: dict[str, Any]
     #: Scores --verified-only left out (unverified or flagged), the model's and the baseline's.
     ignored: list[Evidence] = []
+    #: Scores on a known subset of their benchmark (MLE-Bench Lite): shown, deciding nothing.
+    off_split: list[Evidence] = []
 
     def autonomy(self, role: str, stage: str) -> str | None:
         """The autonomy level given to ``role`` at ``stage``."""

@@ -1,0 +1,114 @@
+"""Soundness of the evidence model from a user's side: subset scores, deciding scores,
+flags in the comparison, --verified-only wording, JSON needs, ties, ML-engineer rules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from clitools import run
+
+pytestmark = pytest.mark.usefixtures("workdir")
+LEADERBOARDS = Path(__file__).parent / "fixtures" / "leaderboards"
+SUBSETS = ("low", "medium", "high")
+
+
+def ok(*args: str) -> str:
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def as_json(*args: str) -> Any:
+    return json.loads(ok(*args))
+
+
+def guide_json(model: str, *args: str) -> Any:
+    """The guide's JSON for ``model`` with the defaults."""
+    return as_json("guide", "--defaults", "--model", model, *args, "--format", "json", "-o", "-")
+
+
+def import_mle_bench() -> dict[str, str]:
+    """Import the real MLE-bench leaderboard with no flags; model id -> its split."""
+    ok("scores", "import", str(LEADERBOARDS / "mle_bench.yaml"), "-o", "mle.yaml")
+    models = yaml.safe_load(Path("mle.yaml").read_text(encoding="utf-8"))["models"]
+    return {m["id"]: m["scores"][0]["split"] for m in models}
+
+
+def is_subset(split: str) -> bool:
+    return split.split(" ", 1)[0].lower() in SUBSETS
+
+
+# --------------------------------------------------------------------------- 1: subset scores
+
+
+def test_subset_scores_set_no_level_and_full_split_rows_still_rank() -> None:
+    splits = import_mle_bench()
+    assert {is_subset(s) for s in splits.values()} == {True, False}
+    data = as_json("rank", "--scores", "mle.yaml", "--format", "json")
+    full_assessed = set()
+    for ranking in data["rankings"]:
+        for c in ranking["candidates"]:
+            assert not any(is_subset(e["split"]) for e in c["evidence"]), c
+            if c["model"] in splits and is_subset(splits[c["model"]]):
+                assert (c["assessed"], c["autonomy"]) == (False, None), c
+                assert "Lite subset" in c["note"] or "subset (" in c["note"], c["note"]
+            elif c["model"] in splits and c["assessed"]:
+                full_assessed.add(c["model"])
+        leader = ranking["candidates"][0]
+        assert leader["assessed"] and not is_subset(leader["evidence"][0]["split"])
+    # The full-split rows still rank, with a level, the top MLE-bench ones among them.
+    assert "mlevolve-gemini-3-pro-preview" in full_assessed
+    assert {m for m, s in splits.items() if not is_subset(s)} <= full_assessed
+
+    # The same agent on Lite (80.3%) is not recommended; the guide picks a full-split row.
+    guide = guide_json("auto", "--scores", "mle.yaml")
+    assert guide["model"] in splits and not is_subset(splits[guide["model"]])
+    assert guide["shortlist"]["recommended"]["model"] == guide["model"]
+    for stage in guide["shortlist"]["stages"]:
+        for c in stage["candidates"]:
+            assert not (c["model"] in splits and is_subset(splits[c["model"]])), c
+
+    # The Lite row's own guide shows the score with its provenance and says why it
+    # decides nothing.
+    lite = guide_json("mlevolve-gemini-3-pro-preview-low", "--scores", "mle.yaml")
+    stages = [st for r in lite["roles"] for st in r["stages"]]
+    assert {(st["assessed"], st["autonomy"]) for st in stages} == {(False, None)}
+    [shown] = lite["sources"]
+    assert (shown["score"], shown["split"]) == (80.3, "low (=Lite, 22 competitions)")
+    [why] = [c["text"] for c in lite["caveats"] if c["kind"] == "split"]
+    assert "scored on the Lite subset (22 competitions)" in why
+    assert "the bands read the full 75-competition set" in why
+
+
+def test_unstated_split_is_read_as_before() -> None:
+    # The seed's GPT-5.5 figure has no split: it is read (the golden guide keeps it).
+    data = guide_json("gpt-5.5")
+    assert not [c for c in data["caveats"] if c["kind"] == "split"]
+    assert all(st["assessed"] for r in data["roles"] for st in r["stages"])
+
+
+def test_rulebook_subsets_need_the_bands_split(tmp_path: Path) -> None:
+    book = tmp_path / "book.yaml"
+    book.write_text(
+        "extends: builtin\n"
+        "benchmarks:\n"
+        "  - id: mle-bench\n"
+        "    name: MLE-Bench\n"
+        "    measures: medal rate\n"
+        "    informs: [data-processing]\n"
+        "    bands: [{at_least: 0, level: low}]\n"
+        "    subsets: [{id: low, name: the Lite subset}]\n",
+        encoding="utf-8",
+    )
+    result = run("rules", "lint", str(book))
+    assert result.exit_code == 1
+    assert "lists 'subsets' but no 'bands_split'" in result.output
+    assert result.output.startswith("advisor: error: book.yaml:3:9: benchmark ")
+    bad = book.read_text(encoding="utf-8").replace("subsets: [", "subsets: [{id: x, nme: y}, ")
+    book.write_text(bad, encoding="utf-8")
+    result = run("rules", "lint", str(book))
+    assert result.exit_code == 1 and "nme" in result.output
