@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 import yaml
-from clitools import run
+from click.testing import CliRunner
+from clitools import ENV, run
+
+from advisor.cli.app import cli
 
 pytestmark = pytest.mark.usefixtures("workdir")
 LEADERBOARDS = Path(__file__).parent / "fixtures" / "leaderboards"
@@ -112,3 +115,65 @@ def test_rulebook_subsets_need_the_bands_split(tmp_path: Path) -> None:
     book.write_text(bad, encoding="utf-8")
     result = run("rules", "lint", str(book))
     assert result.exit_code == 1 and "nme" in result.output
+
+
+# --------------------------------------------------------------------------- 2: deciding scores
+
+
+def test_rank_shows_every_score_that_sets_the_level() -> None:
+    args = ("rank", "--role", "ml-engineer", "--stage", "data-processing", "--models")
+    data = as_json(*args, "gpt-5.5,gpt-5.4", "--format", "json")
+    [gpt55] = [c for c in data["rankings"][0]["candidates"] if c["model"] == "gpt-5.5"]
+    assert gpt55["autonomy"] == "supervised"
+    # Supervised because Terminal-Bench 2.0 >= 60 (the rule reads it), at moderate evidence.
+    assert [(e["benchmark"], e["score"]) for e in gpt55["deciding"]] == [
+        ("mle-bench", 36.0),
+        ("terminal-bench-2", 82.7),
+    ]
+    [gpt54] = [c for c in data["rankings"][0]["candidates"] if c["model"] == "gpt-5.4"]
+    assert [(e["benchmark"], e["score"]) for e in gpt54["deciding"]] == [("mle-bench", 23.0)]
+
+    md = ok(*args, "gpt-5.5", "--format", "md")
+    [row] = [line for line in md.splitlines() if line.startswith("| 1 |")]
+    cells = [c.strip() for c in row.strip("|").split(" | ")]
+    assert "36% on MLE-Bench" in cells[3] and "82.7% on Terminal-Bench 2.0" in cells[3]
+
+    narrow = CliRunner().invoke(cli, [*args, "gpt-5.5"], env={**ENV, "COLUMNS": "80"})
+    assert narrow.exit_code == 0, narrow.output
+    table = narrow.stdout
+    assert max(len(line) for line in table.splitlines()) <= 80
+    lines = table.splitlines()
+    [header] = [line for line in lines if "Deciding score" in line]
+    start, end = header.index("Deciding score"), header.index("Comparable")
+    column = " ".join(
+        line[start:end].strip() for line in lines[lines.index(header) + 2 :] if line.strip()
+    )
+    assert column == "36% on MLE-Bench, unverified; 82.7% on Terminal-Bench 2.0, unverified"
+
+
+# --------------------------------------------------------------------------- 4: --verified-only
+
+
+def test_verified_only_says_scores_were_ignored_and_not_assessed_is_capitalised() -> None:
+    args = ("rank", "--models", "gpt-5.5,codex-cli-gpt-5.4", "--verified-only")
+    data = as_json(*args, "--format", "json")
+    for ranking in data["rankings"]:
+        [c] = [c for c in ranking["candidates"] if c["model"] == "gpt-5.5"]
+        assert not c["assessed"]
+        assert "were ignored (--verified-only)" in c["note"]
+        assert "needs a score" not in c["note"]
+    md = ok(*args, "--format", "md")
+    levels = {
+        line.split(" | ")[2] for line in md.splitlines() if line.startswith("| ") and "—" in line
+    }
+    assert "Not assessed" in levels and "not assessed" not in levels
+    assert "Not assessed" in ok(*args)
+
+    guide = guide_json("gpt-5.5", "--verified-only")
+    selection = " ".join(guide["roles"][0]["summary"])
+    assert "ignored (--verified-only)" in selection
+    assert "its other scores assess" not in selection
+    assert "no other score of it assesses any stage" in selection
+    # A model with other scores still reads the old way.
+    other = guide_json("codex-cli-gpt-5.4", "--verified-only")
+    assert "its other scores assess" in " ".join(other["roles"][0]["summary"])

@@ -384,6 +384,9 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
                     tr,
                     provisional=provisional,
                     evidence=found.used,
+                    deciding=ev_model.deciding_scores(
+                        book, found, chosen[0].tests if chosen else {}, model_ev
+                    ),
                 )
             )
         results.append(RoleResult(role_id, summary, stage_list))

@@ -16,7 +16,7 @@ with verified, unflagged scores only).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -207,6 +207,34 @@ def assess(book: Rulebook, scores: Mapping[str, Evidence | None], stage: str) ->
         # Scores below every band still assess the stage, at the weakest level.
         level = next(iter(book.evidence), None)
     return StageEvidence(stage, level, used[0][2], [u[2] for u in used], True)
+
+
+def deciding_scores(
+    book: Rulebook,
+    found: StageEvidence,
+    tested: Collection[str],
+    scores: Mapping[str, Evidence | None],
+) -> list[Evidence]:
+    """The scores that set a stage's advice: every informing score that reaches the
+    stage's evidence level (when the chosen rule reads ``evidence``), then each score the
+    rule tests by benchmark (Terminal-Bench 2.0 >= 60); strongest and firm first.
+
+    Args:
+        book: The rulebook.
+        found: The stage's evidence, from :func:`assess`.
+        tested: The input names the chosen rule's cells test.
+        scores: The model's scores the advice read, by benchmark.
+    """
+    out: list[Evidence] = []
+    if "evidence" in tested:
+        out = [e for e in found.used if counted_level(book, e) == found.level]
+    for name in tested:
+        ev = scores.get(name)
+        if ev is not None and ev not in out:
+            out.append(ev)
+    if not out and found.deciding is not None:
+        out = [found.deciding]
+    return out
 
 
 def wanted(book: Rulebook, stage: str) -> str:

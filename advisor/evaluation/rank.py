@@ -50,7 +50,9 @@ class Candidate(msgspec.Struct):
         autonomy: The autonomy level granted, or None (not assessed, or no rule applies).
         assessed: Whether any score informs the stage.
         provisional: Whether the advice rests on unverified or flagged scores.
-        evidence: The scores that inform the stage, the deciding one first.
+        evidence: The scores that inform the stage, the deciding ones first.
+        decided_by: The scores that set the level (see
+            :func:`advisor.evaluation.evidence.deciding_scores`), the one ranked on first.
         comparable: Whether the deciding score can be read against the leader's.
         note: Why it cannot ("rests on a different benchmark ..."), else "".
         difference: The same in a few words ("different harness"), else "".
@@ -62,13 +64,14 @@ class Candidate(msgspec.Struct):
     assessed: bool
     provisional: bool
     evidence: list[Evidence]
+    decided_by: list[Evidence] = []
     comparable: bool = True
     note: str = ""
     difference: str = ""
 
     @property
     def deciding(self) -> Evidence | None:
-        """The score that decided the advice, if any."""
+        """The deciding score the ranking reads, if any."""
         return self.evidence[0] if self.evidence else None
 
 
@@ -152,15 +155,15 @@ def rank(
 
 
 def _candidate(model_id: str, name: str, st: StageAdvice) -> Candidate:
-    used = list(st.evidence)
+    deciding = list(st.deciding)
     if not st.provisional:
-        # Firm scores alone decide the same: the strongest of them is the deciding one.
-        firm = next((e for e in used if ev_model.is_firm(e)), None)
+        # Firm scores alone decide the same: the strongest of them is the one ranked on.
+        firm = next((e for e in [*deciding, *st.evidence] if ev_model.is_firm(e)), None)
         if firm is not None:
-            used.remove(firm)
-            used.insert(0, firm)
+            deciding = [firm, *(e for e in deciding if e is not firm)]
+    used = [*deciding, *(e for e in st.evidence if e not in deciding)]
     autonomy = st.advice.autonomy if st.advice is not None else None
-    return Candidate(model_id, name, autonomy, st.assessed, st.provisional, used)
+    return Candidate(model_id, name, autonomy, st.assessed, st.provisional, used, deciding)
 
 
 def _standing(book: Rulebook, c: Candidate) -> int:
@@ -249,6 +252,7 @@ def to_dict(rankings: Sequence[Ranking]) -> dict[str, Any]:
                         "assessed": c.assessed,
                         "provisional": c.provisional,
                         "evidence": [evidence_dict(e) for e in c.evidence],
+                        "deciding": [evidence_dict(e) for e in c.decided_by],
                         "comparable": c.comparable,
                         "note": c.note,
                     }
@@ -260,20 +264,24 @@ def to_dict(rankings: Sequence[Ranking]) -> dict[str, Any]:
     }
 
 
-def evidence_text(book: Rulebook, ev: Evidence | None) -> str:
-    """The deciding score in words: "76.0% on Terminal-Bench 2.0, agent Codex CLI,
-    verified" (or "unverified; flagged known-leakage")."""
-    if ev is None:
-        return ""
-    strength = ev_model.strength_words(ev) or "verified"
-    return f"{ev_model.basis(book, ev)['text']}, agent {ev.agent}, split {ev.split}, {strength}"
+def evidence_text(book: Rulebook, scores: Sequence[Evidence]) -> str:
+    """The deciding scores in words: "76.0% on Terminal-Bench 2.0, agent Codex CLI,
+    verified" (or "unverified; flagged known-leakage"), several joined by "; "."""
+    parts = []
+    for ev in scores:
+        strength = ev_model.strength_words(ev) or "verified"
+        text = ev_model.basis(book, ev)["text"]
+        parts.append(f"{text}, agent {ev.agent}, split {ev.split}, {strength}")
+    return "; ".join(parts)
 
 
-def evidence_words(book: Rulebook, ev: Evidence | None) -> str:
-    """The deciding score in a few words: "76.0% on Terminal-Bench 2.0, verified"."""
-    if ev is None:
-        return ""
-    return f"{ev_model.basis(book, ev)['text']}, {ev_model.strength_words(ev) or 'verified'}"
+def evidence_words(book: Rulebook, scores: Sequence[Evidence]) -> str:
+    """The deciding scores in a few words: "76.0% on Terminal-Bench 2.0, verified",
+    several joined by "; "."""
+    return "; ".join(
+        f"{ev_model.basis(book, ev)['text']}, {ev_model.strength_words(ev) or 'verified'}"
+        for ev in scores
+    )
 
 
 def standing_text(book: Rulebook, c: Candidate) -> str:
@@ -432,7 +440,7 @@ def _short_candidate(
         "level": shown[0] if len(shown) == 1 else f"{shown[0]} to {shown[-1]}, by role",
         "levels": [{"role": r, "level": standing_text(book, x)} for r, x in by_role.items()],
         "provisional": any(x.provisional for x in cands),
-        "evidence": evidence_words(book, ev),
+        "evidence": evidence_words(book, c.decided_by),
         "comparable": comparable,
         "note": note,
     }

@@ -139,7 +139,9 @@ class StageAdvice(msgspec.Struct):
 
     ``assessed`` is false when no score informs the stage (then no rule runs);
     ``provisional`` when the advice rests on unverified or flagged scores;
-    ``evidence`` holds the scores that inform the stage, the deciding one first.
+    ``evidence`` holds the scores that inform the stage, the deciding one first;
+    ``deciding`` the scores that set the advice (every one that reaches the stage's
+    evidence level, and those the chosen rule tests, such as Terminal-Bench 2.0 >= 60).
     """
 
     stage: str
@@ -148,6 +150,7 @@ class StageAdvice(msgspec.Struct):
     assessed: bool = True
     provisional: bool = False
     evidence: list[Evidence] = []
+    deciding: list[Evidence] = []
 
 
 class RoleResult(msgspec.Struct):
