@@ -11,6 +11,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from clitools import ENV, run
+from format_parsers import (
+    mermaid_xychart,
+    parse_confluence,
+    parse_html,
+    parse_markdown,
+    parse_mediawiki,
+)
 
 from advisor.cli.app import cli
 
@@ -177,3 +184,39 @@ def test_verified_only_says_scores_were_ignored_and_not_assessed_is_capitalised(
     # A model with other scores still reads the old way.
     other = guide_json("codex-cli-gpt-5.4", "--verified-only")
     assert "its other scores assess" in " ".join(other["roles"][0]["summary"])
+
+
+# --------------------------------------------------------------------------- 3: flagged marks
+
+
+def comparison_cell(parsed: Any) -> str:
+    [table] = [t for t in parsed.tables if t.header and t.header[0] == "Benchmark"]
+    [row] = [r for r in table.rows if r[0] == "MLE-Bench"]
+    return str(row[1])
+
+
+def test_flagged_scores_are_marked_in_the_comparison_and_chart_of_every_format() -> None:
+    parsers = {
+        "md": parse_markdown,
+        "html": parse_html,
+        "confluence": parse_confluence,
+        "mediawiki": parse_mediawiki,
+    }
+    for fmt, parse in parsers.items():
+        out = f"guide.{fmt}"
+        ok("guide", "--defaults", "--model", "disarray-ensemble", "--format", fmt, "-o", out)
+        parsed = parse(Path(out).read_text(encoding="utf-8"))
+        assert "77.8% (flagged: known-leakage)" in comparison_cell(parsed), fmt
+        if fmt == "md":
+            [chart] = [body for info, body in parsed.extra["fences"] if info == "mermaid"]
+            labels, values = mermaid_xychart(chart)
+            assert labels == ["Model (flagged: known-leakage)"] and values == [77.8]
+        if fmt == "html":
+            assert "77.8% (flagged: known-leakage)" in parsed.text  # the SVG bar's value
+    # An unverified score keeps its mark; a verified, unflagged one has none.
+    for model, shown in (
+        ("gpt-5.5", "36% (unverified) [1]"),
+        ("mlevolve-gemini-3-pro-preview", "61.3% [1]"),
+    ):
+        ok("guide", "--defaults", "--model", model, "-o", "g.md", "--force")
+        assert comparison_cell(parse_markdown(Path("g.md").read_text(encoding="utf-8"))) == shown
