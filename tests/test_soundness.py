@@ -220,3 +220,58 @@ def test_flagged_scores_are_marked_in_the_comparison_and_chart_of_every_format()
     ):
         ok("guide", "--defaults", "--model", model, "-o", "g.md", "--force")
         assert comparison_cell(parse_markdown(Path("g.md").read_text(encoding="utf-8"))) == shown
+
+
+# --------------------------------------------------------------------------- 5: JSON needs
+
+
+def test_guide_json_says_what_would_decide_a_stage_not_assessed() -> None:
+    data = guide_json("codex-cli-gpt-5.4")
+    needs = {st["stage"]: (st["assessed"], st["needs"]) for st in data["roles"][0]["stages"]}
+    assert needs == {
+        "data-processing": (True, ""),
+        "model-selection": (False, "a score on MLE-Bench"),
+        "training-tuning": (True, ""),
+        "result-validation": (False, "a score on MLE-Bench"),
+    }
+    ok("guide", "--defaults", "--model", "codex-cli-gpt-5.4", "-o", "g.md")
+    assert "a score on MLE-Bench would decide it" in Path("g.md").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- 6: ties
+
+
+def test_a_recommendation_decided_by_a_tie_break_says_so() -> None:
+    # The built-in MLEvolve and PiEvolve 24 h rows both score a verified 61.33%.
+    data = guide_json("auto")
+    why = data["shortlist"]["recommended"]["why"]
+    assert data["model"] == "mlevolve-gemini-3-pro-preview"
+    assert why == (
+        "it leads 16 of the 16 role × stage rankings, tied with Gemini-3-Pro-Preview "
+        "(PiEvolve (Fractal AI Research), 24 h) on every one (same level, evidence and "
+        "score); chosen by the model id (alphabetical)"
+    )
+    args = ("--role", "mle", "--stage", "model-selection")
+    ok("guide", "--defaults", "--model", "auto", *args, "-o", "g.md")
+    text = " ".join(Path("g.md").read_text(encoding="utf-8").split())
+    assert "recommends Gemini-3-Pro-Preview (MLEvolve) for this team: it leads the one " in text
+    assert "the one role × stage ranking, tied with Gemini-3-Pro-Preview (PiEvolve" in text
+    assert "on it (same level, evidence and score); chosen by the model id" in text
+    assert "1 of the 1" not in text
+
+
+def test_a_clear_lead_mentions_no_tie(tmp_path: Path) -> None:
+    Path("best.yaml").write_text(
+        "models:\n"
+        "  - id: zz-best\n"
+        "    name: ZZ Best\n"
+        "    scores:\n"
+        "      - {benchmark: mle-bench, score: 66, split: all, agent: a, date: '2026-01-01',\n"
+        "         source: 'https://example.org', verified: true}\n",
+        encoding="utf-8",
+    )
+    data = guide_json("auto", "--scores", "best.yaml")
+    assert data["model"] == "zz-best"
+    assert data["shortlist"]["recommended"]["why"] == (
+        "it leads 16 of the 16 role × stage rankings"
+    )

@@ -346,7 +346,8 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
                 tr = Trace(stage_table.id, policy, role_id, stage_id, [], [], [], [])
                 if trace:
                     traces.append(tr)
-                stage_list.append(StageAdvice(stage_id, None, tr, assessed=False))
+                needs = ev_model.wanted(book, stage_id)
+                stage_list.append(StageAdvice(stage_id, None, tr, assessed=False, needs=needs))
                 continue
             st_inputs = {
                 **role_inputs,

@@ -25,7 +25,6 @@ from typing import Any
 
 import msgspec
 
-from advisor import wording
 from advisor.evaluation import evidence as ev_model
 from advisor.evaluation.engine import evaluate
 from advisor.evaluation.results import Evidence, Profile, StageAdvice
@@ -359,15 +358,49 @@ def recommend(book: Rulebook, rankings: Sequence[Ranking]) -> Recommendation | N
     if not order or tally[order[0]].leads == 0:
         return None
     best, top = order[0], tally[order[0]]
-    tied = sorted(m for m in order[1:] if tally[m].leads == top.leads)
-    why = f"it leads {top.leads} of the {wording.count(len(rankings), 'role × stage ranking')}"
+    if len(rankings) == 1:
+        why = "it leads the one role × stage ranking"
+    else:
+        why = f"it leads {top.leads} of the {len(rankings)} role × stage rankings"
+    tied = [m for m in order[1:] if tally[m].leads == top.leads]
     if tied:
+        why += f", as many as {_names(tally, tied)}; chosen by {_tie_break(top, tally[tied[0]])}"
+    # Within a ranking, a candidate the leader matches on everything but the model id.
+    ties: dict[str, int] = {}
+    for r in rankings:
+        if r.leader is not None and r.leader.model == best:
+            key = _order(book, r.leader)[:-1]
+            for c in r.candidates[1:]:
+                if _order(book, c)[:-1] == key:
+                    ties[c.model] = ties.get(c.model, 0) + 1
+    if ties:
+        everywhere = [m for m, n in ties.items() if n == top.leads]
+        if not everywhere:
+            where = "on some of them"
+        else:
+            where = "on it" if top.leads == 1 else "on every one"
         why += (
-            f" (as many as {', '.join(tally[m].name for m in tied)}; "
-            "ties go to more autonomy over all the rankings, then fewer provisional stages, "
-            "then better places in them, then the model id)"
+            f", tied with {_names(tally, everywhere or list(ties))} {where} (same level, "
+            "evidence and score); chosen by the model id (alphabetical)"
         )
     return Recommendation(best, top.name, top.leads, len(rankings), why)
+
+
+def _names(tally: dict[str, _Tally], models: Sequence[str]) -> str:
+    """ "A", "A and B": models by name."""
+    named = [tally[m].name for m in models]
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def _tie_break(best: _Tally, rival: _Tally) -> str:
+    """What decided between two models leading as many rankings, in words."""
+    if best.autonomy != rival.autonomy:
+        return "more autonomy over all the rankings"
+    if best.provisional != rival.provisional:
+        return "fewer provisional stages"
+    if best.places != rival.places:
+        return "better places over all the rankings"
+    return "the model id (alphabetical), every other tie-break being equal"
 
 
 def shortlist(

@@ -151,6 +151,8 @@ class StageAdvice(msgspec.Struct):
     provisional: bool = False
     evidence: list[Evidence] = []
     deciding: list[Evidence] = []
+    #: For a stage not assessed: what would decide it ("a score on MLE-Bench").
+    needs: str = ""
 
 
 class RoleResult(msgspec.Struct):
@@ -227,6 +229,7 @@ class Result(msgspec.Struct):
                         {
                             "stage": st.stage,
                             "assessed": st.assessed,
+                            "needs": st.needs,
                             "provisional": st.provisional,
                             "autonomy": st.advice.autonomy if st.advice else None,
                             "rule": st.advice.rule if st.advice else None,
