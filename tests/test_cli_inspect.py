@@ -27,7 +27,7 @@ models:
     scores:
       - benchmark: mle-bench
         score: 55
-        split: lite
+        split: all
         agent: acme-agent
         source: https://example.org/acme-1
         date: "2026-05-01"
@@ -410,7 +410,7 @@ def test_scores_overlay_adds_a_model(tmp_path: Path) -> None:
         (s["benchmark"], s["score"], s["split"], s["agent"], s["stderr"], s["verified"])
         for s in models[-1]["scores"]
     ] == [
-        ("mle-bench", 55, "lite", "acme-agent", None, True),
+        ("mle-bench", 55, "all", "acme-agent", None, True),
         ("terminal-bench-2", 70.5, "2.0", "acme-agent", 1.2, True),
     ]
     rows = as_json("compare", "acme-1", "gpt-5.5", "--scores", str(scores))["rows"]

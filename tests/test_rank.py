@@ -607,4 +607,6 @@ def test_counts_of_one_are_singular_wherever_advisor_counts(tmp_path: Path) -> N
         "-",
     )
     assert one.exit_code == 0, one.output
-    assert "it leads 1 of the 1 role × stage ranking." in one.stdout
+    # One ranking reads "the one", not "1 of the 1".
+    assert "it leads the one role × stage ranking" in one.stdout
+    assert "1 of the 1" not in one.stdout

@@ -230,7 +230,7 @@ def print_rankings(console: Console, book: Rulebook, rankings: list[Any]) -> Non
                 str(i),
                 f"{c.name}\n{c.model}",
                 standing_text(book, c),
-                evidence_words(book, c.deciding) or "-",
+                evidence_words(book, c.decided_by) or "-",
                 comparable,
             )
         if not r.candidates:

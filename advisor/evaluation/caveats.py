@@ -3,7 +3,7 @@ not compare."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -36,6 +36,7 @@ def general_caveats(
     results: list[RoleResult],
     table_caveats: list[Advice],
     ignored: list[Evidence],
+    off_split: Sequence[Evidence] = (),
 ) -> list[Caveat]:
     out: list[Caveat] = []
     names = {b: x.name for b, x in book.benchmarks.items()}
@@ -58,13 +59,15 @@ def general_caveats(
                 )
             )
     left_out = ev_model.ignored_words(ignored, profile.model)
+    off = ev_model.split_notes(book, off_split, profile.model)
     who = _model_name(book, profile.model)
     for b in missing:
-        what = (
-            f"{who}'s {names[b]} score was ignored as {left_out[b]} (--verified-only)"
-            if b in left_out
-            else f"No {names[b]} score for {who}"
-        )
+        if b in left_out:
+            what = f"{who}'s {names[b]} score was ignored as {left_out[b]} (--verified-only)"
+        elif b in off:
+            what = f"{who}'s {names[b]} score does not count ({off[b]})"
+        else:
+            what = f"No {names[b]} score for {who}"
         out.append(
             Caveat(
                 "missing", f"{what}: advice that reads it falls back to the evidence that exists."
@@ -150,10 +153,21 @@ def evidence_caveats(
     assessed: Mapping[str, ev_model.StageEvidence],
     results: list[RoleResult],
     ignored: list[Evidence],
+    off_split: Sequence[Evidence] = (),
 ) -> list[Caveat]:
-    """Stages not assessed, provisional advice, scores left out and qualifying notes."""
+    """Stages not assessed, provisional advice, scores left out or on a subset, and
+    qualifying notes."""
     out: list[Caveat] = []
     who = _model_name(book, profile.model)
+    for sub in off_split:
+        out.append(
+            Caveat(
+                "split",
+                f"{_model_name(book, sub.model)} on {book.benchmarks[sub.benchmark].name} "
+                f"({wording.pct(sub.score)}) was {ev_model.split_words(book, sub)}, so it sets "
+                "no evidence level and decides no advice.",
+            )
+        )
     if ignored:
         listed = "; ".join(
             f"{_model_name(book, e.model)} on {book.benchmarks[e.benchmark].name} "
@@ -167,9 +181,12 @@ def evidence_caveats(
             )
         )
     left_out = ev_model.ignored_words(ignored, profile.model)
+    off = ev_model.split_notes(book, off_split, profile.model)
     for sid, found in assessed.items():
         if not found.assessed:
-            why = ev_model.unassessed_text(book, who, sid, left_out)
+            why = ev_model.unassessed_text(
+                who, ev_model.left_out_text(book, who, sid, left_out, off)
+            )
             out.append(
                 Caveat(
                     "not-assessed",

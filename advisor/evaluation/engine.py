@@ -243,6 +243,13 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
             e for e in [*model_ev.values(), *base_ev.values()] if e and not ev_model.is_firm(e)
         ]
         model_ev, base_ev = ev_model.firm_only(model_ev), ev_model.firm_only(base_ev)
+    # Scores on a known subset of a benchmark (MLE-Bench Lite) are shown with their
+    # provenance but decide nothing: the bands read another split.
+    shown_model, shown_base = model_ev, base_ev
+    off_split = [
+        e for e in [*model_ev.values(), *base_ev.values()] if e and ev_model.off_split(book, e)
+    ]
+    model_ev, base_ev = ev_model.on_split(book, model_ev), ev_model.on_split(book, base_ev)
     model_scores = {b: (e.score if e else None) for b, e in model_ev.items()}
     base_scores = {b: (e.score if e else None) for b, e in base_ev.items()}
     metrics, metric_notes = compute_metrics(book, model_scores, base_scores)
@@ -265,7 +272,7 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         firm_base = {b: (e.score if e else None) for b, e in ev_model.firm_only(base_ev).items()}
         firm_summary = {**inputs, **firm_model, **compute_metrics(book, firm_model, firm_base)[0]}
 
-    comparison = comparison_rows(book, model_ev, base_ev, profile.baseline is not None)
+    comparison = comparison_rows(book, shown_model, shown_base, profile.baseline is not None)
     # Missing evidence is what the advice itself would have read.
     read = {name for t in book.tables if t.scope != "team" for name in t.spec.inputs}
     missing = [b for b in book.benchmarks if b in read and model_scores[b] is None]
@@ -284,6 +291,8 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         "benchmarks": {b: _named(x) for b, x in book.benchmarks.items()},
         # Why --verified-only left out a score of the model, by benchmark ("unverified").
         "ignored": ev_model.ignored_words(ignored, profile.model),
+        # Why a score of the model on a known subset sets no level, by benchmark.
+        "off_split": ev_model.split_notes(book, off_split, profile.model),
     }
 
     traces: list[Trace] = []
@@ -337,7 +346,8 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
                 tr = Trace(stage_table.id, policy, role_id, stage_id, [], [], [], [])
                 if trace:
                     traces.append(tr)
-                stage_list.append(StageAdvice(stage_id, None, tr, assessed=False))
+                needs = ev_model.wanted(book, stage_id)
+                stage_list.append(StageAdvice(stage_id, None, tr, assessed=False, needs=needs))
                 continue
             st_inputs = {
                 **role_inputs,
@@ -375,6 +385,9 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
                     tr,
                     provisional=provisional,
                     evidence=found.used,
+                    deciding=ev_model.deciding_scores(
+                        book, found, chosen[0].tests if chosen else {}, model_ev
+                    ),
                 )
             )
         results.append(RoleResult(role_id, summary, stage_list))
@@ -382,19 +395,20 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
     caveats = general_caveats(
         book,
         profile,
-        model_ev,
-        base_ev,
+        shown_model,
+        shown_base,
         comparison,
         missing,
         metric_notes,
         results,
         table_caveats,
         ignored,
+        off_split,
     )
-    caveats += evidence_caveats(book, profile, model_ev, assessed, results, ignored)
+    caveats += evidence_caveats(book, profile, shown_model, assessed, results, ignored, off_split)
     caveats += near_threshold_caveats(book, inputs, model_ev, results, profile.near_margin)
-    caveats += stale_caveats(book, profile, model_ev, base_ev)
-    evidence = [e for e in model_ev.values() if e] + [e for e in base_ev.values() if e]
+    caveats += stale_caveats(book, profile, shown_model, shown_base)
+    evidence = [e for e in shown_model.values() if e] + [e for e in shown_base.values() if e]
     return Result(
         rulebook=book.meta.id,
         rulebook_version=book.meta.version,
@@ -414,6 +428,7 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         traces=traces,
         answers=dict(profile.answers),
         ignored=ignored,
+        off_split=off_split,
     )
 
 

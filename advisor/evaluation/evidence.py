@@ -16,16 +16,18 @@ with verified, unflagged scores only).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import msgspec
 
 from advisor import wording
+from advisor.load.leaderboard import split_label
 
 if TYPE_CHECKING:
     from advisor.evaluation.results import Evidence
     from advisor.load.rulebook import Rulebook
+    from advisor.model.schema import Split
 
 
 class StageEvidence(msgspec.Struct, frozen=True):
@@ -91,18 +93,65 @@ def ignored_words(ignored: Sequence[Evidence], model: str) -> dict[str, str]:
     return {e.benchmark: strength_words(e) for e in ignored if e.model == model}
 
 
-def unassessed_text(book: Rulebook, who: str, stage: str, ignored: Mapping[str, str]) -> str:
-    """Why a stage is not assessed: "no score of X informs it", or which scores
-    that would were ignored by --verified-only."""
-    left_out = [
-        f"{book.benchmarks[b].name} ({ignored[b]})" for b in informing(book, stage) if b in ignored
-    ]
+def split_notes(book: Rulebook, off: Sequence[Evidence], model: str) -> dict[str, str]:
+    """Why each of a model's scores on a known subset sets no level, by benchmark:
+    {"mle-bench": "scored on the Lite subset ...; the bands read ..."}."""
+    return {e.benchmark: split_words(book, e) for e in off if e.model == model}
+
+
+def left_out_text(
+    book: Rulebook,
+    who: str,
+    stage: str,
+    ignored: Mapping[str, str],
+    off: Mapping[str, str] | None = None,
+) -> str:
+    """Which scores of ``who`` that inform a stage were left out: ignored by
+    --verified-only (``ignored``, from :func:`ignored_words`) or taken on a subset
+    (``off``, from :func:`split_notes`); "" when none was."""
+    names = {b: book.benchmarks[b].name for b in informing(book, stage)}
+    parts = []
+    left_out = [f"{names[b]} ({ignored[b]})" for b in names if b in ignored]
     if left_out:
-        return (
+        parts.append(
             f"the scores of {who} that inform it were ignored (--verified-only): "
             f"{', '.join(left_out)}"
         )
-    return f"no score of {who} informs it"
+    off = off or {}
+    parts += [f"{who}'s {names[b]} score does not count: {off[b]}" for b in names if b in off]
+    return "; ".join(parts)
+
+
+def unassessed_text(who: str, left_out: str) -> str:
+    """Why a stage is not assessed: which scores were left out (``left_out``, from
+    :func:`left_out_text`), else "no score of X informs it"."""
+    return left_out or f"no score of {who} informs it"
+
+
+def off_split(book: Rulebook, ev: Evidence) -> Split | None:
+    """The known subset a score was taken on, when its benchmark's bands read another
+    split; None when the score is read (its split is the bands' one, unstated or unknown)."""
+    bench = book.benchmarks.get(ev.benchmark)
+    if bench is None or bench.bands_split is None:
+        return None
+    label = split_label(ev.split)
+    return next((x for x in bench.subsets if label in (x.id, *x.aliases)), None)
+
+
+def split_words(book: Rulebook, ev: Evidence) -> str:
+    """Why a score sets no level: "scored on the Lite subset (22 competitions); the bands
+    read the full 75-competition set" ("" for a score that is read)."""
+    subset = off_split(book, ev)
+    bands = book.benchmarks[ev.benchmark].bands_split
+    if subset is None or bands is None:
+        return ""
+    return f"scored on {subset.name}; the bands read {bands.name}"
+
+
+def on_split(book: Rulebook, scores: Mapping[str, Evidence | None]) -> dict[str, Evidence | None]:
+    """The scores the advice reads: those on a known subset other than the bands' split
+    taken out, as if their benchmark informed nothing."""
+    return {b: (None if e is None or off_split(book, e) else e) for b, e in scores.items()}
 
 
 def firm_only(scores: Mapping[str, Evidence | None]) -> dict[str, Evidence | None]:
@@ -158,6 +207,34 @@ def assess(book: Rulebook, scores: Mapping[str, Evidence | None], stage: str) ->
         # Scores below every band still assess the stage, at the weakest level.
         level = next(iter(book.evidence), None)
     return StageEvidence(stage, level, used[0][2], [u[2] for u in used], True)
+
+
+def deciding_scores(
+    book: Rulebook,
+    found: StageEvidence,
+    tested: Collection[str],
+    scores: Mapping[str, Evidence | None],
+) -> list[Evidence]:
+    """The scores that set a stage's advice: every informing score that reaches the
+    stage's evidence level (when the chosen rule reads ``evidence``), then each score the
+    rule tests by benchmark (Terminal-Bench 2.0 >= 60); strongest and firm first.
+
+    Args:
+        book: The rulebook.
+        found: The stage's evidence, from :func:`assess`.
+        tested: The input names the chosen rule's cells test.
+        scores: The model's scores the advice read, by benchmark.
+    """
+    out: list[Evidence] = []
+    if "evidence" in tested:
+        out = [e for e in found.used if counted_level(book, e) == found.level]
+    for name in tested:
+        ev = scores.get(name)
+        if ev is not None and ev not in out:
+            out.append(ev)
+    if not out and found.deciding is not None:
+        out = [found.deciding]
+    return out
 
 
 def wanted(book: Rulebook, stage: str) -> str:

@@ -25,7 +25,6 @@ from typing import Any
 
 import msgspec
 
-from advisor import wording
 from advisor.evaluation import evidence as ev_model
 from advisor.evaluation.engine import evaluate
 from advisor.evaluation.results import Evidence, Profile, StageAdvice
@@ -50,7 +49,9 @@ class Candidate(msgspec.Struct):
         autonomy: The autonomy level granted, or None (not assessed, or no rule applies).
         assessed: Whether any score informs the stage.
         provisional: Whether the advice rests on unverified or flagged scores.
-        evidence: The scores that inform the stage, the deciding one first.
+        evidence: The scores that inform the stage, the deciding ones first.
+        decided_by: The scores that set the level (see
+            :func:`advisor.evaluation.evidence.deciding_scores`), the one ranked on first.
         comparable: Whether the deciding score can be read against the leader's.
         note: Why it cannot ("rests on a different benchmark ..."), else "".
         difference: The same in a few words ("different harness"), else "".
@@ -62,13 +63,14 @@ class Candidate(msgspec.Struct):
     assessed: bool
     provisional: bool
     evidence: list[Evidence]
+    decided_by: list[Evidence] = []
     comparable: bool = True
     note: str = ""
     difference: str = ""
 
     @property
     def deciding(self) -> Evidence | None:
-        """The score that decided the advice, if any."""
+        """The deciding score the ranking reads, if any."""
         return self.evidence[0] if self.evidence else None
 
 
@@ -134,9 +136,15 @@ def rank(
             trace=False,
         )
         name = book.models[mid].name
+        ignored = ev_model.ignored_words(result.ignored, mid)
+        off = ev_model.split_notes(book, result.off_split, mid)
         for role in result.roles:
             for st in role.stages:
-                found[(role.role, st.stage)].append(_candidate(mid, name, st))
+                cand = _candidate(mid, name, st)
+                why = ev_model.left_out_text(book, name, st.stage, ignored, off)
+                if not st.assessed and why:
+                    cand.note = f"not assessed: {why}"
+                found[(role.role, st.stage)].append(cand)
     rankings = []
     for (role_id, stage_id), cands in found.items():
         cands.sort(key=lambda c: _order(book, c))
@@ -146,15 +154,15 @@ def rank(
 
 
 def _candidate(model_id: str, name: str, st: StageAdvice) -> Candidate:
-    used = list(st.evidence)
+    deciding = list(st.deciding)
     if not st.provisional:
-        # Firm scores alone decide the same: the strongest of them is the deciding one.
-        firm = next((e for e in used if ev_model.is_firm(e)), None)
+        # Firm scores alone decide the same: the strongest of them is the one ranked on.
+        firm = next((e for e in [*deciding, *st.evidence] if ev_model.is_firm(e)), None)
         if firm is not None:
-            used.remove(firm)
-            used.insert(0, firm)
+            deciding = [firm, *(e for e in deciding if e is not firm)]
+    used = [*deciding, *(e for e in st.evidence if e not in deciding)]
     autonomy = st.advice.autonomy if st.advice is not None else None
-    return Candidate(model_id, name, autonomy, st.assessed, st.provisional, used)
+    return Candidate(model_id, name, autonomy, st.assessed, st.provisional, used, deciding)
 
 
 def _standing(book: Rulebook, c: Candidate) -> int:
@@ -185,7 +193,8 @@ def _mark_comparable(book: Rulebook, stage: str, cands: list[Candidate]) -> None
         ev = c.deciding
         if not c.assessed or ev is None:
             c.comparable = False
-            c.note = f"not assessed: needs {ev_model.wanted(book, stage)}"
+            # A note saying which scores were left out stays.
+            c.note = c.note or f"not assessed: needs {ev_model.wanted(book, stage)}"
             c.difference = "not assessed"
         elif i == 0 or lead is None:
             c.comparable, c.note = True, ""
@@ -242,6 +251,7 @@ def to_dict(rankings: Sequence[Ranking]) -> dict[str, Any]:
                         "assessed": c.assessed,
                         "provisional": c.provisional,
                         "evidence": [evidence_dict(e) for e in c.evidence],
+                        "deciding": [evidence_dict(e) for e in c.decided_by],
                         "comparable": c.comparable,
                         "note": c.note,
                     }
@@ -253,26 +263,30 @@ def to_dict(rankings: Sequence[Ranking]) -> dict[str, Any]:
     }
 
 
-def evidence_text(book: Rulebook, ev: Evidence | None) -> str:
-    """The deciding score in words: "76.0% on Terminal-Bench 2.0, agent Codex CLI,
-    verified" (or "unverified; flagged known-leakage")."""
-    if ev is None:
-        return ""
-    strength = ev_model.strength_words(ev) or "verified"
-    return f"{ev_model.basis(book, ev)['text']}, agent {ev.agent}, split {ev.split}, {strength}"
+def evidence_text(book: Rulebook, scores: Sequence[Evidence]) -> str:
+    """The deciding scores in words: "76.0% on Terminal-Bench 2.0, agent Codex CLI,
+    verified" (or "unverified; flagged known-leakage"), several joined by "; "."""
+    parts = []
+    for ev in scores:
+        strength = ev_model.strength_words(ev) or "verified"
+        text = ev_model.basis(book, ev)["text"]
+        parts.append(f"{text}, agent {ev.agent}, split {ev.split}, {strength}")
+    return "; ".join(parts)
 
 
-def evidence_words(book: Rulebook, ev: Evidence | None) -> str:
-    """The deciding score in a few words: "76.0% on Terminal-Bench 2.0, verified"."""
-    if ev is None:
-        return ""
-    return f"{ev_model.basis(book, ev)['text']}, {ev_model.strength_words(ev) or 'verified'}"
+def evidence_words(book: Rulebook, scores: Sequence[Evidence]) -> str:
+    """The deciding scores in a few words: "76.0% on Terminal-Bench 2.0, verified",
+    several joined by "; "."""
+    return "; ".join(
+        f"{ev_model.basis(book, ev)['text']}, {ev_model.strength_words(ev) or 'verified'}"
+        for ev in scores
+    )
 
 
 def standing_text(book: Rulebook, c: Candidate) -> str:
-    """A candidate's level in words: "Supervised", "Draft (provisional)", "not assessed"."""
+    """A candidate's level in words: "Supervised", "Draft (provisional)", "Not assessed"."""
     if not c.assessed:
-        return "not assessed"
+        return "Not assessed"
     if c.autonomy is None:
         return "no rule applies"
     name = book.levels[book.level_rank(c.autonomy)].name
@@ -344,15 +358,49 @@ def recommend(book: Rulebook, rankings: Sequence[Ranking]) -> Recommendation | N
     if not order or tally[order[0]].leads == 0:
         return None
     best, top = order[0], tally[order[0]]
-    tied = sorted(m for m in order[1:] if tally[m].leads == top.leads)
-    why = f"it leads {top.leads} of the {wording.count(len(rankings), 'role × stage ranking')}"
+    if len(rankings) == 1:
+        why = "it leads the one role × stage ranking"
+    else:
+        why = f"it leads {top.leads} of the {len(rankings)} role × stage rankings"
+    tied = [m for m in order[1:] if tally[m].leads == top.leads]
     if tied:
+        why += f", as many as {_names(tally, tied)}; chosen by {_tie_break(top, tally[tied[0]])}"
+    # Within a ranking, a candidate the leader matches on everything but the model id.
+    ties: dict[str, int] = {}
+    for r in rankings:
+        if r.leader is not None and r.leader.model == best:
+            key = _order(book, r.leader)[:-1]
+            for c in r.candidates[1:]:
+                if _order(book, c)[:-1] == key:
+                    ties[c.model] = ties.get(c.model, 0) + 1
+    if ties:
+        everywhere = [m for m, n in ties.items() if n == top.leads]
+        if not everywhere:
+            where = "on some of them"
+        else:
+            where = "on it" if top.leads == 1 else "on every one"
         why += (
-            f" (as many as {', '.join(tally[m].name for m in tied)}; "
-            "ties go to more autonomy over all the rankings, then fewer provisional stages, "
-            "then better places in them, then the model id)"
+            f", tied with {_names(tally, everywhere or list(ties))} {where} (same level, "
+            "evidence and score); chosen by the model id (alphabetical)"
         )
     return Recommendation(best, top.name, top.leads, len(rankings), why)
+
+
+def _names(tally: dict[str, _Tally], models: Sequence[str]) -> str:
+    """ "A", "A and B": models by name."""
+    named = [tally[m].name for m in models]
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def _tie_break(best: _Tally, rival: _Tally) -> str:
+    """What decided between two models leading as many rankings, in words."""
+    if best.autonomy != rival.autonomy:
+        return "more autonomy over all the rankings"
+    if best.provisional != rival.provisional:
+        return "fewer provisional stages"
+    if best.places != rival.places:
+        return "better places over all the rankings"
+    return "the model id (alphabetical), every other tie-break being equal"
 
 
 def shortlist(
@@ -425,7 +473,7 @@ def _short_candidate(
         "level": shown[0] if len(shown) == 1 else f"{shown[0]} to {shown[-1]}, by role",
         "levels": [{"role": r, "level": standing_text(book, x)} for r, x in by_role.items()],
         "provisional": any(x.provisional for x in cands),
-        "evidence": evidence_words(book, ev),
+        "evidence": evidence_words(book, c.decided_by),
         "comparable": comparable,
         "note": note,
     }

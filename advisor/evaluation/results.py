@@ -139,7 +139,9 @@ class StageAdvice(msgspec.Struct):
 
     ``assessed`` is false when no score informs the stage (then no rule runs);
     ``provisional`` when the advice rests on unverified or flagged scores;
-    ``evidence`` holds the scores that inform the stage, the deciding one first.
+    ``evidence`` holds the scores that inform the stage, the deciding one first;
+    ``deciding`` the scores that set the advice (every one that reaches the stage's
+    evidence level, and those the chosen rule tests, such as Terminal-Bench 2.0 >= 60).
     """
 
     stage: str
@@ -148,6 +150,9 @@ class StageAdvice(msgspec.Struct):
     assessed: bool = True
     provisional: bool = False
     evidence: list[Evidence] = []
+    deciding: list[Evidence] = []
+    #: For a stage not assessed: what would decide it ("a score on MLE-Bench").
+    needs: str = ""
 
 
 class RoleResult(msgspec.Struct):
@@ -191,6 +196,8 @@ class Result(msgspec.Struct):
     answers: dict[str, Any]
     #: Scores --verified-only left out (unverified or flagged), the model's and the baseline's.
     ignored: list[Evidence] = []
+    #: Scores on a known subset of their benchmark (MLE-Bench Lite): shown, deciding nothing.
+    off_split: list[Evidence] = []
 
     def autonomy(self, role: str, stage: str) -> str | None:
         """The autonomy level given to ``role`` at ``stage``."""
@@ -222,6 +229,7 @@ class Result(msgspec.Struct):
                         {
                             "stage": st.stage,
                             "assessed": st.assessed,
+                            "needs": st.needs,
                             "provisional": st.provisional,
                             "autonomy": st.advice.autonomy if st.advice else None,
                             "rule": st.advice.rule if st.advice else None,

@@ -367,6 +367,27 @@ def _check_evidence(book: Rulebook, problems: Problems) -> None:
                     loc,
                 )
             prev = here
+        _check_splits(bench, loc, problems)
+
+
+def _check_splits(bench: s.Benchmark, loc: Location | None, problems: Problems) -> None:
+    """Subsets need the split the bands read, and no split name may mean two splits."""
+    if bench.subsets and bench.bands_split is None:
+        problems.add(
+            f"benchmark {bench.id!r} lists 'subsets' but no 'bands_split' saying which split "
+            "its bands read",
+            loc,
+        )
+    seen: set[str] = set()
+    for split in [*([bench.bands_split] if bench.bands_split else []), *bench.subsets]:
+        for name in [split.id, *split.aliases]:
+            if name in seen:
+                problems.add(
+                    f"benchmark {bench.id!r}: split name {name!r} is given twice "
+                    "(in bands_split or subsets)",
+                    loc,
+                )
+            seen.add(name)
 
 
 def _check_questions(book: Rulebook, problems: Problems) -> None:

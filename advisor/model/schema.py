@@ -97,6 +97,19 @@ class Band(Strict, frozen=True, kw_only=True):
     level: Id
 
 
+class Split(Strict, frozen=True, kw_only=True):
+    """A split of a benchmark, as scores name it ("low (=Lite, 22 competitions)" is ``low``)."""
+
+    id: Id
+    name: Annotated[
+        str,
+        msgspec.Meta(
+            max_length=300, description="In words, e.g. 'the Lite subset (22 competitions)'."
+        ),
+    ]
+    aliases: list[Id] = []
+
+
 class Benchmark(Strict, frozen=True, kw_only=True):
     """A benchmark whose scores the rules read."""
 
@@ -117,6 +130,20 @@ class Benchmark(Strict, frozen=True, kw_only=True):
         msgspec.Meta(
             description="How its scores are read: each band, from its at_least score up to the "
             "next band, is evidence of one evidence level; ascending in both."
+        ),
+    ] = []
+    bands_split: Annotated[
+        Split | None,
+        msgspec.Meta(
+            description="The split the bands read (e.g. the full set); None: not stated, "
+            "every score is read."
+        ),
+    ] = None
+    subsets: Annotated[
+        list[Split],
+        msgspec.Meta(
+            description="Other known splits: a score on one is shown but sets no evidence "
+            "level, since the bands read bands_split."
         ),
     ] = []
 

@@ -33,7 +33,7 @@ def rank_markdown(book: Rulebook, rankings: Sequence[Ranking], *, verified_only:
                 str(i),
                 md_cell(f"{c.name} — {c.model}"),
                 md_cell(standing_text(book, c)),
-                md_cell(evidence_text(book, c.deciding) or "-"),
+                md_cell(evidence_text(book, c.decided_by) or "-"),
                 md_cell(comparable),
             ]
             lines.append("| " + " | ".join(cells) + " |")

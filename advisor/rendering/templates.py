@@ -22,7 +22,13 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError
 
 from advisor import wording
 from advisor.errors import AdvisorError, InputError
-from advisor.evaluation.evidence import ignored_words, unassessed_text, wanted
+from advisor.evaluation.evidence import (
+    ignored_words,
+    left_out_text,
+    split_notes,
+    unassessed_text,
+    wanted,
+)
 from advisor.load import cache as file_cache
 from advisor.load.paths import (
     FileTooBigError,
@@ -269,7 +275,9 @@ def not_assessed_text(book: Rulebook, result: Result, stage: str) -> str:
     """Why a stage is not assessed, and what would decide it."""
     model = book.models.get(result.model)
     name = model.name if model else result.model
-    why = unassessed_text(book, name, stage, ignored_words(result.ignored, result.model))
+    ignored = ignored_words(result.ignored, result.model)
+    off = split_notes(book, result.off_split, result.model)
+    why = unassessed_text(name, left_out_text(book, name, stage, ignored, off))
     return f"Not assessed: {why}; {wanted(book, stage)} would decide it."
 
 
@@ -297,7 +305,8 @@ def chart_view(groups: list[dict[str, Any]], series: list[dict[str, Any]]) -> di
 
     Args:
         groups: ``{"benchmark": name, "values": [score or None per series],
-            "verified": [bool per series]}`` per benchmark.
+            "marks": [mark per series]}`` per benchmark, a mark such as "(unverified)" or
+            "(flagged: known-leakage)" from :func:`score_mark`, "" for none.
         series: ``{"name": ...}`` per compared model (the model, then the baseline).
 
     Returns:
@@ -313,12 +322,12 @@ def chart_view(groups: list[dict[str, Any]], series: list[dict[str, Any]]) -> di
     for g in groups:
         bars = [
             {
-                "label": SERIES_LABELS[i] + ("" if ok else " (unverified)"),
+                "label": f"{SERIES_LABELS[i]} {mark}".strip(),
                 "series": i,
                 "value": value,
                 "text": wording.number(value),
             }
-            for i, (value, ok) in enumerate(zip(g["values"], g["verified"], strict=True))
+            for i, (value, mark) in enumerate(zip(g["values"], g["marks"], strict=True))
             if value is not None
         ]
         if bars:
@@ -347,9 +356,9 @@ def _svg_layout(groups: list[dict[str, Any]], key: list[dict[str, Any]]) -> dict
         title_y = y + 12
         top = y + _LINE_H
         bars = []
-        for i, (value, ok) in enumerate(zip(g["values"], g["verified"], strict=True)):
+        for i, (value, mark) in enumerate(zip(g["values"], g["marks"], strict=True)):
             width = 0.0 if value is None else _PLOT_W * value / 100
-            shown = wording.pct(value) + ("" if ok or value is None else " (unverified)")
+            shown = wording.pct(value) + (f" {mark}" if mark and value is not None else "")
             bar_y = top + i * _BAR_H
             bars.append(
                 {
@@ -502,6 +511,17 @@ def _where(name: str) -> Location:
 # --------------------------------------------------------------------------- view model
 
 
+def score_mark(ev: Evidence | None) -> str:
+    """How a score is marked next to its number: "(unverified)", "(flagged: known-leakage)",
+    both, or "" for a verified, unflagged score (or none)."""
+    if ev is None:
+        return ""
+    parts = [] if ev.verified else ["unverified"]
+    if ev.flags:
+        parts.append("flagged: " + ", ".join(ev.flags))
+    return f"({'; '.join(parts)})" if parts else ""
+
+
 def _evidence_view(ev: Evidence | None, refs: dict[tuple[str, str], int]) -> dict[str, Any] | None:
     if ev is None:
         return None
@@ -514,6 +534,7 @@ def _evidence_view(ev: Evidence | None, refs: dict[tuple[str, str], int]) -> dic
         "source": ev.source,
         "verified": ev.verified,
         "flags": ev.flags,
+        "mark": score_mark(ev),
         "ref": refs[(ev.source, ev.date)],
     }
 
@@ -639,9 +660,7 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
             {
                 "benchmark": book.benchmarks[c.benchmark].name,
                 "values": [c.model_score, c.baseline_score][:n],
-                "verified": [
-                    bool(e and e.verified) for e in (c.model_evidence, c.baseline_evidence)
-                ][:n],
+                "marks": [score_mark(e) for e in (c.model_evidence, c.baseline_evidence)][:n],
             }
             for c in result.comparison
         ],

@@ -25,6 +25,7 @@ _TEAM_NAMES = frozenset(
         "answers",
         "benchmarks",
         "ignored",
+        "off_split",
     }
 )
 #: Names a rule text can use, by how often its table runs (see the engine's contexts).
@@ -48,6 +49,7 @@ def check_texts(book: Rulebook, out: list[Finding]) -> set[str]:
         "baseline_scores": ("benchmark", book.benchmarks),
         "benchmarks": ("benchmark", book.benchmarks),
         "ignored": ("benchmark", book.benchmarks),
+        "off_split": ("benchmark", book.benchmarks),
         "metrics": ("metric", book.metrics),
         # The core answers reach texts as variables of their own (team, model, ...).
         "answers": ("question", {q.id for q in book.questions} - CORE_QUESTIONS),
