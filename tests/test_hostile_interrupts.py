@@ -73,8 +73,12 @@ def tmp_files(folder: Path) -> list[str]:
 
 
 def _terminal_signals() -> None:
-    for signum in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGTERM):
+    signums = (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGTERM)
+    for signum in signums:
         signal.signal(signum, signal.SIG_DFL)
+    # A child inherits the signal mask of the thread that starts it, and keeps it across
+    # exec: a signal blocked there would never reach advisor.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, signums)
 
 
 def strike(
