@@ -292,9 +292,14 @@ def _builtin_folder() -> str:
 
 def is_builtin(location: Location | None) -> bool:
     """Whether ``location`` is in a file of the built-in rulebook (shipped with advisor)."""
-    if location is None:
-        return False
-    return os.path.realpath(location.file).startswith(_builtin_folder())
+    return location is not None and _in_builtin_folder(location.file)
+
+
+@cache
+def _in_builtin_folder(file: str) -> bool:
+    # Once per file name: a batch asks for every rule text of every guide, and resolving
+    # the path each time was a tenth of its run.
+    return os.path.realpath(file).startswith(_builtin_folder())
 
 
 # --------------------------------------------------------------------------- checks
