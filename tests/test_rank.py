@@ -92,9 +92,9 @@ def test_every_role_and_stage_without_filters() -> None:
 def test_ordering_properties_hold_in_every_ranking() -> None:
     for r in ranked():
         cands = r["candidates"]
-        keys = [(standing(c), not c["provisional"]) for c in cands]
-        # Autonomy first (not assessed last), then firm before provisional at a level.
-        assert keys == sorted(keys, reverse=True), (r["role"], r["stage"])
+        # Firm advice, then provisional, then not assessed; by autonomy within each.
+        keys = [(2 if not c["assessed"] else int(c["provisional"]), -standing(c)) for c in cands]
+        assert keys == sorted(keys), (r["role"], r["stage"])
         for c in cands:
             expected = {"model", "name", "autonomy", "provisional", "evidence", "comparable"}
             assert expected <= set(c)
@@ -106,9 +106,8 @@ def test_ordering_properties_hold_in_every_ranking() -> None:
         lead = cands[0]
         if lead["assessed"]:
             assert lead["comparable"] is True
-            top = [c for c in cands if standing(c) == standing(lead)]
-            if any(not c["provisional"] for c in top):
-                # Weak evidence never tops a ranking above verified evidence at its level.
+            if any(c["assessed"] and not c["provisional"] for c in cands):
+                # Weak evidence never tops a ranking above verified evidence.
                 assert not lead["provisional"] and firm(lead["evidence"][0])
 
 
@@ -183,11 +182,12 @@ def test_verified_only_assesses_nothing_from_unverified_figures() -> None:
     assert len(gpt55) == 16 and not any(c["assessed"] for c in gpt55)
 
 
-def test_weak_evidence_never_tops_firm_evidence_at_the_same_level(tmp_path: Path) -> None:
+def test_weak_evidence_never_tops_firm_evidence(tmp_path: Path) -> None:
     scores = tmp_path / "twins.yaml"
     scores.write_text(TWINS, encoding="utf-8")
     models = "firm-one,leaky-one,claimed-one,other-harness"
     rankings = ranked("--scores", str(scores), "--models", models, "--role", "ml-engineer")
+    more_autonomy_below = False
     for r in rankings:
         cands = {c["model"]: c for c in r["candidates"]}
         order = [c["model"] for c in r["candidates"]]
@@ -196,16 +196,15 @@ def test_weak_evidence_never_tops_firm_evidence_at_the_same_level(tmp_path: Path
         # Flagged evidence never yields autonomous advice, however high the score.
         assert cands["leaky-one"]["autonomy"] != "autonomous"
         for weak in ("leaky-one", "claimed-one"):
-            if standing(cands[weak]) == standing(firm_one):
-                assert order.index(weak) > order.index("firm-one"), (r["stage"], order)
-            else:
-                # Above firm evidence only with more autonomy, and marked provisional.
-                assert order.index(weak) < order.index("firm-one")
-                assert standing(cands[weak]) > standing(firm_one)
+            # Below firm evidence, even where the weak figure earns more autonomy.
+            assert order.index(weak) > order.index("firm-one"), (r["stage"], order)
+            more_autonomy_below |= standing(cands[weak]) > standing(firm_one)
         # The same benchmark, split and harness as the leader: comparable; else why not.
         assert cands["other-harness"]["comparable"] is False
         assert "different harness" in cands["other-harness"]["note"]
         assert all(cands[m]["comparable"] for m in ("firm-one", "leaky-one", "claimed-one"))
+    # The case that matters: a weak figure that would earn more autonomy still comes after.
+    assert more_autonomy_below
     # Data processing: all four at the same level, so the firm one leads.
     assert rankings[0]["stage"] == "data-processing"
     assert rankings[0]["candidates"][0]["model"] == "firm-one"
@@ -610,3 +609,34 @@ def test_counts_of_one_are_singular_wherever_advisor_counts(tmp_path: Path) -> N
     # One ranking reads "the one", not "1 of the 1".
     assert "it leads the one role × stage ranking" in one.stdout
     assert "1 of the 1" not in one.stdout
+
+
+CLAIM = """\
+models:
+  - id: claimy
+    name: Claimy
+    scores:
+      - {benchmark: mle-bench, score: 90, split: all, date: "2026-01-01",
+         source: "https://example.org/claim", verified: false}
+"""
+
+
+def test_an_unverified_claim_is_neither_first_nor_recommended(tmp_path: Path) -> None:
+    """An unverified 90% would earn the most autonomy, yet verified evidence comes first in
+    every ranking, and --model auto adopts a model with verified evidence."""
+    scores = tmp_path / "claim.yaml"
+    scores.write_text(CLAIM, encoding="utf-8")
+    for r in ranked("--scores", str(scores)):
+        order = [c["model"] for c in r["candidates"]]
+        firm_models = [
+            c["model"] for c in r["candidates"] if c["assessed"] and not c["provisional"]
+        ]
+        if firm_models:
+            assert order.index("claimy") > order.index(firm_models[-1]), (r["role"], r["stage"])
+    result = run(
+        "guide", "--defaults", "--model", "auto", "--scores", str(scores),
+        "--format", "json", "-o", "-",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    recommended = json.loads(result.stdout)["shortlist"]["recommended"]["model"]
+    assert recommended == "mlevolve-gemini-3-pro-preview"

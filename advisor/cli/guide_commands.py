@@ -137,8 +137,8 @@ def guide_cmd(
 
     --model auto (in the questionnaire: "Not sure: recommend one for my team") adopts
     the model 'advisor rank' puts first for the team's roles and stages: the one
-    leading the most role × stage rankings, ties going to more autonomy over all of
-    them, then fewer provisional stages, then better places in them, then the model id.
+    leading the most role × stage rankings, ties going to fewer provisional stages,
+    then more autonomy over all of them, then better places in them, then the model id.
 
     \b
     Examples:

@@ -3,17 +3,18 @@
 For every role × stage asked about, each candidate model is evaluated as the guide
 would evaluate it (with its own baseline), and the candidates are ordered by:
 
-1. the autonomy the rulebook grants, most first; a stage no rule decides comes
-   after every level, and a stage no score informs (*not assessed*) last;
-2. at the same level, advice that rests on verified, unflagged scores before
-   provisional advice;
+1. advice that rests on verified, unflagged scores first, then *provisional* advice
+   (unverified or flagged scores), then a stage no score informs (*not assessed*), so
+   an unverified or flagged figure never puts a model above verified evidence, even
+   when it would earn more autonomy;
+2. within each, the autonomy the rulebook grants, most first; a stage no rule decides
+   comes after every level;
 3. then by the deciding evidence: its level on the rulebook's evidence scale,
    verified and unflagged before weaker, then the score itself;
 4. then by model id, so that the order never depends on the rulebook's order.
 
 The deciding evidence of advice that is not provisional is the strongest verified,
-unflagged score (the one that alone would decide the same), so a leakage-flagged or
-unverified figure never puts a model above verified evidence at the same level.
+unflagged score (the one that alone would decide the same).
 Each candidate says whether its deciding score is comparable with the leader's:
 the same benchmark, split and harness (agent), both stated.
 """
@@ -178,12 +179,14 @@ def _standing(book: Rulebook, c: Candidate) -> int:
 def _order(book: Rulebook, c: Candidate) -> tuple[Any, ...]:
     """The sort key of a candidate (see the module docstring)."""
     standing = _standing(book, c)
+    # Firm advice, then provisional, then not assessed (see the module docstring).
+    group = 2 if not c.assessed else int(c.provisional)
     ev = c.deciding
     if ev is None:
-        return (-standing, c.provisional, 0, True, 0.0, c.model)
+        return (group, -standing, 0, True, 0.0, c.model)
     counted = ev_model.counted_level(book, ev) if book.evidence else None
     ev_rank = list(book.evidence).index(counted) + 1 if counted is not None else 0
-    return (-standing, c.provisional, -ev_rank, not ev_model.is_firm(ev), -ev.score, c.model)
+    return (group, -standing, -ev_rank, not ev_model.is_firm(ev), -ev.score, c.model)
 
 
 def _mark_comparable(book: Rulebook, stage: str, cands: list[Candidate]) -> None:
@@ -328,16 +331,17 @@ def _tallies(book: Rulebook, rankings: Sequence[Ranking]) -> dict[str, _Tally]:
 
 def order_models(book: Rulebook, rankings: Sequence[Ranking]) -> list[str]:
     """Every candidate model of these rankings, best first, as :func:`recommend` weighs
-    them: most rankings led, then more autonomy over all of them, then fewer provisional
-    stages, then better places (the sum of its places in the rankings), then the model
-    id. Pass whole rankings (no ``top``)."""
+    them: most rankings led, then fewer provisional stages (so advice resting on
+    unverified or flagged scores never comes before verified advice), then more autonomy
+    over all of them, then better places (the sum of its places in the rankings), then
+    the model id. Pass whole rankings (no ``top``)."""
     tally = _tallies(book, rankings)
     return sorted(
         tally,
         key=lambda m: (
             -tally[m].leads,
-            -tally[m].autonomy,
             tally[m].provisional,
+            -tally[m].autonomy,
             tally[m].places,
             m,
         ),
@@ -347,11 +351,11 @@ def order_models(book: Rulebook, rankings: Sequence[Ranking]) -> list[str]:
 def recommend(book: Rulebook, rankings: Sequence[Ranking]) -> Recommendation | None:
     """The model ``rank`` puts first for these rankings (None when no model is assessed).
 
-    It is the model that leads the most role × stage rankings. Ties go to the model
-    granted more autonomy summed over all the rankings (a stage not assessed or
-    without a rule counts as none), then to the one with fewer provisional stages,
-    then to better places over all the rankings, then to the first model id in
-    alphabetical order. Pass whole rankings (no ``top``).
+    It is the model that leads the most role × stage rankings. Ties go to the one with
+    fewer provisional stages, then to the model granted more autonomy summed over all
+    the rankings (a stage not assessed or without a rule counts as none), then to
+    better places over all the rankings, then to the first model id in alphabetical
+    order. Pass whole rankings (no ``top``).
     """
     tally = _tallies(book, rankings)
     order = order_models(book, rankings)
@@ -394,10 +398,10 @@ def _names(tally: dict[str, _Tally], models: Sequence[str]) -> str:
 
 def _tie_break(best: _Tally, rival: _Tally) -> str:
     """What decided between two models leading as many rankings, in words."""
-    if best.autonomy != rival.autonomy:
-        return "more autonomy over all the rankings"
     if best.provisional != rival.provisional:
         return "fewer provisional stages"
+    if best.autonomy != rival.autonomy:
+        return "more autonomy over all the rankings"
     if best.places != rival.places:
         return "better places over all the rankings"
     return "the model id (alphabetical), every other tie-break being equal"
