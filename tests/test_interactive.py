@@ -153,6 +153,22 @@ def test_typed_words_filter_in_any_order_and_the_baseline_leaves_out_the_model(
     assert md.startswith("# ML team: adopting Gemini-3-Pro-Preview (MLEvolve)\n")
 
 
+def test_an_exact_id_is_taken_though_other_ids_contain_it(tmp_path: Path) -> None:
+    """'gpt-5.4' is also in codex-cli-gpt-5.4, terminus-2-gpt-5.4 and gpt-5.4-mini ids;
+    typed whole, in any case, it names the one model with that id."""
+    child = spawn(tmp_path, "-o", "OUT.md", "--date", DATE)
+    for prompt in (TEAM, ROLES, STAGES):
+        child.expect(prompt)
+        child.send(ENTER)
+    child.expect(MODEL)
+    child.send("gpt-5.4" + ENTER)
+    child.expect(BASELINE)
+    child.send("none" + ENTER)
+    status, rest = finish(child)
+    assert status == 0, rest
+    assert "Wrote OUT.md: 4 roles, model gpt-5.4\r\n" in rest
+
+
 def test_the_model_list_is_best_first_with_key_scores(tmp_path: Path) -> None:
     child = spawn(tmp_path, "-o", "OUT.md")
     for prompt in (TEAM, ROLES, STAGES):

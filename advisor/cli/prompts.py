@@ -71,8 +71,14 @@ class ChoiceFinder(Completer):
         ]
 
     def find(self, text: str) -> Choice | None:
-        """The choice ``text`` names: its exact title, else the only one it matches."""
-        exact = [c for c in self.choices if self.titles[c.value] == text.strip()]
+        """The choice ``text`` names: its exact id or title (in any case), else the only
+        one it matches."""
+        typed = text.strip().casefold()
+        exact = [
+            c
+            for c in self.choices
+            if typed in (str(c.value).casefold(), self.titles[c.value].casefold())
+        ]
         found = exact or self.matches(text)
         return found[0] if len(found) == 1 else None
 
