@@ -19,6 +19,7 @@ import pytest
 from clitools import limited, run
 
 from advisor.load.resources import builtin_rules
+from advisor.model.location import Location
 from advisor.text import sandbox
 
 #: Each test runs in its own folder, with its own rulebook cache (tests/conftest.py).
@@ -393,6 +394,22 @@ def test_a_rule_text_with_a_slow_constant_is_stopped_while_the_rulebook_loads() 
     text = f.read_text(encoding="utf-8")
     line_no = text[: text.index("draft cleaning")].count("\n") + 1
     assert line == f"advisor: error: rules/advice.yaml:{line_no}:15: text {STOPPED}{TIME}"
+
+
+def test_a_copy_of_the_built_in_rulebook_is_not_built_in_in_another_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same relative file name in another working folder is another file: texts of a
+    copy of the built-in rulebook keep their limits in a process that has already seen
+    the built-in one by that name (a long-lived library process, or a test worker)."""
+    here = Path.cwd()
+    builtin = Path(builtin_rules())
+    assert builtin.name == "rules"
+    monkeypatch.chdir(builtin.parent)
+    assert sandbox.is_builtin(Location("rules/advice.yaml", 1, 1))
+    monkeypatch.chdir(here)
+    rules_with_text("{{ 1 }}")  # a copy, by the same relative name
+    assert not sandbox.is_builtin(Location("rules/advice.yaml", 1, 1))
 
 
 def test_an_endless_recursion_in_a_macro_is_a_clean_error() -> None:

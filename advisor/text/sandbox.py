@@ -292,14 +292,16 @@ def _builtin_folder() -> str:
 
 def is_builtin(location: Location | None) -> bool:
     """Whether ``location`` is in a file of the built-in rulebook (shipped with advisor)."""
-    return location is not None and _in_builtin_folder(location.file)
+    # By absolute path: the same relative name means another file in another working
+    # folder, and a copy of the built-in rulebook must not pass as the built-in one.
+    return location is not None and _in_builtin_folder(os.path.abspath(location.file))
 
 
 @cache
-def _in_builtin_folder(file: str) -> bool:
-    # Once per file name: a batch asks for every rule text of every guide, and resolving
-    # the path each time was a tenth of its run.
-    return os.path.realpath(file).startswith(_builtin_folder())
+def _in_builtin_folder(path: str) -> bool:
+    # Once per file: a batch asks for every rule text of every guide, and resolving the
+    # path each time was a tenth of its run.
+    return os.path.realpath(path).startswith(_builtin_folder())
 
 
 # --------------------------------------------------------------------------- checks
