@@ -464,3 +464,27 @@ def test_the_header_names_no_schema_file_that_is_not_there(tmp_path, monkeypatch
     assert written.exit_code == 0, written.output
     schema = json.loads((tmp_path / "rulebook.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(yaml.safe_load(out.read_text(encoding="utf-8")), schema)
+
+
+def test_an_overlaid_model_drops_the_notes_about_its_old_scores(tmp_path):
+    """gpt-5.4's built-in note says it has no Terminal-Bench 2.0 figure; a scores file that
+    gives it one replaces the scores, so the note goes, and the vendor stays."""
+    scores = tmp_path / "scores.yaml"
+    scores.write_text(
+        "models:\n"
+        "  - id: gpt-5.4\n"
+        "    name: GPT-5.4\n"
+        "    scores:\n"
+        "      - {benchmark: terminal-bench-2, score: 70, date: '2026-05-01',\n"
+        "         source: 'https://example.org/tb', verified: true}\n",
+        encoding="utf-8",
+    )
+
+    def gpt54(*args: str) -> dict:
+        result = run("rules", "export", "--format", "json", "-o", "-", *args)
+        assert result.exit_code == 0, result.output
+        return next(m for m in json.loads(result.stdout)["models"] if m["id"] == "gpt-5.4")
+
+    assert "No Terminal-Bench 2.0 figure" in gpt54()["notes"]
+    overlaid = gpt54("--scores", str(scores))
+    assert not overlaid["notes"] and overlaid["vendor"] == "OpenAI"

@@ -244,16 +244,17 @@ def _load_base(
     return None
 
 
-#: The fields of a model that describe it rather than its scores.
-_DESCRIPTIVE = ("vendor", "baseline", "notes")
+#: The fields of a model that describe it rather than its scores. Its notes are about its
+#: scores ("no Terminal-Bench figure under this harness"), so new scores do not keep them.
+_DESCRIPTIVE = ("vendor", "baseline")
 
 
 def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
     """Add the models of a scores file (a top-level ``models:`` list) to a rulebook.
 
-    A model with the id of an existing one replaces it, keeping the vendor,
-    baseline and notes the file does not give. The scores file is validated
-    exactly like the rulebook's own models file.
+    A model with the id of an existing one replaces it, keeping the vendor and
+    baseline the file does not give (not its notes, which are about the old scores).
+    The scores file is validated exactly like the rulebook's own models file.
 
     Raises:
         RulebookError: the file is invalid; every problem is located.
