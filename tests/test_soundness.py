@@ -222,6 +222,33 @@ def test_flagged_scores_are_marked_in_the_comparison_and_chart_of_every_format()
         assert comparison_cell(parse_markdown(Path("g.md").read_text(encoding="utf-8"))) == shown
 
 
+LITE = """\
+models:
+  - id: lite-one
+    name: Lite One
+    scores:
+      - {benchmark: mle-bench, score: 80, source: "https://example.org/lite",
+         date: "2026-05-01", verified: true, split: "low (=Lite, 22 competitions)"}
+"""
+
+
+def test_a_subset_score_is_marked_and_not_compared_with_a_full_set_score() -> None:
+    Path("lite.yaml").write_text(LITE, encoding="utf-8")
+    full = "mlevolve-gemini-3-pro-preview"
+    args = ("--scores", "lite.yaml", "--model", "lite-one", "--baseline", full)
+    ok("guide", "--defaults", *args, "-o", "g.md")
+    parsed = parse_markdown(Path("g.md").read_text(encoding="utf-8"))
+    [table] = [t for t in parsed.tables if t.header and t.header[0] == "Benchmark"]
+    [row] = [r for r in table.rows if r[0] == "MLE-Bench"]
+    assert row[1] == "80% (on the Lite subset (22 competitions)) [1]"
+    assert row[3:] == ["n/a", "n/a"]  # no difference or gain across splits
+    [chart] = [body for info, body in parsed.extra["fences"] if info == "mermaid"]
+    assert mermaid_xychart(chart)[0][0] == "Model (on the Lite subset (22 competitions))"
+    data = as_json("compare", "lite-one", full, "--scores", "lite.yaml", "--json")
+    [mle] = [r for r in data["rows"] if r["benchmark"] == "mle-bench"]
+    assert mle["delta_pp"] is None and "different splits" in mle["note"]
+
+
 # --------------------------------------------------------------------------- 5: JSON needs
 
 

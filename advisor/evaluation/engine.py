@@ -473,7 +473,15 @@ def comparison_rows(
             continue
         delta = gain = None
         note = ""
-        if m is not None and base is not None:
+        subsets = (
+            (ev_model.off_split(book, m), ev_model.off_split(book, base))
+            if m is not None and base is not None
+            else (None, None)
+        )
+        if subsets[0] != subsets[1]:
+            # A subset's medal rate and the full set's are different measures.
+            note = "different splits (one is on a subset): not compared"
+        elif m is not None and base is not None:
             delta = m.score - base.score
             if base.score == 0:
                 note = "relative gain undefined: the baseline scores 0"

@@ -27,7 +27,7 @@ from advisor.load.leaderboard import split_label
 if TYPE_CHECKING:
     from advisor.evaluation.results import Evidence
     from advisor.load.rulebook import Rulebook
-    from advisor.model.schema import Split
+    from advisor.model.schema import Score, Split
 
 
 class StageEvidence(msgspec.Struct, frozen=True):
@@ -128,7 +128,7 @@ def unassessed_text(who: str, left_out: str) -> str:
     return left_out or f"no score of {who} informs it"
 
 
-def off_split(book: Rulebook, ev: Evidence) -> Split | None:
+def off_split(book: Rulebook, ev: Evidence | Score) -> Split | None:
     """The known subset a score was taken on, when its benchmark's bands read another
     split; None when the score is read (its split is the bands' one, unstated or unknown)."""
     bench = book.benchmarks.get(ev.benchmark)

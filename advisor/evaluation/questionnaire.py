@@ -21,6 +21,7 @@ import yaml
 
 from advisor import wording
 from advisor.errors import InputError, RulebookError
+from advisor.evaluation import evidence as ev_model
 from advisor.evaluation import rank
 from advisor.evaluation.results import Profile
 from advisor.load import cache
@@ -134,7 +135,9 @@ def key_scores(book: Rulebook, model_id: str) -> str:
         sc = next((s for s in model.scores if s.benchmark == b.id), None)
         if sc is not None:
             marks = ("" if sc.verified else UNVERIFIED_MARK) + (FLAGGED_MARK if sc.flags else "")
-            out.append(f"{b.name} {wording.pct(sc.score)}{marks}")
+            subset = ev_model.off_split(book, sc)
+            on = f" ({subset.id} subset)" if subset is not None else ""
+            out.append(f"{b.name} {wording.pct(sc.score)}{marks}{on}")
     return ", ".join(out)
 
 

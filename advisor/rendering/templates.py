@@ -25,6 +25,7 @@ from advisor.errors import AdvisorError, InputError
 from advisor.evaluation.evidence import (
     ignored_words,
     left_out_text,
+    off_split,
     split_notes,
     unassessed_text,
     wanted,
@@ -511,18 +512,24 @@ def _where(name: str) -> Location:
 # --------------------------------------------------------------------------- view model
 
 
-def score_mark(ev: Evidence | None) -> str:
+def score_mark(book: Rulebook, ev: Evidence | None) -> str:
     """How a score is marked next to its number: "(unverified)", "(flagged: known-leakage)",
-    both, or "" for a verified, unflagged score (or none)."""
+    "(on the Lite subset (22 competitions))", several of them, or "" for a verified,
+    unflagged score on the split its benchmark's bands read (or none)."""
     if ev is None:
         return ""
     parts = [] if ev.verified else ["unverified"]
     if ev.flags:
         parts.append("flagged: " + ", ".join(ev.flags))
+    subset = off_split(book, ev)
+    if subset is not None:
+        parts.append(f"on {subset.name}")
     return f"({'; '.join(parts)})" if parts else ""
 
 
-def _evidence_view(ev: Evidence | None, refs: dict[tuple[str, str], int]) -> dict[str, Any] | None:
+def _evidence_view(
+    book: Rulebook, ev: Evidence | None, refs: dict[tuple[str, str], int]
+) -> dict[str, Any] | None:
     if ev is None:
         return None
     return {
@@ -534,7 +541,7 @@ def _evidence_view(ev: Evidence | None, refs: dict[tuple[str, str], int]) -> dic
         "source": ev.source,
         "verified": ev.verified,
         "flags": ev.flags,
-        "mark": score_mark(ev),
+        "mark": score_mark(book, ev),
         "ref": refs[(ev.source, ev.date)],
     }
 
@@ -643,8 +650,8 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
             "baseline_score": c.baseline_score,
             "delta_pp": c.delta_pp,
             "relative_gain_pct": c.relative_gain_pct,
-            "model_evidence": _evidence_view(c.model_evidence, refs),
-            "baseline_evidence": _evidence_view(c.baseline_evidence, refs),
+            "model_evidence": _evidence_view(book, c.model_evidence, refs),
+            "baseline_evidence": _evidence_view(book, c.baseline_evidence, refs),
             "note": c.note,
         }
         for c in result.comparison
@@ -660,7 +667,7 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
             {
                 "benchmark": book.benchmarks[c.benchmark].name,
                 "values": [c.model_score, c.baseline_score][:n],
-                "marks": [score_mark(e) for e in (c.model_evidence, c.baseline_evidence)][:n],
+                "marks": [score_mark(book, e) for e in (c.model_evidence, c.baseline_evidence)][:n],
             }
             for c in result.comparison
         ],
