@@ -302,3 +302,19 @@ def test_a_clear_lead_mentions_no_tie(tmp_path: Path) -> None:
     assert data["shortlist"]["recommended"]["why"] == (
         "it leads 16 of the 16 role × stage rankings"
     )
+
+
+def test_a_split_the_rulebook_does_not_name_is_not_read_as_the_full_set() -> None:
+    """'MLE-Bench Lite' is the Lite subset spelt otherwise: a split the rulebook does not
+    name is not taken for the full set its bands read."""
+    Path("odd.yaml").write_text(
+        LITE.replace("lite-one", "odd-one").replace(
+            "low (=Lite, 22 competitions)", "MLE-Bench Lite"
+        ),
+        encoding="utf-8",
+    )
+    data = guide_json("odd-one", "--scores", "odd.yaml")
+    stages = [s for r in data["roles"] for s in r["stages"]]
+    assert stages and not any(s["assessed"] for s in stages)
+    caveats = [c for c in data["caveats"] if c["kind"] == "split"]
+    assert caveats and "a split the rulebook does not name" in caveats[0]["text"]

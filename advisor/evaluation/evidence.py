@@ -23,11 +23,12 @@ import msgspec
 
 from advisor import wording
 from advisor.load.leaderboard import split_label
+from advisor.model.schema import Split
 
 if TYPE_CHECKING:
     from advisor.evaluation.results import Evidence
     from advisor.load.rulebook import Rulebook
-    from advisor.model.schema import Score, Split
+    from advisor.model.schema import Score
 
 
 class StageEvidence(msgspec.Struct, frozen=True):
@@ -128,14 +129,25 @@ def unassessed_text(who: str, left_out: str) -> str:
     return left_out or f"no score of {who} informs it"
 
 
+#: Split labels that state no other split: such a score is read (the seed's figures are,
+#: and so are the what-if scores of rule tests and ``Profile.scores``, split "given").
+_UNSTATED_SPLITS = ("", "unspecified", "unknown", "n-a", "given")
+
+
 def off_split(book: Rulebook, ev: Evidence | Score) -> Split | None:
-    """The known subset a score was taken on, when its benchmark's bands read another
-    split; None when the score is read (its split is the bands' one, unstated or unknown)."""
+    """The split a score was taken on, when its benchmark's bands read another one: a
+    known subset, or a split the rulebook does not name (it may be a subset spelt
+    otherwise, so it is not read as the full set either); None when the score is read
+    (its split is the bands' one, or unstated)."""
     bench = book.benchmarks.get(ev.benchmark)
     if bench is None or bench.bands_split is None:
         return None
     label = split_label(ev.split)
-    return next((x for x in bench.subsets if label in (x.id, *x.aliases)), None)
+    if label in _UNSTATED_SPLITS or label in (bench.bands_split.id, *bench.bands_split.aliases):
+        return None
+    known = next((x for x in bench.subsets if label in (x.id, *x.aliases)), None)
+    # Named without its own text: a mark goes into chart labels, and the sources show it.
+    return known or Split(id=label, name="a split the rulebook does not name")
 
 
 def split_words(book: Rulebook, ev: Evidence) -> str:
