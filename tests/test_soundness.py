@@ -20,6 +20,8 @@ from format_parsers import (
 )
 
 from advisor.cli.app import cli
+from advisor.evaluation import rank
+from advisor.load.rulebook import load_rulebook, load_scores
 
 pytestmark = pytest.mark.usefixtures("workdir")
 LEADERBOARDS = Path(__file__).parent / "fixtures" / "leaderboards"
@@ -318,3 +320,35 @@ def test_a_split_the_rulebook_does_not_name_is_not_read_as_the_full_set() -> Non
     assert stages and not any(s["assessed"] for s in stages)
     caveats = [c for c in data["caveats"] if c["kind"] == "split"]
     assert caveats and "a split the rulebook does not name" in caveats[0]["text"]
+
+
+TWO_SCORES = """\
+models:
+  - id: twoscore
+    name: Two Score
+    scores:
+      - {benchmark: mle-bench, score: 36, source: "https://example.org/a", date: "2026-05-01",
+         verified: true, split: all, agent: x}
+      - {benchmark: terminal-bench-2, score: 45, source: "https://example.org/a",
+         date: "2026-05-01", verified: true, agent: x}
+"""
+
+
+def test_the_shortlist_shows_the_scores_that_decided_any_of_the_roles() -> None:
+    """ML engineers' rule also tests Terminal-Bench 2.0, the other roles' do not: the
+    shortlist row for the team's roles shows both scores, not the first role's alone."""
+    Path("two.yaml").write_text(TWO_SCORES, encoding="utf-8")
+    data = as_json(
+        "rank", "--scores", "two.yaml", "--models", "twoscore",
+        "--stage", "data-processing", "--format", "json",
+    )  # fmt: skip
+    deciding = {
+        r["role"]: [e["benchmark"] for e in r["candidates"][0]["deciding"]]
+        for r in data["rankings"]
+    }
+    assert deciding["data-scientist"] == ["mle-bench"]
+    assert deciding["ml-engineer"] == ["mle-bench", "terminal-bench-2"]
+    book = load_scores(load_rulebook(), "two.yaml")
+    rankings = rank.rank(book, stages=["data-processing"], models=["twoscore"])
+    [row] = rank.shortlist(book, rankings, model="twoscore")["stages"][0]["candidates"]
+    assert row["evidence"] == "36% on MLE-Bench, verified; 45% on Terminal-Bench 2.0, verified"

@@ -460,8 +460,11 @@ def _short_candidate(
     """One model at one stage over the team's roles (``by_role``: its candidate for each),
     against the stage's first model ``lead``."""
     cands = list(by_role.values())
-    c = cands[0]  # the score deciding a stage is the same for every role
+    # The score that sets the stage's evidence level is the same for every role; a
+    # role's rule may test more (Terminal-Bench for ML engineers), so all are shown.
+    c = cands[0]
     ev = c.deciding
+    decided_by = {e.benchmark: e for x in cands for e in x.decided_by}
     if not c.assessed or ev is None:
         comparable, note = False, c.note
     elif lead is None or lead.model == c.model or lead.deciding is None:
@@ -477,7 +480,7 @@ def _short_candidate(
         "level": shown[0] if len(shown) == 1 else f"{shown[0]} to {shown[-1]}, by role",
         "levels": [{"role": r, "level": standing_text(book, x)} for r, x in by_role.items()],
         "provisional": any(x.provisional for x in cands),
-        "evidence": evidence_words(book, c.decided_by),
+        "evidence": evidence_words(book, list(decided_by.values())),
         "comparable": comparable,
         "note": note,
     }
