@@ -29,7 +29,7 @@ import platformdirs
 import yaml
 
 from advisor.errors import OutputError
-from advisor.load.paths import MAX_BYTES
+from advisor.load.paths import MAX_BYTES, read_fd_capped
 from advisor.load.yamlsource import SourceMap, load_yaml_bytes, read_yaml_bytes
 from advisor.version import __version__
 
@@ -242,14 +242,8 @@ def read_entry(path: str) -> bytes | None:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_size > MAX_ENTRY:
             return None
-        chunks, total = [], 0
-        while total <= MAX_ENTRY:
-            chunk = os.read(fd, MAX_ENTRY + 1 - total)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        return None if total > MAX_ENTRY else b"".join(chunks)
+        data = read_fd_capped(fd, MAX_ENTRY)
+        return None if len(data) > MAX_ENTRY else data
     except OSError:
         return None
     finally:

@@ -110,17 +110,24 @@ def read_capped(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
         if info.st_size > limit:
             raise FileTooBigError(info.st_size, limit)
         # stat can lie (a file that grows while read), so cap the read too.
-        chunks, total = [], 0
-        while total <= limit:
-            chunk = os.read(fd, limit + 1 - total)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
+        data = read_fd_capped(fd, limit)
     finally:
         os.close(fd)
-    if total > limit:
-        raise FileTooBigError(total, limit)
+    if len(data) > limit:
+        raise FileTooBigError(len(data), limit)
+    return data
+
+
+def read_fd_capped(fd: int, limit: int) -> bytes:
+    """What an open file holds, read to its end but never more than ``limit + 1`` bytes:
+    a result longer than ``limit`` means the file is too big."""
+    chunks, total = [], 0
+    while total <= limit:
+        chunk = os.read(fd, limit + 1 - total)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
     return b"".join(chunks)
 
 
