@@ -242,11 +242,13 @@ def test_explain_shows_inputs_chosen_rule_and_near_misses() -> None:
     stage = lines.index("Table stage-advice × model-selection (hit policy unique)")
     # the stage's evidence (MLE-Bench 36%, unverified) reads as moderate, so it is provisional
     assert lines[stage + 1] == "  provisional: rests on unverified or flagged scores"
-    assert lines[stage + 2] == (
-        f"  chosen: mle-select-moderate → draft  ({rule_location('mle-select-moderate')})"
-    )
+    assert lines[stage + 2] == "  chosen: mle-select-moderate → draft"
+    # where the rule is, on a line of its own and never broken, however long the path
+    assert lines[stage + 3] == f"    at {rule_location('mle-select-moderate')}"
     caveats = lines.index("Caveats")
-    assert lines[stage + 4 : caveats - 1] == [
+    first = lines.index("  near miss: mle-select-low: evidence = moderate is not in low")
+    assert lines[stage + 4].startswith("    Model selection needs human review;")
+    assert lines[first : caveats - 1] == [
         "  near miss: mle-select-low: evidence = moderate is not in low",
         "  near miss: mle-select-emerging: evidence = moderate is not in emerging",
         "  near miss: mle-select-top: evidence = moderate is not in top",

@@ -194,7 +194,7 @@ def test_explain_shows_the_organisations_changes(chain: Path) -> None:
     )
     assert code == 0, out
     acme = chain / "acme" / "rulebook.yaml"
-    assert "  chosen: tl-validate-top → assist  (acme/rulebook.yaml:" in out
+    assert "  chosen: tl-validate-top → assist\n    at acme/rulebook.yaml:" in out
     assert (
         f"  organisation change: tl-validate-top overridden at acme/rulebook.yaml:"
         f"{line_of(acme, 'id: tl-validate-top')}:13"
@@ -226,7 +226,7 @@ def test_explain_shows_the_organisations_changes(chain: Path) -> None:
         *("--model", "top-model", "--stage", "model-selection"),
     )
     assert code == 0, out
-    assert "  chosen: acme-ds-judgement-top → draft  (acme/rulebook.yaml:" in out
+    assert "  chosen: acme-ds-judgement-top → draft\n    at acme/rulebook.yaml:" in out
     assert (
         "  organisation change: ds-judgement-top disabled at acme/rulebook.yaml:"
         f"{line_of(acme, 'disable: [ds-judgement-top')}:13"

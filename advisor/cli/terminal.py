@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import textwrap
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -70,8 +71,25 @@ def _text(value: str, style: str = "") -> Text:
     return Text(visible(value, keep="\n\t"), style=style)
 
 
-def _say(console: Console, line: str, style: str = "") -> None:
-    console.print(_text(line, style))
+def _say(console: Console, line: str, style: str = "", *, whole: bool = False) -> None:
+    """One line of output, wrapped to the console with a hanging indent so a wrapped line
+    stays under its own heading; ``whole`` leaves it unbroken (a path to copy)."""
+    if not whole:
+        lines = []
+        for part in line.split("\n"):
+            indent = " " * (len(part) - len(part.lstrip(" ")))
+            lines.append(
+                textwrap.fill(
+                    part,
+                    width=console.width,
+                    subsequent_indent=indent + "  ",
+                    # paths, URLs and ids stay whole: a line runs long rather than split them
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+            )
+        line = "\n".join(lines)
+    console.print(_text(line, style), soft_wrap=True)
 
 
 def _table(columns: list[str], title: str | None = None, **options: Any) -> Table:
@@ -286,7 +304,9 @@ def print_explanation(console: Console, data: dict[str, Any]) -> None:
             _say(console, "  provisional: rests on unverified or flagged scores")
         for c in t["chosen"]:
             level = f" → {c['autonomy']}" if c.get("autonomy") else ""
-            _say(console, f"  chosen: {c['rule']}{level}  ({c['location']})")
+            _say(console, f"  chosen: {c['rule']}{level}")
+            # On a line of its own: inline, its break point moved with the install path.
+            _say(console, f"    at {c['location']}", whole=True)
             if c.get("text"):
                 _say(console, f"    {c['text']}")
         for rid in t["suppressed"]:
