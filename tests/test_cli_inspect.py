@@ -559,14 +559,18 @@ def test_top_level_help_lists_every_command_in_a_group() -> None:
     assert sections["Evidence"][:4] == ["rank", "models", "compare", "explain"]
     assert {"rules", "schema"} <= set(sections["Rulebooks"])
     listed = [name for title, names in sections.items() if title != "Options" for name in names]
-    assert sorted(listed) == sorted(n for n, c in cli.commands.items() if not c.hidden)
+    ctx = click.Context(cli)
+    commands = {n: cli.get_command(ctx, n) for n in cli.list_commands(ctx)}
+    assert sorted(listed) == sorted(n for n, c in commands.items() if c and not c.hidden)
     assert "Commands" not in sections
 
 
 def all_commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Every command path below ``group``."""
     out = []
-    for name, cmd in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in sorted(group.list_commands(ctx)):
+        cmd = group.get_command(ctx, name)
         out.append((*path, name))
         if isinstance(cmd, click.Group):
             out.extend(all_commands(cmd, (*path, name)))

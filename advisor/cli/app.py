@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import importlib
 import os
 import signal
 import sys
@@ -23,13 +24,6 @@ from typing import Any, NoReturn
 
 import click
 
-from advisor.cli import (
-    cache_commands,
-    guide_commands,
-    inspect_commands,
-    publish_commands,
-    rules_commands,
-)
 from advisor.errors import (
     EXIT_FAILED,
     EXIT_HANGUP,
@@ -83,8 +77,40 @@ TERMINATING = {
 }
 
 
+#: Where each command is: its module is imported when the command runs (or --help lists
+#: it), so that a command pays for its own imports alone (click's "lazily loading
+#: subcommands" pattern).
+COMMANDS = {
+    "guide": "guide_commands:guide_cmd",
+    "batch": "guide_commands:batch_cmd",
+    "diff": "guide_commands:diff_cmd",
+    "rank": "inspect_commands:rank_cmd",
+    "models": "inspect_commands:models_cmd",
+    "compare": "inspect_commands:compare_cmd",
+    "explain": "inspect_commands:explain_cmd",
+    "scores": "rules_commands:scores_group",
+    "rules": "rules_commands:rules_group",
+    "init": "guide_commands:init_cmd",
+    "schema": "inspect_commands:schema_cmd",
+    "publish": "publish_commands:publish_group",
+    "cache": "cache_commands:cache_group",
+}
+
+
 class AdvisorGroup(click.Group):
-    """A group that lists commands by section and turns domain errors into exit codes."""
+    """A group that lists commands by section, loads each when it is used and turns
+    domain errors into exit codes."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, name = target.split(":")
+        command: click.Command = getattr(importlib.import_module(f"advisor.cli.{module}"), name)
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         for title, names in SECTIONS.items():
@@ -187,19 +213,3 @@ def cli() -> None:
     """
 
 
-for command in (
-    guide_commands.guide_cmd,
-    guide_commands.batch_cmd,
-    guide_commands.diff_cmd,
-    inspect_commands.rank_cmd,
-    inspect_commands.models_cmd,
-    inspect_commands.compare_cmd,
-    inspect_commands.explain_cmd,
-    rules_commands.scores_group,
-    rules_commands.rules_group,
-    guide_commands.init_cmd,
-    inspect_commands.schema_cmd,
-    publish_commands.publish_group,
-    cache_commands.cache_group,
-):
-    cli.add_command(command)

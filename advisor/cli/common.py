@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 import click
 from click.core import ParameterSource
-from click.shell_completion import CompletionItem
 
 from advisor.errors import EXIT_FAILED, AdvisorError, InputError
 from advisor.load.paths import path_kind, read_stream
 from advisor.rendering.formats import FORMATS
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from advisor.load.rulebook import Rulebook
 
 #: One path type for every file option: each click.Path() looks up a translation
@@ -169,6 +170,9 @@ def complete_ids(kind: str) -> Any:
     def complete(
         ctx: click.Context, param: click.Parameter, incomplete: str
     ) -> list[CompletionItem]:
+        # Loaded only when a shell asks for completions.
+        from click.shell_completion import CompletionItem
+
         from advisor.evaluation.reports import ids_of
 
         try:

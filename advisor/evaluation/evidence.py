@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from advisor import wording
-from advisor.load.leaderboard import split_label
+from advisor.model.ids import split_label
 from advisor.model.schema import Split
 
 if TYPE_CHECKING:

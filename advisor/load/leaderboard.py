@@ -32,7 +32,6 @@ import hashlib
 import math
 import os
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +53,7 @@ from advisor.load.tabular import (
 )
 from advisor.load.yamlsource import SourceMap, load_yaml, load_yaml_bytes
 from advisor.model.dates import parse_date
+from advisor.model.ids import slug, split_label
 from advisor.model.location import Location
 
 MAX_ID = 80
@@ -138,21 +138,6 @@ def benchmark_names(book: Rulebook) -> dict[str, str]:
         names[normalise(b.id)] = b.id
         names[normalise(b.name)] = b.id
     return names
-
-
-def slug(text: str) -> str:
-    """Lowercase id text from any name: "Codex CLI GPT-5.4" -> "codex-cli-gpt-5.4"."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    out = re.sub(r"[^a-z0-9._]+", "-", ascii_text.lower())
-    out = re.sub(r"-*([._])-*", r"\1", out)  # "gpt - 5 . 4" style noise around dots
-    out = out.strip("-._")
-    return out or "model"
-
-
-def split_label(split: str) -> str:
-    """The short name of a split: "all (split75, 75 competitions)" -> "all"."""
-    head = split.split("(", 1)[0].strip()
-    return slug(head or split)
 
 
 def fit_id(base: str, suffix: str = "") -> str:

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import sys
-import traceback
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -503,9 +502,10 @@ def _where(name: str) -> Location:
     # The template's own line, from the frames Jinja2 maps back to template lines.
     tb = sys.exc_info()[2]
     line = 0
-    for frame in traceback.extract_tb(tb):
-        if frame.filename == name or frame.filename == "<template>":
-            line = frame.lineno or 0
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename in (name, "<template>"):
+            line = tb.tb_lineno or 0
+        tb = tb.tb_next
     return Location(name, line, 1 if line else 0)
 
 
