@@ -49,7 +49,6 @@ from gen_rulebook import write_rulebook  # noqa: E402
 from measure import Command, Runner, Timing  # noqa: E402
 
 BIN = Path(sys.executable).parent
-ADVISOR = BIN / "advisor"
 COPIER = BIN / "copier"
 SECTIONS = ("startup", "engine", "lint", "batch")
 
@@ -90,6 +89,36 @@ class Before:
 
     def argv(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "advisor", *args]
+
+
+@dataclass
+class Install:
+    """advisor installed as a user installs it, with the interpreter of that install."""
+
+    bin: Path
+
+    @property
+    def python(self) -> str:
+        return str(self.bin / "python")
+
+    @property
+    def advisor(self) -> str:
+        return str(self.bin / "advisor")
+
+
+def user_install(tmp: Path) -> Install:
+    """A fresh venv with ``pip install .`` of this checkout: what ``pipx install`` and
+    ``uv tool install`` give a user (the runtime dependencies alone, bytecode compiled
+    at install), rather than the development venv with its test and lint tools."""
+    venv = tmp / "user-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, "--disable-pip-version-check", str(REPO)], check=True)
+    return Install(venv / "bin")
+
+
+#: The install every timed advisor command runs from (set by main).
+TOOL = Install(BIN)
 
 
 def export_ref(ref: str, tmp: Path) -> Before:
@@ -248,7 +277,7 @@ COPIER_TEMPLATE = """\
 def startup(
     report: Report, runner: Runner, tmp: Path, rounds: int, before: Before | None = None
 ) -> None:
-    py = sys.executable
+    py = TOOL.python
     answers = tmp / "answers.yaml"
     import yaml
 
@@ -283,7 +312,7 @@ def startup(
         remove_out()
         shutil.rmtree(first["ADVISOR_CACHE_DIR"], ignore_errors=True)
 
-    guide = [str(ADVISOR), "guide", "--answers", str(answers), "-o", str(out)]
+    guide = [TOOL.advisor, "guide", "--answers", str(answers), "-o", str(out)]
     commands = [
         Command("python -c pass", [py, "-c", "pass"], env=warm),
         Command(
@@ -292,11 +321,11 @@ def startup(
             env=warm,
         ),
         Command("python -c 'import click'", [py, "-c", "import click"], env=warm),
-        Command("advisor --help", [str(ADVISOR), "--help"], env=warm),
+        Command("advisor --help", [TOOL.advisor, "--help"], env=warm),
         Command("advisor guide --answers", guide, cwd=str(tmp), env=warm, setup=remove_out),
         Command(
             "advisor guide --answers (new answers file)",
-            [str(ADVISOR), "guide", "--answers", str(new_answers), "-o", str(out)],
+            [TOOL.advisor, "guide", "--answers", str(new_answers), "-o", str(out)],
             cwd=str(tmp),
             env=warm,
             setup=new_edition,
@@ -349,7 +378,9 @@ def startup(
     g = t["advisor guide --answers"]
     fresh = t["advisor guide --answers (new answers file)"]
     text += (
-        f"\n\n{rounds} interleaved rounds (after 2 warm-up rounds), medians. "
+        f"\n\n{rounds} interleaved rounds (after 2 warm-up rounds), medians. `advisor` and "
+        "`python` are those of a fresh venv where `pip install .` installed this checkout "
+        "with its runtime dependencies alone, as `pipx install` or `uv tool install` do. "
         "*floor* = `python -c 'import click, yaml, jinja2'`, the libraries a guide is "
         "written with. `advisor guide --answers` runs with a warm cache (the warm-up fills "
         "it): the rulebook and the answers file were read before, so their parsed data comes "
@@ -367,8 +398,8 @@ def startup(
     if before is not None:
         text += (
             f" Rows marked `@{before.ref}` run that commit's code, started with `python -m "
-            "advisor` (as is the `python -m advisor` row of this commit, for a like-for-like "
-            "comparison)."
+            "advisor` in the development venv (as is the `python -m advisor` row of this "
+            "commit, for a like-for-like comparison)."
         )
     if not runner.exact_memory:
         text += " Peak memory is an upper bound (no GNU time on this machine)."
@@ -525,26 +556,26 @@ def lint(
     commands = [
         Command(
             "advisor rules lint (10,000 rules)",
-            [str(ADVISOR), "rules", "lint", str(path)],
+            [TOOL.advisor, "rules", "lint", str(path)],
             cwd=str(tmp),
             env=warm,
         ),
         Command(
             "advisor rules lint (10,000 rules, first run)",
-            [str(ADVISOR), "rules", "lint", str(path)],
+            [TOOL.advisor, "rules", "lint", str(path)],
             cwd=str(tmp),
             env=first,
             setup=empty_cache,
         ),
         Command(
             "advisor rules lint (10,000 rules, no cache)",
-            [str(ADVISOR), "rules", "lint", str(path)],
+            [TOOL.advisor, "rules", "lint", str(path)],
             cwd=str(tmp),
             env=cold,
         ),
         Command(
             "advisor rules validate (10,000 rules, no cache)",
-            [str(ADVISOR), "rules", "validate", str(path)],
+            [TOOL.advisor, "rules", "validate", str(path)],
             cwd=str(tmp),
             env=cold,
         ),
@@ -613,7 +644,7 @@ def batch(
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir()
 
-    argv = [str(ADVISOR), "batch", str(path), "--out-dir", str(out), "--date", "2026-01-01"]
+    argv = [TOOL.advisor, "batch", str(path), "--out-dir", str(out), "--date", "2026-01-01"]
     commands = [
         Command("advisor batch (1,000 rows)", argv, cwd=str(tmp), env=child_env(tmp), setup=clear),
         Command(
@@ -700,8 +731,6 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [s for s in only if s not in SECTIONS]
     if unknown:
         parser.error(f"unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}")
-    if not ADVISOR.exists():
-        parser.error(f"{ADVISOR} not found: run with the venv's python (make bench)")
     rounds = 5 if args.quick else args.rounds
     slow_rounds = 3 if args.quick else 7
 
@@ -713,6 +742,9 @@ def main(argv: list[str] | None = None) -> int:
     # The in-process engine section loads rulebooks too; keep its cache private as well.
     os.environ["ADVISOR_CACHE_DIR"] = str(tmp / "advisor-cache-engine")
     start = time.perf_counter()
+    global TOOL
+    TOOL = user_install(tmp)
+    info["install"] = "pip install . into a fresh venv (as pipx or uv tool installs it)"
     before = export_ref(args.before, tmp) if args.before else None
     sections: dict[str, Callable[[], None]] = {
         "startup": lambda: startup(report, runner, tmp, rounds, before),

@@ -127,6 +127,33 @@ def test_autonomy_overview_is_a_role_by_stage_table_of_levels(fmt: str) -> None:
     assert all(c.upper().endswith("(PROVISIONAL)") for row in overview.rows for c in row[1:])
 
 
+UNVERIFIED_NOTE = "Scores marked unverified come from secondary pages"
+FLAGGED_NOTE = "Scores marked flagged carry a flag (known-leakage); see the caveats."
+
+
+@pytest.mark.parametrize("fmt", WIKI_FORMATS)
+@pytest.mark.parametrize(
+    ("model", "unverified", "flagged"),
+    [
+        ("gpt-5.5", True, False),  # both figures unverified (the seed's)
+        ("disarray-ensemble", False, True),  # verified, leakage-flagged
+        ("codex-cli-gpt-5.4", False, False),  # verified, unflagged, no baseline below
+    ],
+)
+def test_the_note_under_the_comparison_explains_only_the_marks_it_shows(
+    fmt: str, model: str, unverified: bool, flagged: bool
+) -> None:
+    book = builtin()
+    given = (
+        {"model": model} if model != "codex-cli-gpt-5.4" else {"model": model, "baseline": "none"}
+    )
+    answers = resolve_answers(book, given, use_defaults=True)
+    text = norm(parse(fmt, make_guide(book, answers, date=DATE, fmt=fmt).text).text)
+    assert "Numbers in brackets refer to the" in text
+    assert (UNVERIFIED_NOTE in text) is unverified
+    assert (FLAGGED_NOTE in text) is flagged
+
+
 def mermaid_charts(text: str) -> list[tuple[str, list[str], list[float]]]:
     """Every Mermaid chart of a Markdown guide: its title, bar labels and values."""
     fences = [f for f in parse_markdown(text).extra["fences"] if f[0] == "mermaid"]

@@ -527,6 +527,23 @@ def score_mark(book: Rulebook, ev: Evidence | None) -> str:
     return f"({'; '.join(parts)})" if parts else ""
 
 
+def score_notes(result: Result) -> list[str]:
+    """What the marks of the comparison's scores mean, for the marks it shows alone."""
+    shown = [
+        e for c in result.comparison for e in (c.model_evidence, c.baseline_evidence) if e
+    ]
+    notes = []
+    if any(not e.verified for e in shown):
+        notes.append(
+            "Scores marked unverified come from secondary pages that no primary source "
+            "corroborates."
+        )
+    flags = sorted({f for e in shown for f in e.flags})
+    if flags:
+        notes.append(f"Scores marked flagged carry a flag ({', '.join(flags)}); see the caveats.")
+    return notes
+
+
 def _evidence_view(
     book: Rulebook, ev: Evidence | None, refs: dict[tuple[str, str], int]
 ) -> dict[str, Any] | None:
@@ -690,6 +707,7 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
         "bottom_line": [a.shown for a in result.bottom_line],
         "readings": [a.shown for a in result.readings],
         "comparison": comparison,
+        "score_notes": score_notes(result),
         "selection_guide": [{"role": r["role"], "text": " ".join(r["summary"])} for r in roles],
         "roles": roles,
         "stages": stage_list,
