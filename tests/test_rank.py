@@ -151,7 +151,7 @@ def test_table_names_the_leader_and_the_evidence() -> None:
 def test_table_fits_80_columns_with_whole_ids() -> None:
     """At 80 columns, in all 16 rankings (numbers of two digits, provisional levels,
     other benchmarks), no cell is cut: every header, every "(provisional)" and every id
-    of up to 28 characters is whole, to copy into --model."""
+    (the longest built-in one has 37 characters) is whole, to copy into --model."""
     result = CliRunner().invoke(cli, ["rank"], env={**ENV, "COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -162,9 +162,9 @@ def test_table_fits_80_columns_with_whole_ids() -> None:
     cands = [c for r in rankings for c in r["candidates"]]
     words = result.stdout.split()
     assert words.count("(provisional)") == sum(c["provisional"] for c in cands)
+    assert max(len(c["model"]) for c in cands) >= 36
     for c in cands:
-        if len(c["model"]) <= 28:
-            assert c["model"] in words, c["model"]
+        assert c["model"] in words, c["model"]
     assert words.count("leader") == 16 and "harness" in words and "benchmark" in words
 
 

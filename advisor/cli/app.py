@@ -211,5 +211,3 @@ def cli() -> None:
     Start with:  advisor guide            (asks a few questions, writes TEAM_GUIDE.md)
     Or:          advisor guide --defaults --team "Fraud ML" -o -
     """
-
-

@@ -230,17 +230,20 @@ def print_rankings(console: Console, book: Rulebook, rankings: list[Any]) -> Non
             box=box.SIMPLE_HEAD,
             show_edge=False,
             pad_edge=False,
-            padding=(0, 1, 0, 0),
+            padding=0,  # the column separator is the one-space gap
         )
         # Room for whole model ids (to copy into --model); the other cells wrap at words.
         longest_id = max((len(c.model) for c in r.candidates), default=0)
+        # Ids stay whole when they fit (39 characters at 80 columns): the score column
+        # wraps sooner instead. The others take the number, 13 and 10 characters, 4 gaps.
+        fixed = len(str(len(r.candidates))) + 13 + 10 + 4
+        model_width = min(longest_id, max(20, console.width - fixed - 12))
+        score_width = max(12, min(19, console.width - fixed - model_width))
         table.add_column("#", justify="right")
-        # The other columns take at most 2 + 13 + 19 + 10 characters and 8 of gaps.
-        room = max(20, console.width - 52)
-        table.add_column("Model", min_width=min(longest_id, room), ratio=1, overflow="fold")
-        table.add_column("Autonomy", max_width=13, overflow="fold")
-        table.add_column("Deciding score", max_width=19, overflow="fold")
-        table.add_column("Comparable", max_width=10, overflow="fold")
+        table.add_column("Model", min_width=model_width, overflow="fold")
+        table.add_column("Autonomy", width=13, overflow="fold")
+        table.add_column("Deciding score", width=score_width, overflow="fold")
+        table.add_column("Comparable", width=10, overflow="fold")
         for i, c in enumerate(r.candidates, 1):
             comparable = "leader" if i == 1 and c.assessed else c.difference or "yes"
             _row(

@@ -529,9 +529,7 @@ def score_mark(book: Rulebook, ev: Evidence | None) -> str:
 
 def score_notes(result: Result) -> list[str]:
     """What the marks of the comparison's scores mean, for the marks it shows alone."""
-    shown = [
-        e for c in result.comparison for e in (c.model_evidence, c.baseline_evidence) if e
-    ]
+    shown = [e for c in result.comparison for e in (c.model_evidence, c.baseline_evidence) if e]
     notes = []
     if any(not e.verified for e in shown):
         notes.append(
