@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.load.paths import path_kind
+from advisor.load.paths import path_kind, read_fd_capped
 
 
 def test_each_kind_of_path(tmp_path: Path) -> None:
@@ -89,3 +89,26 @@ def test_a_rulebook_folder_lists_its_yaml_files_as_pathlib_would(tmp_path: Path)
         "a0.yaml",
         "link.yaml",
     ]
+
+
+@pytest.mark.parametrize("said", [0, 10, 5000, 300_000])
+@pytest.mark.parametrize("real", [0, 10, 5000, 300_000])
+def test_a_capped_read_gets_the_whole_file_whatever_size_fstat_said(
+    tmp_path: Path, said: int, real: int
+) -> None:
+    """The size hint only sizes the first read: a file that grew (or shrank) since fstat is
+    still read to its end, and never past the cap."""
+    path = tmp_path / "f"
+    data = bytes(range(256)) * (real // 256) + b"x" * (real % 256)
+    path.write_bytes(data)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert read_fd_capped(fd, 1_000_000, said) == data
+    finally:
+        os.close(fd)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        # over a cap of 100 bytes: at most 101 come back, so the caller knows it is too big
+        assert read_fd_capped(fd, 100, said) == data[:101]
+    finally:
+        os.close(fd)

@@ -242,7 +242,7 @@ def read_entry(path: str) -> bytes | None:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_size > MAX_ENTRY:
             return None
-        data = read_fd_capped(fd, MAX_ENTRY)
+        data = read_fd_capped(fd, MAX_ENTRY, st.st_size)
         return None if len(data) > MAX_ENTRY else data
     except OSError:
         return None

@@ -110,7 +110,7 @@ def read_capped(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
         if info.st_size > limit:
             raise FileTooBigError(info.st_size, limit)
         # stat can lie (a file that grows while read), so cap the read too.
-        data = read_fd_capped(fd, limit)
+        data = read_fd_capped(fd, limit, info.st_size)
     finally:
         os.close(fd)
     if len(data) > limit:
@@ -118,16 +118,30 @@ def read_capped(path: str | os.PathLike[str], limit: int = MAX_BYTES) -> bytes:
     return data
 
 
-def read_fd_capped(fd: int, limit: int) -> bytes:
+#: What one read asks for beyond the size the file said it had.
+_CHUNK = 64 * 1024
+
+
+def read_fd_capped(fd: int, limit: int, size: int = 0) -> bytes:
     """What an open file holds, read to its end but never more than ``limit + 1`` bytes:
-    a result longer than ``limit`` means the file is too big."""
+    a result longer than ``limit`` means the file is too big.
+
+    Args:
+        fd: The open file.
+        limit: The most bytes accepted.
+        size: The size fstat gave: the first read asks for it (and one byte more), the
+            rest go in chunks. os.read allocates what it is asked for, so asking for
+            ``limit`` bytes at once costs a buffer of that size for every small file.
+    """
     chunks, total = [], 0
+    want = size + 1
     while total <= limit:
-        chunk = os.read(fd, limit + 1 - total)
+        chunk = os.read(fd, min(want, limit + 1 - total))
         if not chunk:
             break
         chunks.append(chunk)
         total += len(chunk)
+        want = _CHUNK
     return b"".join(chunks)
 
 
