@@ -684,3 +684,18 @@ def test_a_corrupt_or_planted_rulebook_entry_is_a_miss_and_is_replaced(
     assert guide("g.json") == clean
     assert target.read_bytes() != body  # rewritten with what the rulebook really is
     assert guide("again2.json") == clean
+
+
+def test_an_edited_loading_module_names_another_rulebook_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a source checkout the version stays while the code that loads a rulebook changes."""
+    package = tmp_path / "package"
+    for sub in ("load", "model"):
+        shutil.copytree(Path(advisor.__file__).parent / sub, package / sub)
+    monkeypatch.setattr(cache, "PACKAGE", str(package))
+    first = cache.rulebook_entry(["rules"])
+    assert first is not None and cache.rulebook_entry(["rules"]) == first
+    merge = package / "load" / "merge.py"
+    merge.write_text(merge.read_text(encoding="utf-8") + "# an edit\n", encoding="utf-8")
+    assert cache.rulebook_entry(["rules"]) not in (first, None)

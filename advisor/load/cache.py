@@ -415,12 +415,12 @@ def _code() -> list[bytes]:
     before the version changes."""
     stamps = []
     for sub in ("load", "model"):
-        with os.scandir(os.path.join(PACKAGE, sub)) as it:
-            for e in it:
-                if e.name.endswith(".py"):
-                    st = e.stat(follow_symlinks=False)
-                    stamps.append(f"{sub}/{e.name} {st.st_size} {st.st_mtime_ns}".encode())
-    return sorted(stamps)
+        where = os.path.join(PACKAGE, sub)
+        for name in sorted(os.listdir(where)):
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(where, name))
+                stamps.append(f"{sub}/{name} {st.st_size} {st.st_mtime_ns}".encode())
+    return stamps
 
 
 def read_rulebook(entry: str) -> Rulebook | None:
