@@ -330,7 +330,7 @@ def _prune(where: str) -> None:
 
 # --------------------------------------------------------------------------- whole rulebooks
 
-RULEBOOK_FORMAT = b"advisor-rulebook-cache-2"
+RULEBOOK_FORMAT = b"advisor-rulebook-cache-1"
 #: The most steps a trail may hold: a rulebook and the chain it extends read far fewer.
 MAX_STEPS = 4096
 
@@ -351,9 +351,6 @@ class Trail(msgspec.Struct, array_like=True, forbid_unknown_fields=True):
     resolved: Steps = []
     #: Each file read, and the digest of its bytes (as :func:`load` names its entry).
     read: Steps = []
-    #: Whether msgpack gives back every value read: False after a YAML date, which it
-    #: would give back as text (such a rulebook is not stored, as such a file is not).
-    exact: bool = True
 
     def files(self, paths: list[str]) -> list[str]:
         """:func:`rulebook_files` of ``paths``, noted."""
@@ -443,12 +440,11 @@ def read_rulebook(entry: str) -> Rulebook | None:
 
 def store_rulebook(entry: str, trail: Trail, book: Rulebook) -> None:
     """Saves a rulebook that loaded without errors, with the trail of its load; never
-    raises. One that msgpack cannot give back exactly (see :attr:`Trail.exact`) is not
-    saved."""
-    if not trail.exact:
-        return
+    raises. One that msgpack cannot give back exactly is not saved."""
     try:
         raw = msgspec.msgpack.encode(book)
+        if _BOOK.decode(raw) != book:
+            return
         body = msgspec.msgpack.encode(_Stored(os.path.basename(entry), trail, msgspec.Raw(raw)))
     except (TypeError, ValueError, OverflowError, msgspec.MsgspecError, RecursionError):
         return

@@ -166,8 +166,6 @@ def _read_file(
         hits.append(path)
     if trail is not None:
         trail.read.append((path, parsed.digest))
-        if parsed.smap.dates:
-            trail.exact = False
     problems.extend(found.items)
     problems.hidden += found.hidden
     if f is not None:
