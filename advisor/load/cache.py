@@ -1,4 +1,4 @@
-"""A cache of parsed YAML files and of loaded rulebooks in the user's cache folder.
+"""A cache of parsed YAML files (rulebook and answers files) in the user's cache folder.
 
 An entry holds what :func:`~advisor.load.yamlsource.load_yaml` made of one
 file's bytes: the data and the (line, column) of every value and key. Its
@@ -7,14 +7,6 @@ PyYAML, and the file's bytes, so an edited file or another version is a
 miss. What is read is decoded with msgspec into a fixed type and then
 validated exactly like freshly parsed YAML: an entry can save parsing time,
 never change a result. Only files that validated are stored.
-
-A rulebook entry holds a whole :class:`~advisor.load.book.Rulebook` that loaded
-without errors, encoded with msgspec through its own types, with the trail of
-its load: every folder listing, resolved path and file digest (the whole
-``extends:`` chain). Its name hashes the versions, the paths given, the working
-folder and advisor's loading code; it is used only when the file system still
-answers every question of the trail alike, so loading would give the same
-rulebook. ``--scores`` files are added after it, uncached.
 
 The folder is ``$ADVISOR_CACHE_DIR``, else the platform's user cache folder
 (platformdirs); ``ADVISOR_NO_CACHE=1`` turns the cache off. It is used only
@@ -30,21 +22,18 @@ import os
 import re
 import stat
 import tempfile
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 import platformdirs
 import yaml
 
-from advisor.errors import AdvisorError, OutputError
-from advisor.load.book import Rulebook
-from advisor.load.discover import rulebook_files
+from advisor.errors import OutputError
 from advisor.load.paths import MAX_BYTES, read_fd_capped
-from advisor.load.resources import PACKAGE, builtin_rules
 from advisor.load.yamlsource import SourceMap, load_yaml_bytes, read_yaml_bytes
 from advisor.version import __version__
 
-FORMAT = b"advisor-yaml-cache-2"
+FORMAT = b"advisor-yaml-cache-1"
 #: The largest entry read: data and positions take a few times the YAML's own bytes.
 MAX_ENTRY = 8 * MAX_BYTES
 #: Entries kept; the least recently written are removed beyond this.
@@ -120,13 +109,10 @@ def _unsafe(st: os.stat_result) -> str | None:
 
 
 #: The names of the entries this version writes: parsed YAML files (the SHA-256 of what
-#: :func:`load` hashes), loaded rulebooks (``rulebook-`` and the SHA-256 of what
-#: :func:`rulebook_entry` hashes) and compiled templates (``jinja-KIND-JINJA-ADVISOR-SHA1``, see
+#: :func:`load` hashes) and compiled templates (``jinja-KIND-JINJA-ADVISOR-SHA1``, see
 #: advisor.text.sandbox.CompiledTemplates).
 _ENTRY = re.compile(
-    r"(?:rulebook-)?[0-9a-f]{64}\.msgpack"
-    r"|jinja-[a-z]+-[\w.+!]+-[\w.+!]+-[0-9a-f]{40}\.bytecode",
-    re.ASCII,
+    r"[0-9a-f]{64}\.msgpack|jinja-[a-z]+-[\w.+!]+-[\w.+!]+-[0-9a-f]{40}\.bytecode", re.ASCII
 )
 #: The names of every file any advisor version wrote there: the entries above, the
 #: rulebook and answers entries of earlier versions, and the temporary files
@@ -202,9 +188,6 @@ class Parsed(msgspec.Struct):
     entry: str | None
     #: Whether the data came from the cache: data that fails validation is then parsed afresh.
     hit: bool = False
-    #: The hash of the file's bytes (with advisor's versions) naming its entry; "" with
-    #: the cache off.
-    digest: str = ""
 
 
 def load(path: str | os.PathLike[str], name: str, *, fresh: bool = False) -> Parsed:
@@ -223,25 +206,18 @@ def load(path: str | os.PathLike[str], name: str, *, fresh: bool = False) -> Par
     where = folder()
     if where is None:
         return Parsed(*load_yaml_bytes(raw, name), None)
-    digest = _digest(FORMAT, [raw])
-    entry = os.path.join(where, digest + ".msgpack")
+    digest = hashlib.sha256()
+    for part in (FORMAT, __version__, msgspec.__version__, yaml.__version__):
+        tag = part if isinstance(part, bytes) else part.encode()
+        digest.update(b"%d\0" % len(tag) + tag)
+    digest.update(raw)
+    entry = os.path.join(where, digest.hexdigest() + ".msgpack")
     hit = None if fresh else _read(entry)
     if hit is None:
-        return Parsed(*load_yaml_bytes(raw, name), entry, digest=digest)
+        return Parsed(*load_yaml_bytes(raw, name), entry)
     values = {tuple(p): (line, col) for p, line, col in hit.values}
     keys = {tuple(p): (line, col) for p, line, col in hit.keys}
-    return Parsed(hit.data, SourceMap(name, values, keys), None, hit=True, digest=digest)
-
-
-def _digest(tag: bytes, parts: list[bytes]) -> str:
-    """The SHA-256 (hex) of a format tag, the versions a cached result depends on and
-    ``parts``; each is length-prefixed, so no two lists of parts hash alike."""
-    digest = hashlib.sha256()
-    versions = [__version__.encode(), msgspec.__version__.encode(), yaml.__version__.encode()]
-    for part in [tag, *versions, *parts]:
-        digest.update(b"%d\0" % len(part))
-        digest.update(part)
-    return digest.hexdigest()
+    return Parsed(hit.data, SourceMap(name, values, keys), None, hit=True)
 
 
 def _read(entry: str) -> Entry | None:
@@ -326,127 +302,3 @@ def _prune(where: str) -> None:
     for _, path in found[: max(0, len(found) - MAX_ENTRIES)]:
         with contextlib.suppress(OSError):
             os.unlink(path)
-
-
-# --------------------------------------------------------------------------- whole rulebooks
-
-RULEBOOK_FORMAT = b"advisor-rulebook-cache-1"
-#: The most steps a trail may hold: a rulebook and the chain it extends read far fewer.
-MAX_STEPS = 4096
-
-Steps = Annotated[list[tuple[str, str]], msgspec.Meta(max_length=MAX_STEPS)]
-
-
-class Trail(msgspec.Struct, array_like=True, forbid_unknown_fields=True):
-    """What loading a rulebook asked the file system, and the answers.
-
-    Loading depends on nothing else (besides what :func:`rulebook_entry` hashes), so
-    when every question gets the same answer again, loading would give the same
-    rulebook again.
-    """
-
-    #: Each :func:`rulebook_files` call: the paths given and the files found.
-    listings: Annotated[list[tuple[list[str], list[str]]], msgspec.Meta(max_length=MAX_STEPS)] = []
-    #: Each path resolved with ``os.path.realpath``, and the result.
-    resolved: Steps = []
-    #: Each file read, and the digest of its bytes (as :func:`load` names its entry).
-    read: Steps = []
-
-    def files(self, paths: list[str]) -> list[str]:
-        """:func:`rulebook_files` of ``paths``, noted."""
-        found = rulebook_files(paths)
-        self.listings.append((paths, found))
-        return found
-
-    def realpath(self, path: str) -> str:
-        """``os.path.realpath`` of ``path``, noted."""
-        real = os.path.realpath(path)
-        self.resolved.append((path, real))
-        return real
-
-    def unchanged(self) -> bool:
-        """Whether the file system still answers every question as it did."""
-        try:
-            if any(os.path.realpath(p) != real for p, real in self.resolved):
-                return False
-            if any(rulebook_files(given) != found for given, found in self.listings):
-                return False
-            return all(
-                _digest(FORMAT, [read_yaml_bytes(p, p)]) == digest for p, digest in self.read
-            )
-        except (AdvisorError, OSError, ValueError):
-            return False
-
-
-class _Stored(msgspec.Struct, array_like=True, forbid_unknown_fields=True):
-    """A rulebook entry: its own name (an entry renamed or copied is not another's), then
-    the trail, so a stale entry is known before the rulebook is decoded."""
-
-    name: str
-    trail: Trail
-    book: msgspec.Raw
-
-
-_STORED = msgspec.msgpack.Decoder(_Stored)
-_BOOK = msgspec.msgpack.Decoder(Rulebook)
-
-
-def rulebook_entry(paths: list[str]) -> str | None:
-    """The entry of the rulebook loaded from ``paths`` (as given, in this working folder,
-    with this installation); None with the cache off."""
-    where = folder()
-    if where is None:
-        return None
-    try:
-        # Locations name files relative to the working folder; "extends: builtin" and no
-        # paths at all mean this installation's rulebook.
-        parts = [os.getcwd(), builtin_rules()]
-        for p in paths:
-            parts += [p, os.path.realpath(p)]
-        key = _digest(RULEBOOK_FORMAT, [os.fsencode(p) for p in parts] + _code())
-    except (OSError, ValueError):
-        return None
-    return os.path.join(where, f"rulebook-{key}.msgpack")
-
-
-def _code() -> list[bytes]:
-    """The size and modification time of each module of advisor.load and advisor.model,
-    which make a rulebook of files: in a source checkout, an edited module is a miss
-    before the version changes."""
-    stamps = []
-    for sub in ("load", "model"):
-        where = os.path.join(PACKAGE, sub)
-        for name in sorted(os.listdir(where)):
-            if name.endswith(".py"):
-                st = os.stat(os.path.join(where, name))
-                stamps.append(f"{sub}/{name} {st.st_size} {st.st_mtime_ns}".encode())
-    return stamps
-
-
-def read_rulebook(entry: str) -> Rulebook | None:
-    """The rulebook stored at ``entry`` if its trail still holds; None for anything in
-    doubt."""
-    body = read_entry(entry)
-    if body is None:
-        return None
-    try:
-        stored = _STORED.decode(body)
-        if stored.name != os.path.basename(entry) or not stored.trail.unchanged():
-            return None
-        return _BOOK.decode(stored.book)
-    except (msgspec.DecodeError, RecursionError):
-        return None
-
-
-def store_rulebook(entry: str, trail: Trail, book: Rulebook) -> None:
-    """Saves a rulebook that loaded without errors, with the trail of its load; never
-    raises. One that msgpack cannot give back exactly is not saved."""
-    try:
-        raw = msgspec.msgpack.encode(book)
-        if _BOOK.decode(raw) != book:
-            return
-        body = msgspec.msgpack.encode(_Stored(os.path.basename(entry), trail, msgspec.Raw(raw)))
-    except (TypeError, ValueError, OverflowError, msgspec.MsgspecError, RecursionError):
-        return
-    if len(body) <= MAX_ENTRY and write_entry(entry, body):
-        _prune(os.path.dirname(entry))

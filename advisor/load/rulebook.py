@@ -64,9 +64,6 @@ def load_rulebook(
 ) -> Rulebook:
     """Load, validate and merge a rulebook.
 
-    A rulebook loaded before comes whole from the cache (:mod:`advisor.load.cache`)
-    when none of the files and folders it was made of has changed.
-
     Args:
         paths: A file, a folder, or several of them; None for the built-in rulebook.
 
@@ -81,26 +78,17 @@ def load_rulebook(
         paths = [builtin_rules()]
     elif isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    given = [os.fspath(p) for p in paths]
-    entry = cache.rulebook_entry(given)
-    trail = cache.Trail()
+    files = rulebook_files(paths)
     hits: list[str] = []
     with _collector_paused():
-        book = cache.read_rulebook(entry) if entry else None
-        if book is not None:
-            return book
-        files = trail.files(given)
         try:
-            book = _load(files, (), trail, hits=hits)
+            return _load(files, chain=(), hits=hits)
         except RulebookError:
             if not hits:
                 raise
             # Entries that validated one by one may still not fit together: read every
             # file itself before reporting anything (a cache in doubt is only a miss).
-            return _load(files, (), cache.Trail(), fresh=True)
-        if entry:
-            cache.store_rulebook(entry, trail, book)
-        return book
+            return _load(files, chain=(), fresh=True)
 
 
 def load_rulebook_bytes(raw: bytes, name: str = STDIN_NAME) -> Rulebook:
@@ -120,7 +108,7 @@ def load_rulebook_bytes(raw: bytes, name: str = STDIN_NAME) -> Rulebook:
             problems.extend([exc])
             problems.raise_if_any()
         f = _validated(name, name, parsed, problems)
-        return _assemble([f] if f else [], problems, (), cache.Trail())
+        return _assemble([f] if f else [], problems, chain=())
 
 
 @contextlib.contextmanager
@@ -142,14 +130,10 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _read_file(
-    path: str,
-    problems: Problems,
-    fresh: bool = False,
-    hits: list[str] | None = None,
-    trail: cache.Trail | None = None,
+    path: str, problems: Problems, fresh: bool = False, hits: list[str] | None = None
 ) -> File | None:
-    """One rulebook file, validated (through the cache of parsed files) and noted in
-    ``trail``; None after adding its problems to ``problems``."""
+    """One rulebook file, validated (through the cache of parsed files); None after
+    adding its problems to ``problems``."""
     name = display_name(path)
     try:
         parsed = cache.load(path, name, fresh=fresh)
@@ -164,8 +148,6 @@ def _read_file(
         return None
     if parsed.hit and hits is not None:
         hits.append(path)
-    if trail is not None:
-        trail.read.append((path, parsed.digest))
     problems.extend(found.items)
     problems.hidden += found.hidden
     if f is not None:
@@ -198,23 +180,21 @@ def _validated(path: str, name: str, parsed: cache.Parsed, problems: Problems) -
 def _load(
     paths: list[str],
     chain: tuple[str, ...],
-    trail: cache.Trail,
     fresh: bool = False,
     hits: list[str] | None = None,
 ) -> Rulebook:
     """The rulebook made of ``paths`` (from :func:`rulebook_files`), validated; ``fresh``
     parses every file even when the cache has it; the files that came from the cache
-    are added to ``hits``; what was read from the file system is noted in ``trail``."""
+    are added to ``hits``."""
     problems = Problems()
-    files = [f for f in (_read_file(p, problems, fresh, hits, trail) for p in paths) if f]
-    return _assemble(files, problems, chain, trail, fresh, hits)
+    files = [f for f in (_read_file(p, problems, fresh, hits) for p in paths) if f]
+    return _assemble(files, problems, chain, fresh, hits)
 
 
 def _assemble(
     files: list[File],
     problems: Problems,
     chain: tuple[str, ...],
-    trail: cache.Trail,
     fresh: bool = False,
     hits: list[str] | None = None,
 ) -> Rulebook:
@@ -229,7 +209,7 @@ def _assemble(
         )
     elif extends:
         f, target = extends[0]
-        base = _load_base(f, target or "", chain, problems, trail, fresh, hits)
+        base = _load_base(f, target or "", chain, problems, fresh, hits)
     problems.raise_if_any()
     return build(files, base, problems)
 
@@ -239,7 +219,6 @@ def _load_base(
     target: str,
     chain: tuple[str, ...],
     problems: Problems,
-    trail: cache.Trail,
     fresh: bool,
     hits: list[str] | None,
 ) -> Rulebook | None:
@@ -248,16 +227,16 @@ def _load_base(
         base_path = builtin_rules()
     else:
         # A file from standard input has no folder: its name has none, so the working one.
-        base_path = trail.realpath(os.path.join(os.path.dirname(f.path), target))
+        base_path = os.path.realpath(os.path.join(os.path.dirname(f.path), target))
         if not os.path.exists(base_path):
             problems.add(f"extends: {target!r} not found (looked at {base_path})", where)
             return None
-    key = trail.realpath(base_path)
+    key = os.path.realpath(base_path)
     if key in chain or len(chain) >= MAX_EXTENDS_DEPTH:
         problems.add(f"extends: {target!r} makes a cycle or is nested too deep", where)
         return None
     try:
-        return _load(trail.files([base_path]), chain + (key,), trail, fresh, hits)
+        return _load(rulebook_files([base_path]), chain + (key,), fresh, hits)
     except RulebookError as exc:
         problems.extend(exc.problems)
     except InputError as exc:
