@@ -733,3 +733,28 @@ def test_explain_marks_unverified_inputs() -> None:
     assert "terminal-bench-2 = 82.7 (unverified)" in inputs
     verified = ok("explain", "--role", "ds", "--model", "thesis-gpt-5-codex")
     assert "(unverified)" not in next(x for x in verified.splitlines() if x.startswith("Inputs: "))
+
+
+def test_trace_lines_wrap_under_their_heading_and_keep_paths_whole() -> None:
+    """explain's lines wrap with a hanging indent (a rule text's later lines too), never
+    inside a path, and show control characters escaped rather than as spaces."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from advisor.cli.terminal import _say
+
+    out = StringIO()
+    console = Console(file=out, width=40, color_system=None)
+    path = "/a/very/long/folder/name/that/goes/past/the/width/rulebook.yaml:12:3"
+    _say(console, "    first line of a rule text that goes on\nsecond line of the text")
+    _say(console, f"  organisation change: x overridden at {path}")
+    _say(console, "  note: a\rb\x0cc")
+    assert out.getvalue().splitlines() == [
+        "    first line of a rule text that goes",
+        "      on",
+        "      second line of the text",
+        "  organisation change: x overridden at",
+        f"    {path}",
+        "  note: a\\rb\\x0cc",
+    ]

@@ -176,3 +176,18 @@ def test_the_command_list_cuts_no_summary() -> None:
     assert rank.split(None, 1)[1] == (
         "Rank models per role and stage by the advice their evidence earns."
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("gude", "No such command 'gude'. Did you mean 'guide'?"),
+        ("rnak", "No such command 'rnak'. Did you mean 'rank'?"),
+        ("xyzzy", "No such command 'xyzzy'."),
+    ],
+)
+def test_an_unknown_command_names_the_closest_ones(typed: str, said: str) -> None:
+    """Commands load when used, so the group itself says which names are close."""
+    result = run(typed)
+    assert result.exit_code == 2
+    assert result.stderr.rstrip().splitlines()[-1] == f"Error: {said}"

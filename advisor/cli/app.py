@@ -14,6 +14,7 @@ messages with a documented exit code here, and nowhere else.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import errno
 import importlib
 import os
@@ -103,6 +104,22 @@ class AdvisorGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            # click suggests from the commands a group holds, and these load when used.
+            name = args[0] if args else ""
+            if name.startswith("-") or getattr(exc, "possibilities", None):
+                raise
+            close = difflib.get_close_matches(name, self.list_commands(ctx))
+            if not close:
+                raise
+            hint = " or ".join(repr(c) for c in close)
+            raise click.UsageError(f"No such command {name!r}. Did you mean {hint}?", ctx) from None
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)

@@ -73,16 +73,24 @@ def _text(value: str, style: str = "") -> Text:
 
 def _say(console: Console, line: str, style: str = "", *, whole: bool = False) -> None:
     """One line of output, wrapped to the console with a hanging indent so a wrapped line
-    stays under its own heading; ``whole`` leaves it unbroken (a path to copy)."""
+    stays under its own heading (the later lines of a text of several lines too);
+    ``whole`` leaves it unbroken (a path to copy)."""
+    # Unprintable characters are shown escaped before wrapping: the wrapper would turn a
+    # carriage return or a form feed into a space, unseen.
+    line = visible(line, keep="\n\t")
     if not whole:
+        parts = line.split("\n")
+        indent = " " * (len(parts[0]) - len(parts[0].lstrip(" ")))
         lines = []
-        for part in line.split("\n"):
-            indent = " " * (len(part) - len(part.lstrip(" ")))
+        for i, part in enumerate(parts):
+            first = indent + "  " if i and indent else ""
+            own = " " * (len(part) - len(part.lstrip(" ")))
             lines.append(
                 textwrap.fill(
                     part,
                     width=console.width,
-                    subsequent_indent=indent + "  ",
+                    initial_indent=first,
+                    subsequent_indent=(first or own) + "  ",
                     # paths, URLs and ids stay whole: a line runs long rather than split them
                     break_long_words=False,
                     break_on_hyphens=False,
@@ -237,8 +245,8 @@ def print_rankings(console: Console, book: Rulebook, rankings: list[Any]) -> Non
         # Ids stay whole when they fit (39 characters at 80 columns): the score column
         # wraps sooner instead. The others take the number, 13 and 10 characters, 4 gaps.
         fixed = len(str(len(r.candidates))) + 13 + 10 + 4
-        model_width = min(longest_id, max(20, console.width - fixed - 12))
-        score_width = max(12, min(19, console.width - fixed - model_width))
+        model_width = min(longest_id, max(14, console.width - fixed - 12))
+        score_width = max(10, min(19, console.width - fixed - model_width))
         table.add_column("#", justify="right")
         table.add_column("Model", min_width=model_width, overflow="fold")
         table.add_column("Autonomy", width=13, overflow="fold")
