@@ -180,12 +180,10 @@ def evidence_caveats(
                 f"Only verified, unflagged scores are used (--verified-only); ignored: {listed}.",
             )
         )
-    left_out = ev_model.ignored_words(ignored, profile.model)
-    off = ev_model.split_notes(book, off_split, profile.model)
     for sid, found in assessed.items():
         if not found.assessed:
             why = ev_model.unassessed_text(
-                who, ev_model.left_out_text(book, who, sid, left_out, off)
+                who, ev_model.left_out_text(book, who, profile.model, sid, ignored, off_split)
             )
             out.append(
                 Caveat(

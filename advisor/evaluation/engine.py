@@ -250,8 +250,8 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         e for e in [*model_ev.values(), *base_ev.values()] if e and ev_model.off_split(book, e)
     ]
     model_ev, base_ev = ev_model.on_split(book, model_ev), ev_model.on_split(book, base_ev)
-    model_scores = {b: (e.score if e else None) for b, e in model_ev.items()}
-    base_scores = {b: (e.score if e else None) for b, e in base_ev.items()}
+    model_scores = ev_model.values(model_ev)
+    base_scores = ev_model.values(base_ev)
     metrics, metric_notes = compute_metrics(book, model_scores, base_scores)
 
     inputs: dict[str, Any] = {"model": profile.model, "baseline": profile.baseline}
@@ -268,8 +268,8 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
     if any(
         e is not None and not ev_model.is_firm(e) for e in [*model_ev.values(), *base_ev.values()]
     ):
-        firm_model = {b: (e.score if e else None) for b, e in ev_model.firm_only(model_ev).items()}
-        firm_base = {b: (e.score if e else None) for b, e in ev_model.firm_only(base_ev).items()}
+        firm_model = ev_model.values(ev_model.firm_only(model_ev))
+        firm_base = ev_model.values(ev_model.firm_only(base_ev))
         firm_summary = {**inputs, **firm_model, **compute_metrics(book, firm_model, firm_base)[0]}
 
     comparison = comparison_rows(book, shown_model, shown_base, profile.baseline is not None)
@@ -313,7 +313,7 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
     unflagged = ev_model.table_scores(book, model_ev)
     firm_ev = ev_model.firm_only(model_ev)
     weak = any(e is not None and firm_ev[b] is None for b, e in model_ev.items())
-    firm_inputs = {b: (e.score if e else None) for b, e in firm_ev.items()}
+    firm_inputs = ev_model.values(firm_ev)
     firm = {sid: ev_model.assess(book, firm_ev, sid) for sid in stages}
     # The same for every role: made once (texts cannot change them; the sandbox is immutable).
     named_stages = {sid: _named(book.stages[sid]) for sid in stages}

@@ -65,6 +65,11 @@ def table_scores(book: Rulebook, scores: Mapping[str, Evidence | None]) -> dict[
     }
 
 
+def values(scores: Mapping[str, Evidence | None]) -> dict[str, float | None]:
+    """The numbers of some scores, by benchmark (None where there is no score)."""
+    return {b: (None if e is None else e.score) for b, e in scores.items()}
+
+
 def summary_scores(
     book: Rulebook, scores: Mapping[str, Evidence | None]
 ) -> dict[str, float | None]:
@@ -103,23 +108,24 @@ def split_notes(book: Rulebook, off: Sequence[Evidence], model: str) -> dict[str
 def left_out_text(
     book: Rulebook,
     who: str,
+    model: str,
     stage: str,
-    ignored: Mapping[str, str],
-    off: Mapping[str, str] | None = None,
+    ignored: Sequence[Evidence],
+    off: Sequence[Evidence] = (),
 ) -> str:
-    """Which scores of ``who`` that inform a stage were left out: ignored by
-    --verified-only (``ignored``, from :func:`ignored_words`) or taken on a subset
-    (``off``, from :func:`split_notes`); "" when none was."""
+    """Which scores of ``model`` (named ``who``) that inform a stage were left out:
+    ignored by --verified-only (``ignored``) or taken on a subset (``off``, see
+    :func:`off_split`); "" when none was."""
+    ignored_by, off_by = ignored_words(ignored, model), split_notes(book, off, model)
     names = {b: book.benchmarks[b].name for b in informing(book, stage)}
     parts = []
-    left_out = [f"{names[b]} ({ignored[b]})" for b in names if b in ignored]
+    left_out = [f"{names[b]} ({ignored_by[b]})" for b in names if b in ignored_by]
     if left_out:
         parts.append(
             f"the scores of {who} that inform it were ignored (--verified-only): "
             f"{', '.join(left_out)}"
         )
-    off = off or {}
-    parts += [f"{who}'s {names[b]} score does not count: {off[b]}" for b in names if b in off]
+    parts += [f"{who}'s {names[b]} score does not count: {off_by[b]}" for b in names if b in off_by]
     return "; ".join(parts)
 
 

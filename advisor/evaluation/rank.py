@@ -137,12 +137,12 @@ def rank(
             trace=False,
         )
         name = book.models[mid].name
-        ignored = ev_model.ignored_words(result.ignored, mid)
-        off = ev_model.split_notes(book, result.off_split, mid)
         for role in result.roles:
             for st in role.stages:
                 cand = _candidate(mid, name, st)
-                why = ev_model.left_out_text(book, name, st.stage, ignored, off)
+                why = ev_model.left_out_text(
+                    book, name, mid, st.stage, result.ignored, result.off_split
+                )
                 if not st.assessed and why:
                     cand.note = f"not assessed: {why}"
                 found[(role.role, st.stage)].append(cand)

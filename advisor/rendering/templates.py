@@ -21,14 +21,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError
 
 from advisor import wording
 from advisor.errors import AdvisorError, InputError
-from advisor.evaluation.evidence import (
-    ignored_words,
-    left_out_text,
-    off_split,
-    split_notes,
-    unassessed_text,
-    wanted,
-)
+from advisor.evaluation.evidence import left_out_text, off_split, unassessed_text, wanted
 from advisor.load import cache as file_cache
 from advisor.load.paths import (
     FileTooBigError,
@@ -275,9 +268,8 @@ def not_assessed_text(book: Rulebook, result: Result, stage: str) -> str:
     """Why a stage is not assessed, and what would decide it."""
     model = book.models.get(result.model)
     name = model.name if model else result.model
-    ignored = ignored_words(result.ignored, result.model)
-    off = split_notes(book, result.off_split, result.model)
-    why = unassessed_text(name, left_out_text(book, name, stage, ignored, off))
+    left_out = left_out_text(book, name, result.model, stage, result.ignored, result.off_split)
+    why = unassessed_text(name, left_out)
     return f"Not assessed: {why}; {wanted(book, stage)} would decide it."
 
 
