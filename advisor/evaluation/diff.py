@@ -59,34 +59,45 @@ class Crossing:
         }
 
 
+@dataclass(frozen=True)
+class AdviceLine:
+    """One side of a line of advice, as :func:`diff_results` compares it: the level id
+    (None for a summary, where no rule applied and where the stage is not assessed),
+    the rules chosen, and whether it is assessed and provisional as the guide reads it
+    (a summary is provisional when one of its lines is)."""
+
+    autonomy: str | None
+    rules: list[str]
+    assessed: bool = True
+    provisional: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "autonomy": self.autonomy,
+            "rules": self.rules,
+            "assessed": self.assessed,
+            "provisional": self.provisional,
+        }
+
+
 @dataclass
 class Change:
-    """One role at one stage (``stage`` None: the role's summary), before and after.
-
-    ``old_autonomy``/``new_autonomy`` are level ids (None for summaries, where no
-    rule applied and where the stage is not assessed); ``old_assessed``/``new_assessed``
-    and ``old_provisional``/``new_provisional`` read as in the guide (a summary is
-    provisional when one of its lines is); ``reasons`` says in words why the line changed.
-    """
+    """One role at one stage (``stage`` None: the role's summary), before (``old``) and
+    after (``new``), with each side's level as the guide shows it; ``reasons`` says in
+    words why the line changed."""
 
     model: str
     role: str
     role_name: str
     stage: str | None
     stage_name: str
-    old_autonomy: str | None
-    new_autonomy: str | None
+    old: AdviceLine
+    new: AdviceLine
     old_level: str
     new_level: str
-    old_rules: list[str]
-    new_rules: list[str]
     crossings: list[Crossing] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     changed: bool = True
-    old_assessed: bool = True
-    new_assessed: bool = True
-    old_provisional: bool = False
-    new_provisional: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON (the documented ``advisor diff --format json`` rows)."""
@@ -95,18 +106,8 @@ class Change:
             "role": self.role,
             "stage": self.stage,
             "changed": self.changed,
-            "old": {
-                "autonomy": self.old_autonomy,
-                "rules": self.old_rules,
-                "assessed": self.old_assessed,
-                "provisional": self.old_provisional,
-            },
-            "new": {
-                "autonomy": self.new_autonomy,
-                "rules": self.new_rules,
-                "assessed": self.new_assessed,
-                "provisional": self.new_provisional,
-            },
+            "old": self.old.to_dict(),
+            "new": self.new.to_dict(),
             "crossings": [c.to_dict() for c in self.crossings],
             "reasons": self.reasons,
         }
@@ -144,7 +145,7 @@ def diff_results(
         if before is None:
             continue
         role_name = _name(book, old_book, "roles", role.role)
-        lines: list[tuple[str | None, str, _Line, _Line]] = [
+        lines: list[tuple[str | None, str, AdviceLine, AdviceLine]] = [
             (None, "Summary", _summary_line(before.summary), _summary_line(role.summary))
         ]
         old_stages = {st.stage: st for st in before.stages}
@@ -164,17 +165,11 @@ def diff_results(
                 role_name,
                 stage,
                 stage_name,
-                was.autonomy,
-                now.autonomy,
+                was,
+                now,
                 _level(old_book, was, stage),
                 _level(book, now, stage),
-                was.rules,
-                now.rules,
                 changed=changed,
-                old_assessed=was.assessed,
-                new_assessed=now.assessed,
-                old_provisional=was.provisional,
-                new_provisional=now.provisional,
             )
             if changed:
                 o_rules, n_rules = was.rules, now.rules
@@ -186,23 +181,13 @@ def diff_results(
     return out
 
 
-@dataclass(frozen=True)
-class _Line:
-    """One side of a line of advice, as :func:`diff_results` compares it."""
-
-    autonomy: str | None
-    rules: list[str]
-    assessed: bool = True
-    provisional: bool = False
+def _summary_line(summary: Sequence[Advice]) -> AdviceLine:
+    return AdviceLine(None, [a.rule for a in summary], True, any(a.provisional for a in summary))
 
 
-def _summary_line(summary: Sequence[Advice]) -> _Line:
-    return _Line(None, [a.rule for a in summary], True, any(a.provisional for a in summary))
-
-
-def _stage_line(st: StageAdvice) -> _Line:
+def _stage_line(st: StageAdvice) -> AdviceLine:
     a = st.advice
-    return _Line(
+    return AdviceLine(
         a.autonomy if a else None,
         [a.rule] if a else [],
         st.assessed,
@@ -210,7 +195,7 @@ def _stage_line(st: StageAdvice) -> _Line:
     )
 
 
-def _evidence_reasons(was: _Line, now: _Line) -> list[str]:
+def _evidence_reasons(was: AdviceLine, now: AdviceLine) -> list[str]:
     """Why a line's evidence reads differently: assessed or not, provisional or not."""
     out = []
     if was.assessed and not now.assessed:
@@ -234,7 +219,7 @@ def _name(book: Rulebook, old_book: Rulebook, section: str, ident: str) -> str:
     return ident
 
 
-def _level(book: Rulebook, line: _Line, stage: str | None) -> str:
+def _level(book: Rulebook, line: AdviceLine, stage: str | None) -> str:
     """A side's level as the guide shows it: "Draft (provisional)", "Not assessed"."""
     mark = " (provisional)" if line.provisional else ""
     if stage is None:
@@ -407,14 +392,14 @@ def changes_view(
                 "stage": c.stage_name,
                 "before": {
                     "level": c.old_level,
-                    "rules": list(c.old_rules),
-                    "assessed": c.old_assessed,
+                    "rules": list(c.old.rules),
+                    "assessed": c.old.assessed,
                     "note": side_note(c, old=True),
                 },
                 "now": {
                     "level": c.new_level,
-                    "rules": list(c.new_rules),
-                    "assessed": c.new_assessed,
+                    "rules": list(c.new.rules),
+                    "assessed": c.new.assessed,
                     "note": side_note(c, old=False),
                 },
                 "why": "; ".join(c.reasons) if c.changed else "unchanged",
@@ -433,12 +418,10 @@ def side_text(change: Change, *, old: bool, sep: str = " ") -> str:
     """One side of a change as plain text: "Draft (mle-pipeline-emerging)", "Not assessed",
     for a provisional summary "guide-mle-seed-no-cli (provisional)"; ``sep`` goes before
     each parenthesis."""
-    level, rules = (
-        (change.old_level, change.old_rules) if old else (change.new_level, change.new_rules)
-    )
-    if not (change.old_assessed if old else change.new_assessed):
+    side, level = (change.old, change.old_level) if old else (change.new, change.new_level)
+    if not side.assessed:
         return level
-    ids = ", ".join(rules) if rules else "no rule"
+    ids = ", ".join(side.rules) if side.rules else "no rule"
     text = f"{level}{sep}({ids})" if level else ids
     note = side_note(change, old)
     return f"{text}{sep}({note})" if note else text
@@ -447,8 +430,8 @@ def side_text(change: Change, *, old: bool, sep: str = " ") -> str:
 def side_note(change: Change, old: bool) -> str:
     """The mark "provisional" for a role's summary resting on unverified or flagged scores: a
     summary has no level of its own to mark, so the mark follows its rules."""
-    provisional = change.old_provisional if old else change.new_provisional
-    return "provisional" if change.stage is None and provisional else ""
+    side = change.old if old else change.new
+    return "provisional" if change.stage is None and side.provisional else ""
 
 
 # --------------------------------------------------------------------------- editions
