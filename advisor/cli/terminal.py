@@ -109,6 +109,17 @@ def _table(columns: list[str], title: str | None = None, **options: Any) -> Tabl
     return table
 
 
+def _compact_table(title: str, padding: Any) -> Table:
+    """A table without a frame, a rule under its header only: narrow enough for 80 columns."""
+    return Table(
+        title=_text(title),
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=padding,
+    )
+
+
 def _row(table: Table, *cells: str) -> None:
     table.add_row(*(_text(c) for c in cells))
 
@@ -151,13 +162,7 @@ def print_models(
         # Fits 80 columns with whole model ids (to copy into --model): no frame, and the
         # other cells wrap at words.
         longest_id = max((len(m["id"]) for m in rows), default=0)
-        table = Table(
-            title=_text("Models and scores"),
-            box=box.SIMPLE_HEAD,
-            show_edge=False,
-            pad_edge=False,
-            padding=(0, 1, 0, 0),
-        )
+        table = _compact_table("Models and scores", padding=(0, 1, 0, 0))
         # The other columns take at most 18 + 6 + 14 characters and 6 of gaps.
         room = max(20, console.width - 44)
         table.add_column("Model", min_width=min(longest_id, room), ratio=1, overflow="fold")
@@ -233,13 +238,7 @@ def print_rankings(console: Console, book: Rulebook, rankings: list[Any]) -> Non
         title = f"{book.roles[r.role].name} × {book.stages[r.stage].name}"
         # A few words per cell, to fit 80 columns; --format md and --json say it in full
         # (agent, split, the leader's harness).
-        table = Table(
-            title=_text(title),
-            box=box.SIMPLE_HEAD,
-            show_edge=False,
-            pad_edge=False,
-            padding=0,  # the column separator is the one-space gap
-        )
+        table = _compact_table(title, padding=0)  # the column separator is the one-space gap
         # Room for whole model ids (to copy into --model); the other cells wrap at words.
         longest_id = max((len(c.model) for c in r.candidates), default=0)
         # Ids stay whole when they fit (39 characters at 80 columns): the score column
