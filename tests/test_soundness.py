@@ -352,3 +352,73 @@ def test_the_shortlist_shows_the_scores_that_decided_any_of_the_roles() -> None:
     rankings = rank.rank(book, stages=["data-processing"], models=["twoscore"])
     [row] = rank.shortlist(book, rankings, model="twoscore")["stages"][0]["candidates"]
     assert row["evidence"] == "36% on MLE-Bench, verified; 45% on Terminal-Bench 2.0, verified"
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+DELTA_BOOK = """\
+extends: builtin
+roles:
+  - {id: delta-watcher, name: Delta watcher, description: Reads the gain over the baseline.}
+tables:
+  - id: stage-advice
+    purpose: stage-advice
+    hit_policy: unique
+    inputs: [role, stage, evidence, terminal-bench-2, mle-bench-delta]
+    rules:
+      - {id: dw-big-gain, when: {role: delta-watcher, mle-bench-delta: ">= 20"},
+         autonomy: autonomous, text: A big gain.}
+      - {id: dw-small-gain, when: {role: delta-watcher, mle-bench-delta: "< 20"},
+         autonomy: assist, text: A small gain.}
+      - {id: dw-no-gain, when: {role: delta-watcher, mle-bench-delta: missing},
+         autonomy: draft, text: No gain to read.}
+"""
+
+
+def delta_scores(**fields: str) -> str:
+    """A scores file: a baseline at 30% and model 'm' at 80% on MLE-Bench with ``fields``,
+    and a verified 60% on Terminal-Bench 2.0 so that its stages stay assessed without it."""
+    extra = "".join(f", {k}: {v}" for k, v in fields.items())
+    return (
+        "models:\n"
+        "  - id: m\n"
+        "    name: M\n"
+        "    scores:\n"
+        "      - {benchmark: mle-bench, score: 80, source: 'https://example.org/m',\n"
+        f"         date: '2026-05-01', split: all{extra}}}\n"
+        "      - {benchmark: terminal-bench-2, score: 60, source: 'https://example.org/m',\n"
+        "         date: '2026-05-01', verified: true}\n"
+        "  - id: base\n"
+        "    name: Base\n"
+        "    scores:\n"
+        "      - {benchmark: mle-bench, score: 30, source: 'https://example.org/b',\n"
+        "         date: '2026-05-01', verified: true, split: all}\n"
+    )
+
+
+def delta_cells(scores: str) -> dict[str, tuple[str, bool]]:
+    Path("book.yaml").write_text(DELTA_BOOK, encoding="utf-8")
+    Path("scores.yaml").write_text(scores, encoding="utf-8")
+    data = guide_json(
+        "m", "--baseline", "base", "--role", "delta-watcher",
+        "--rules", "book.yaml", "--scores", "scores.yaml",
+    )  # fmt: skip
+    [role] = data["roles"]
+    return {s["stage"]: (s["rule"], s["provisional"]) for s in role["stages"]}
+
+
+def test_a_metric_never_brings_back_a_flagged_score() -> None:
+    """A gain over the baseline computed from a leakage-flagged score is not read by the
+    stage table, which reads flagged scores only through their capped evidence level."""
+    cells = delta_cells(delta_scores(verified="true", flags="[known-leakage]"))
+    assert {rule for rule, _ in cells.values()} == {"dw-no-gain"}
+    clean = delta_cells(delta_scores(verified="true"))
+    assert set(clean.values()) == {("dw-big-gain", False)}
+
+
+def test_a_metric_from_an_unverified_score_makes_the_advice_provisional() -> None:
+    """Verified scores alone give no gain to read, so advice resting on the gain is
+    provisional (the firm check used to keep the gain of the unverified score)."""
+    cells = delta_cells(delta_scores(verified="false"))
+    assert set(cells.values()) == {("dw-big-gain", True)}

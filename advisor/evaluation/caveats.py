@@ -216,6 +216,7 @@ def near_threshold_caveats(
     book: Rulebook,
     inputs: dict[str, Any],
     model_ev: Mapping[str, Evidence | None],
+    base_ev: Mapping[str, Evidence | None],
     results: list[RoleResult],
     margin: float = 0.0,
 ) -> list[Caveat]:
@@ -246,7 +247,7 @@ def near_threshold_caveats(
                     here = {**inputs, "role": r.role}
                     found = _boundaries(rules, bench, lo, hi)
                     if stage is not None:
-                        here = _stage_inputs(book, here, model_ev, stage)
+                        here = _stage_inputs(book, here, model_ev, base_ev, stage)
                         if stage in book.benchmarks[bench].informs:
                             bands = book.benchmarks[bench].bands
                             found = sorted(
@@ -257,7 +258,7 @@ def near_threshold_caveats(
                             _outcome(
                                 book,
                                 table,
-                                _moved(book, here, model_ev, ev, x, stage),
+                                _moved(book, here, model_ev, base_ev, ev, x, stage),
                                 r.role,
                                 stage,
                             )
@@ -283,23 +284,32 @@ def _moved(
     book: Rulebook,
     here: dict[str, Any],
     model_ev: Mapping[str, Evidence | None],
+    base_ev: Mapping[str, Evidence | None],
     ev: Evidence,
     x: float,
     stage: str | None,
 ) -> dict[str, Any]:
-    """The inputs ``here`` with ``ev``'s score moved to ``x`` (and the stage's evidence level)."""
+    """The inputs ``here`` with ``ev``'s score moved to ``x``, and what follows from it:
+    the metrics derived from it and the stage's evidence level."""
     if stage is None:
-        return {**here, ev.benchmark: x}
-    return _stage_inputs(
-        book, here, {**model_ev, ev.benchmark: msgspec.structs.replace(ev, score=x)}, stage
-    )
+        scores = {**ev_model.values(model_ev), ev.benchmark: x}
+        return {**here, **ev_model.scored_inputs(book, scores, ev_model.values(base_ev))}
+    moved = {**model_ev, ev.benchmark: msgspec.structs.replace(ev, score=x)}
+    return _stage_inputs(book, here, moved, base_ev, stage)
 
 
 def _stage_inputs(
-    book: Rulebook, inputs: dict[str, Any], model_ev: Mapping[str, Evidence | None], stage: str
+    book: Rulebook,
+    inputs: dict[str, Any],
+    model_ev: Mapping[str, Evidence | None],
+    base_ev: Mapping[str, Evidence | None],
+    stage: str,
 ) -> dict[str, Any]:
-    """A stage table's inputs: unflagged raw scores and the stage's evidence level."""
-    unflagged = ev_model.table_scores(book, model_ev)
+    """A stage table's inputs: unflagged raw scores, the metrics derived from them, and
+    the stage's evidence level."""
+    unflagged = ev_model.scored_inputs(
+        book, ev_model.table_scores(book, model_ev), ev_model.table_scores(book, base_ev)
+    )
     level = ev_model.assess(book, model_ev, stage).level
     return {**inputs, **unflagged, "stage": stage, "evidence": level}
 

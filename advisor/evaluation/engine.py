@@ -96,34 +96,6 @@ def _scores(
     return out
 
 
-def compute_metrics(
-    book: Rulebook, model: dict[str, float | None], base: dict[str, float | None]
-) -> tuple[dict[str, float | None], list[str]]:
-    """Derived metrics, and notes for those that cannot be computed."""
-    values: dict[str, float | None] = {}
-    notes: list[str] = []
-    for m in book.metrics.values():
-        if m.formula == "gap":
-            a, b = (model.get(x) for x in m.benchmarks)
-            values[m.id] = None if a is None or b is None else a - b
-            continue
-        assert m.benchmark is not None
-        x, y = model.get(m.benchmark), base.get(m.benchmark)
-        if x is None or y is None:
-            values[m.id] = None
-        elif m.formula == "delta_pp":
-            values[m.id] = x - y
-        elif y == 0:
-            values[m.id] = None
-            notes.append(
-                f"relative gain on {m.benchmark} is undefined: the baseline scores 0; "
-                "read the difference in percentage points instead"
-            )
-        else:
-            values[m.id] = (x - y) / y * 100
-    return values, notes
-
-
 def _advice(
     book: Rulebook, rule: CompiledRule, context: dict[str, Any], provisional: bool = False
 ) -> Advice:
@@ -252,7 +224,7 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
     model_ev, base_ev = ev_model.on_split(book, model_ev), ev_model.on_split(book, base_ev)
     model_scores = ev_model.values(model_ev)
     base_scores = ev_model.values(base_ev)
-    metrics, metric_notes = compute_metrics(book, model_scores, base_scores)
+    metrics, metric_notes = ev_model.compute_metrics(book, model_scores, base_scores)
 
     inputs: dict[str, Any] = {"model": profile.model, "baseline": profile.baseline}
     inputs.update(model_scores)
@@ -263,14 +235,14 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
 
     # Summary tables read flagged scores as the stage cells count them (capped); whether
     # their lines are provisional is told by reading verified, unflagged scores alone.
+    # The summary tables' metrics stay those of the raw scores, which their texts quote
+    # ("up 5 pp"); the line is provisional when the firm scores alone would choose another.
     summary_inputs = {**inputs, **ev_model.summary_scores(book, model_ev)}
     firm_summary: dict[str, Any] | None = None
     if any(
         e is not None and not ev_model.is_firm(e) for e in [*model_ev.values(), *base_ev.values()]
     ):
-        firm_model = ev_model.values(ev_model.firm_only(model_ev))
-        firm_base = ev_model.values(ev_model.firm_only(base_ev))
-        firm_summary = {**inputs, **firm_model, **compute_metrics(book, firm_model, firm_base)[0]}
+        firm_summary = {**inputs, **ev_model.firm_inputs(book, model_ev, base_ev)}
 
     comparison = comparison_rows(book, shown_model, shown_base, profile.baseline is not None)
     # Missing evidence is what the advice itself would have read.
@@ -310,10 +282,16 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
     stage_table = next(t for t in book.tables if t.scope == "stage")
     assessed = {sid: ev_model.assess(book, model_ev, sid) for sid in stages}
     # The stage table reads flagged scores only through their (capped) evidence level.
-    unflagged = ev_model.table_scores(book, model_ev)
+    # A metric is derived from the scores the stage table reads: a flagged score counts
+    # only through its capped evidence level, never through a gain computed from it.
+    unflagged = ev_model.scored_inputs(
+        book, ev_model.table_scores(book, model_ev), ev_model.table_scores(book, base_ev)
+    )
     firm_ev = ev_model.firm_only(model_ev)
-    weak = any(e is not None and firm_ev[b] is None for b, e in model_ev.items())
-    firm_inputs = ev_model.values(firm_ev)
+    weak = any(
+        e is not None and not ev_model.is_firm(e) for e in [*model_ev.values(), *base_ev.values()]
+    )
+    firm_inputs = ev_model.firm_inputs(book, model_ev, base_ev)
     firm = {sid: ev_model.assess(book, firm_ev, sid) for sid in stages}
     # The same for every role: made once (texts cannot change them; the sandbox is immutable).
     named_stages = {sid: _named(book.stages[sid]) for sid in stages}
@@ -406,7 +384,7 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         off_split,
     )
     caveats += evidence_caveats(book, profile, shown_model, assessed, results, ignored, off_split)
-    caveats += near_threshold_caveats(book, inputs, model_ev, results, profile.near_margin)
+    caveats += near_threshold_caveats(book, inputs, model_ev, base_ev, results, profile.near_margin)
     caveats += stale_caveats(book, profile, shown_model, shown_base)
     evidence = [e for e in shown_model.values() if e] + [e for e in shown_base.values() if e]
     return Result(

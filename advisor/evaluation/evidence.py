@@ -93,6 +93,51 @@ def summary_scores(
     return out
 
 
+def compute_metrics(
+    book: Rulebook, model: Mapping[str, float | None], base: Mapping[str, float | None]
+) -> tuple[dict[str, float | None], list[str]]:
+    """Derived metrics of one view of the scores (raw, capped, firm), and notes for those
+    that cannot be computed."""
+    values: dict[str, float | None] = {}
+    notes: list[str] = []
+    for m in book.metrics.values():
+        if m.formula == "gap":
+            a, b = (model.get(x) for x in m.benchmarks)
+            values[m.id] = None if a is None or b is None else a - b
+            continue
+        assert m.benchmark is not None
+        x, y = model.get(m.benchmark), base.get(m.benchmark)
+        if x is None or y is None:
+            values[m.id] = None
+        elif m.formula == "delta_pp":
+            values[m.id] = x - y
+        elif y == 0:
+            values[m.id] = None
+            notes.append(
+                f"relative gain on {m.benchmark} is undefined: the baseline scores 0; "
+                "read the difference in percentage points instead"
+            )
+        else:
+            values[m.id] = (x - y) / y * 100
+    return values, notes
+
+
+def scored_inputs(
+    book: Rulebook, model: Mapping[str, float | None], base: Mapping[str, float | None]
+) -> dict[str, float | None]:
+    """What a table reads of one view of the scores: the model's scores and the metrics
+    derived from them and the baseline's."""
+    return {**model, **compute_metrics(book, model, base)[0]}
+
+
+def firm_inputs(
+    book: Rulebook, model: Mapping[str, Evidence | None], base: Mapping[str, Evidence | None]
+) -> dict[str, float | None]:
+    """:func:`scored_inputs` of verified, unflagged scores alone: what would decide
+    without the weaker ones (advice that changes then is provisional)."""
+    return scored_inputs(book, values(firm_only(model)), values(firm_only(base)))
+
+
 def ignored_words(ignored: Sequence[Evidence], model: str) -> dict[str, str]:
     """Why each of a model's scores was left out by --verified-only, by benchmark:
     {"mle-bench": "unverified"}."""
