@@ -204,7 +204,7 @@ def check(path: str | os.PathLike[str]) -> Outcome:
         return Outcome(
             False,
             f"{target}: the guide was edited by hand since advisor wrote it{also}; run: advisor "
-            f"guide --update --force {ed.path} (the hand edits are lost)",
+            f"guide --force --update {ed.path} (the hand edits are lost)",
             [],
         )
     why = changed or "the guide differs from what the edition's answers and inputs give now"
@@ -329,7 +329,7 @@ def update(
         if not force and rec.guide_sha256 and fingerprint(have) != rec.guide_sha256:
             raise OutputError(
                 f"{target}: the guide was edited by hand since advisor wrote it; "
-                "--update --force writes it again (the edits are lost)"
+                "--force --update writes it again (the edits are lost)"
             )
     since = rec.models or None
     made = _make(ed, book, when, since)
