@@ -182,6 +182,22 @@ def test_answers_file_replays_without_prompting(tmp_path: Path) -> None:
     assert "Wrote g.md: 2 roles, model gpt-5.5 vs gpt-5.4" in result.stdout
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("guide", "--defaults", "--model", "gpt-5.5", "--baseline", "GPT-5.5", "-o", "g.md"),
+        ("explain", "--role", "ds", "--model", "gpt-5.5", "--baseline", "gpt-5.5"),
+    ],
+    ids=["guide", "explain"],
+)
+def test_a_model_is_not_compared_with_itself(tmp_path: Path, args: tuple[str, ...]) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    [line] = error_lines(result)
+    assert "'gpt-5.5' is the model itself; compare it with another model, or with none" in line
+    assert files(tmp_path) == []
+
+
 def test_unknown_answer_key_names_the_questions_and_the_place(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("team: X\nrolez: [ds]\n")
     result = guide("--answers", "a.yaml", "--defaults", "-o", "g.md")
@@ -206,6 +222,7 @@ def test_unknown_answer_key_names_the_questions_and_the_place(tmp_path: Path) ->
         ("team: no\n", ["'team'", "put the answer in quotes"]),
         ("team: " + "x" * 81 + "\n", ["'team'", "81 characters, the limit is 80"]),
         ("team: {name: x}\n", ["'team'", "expected text"]),
+        ("model: gpt-5.4\nbaseline: GPT-5.4\n", ["'baseline'", "a.yaml:2:", "the model itself"]),
     ],
     ids=[
         "unknown-role",
@@ -216,6 +233,7 @@ def test_unknown_answer_key_names_the_questions_and_the_place(tmp_path: Path) ->
         "yes-no-team",
         "long-team",
         "mapping-team",
+        "model-as-its-own-baseline",
     ],
 )
 def test_bad_answer_is_one_line_naming_question_and_allowed_values(

@@ -153,11 +153,15 @@ def _named(obj: Any) -> dict[str, Any]:
 
 
 def check_profile(book: Rulebook, profile: Profile) -> None:
-    """Raise InputError for ids the rulebook does not know."""
-    if profile.scores is None:
-        book.resolve_model(profile.model)
-    if profile.baseline is not None and profile.baseline_scores is None:
-        book.resolve_model(profile.baseline)
+    """Raise InputError for ids the rulebook does not know, and a model compared with
+    itself."""
+    model = profile.model if profile.scores is not None else book.resolve_model(profile.model)
+    base = profile.baseline
+    if base is not None and profile.baseline_scores is None and book.resolve_model(base) == model:
+        raise InputError(
+            f"the baseline {base!r} is the model itself; "
+            "compare it with another model, or with none"
+        )
     for r in profile.roles:
         if r not in book.roles:
             book.resolve_role(r)

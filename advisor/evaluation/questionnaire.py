@@ -428,6 +428,13 @@ def resolve_answers(
             )
         else:
             unanswered.append(q.id)
+    base = answers.get("baseline")
+    if base and base == answers.get("model"):
+        where = origins.get("baseline") or origins.get("model") or "the rulebook's default"
+        raise InputError(
+            f"question 'baseline' (from {where}): {base!r} is the model itself; "
+            "compare it with another model, or with none"
+        )
     if unanswered:
         names = ", ".join(unanswered)
         if use_defaults:
