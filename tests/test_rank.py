@@ -240,6 +240,26 @@ def test_markdown_is_one_table_per_ranking() -> None:
     assert "Data scientist × Data processing" in parsed.text
 
 
+def test_the_order_the_markdown_states_is_the_order_it_shows() -> None:
+    """Verified advice comes before provisional advice whatever the autonomy, and the
+    page says so: an Assist row above a "Supervised (provisional)" one."""
+    out = ok("rank", "--role", "ds", "--stage", "data-processing", "--format", "md")
+    parsed = parse_markdown(out)
+    assert parsed.text.startswith(
+        "Which model for which role and stage\nVerified advice first, then provisional, then "
+        "not assessed; within each, by the autonomy the rulebook grants, then by the "
+        "deciding evidence."
+    )
+    [table] = parsed.tables
+    levels = table.column("Autonomy")
+    tiers = [2 if x == "Not assessed" else int("(provisional)" in x) for x in levels]
+    assert tiers == sorted(tiers) and 0 in tiers and 1 in tiers
+    firm = [x for x, t in zip(levels, tiers, strict=True) if t == 0]
+    provisional = [x for x, t in zip(levels, tiers, strict=True) if t == 1]
+    # The first provisional row has more autonomy than the last verified one.
+    assert firm[-1] == "Assist" and provisional[0] == "Supervised (provisional)"
+
+
 def test_output_is_deterministic() -> None:
     assert ok("rank", "--format", "json") == ok("rank", "--format", "json")
 

@@ -154,9 +154,10 @@ def rank_cmd(
 ) -> None:
     """Rank models for each role and stage by the advice their evidence earns.
 
-    Candidates are ordered by the autonomy the rulebook grants them (not assessed
-    last), then verified before provisional advice, then by the deciding evidence;
-    each says whether its deciding score is comparable with the leader's.
+    Advice resting on verified, unflagged scores comes first, then provisional
+    advice, then stages not assessed; within each, candidates are ordered by the
+    autonomy the rulebook grants, then by the deciding evidence. Each says whether
+    its deciding score is comparable with the leader's.
 
     \b
     Example:  advisor rank --role ml-engineer --stage data-processing --top 5

@@ -13,8 +13,8 @@ def rank_markdown(book: Rulebook, rankings: Sequence[Ranking], *, verified_only:
     """One section per role × stage, each a GFM table of its candidates, best first."""
     lines = ["# Which model for which role and stage", ""]
     lines.append(
-        "Ordered by the autonomy the rulebook grants, then verified before provisional "
-        "advice, then by the deciding evidence."
+        "Verified advice first, then provisional, then not assessed; within each, by the "
+        "autonomy the rulebook grants, then by the deciding evidence."
         + (" Unverified and flagged scores are ignored." if verified_only else "")
     )
     for r in rankings:
