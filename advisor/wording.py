@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import math
 
+#: Marks after a score in compact lists and tables; :data:`MARKS_KEY` explains them.
+UNVERIFIED_MARK, FLAGGED_MARK = "*", "!"
+MARKS_KEY = f"{UNVERIFIED_MARK} unverified, {FLAGGED_MARK} flagged score"
+
+
+def score_marks(verified: bool, flagged: bool) -> str:
+    """The marks of a score: "" for a verified, unflagged one, else "*", "!" or "*!"."""
+    return ("" if verified else UNVERIFIED_MARK) + (FLAGGED_MARK if flagged else "")
+
+
 _FRACTIONS = [
     (0.05, "almost none"),
     (0.1, "one-tenth"),

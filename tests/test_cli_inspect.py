@@ -132,10 +132,11 @@ def test_compare_table_shows_points_and_relative_gain() -> None:
         "Relative gain",
         "Note",
     ]
-    assert table_rows(out, "MLE-Bench") == ["MLE-Bench", "36%", "23%", "+13 pp", "+56.5%", ""]
+    # Both scores are unverified, marked as the key under the table says.
+    assert table_rows(out, "MLE-Bench") == ["MLE-Bench", "36%*", "23%*", "+13 pp", "+56.5%", ""]
     assert table_rows(out, "Terminal-Bench 2.0") == [
         "Terminal-Bench 2.0",
-        "82.7%",
+        "82.7%*",
         "n/a",
         "n/a",
         "n/a",
@@ -143,6 +144,7 @@ def test_compare_table_shows_points_and_relative_gain() -> None:
     ]
     # A score's notes qualify it, so they come with its provenance (issue 14).
     flat = " ".join(out.split())
+    assert "┘ * unverified, ! flagged score GPT-5.5 on MLE-Bench:" in flat
     assert (
         "GPT-5.5 on MLE-Bench: UNVERIFIED; date 2026-04; agent unspecified; split unspecified; "
         "note: Not on the openai/mle-bench leaderboard @783b15a; possibly the system-card "
@@ -160,7 +162,7 @@ def test_compare_with_a_zero_baseline_explains_the_missing_relative_gain(tmp_pat
     out = ok("compare", "gpt-5.5", "acme-0", "--scores", str(scores))
     assert table_rows(out, "MLE-Bench") == [
         "MLE-Bench",
-        "36%",
+        "36%*",
         "0%",
         "+36 pp",
         "n/a",

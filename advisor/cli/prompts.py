@@ -24,8 +24,9 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 from prompt_toolkit.output import create_output
 
+from advisor import wording
 from advisor.errors import InputError
-from advisor.evaluation.questionnaire import MARKS_KEY, AskFn, Choice
+from advisor.evaluation.questionnaire import AskFn, Choice
 
 if TYPE_CHECKING:
     from advisor.model.schema import Question
@@ -117,7 +118,7 @@ def _ask_filtered(
         return f"{n} choices match {text.strip()!r}; choose one with the arrows or type more"
 
     # autocomplete has no instruction line: the help goes to the bottom toolbar.
-    marks = f"({MARKS_KEY})" if any(c.note for c in choices) else ""
+    marks = f"({wording.MARKS_KEY})" if any(c.note for c in choices) else ""
     help_text = f"{kwargs.pop('instruction', '')} {marks}".strip()
     if help_text:
         kwargs["bottom_toolbar"] = help_text

@@ -218,13 +218,15 @@ def print_comparison(console: Console, book: Rulebook, data: dict[str, Any]) -> 
         _row(
             table,
             r["name"],
-            wording.pct(r["model_score"]),
-            wording.pct(r["baseline_score"]),
+            *(_marked_score(c) for c in r["cells"]),
             wording.signed(r["delta_pp"], " pp"),
             wording.signed(r["relative_gain_pct"], "%"),
             r["note"],
         )
     console.print(table)
+    shown = [c["evidence"] for r in data["rows"] for c in r["cells"] if c["evidence"]]
+    if any(not ev["verified"] or ev["flags"] for ev in shown):
+        _say(console, f"  {wording.MARKS_KEY}")
     for r in data["rows"]:
         for who, key in ((m.name, "model_evidence"), (b.name, "baseline_evidence")):
             ev = r[key]
@@ -267,19 +269,28 @@ def print_rankings(console: Console, book: Rulebook, rankings: list[Any]) -> Non
         console.print(table)
 
 
+def _score_cell(cell: dict[str, Any]) -> str:
+    """A compared score with its caveats under it ("unverified", "harness not stated")."""
+    if cell["score"] is None:
+        return "n/a"
+    return "\n".join([wording.pct(cell["score"]), *cell["caveats"]])
+
+
+def _marked_score(cell: dict[str, Any]) -> str:
+    """A compared score with the marks of :data:`advisor.wording.MARKS_KEY`: "36%*"."""
+    if cell["score"] is None:
+        return "n/a"
+    ev = cell["evidence"]
+    return wording.pct(cell["score"]) + wording.score_marks(ev["verified"], bool(ev["flags"]))
+
+
 def print_many(console: Console, book: Rulebook, data: dict[str, Any]) -> None:
     """Several models side by side: each benchmark a row, each model a column, with the
     caveats of each cell under its score, then where each score comes from."""
     names = [book.models[m].name for m in data["models"]]
     table = _table(["Benchmark", *names], " vs ".join(names), show_lines=True)
     for r in data["rows"]:
-        cells = []
-        for c in r["cells"]:
-            if c["score"] is None:
-                cells.append("n/a")
-            else:
-                cells.append("\n".join([wording.pct(c["score"]), *c["caveats"]]))
-        _row(table, r["name"], *cells)
+        _row(table, r["name"], *(_score_cell(c) for c in r["cells"]))
     console.print(table)
     for r in data["rows"]:
         for name, c in zip(names, r["cells"], strict=True):

@@ -45,9 +45,6 @@ EDITION_KEY = "edition"
 AUTO = "auto"
 #: How the model prompt offers :data:`AUTO`.
 AUTO_LABEL = "Not sure: recommend one for my team"
-#: How :func:`key_scores` marks a score that is unverified, or flagged; and what says so.
-UNVERIFIED_MARK, FLAGGED_MARK = "*", "!"
-MARKS_KEY = f"{UNVERIFIED_MARK} unverified, {FLAGGED_MARK} flagged score"
 #: Items of a list answer whose own location is kept (past these, errors point at the list).
 MAX_LOCATED_ITEMS = 1000
 
@@ -127,14 +124,14 @@ class Recommending:
 
 
 def key_scores(book: Rulebook, model_id: str) -> str:
-    """A model's scores in a few words, marked as :data:`MARKS_KEY` says:
+    """A model's scores in a few words, marked as :data:`advisor.wording.MARKS_KEY` says:
     "MLE-Bench 36%*, Terminal-Bench 2.0 82.7%"."""
     model = book.models[model_id]
     out = []
     for b in book.benchmarks.values():
         sc = next((s for s in model.scores if s.benchmark == b.id), None)
         if sc is not None:
-            marks = ("" if sc.verified else UNVERIFIED_MARK) + (FLAGGED_MARK if sc.flags else "")
+            marks = wording.score_marks(sc.verified, bool(sc.flags))
             subset = ev_model.off_split(book, sc)
             on = f" ({subset.id} subset)" if subset is not None else ""
             out.append(f"{b.name} {wording.pct(sc.score)}{marks}{on}")
