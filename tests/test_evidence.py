@@ -331,3 +331,36 @@ def test_weak_evidence_is_provisional_never_above_verified_and_flagged_never_aut
             # Advice that is not provisional is what verified, unflagged scores give.
             firm_only = {b: v for b, v in evidence.items() if v[1] == "verified"}
             assert levels(firm_only)[k][0] == lv, (k, evidence)
+
+
+def _advice_strings(data: dict[str, Any]) -> list[str]:
+    """Every sentence of advice in a guide's JSON: the bottom line, readings, role
+    summaries, and each stage's text, review, time saved and rationale."""
+    out = [*data["bottom_line"], *data["readings"]]
+    for role in data["roles"]:
+        out += role["summary"]
+        for st in role["stages"]:
+            out += [st[k] for k in ("text", "review", "time_saved", "rationale") if st.get(k)]
+    return out
+
+
+def test_advice_quotes_the_seed_figures_only_for_models_that_have_them() -> None:
+    """The seed reviewed GPT-5.5 at 36% on MLE-Bench and 82.7% on Terminal-Bench 2.0;
+    rule texts may quote those figures only to a model (or its baseline) that has them."""
+    checked = 0
+    for model in load_rulebook().models.values():
+        if not model.scores:
+            continue
+        data = guide_json(model.id)
+        own = {
+            x
+            for row in data["comparison"]
+            for x in (row["model_score"], row["baseline_score"])
+            if x is not None
+        }
+        for figure, text in ((36, "36%"), (82.7, "82.7%")):
+            if figure not in own:
+                quoted = [t for t in _advice_strings(data) if text in t]
+                assert not quoted, (model.id, quoted)
+        checked += 1
+    assert checked > 20
