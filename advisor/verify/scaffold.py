@@ -73,7 +73,9 @@ tables:
           Metrics, splits, overfitting checks and the conclusions, against our
           model-review checklist.
         time_saved: about 10% (rulebook estimate)
-        rationale: Overfitting judgement is among the gaps the seed names at 36%.
+        rationale: >-
+          Overfitting judgement is among the gaps the seed review names at moderate
+          evidence ({{{{ basis.text }}}} here).
         sources: [seed-review, {id}-review-policy]
 """
 
