@@ -272,9 +272,12 @@ def _refresh(
         raise InputError("--check and --update: give one of them")
     ctx = click.get_current_context()
     allowed = {"check_path"} if check_path else {"update_path", "date", "force"}
+    # ADVISOR_RULES and ADVISOR_SCORES are exported for every command; here the edition
+    # file names the rulebook and scores, so a value from the environment is ignored.
+    unset = (ParameterSource.DEFAULT, ParameterSource.ENVIRONMENT)
     for param in ctx.command.params:
         name = param.name or ""
-        if name not in allowed and ctx.get_parameter_source(name) != ParameterSource.DEFAULT:
+        if name not in allowed and ctx.get_parameter_source(name) not in unset:
             only = "" if check_path else "; --update takes only --date and --force"
             raise InputError(
                 f"{param.opts[0]}: --check and --update read everything else from the "
