@@ -24,6 +24,7 @@ from advisor.cli.common import (
     json_option,
     load_book,
     model_option,
+    note,
     print_json,
     prompt_stream,
     read_stdin,
@@ -210,8 +211,8 @@ def guide_cmd(
         book, given, use_defaults=defaults, ask=ask, origins=origins, recommending=recommending
     )
     shortlist = shortlist or recommending.picked is not None
-    for note in questionnaire.unused_answers(book, given, answers, origins):
-        click.echo(f"advisor: note: {note}", err=True)
+    for unused in questionnaire.unused_answers(book, given, answers, origins):
+        note(unused)
     page = guide.make_guide(
         book,
         answers,
