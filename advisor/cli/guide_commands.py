@@ -400,7 +400,11 @@ def batch_cmd(
     help="Model of the new edition, e.g. gpt-5.5.",
 )
 @model_option("--model", "Model on both sides (default: every model the scores files define).")
-@model_option("--baseline", "Baseline on both sides (default: each model's).", kind="baseline")
+@model_option(
+    "--baseline",
+    "Baseline on both sides (default: each model's; 'none' for no comparison).",
+    kind="baseline",
+)
 @click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
 @roles_option("Only this role (repeatable).")
 @stages_option("Only this stage (repeatable).")
