@@ -188,7 +188,8 @@ class Rulebook(msgspec.Struct, dict=True):
         key = name.strip().lower()
         if key in self.models:
             return key
-        raise unknown("model", name, list(self.models))
+        # Stripped: "--models 'gpt-5.5, gpt-5.44'" should not quote the space after the comma.
+        raise unknown("model", name.strip(), list(self.models))
 
 
 def closest(name: str, known: Sequence[str], n: int = 3) -> list[str]:
