@@ -56,6 +56,27 @@ def limited(*args: str) -> subprocess.CompletedProcess[str]:
     return advisor_process(*args, capture_output=True, preexec_fn=limit)
 
 
+def complete(words: str, **env: str) -> list[str]:
+    """What bash completion offers for the last word of ``words``, by click's protocol."""
+    args = words.split(" ")
+    result = subprocess.run(
+        [sys.executable, "-m", "advisor"],
+        capture_output=True,
+        text=True,
+        timeout=HANG_TIMEOUT,
+        env={
+            **child_env(),
+            **env,
+            "_ADVISOR_COMPLETE": "bash_complete",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(args) - 1),
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    return [line.split(",", 1)[1] for line in result.stdout.splitlines() if line]
+
+
 #: Every command that reads a YAML file given by name -> (argv for that file, exit code for a
 #: broken file).
 YAML_SURFACES: dict[str, tuple[Callable[[str], list[str]], int]] = {

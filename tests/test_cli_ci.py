@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from clitools import HANG_TIMEOUT, advisor_process, child_env, run
+from clitools import advisor_process, complete, run
 
 from advisor.load.resources import builtin_rules
 from advisor.load.rulebook import load_rulebook
@@ -418,27 +416,6 @@ def test_the_variables_are_in_the_help() -> None:
 
 #: The built-in rulebook's models, in its order.
 MODELS = list(load_rulebook().models)
-
-
-def complete(words: str, **env: str) -> list[str]:
-    """What bash completion offers for the last word of ``words``, by click's protocol."""
-    args = words.split(" ")
-    result = subprocess.run(
-        [sys.executable, "-m", "advisor"],
-        capture_output=True,
-        text=True,
-        timeout=HANG_TIMEOUT,
-        env={
-            **child_env(),
-            **env,
-            "_ADVISOR_COMPLETE": "bash_complete",
-            "COMP_WORDS": words,
-            "COMP_CWORD": str(len(args) - 1),
-        },
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    return [line.split(",", 1)[1] for line in result.stdout.splitlines() if line]
 
 
 @pytest.mark.parametrize(

@@ -318,6 +318,26 @@ def test_a_missing_edition_file_and_extra_options_are_usage_errors():
     assert result.exit_code == 2
 
 
+def test_check_and_update_ignore_the_rules_and_scores_of_the_environment(monkeypatch):
+    # docs/environment.md tells users to export both; the edition file names what made
+    # the guide, so the variables must neither be refused nor change the guide.
+    save()
+    Path("other.yaml").write_text(SCORES.replace("score: 28", "score: 40"), encoding="utf-8")
+    Path("rules").mkdir()
+    monkeypatch.setenv("ADVISOR_RULES", "rules")
+    monkeypatch.setenv("ADVISOR_SCORES", "other.yaml")
+    code, out = check()
+    assert code == 0, out
+    guide = Path("docs/guide.md").read_text(encoding="utf-8")
+    code, out = update()
+    assert code == 0, out
+    assert Path("docs/guide.md").read_text(encoding="utf-8") == guide
+    for option in ("--rules", "--scores"):
+        result = run("guide", "--check", "docs/edition.yaml", option, "other.yaml")
+        assert result.exit_code == 2, result.output
+        assert f"{option}: --check and --update read everything else" in result.output
+
+
 def test_a_broken_scores_file_is_a_located_rulebook_error():
     save()
     Path("scores.yaml").write_text(SCORES.replace("score: 28", "score: high"))

@@ -167,6 +167,36 @@ def test_a_file_of_only_unknown_benchmarks_is_refused(tmp_path):
     assert not out.exists()
 
 
+def test_a_split_the_file_lacks_lists_the_splits_it_has(tmp_path):
+    # MLE-bench's "Lite" is its "low" split: the user must see what to pass instead.
+    result, out = import_to(tmp_path, LEADERBOARDS / "mle_bench.yaml", "--split", "lite")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"advisor: error: {LEADERBOARDS / 'mle_bench.yaml'}: nothing to import: no row of the "
+        "chosen split (104 rows of other splits); its splits: all (split75, 75 competitions), "
+        "high (15 competitions), low (=Lite, 22 competitions), medium (38 competitions); pass "
+        "one of them with --split, e.g. --split all\n"
+    )
+    assert not out.exists()
+    # The short name the error suggests is taken.
+    result, out = import_to(tmp_path, LEADERBOARDS / "mle_bench.yaml", "--split", "low")
+    assert result.exit_code == 0, result.output
+    assert {s["split"] for m in models_of(out) for s in m["scores"]} == {
+        "low (=Lite, 22 competitions)"
+    }
+
+
+def test_a_file_of_many_splits_lists_twelve(tmp_path):
+    board = tmp_path / "board.csv"
+    rows = [f"mle-bench,A,m{i},40,2026-01,s,s{i:02}" for i in range(20)]
+    board.write_text("benchmark,agent,model,score,date,source,split\n" + "\n".join(rows) + "\n")
+    result, _ = import_to(tmp_path, board, "--split", "nope")
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    listed = ", ".join(f"s{i:02}" for i in range(12))
+    assert f"its splits: {listed}, ...; pass one of them with --split, e.g. --split s00" in line
+
+
 def test_forced_benchmark_is_noted_on_each_score(tmp_path):
     result, out = import_to(
         tmp_path, LEADERBOARDS / "terminal_bench_1.yaml", "--benchmark", "terminal-bench-2"

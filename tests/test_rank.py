@@ -280,6 +280,15 @@ def test_unknown_ids_exit_2_with_the_closest(args: list[str], closest: str) -> N
     assert len(lines) == 1 and closest in lines[0], lines
 
 
+def test_an_unknown_model_after_a_comma_and_a_space_is_named_without_the_space() -> None:
+    result = run("rank", "--models", "gpt-5.5, gpt-5.44")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "advisor: error: unknown model 'gpt-5.44'; did you mean gpt-5.4 or gpt-5.5 or "
+        "codex-cli-gpt-5.4?\n"
+    )
+
+
 def test_top_must_be_positive() -> None:
     assert run("rank", "--top", "0").exit_code == 2
 

@@ -176,8 +176,11 @@ def complete_ids(kind: str) -> Any:
         from advisor.evaluation.reports import ids_of
 
         try:
+            # No notes: the shell shows stderr in the middle of the user's command line.
             book = load_book(
-                ctx.params.get("rules_path") or (), ctx.params.get("scores_path") or ()
+                ctx.params.get("rules_path") or (),
+                ctx.params.get("scores_path") or (),
+                notes=False,
             )
         except AdvisorError:
             return []  # a broken rulebook offers nothing; the command itself will say why
@@ -220,22 +223,41 @@ def env_path_error() -> InputError | None:
 
 
 def load_book(
-    rules_path: Sequence[str], scores_path: Sequence[str] = (), *, base: Rulebook | None = None
+    rules_path: Sequence[str],
+    scores_path: Sequence[str] = (),
+    *,
+    base: Rulebook | None = None,
+    notes: bool = True,
 ) -> Rulebook:
     """The rulebook named on the command line or by $ADVISOR_RULES (or ``base``, loaded
     already), with score overlays (each gives a new rulebook; the one below is left as it
-    was)."""
+    was). An overlay's entry that drops scores of the one it replaces gets a note on
+    stderr, unless ``notes`` is false."""
     # Loading a rulebook is what every command but schema and init does first; --help
     # and those two do without the loader's imports.
-    from advisor.load.rulebook import load_rulebook, load_scores
+    from advisor.load.rulebook import load_rulebook, load_scores, lost_scores
 
     missing = env_path_error()
     if missing is not None:
         raise missing
     book = base if base is not None else load_rulebook(list(rules_path) or None)
     for path in scores_path:
-        book = load_scores(book, path)
+        before, book = book, load_scores(book, path)
+        for line in lost_scores(before, book) if notes else ():
+            note(line)
     return book
+
+
+def note(text: str) -> None:
+    """``advisor: note: TEXT`` on stderr, once per command (diff loads --scores onto both
+    of its editions)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        seen = ctx.meta.setdefault("advisor.notes", set())
+        if text in seen:
+            return
+        seen.add(text)
+    click.echo(f"advisor: note: {text}", err=True)
 
 
 def print_json(data: Any) -> None:

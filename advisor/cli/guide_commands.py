@@ -24,6 +24,7 @@ from advisor.cli.common import (
     json_option,
     load_book,
     model_option,
+    note,
     print_json,
     prompt_stream,
     read_stdin,
@@ -210,8 +211,8 @@ def guide_cmd(
         book, given, use_defaults=defaults, ask=ask, origins=origins, recommending=recommending
     )
     shortlist = shortlist or recommending.picked is not None
-    for note in questionnaire.unused_answers(book, given, answers, origins):
-        click.echo(f"advisor: note: {note}", err=True)
+    for unused in questionnaire.unused_answers(book, given, answers, origins):
+        note(unused)
     page = guide.make_guide(
         book,
         answers,
@@ -272,9 +273,12 @@ def _refresh(
         raise InputError("--check and --update: give one of them")
     ctx = click.get_current_context()
     allowed = {"check_path"} if check_path else {"update_path", "date", "force"}
+    # ADVISOR_RULES and ADVISOR_SCORES are exported for every command; here the edition
+    # file names the rulebook and scores, so a value from the environment is ignored.
+    unset = (ParameterSource.DEFAULT, ParameterSource.ENVIRONMENT)
     for param in ctx.command.params:
         name = param.name or ""
-        if name not in allowed and ctx.get_parameter_source(name) != ParameterSource.DEFAULT:
+        if name not in allowed and ctx.get_parameter_source(name) not in unset:
             only = "" if check_path else "; --update takes only --date and --force"
             raise InputError(
                 f"{param.opts[0]}: --check and --update read everything else from the "
@@ -396,7 +400,11 @@ def batch_cmd(
     help="Model of the new edition, e.g. gpt-5.5.",
 )
 @model_option("--model", "Model on both sides (default: every model the scores files define).")
-@model_option("--baseline", "Baseline on both sides (default: each model's).", kind="baseline")
+@model_option(
+    "--baseline",
+    "Baseline on both sides (default: each model's; 'none' for no comparison).",
+    kind="baseline",
+)
 @click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
 @roles_option("Only this role (repeatable).")
 @stages_option("Only this stage (repeatable).")

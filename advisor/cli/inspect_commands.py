@@ -191,7 +191,11 @@ def rank_cmd(
     help="Role id or alias, e.g. ml-engineer or mle.",
 )
 @model_option("--model", "Model id, e.g. gpt-5.5.", required=True)
-@model_option("--baseline", "Model to compare with (default: the model's own).", kind="baseline")
+@model_option(
+    "--baseline",
+    "Model to compare with (default: the model's own; 'none' for no comparison).",
+    kind="baseline",
+)
 @click.option("--no-baseline", is_flag=True, help="Compare with nothing.")
 @click.option(
     "--stage", cls=Once, default=None, shell_complete=complete_ids("stage"), help="Only this stage."

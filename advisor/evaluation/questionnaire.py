@@ -25,6 +25,7 @@ from advisor.evaluation import evidence as ev_model
 from advisor.evaluation import rank
 from advisor.evaluation.results import Profile
 from advisor.load import cache
+from advisor.load.book import NO_BASELINE
 from advisor.load.rulebook import Rulebook
 from advisor.load.yamlsource import SourceMap, load_yaml_bytes
 from advisor.model.conditions import CellError, parse_cell
@@ -33,8 +34,6 @@ from advisor.model.location import Location
 if TYPE_CHECKING:
     from advisor.model.schema import Question
 
-#: The value of the baseline question that means "compare with nothing".
-NO_BASELINE = "none"
 #: The questions every rulebook has; their answers make the profile itself, and rule
 #: texts get them as variables of their own, not in ``answers``.
 CORE_QUESTIONS = frozenset({"team", "roles", "model", "baseline", "stages"})

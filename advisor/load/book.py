@@ -19,6 +19,8 @@ from advisor.model import schema as s
 from advisor.model.conditions import Test
 from advisor.model.location import Location
 
+#: The baseline that means "compare with nothing" (``--baseline none``).
+NO_BASELINE = "none"
 #: Inputs every table may read besides benchmark, metric and question ids.
 BUILTIN_INPUTS = {"role": "id", "stage": "id", "model": "id", "baseline": "id", "evidence": "id"}
 #: The fields of a rule that hold text (each may be a Jinja2 text).
@@ -171,10 +173,10 @@ class Rulebook(msgspec.Struct, dict=True):
     def baseline_for(
         self, model_id: str, baseline: str | None = None, *, no_baseline: bool = False
     ) -> str | None:
-        """The baseline to compare ``model_id`` with: none when ``no_baseline``, else
-        ``baseline`` (an id, resolved), else the model's own (none for a model given
-        only by its scores)."""
-        if no_baseline:
+        """The baseline to compare ``model_id`` with: none when ``no_baseline`` or
+        ``baseline`` is ``none``, else ``baseline`` (an id, resolved), else the model's own
+        (none for a model given only by its scores)."""
+        if no_baseline or (baseline is not None and baseline.strip().lower() == NO_BASELINE):
             return None
         if baseline is not None:
             return self.resolve_model(baseline)
@@ -186,7 +188,8 @@ class Rulebook(msgspec.Struct, dict=True):
         key = name.strip().lower()
         if key in self.models:
             return key
-        raise unknown("model", name, list(self.models))
+        # Stripped: "--models 'gpt-5.5, gpt-5.44'" should not quote the space after the comma.
+        raise unknown("model", name.strip(), list(self.models))
 
 
 def closest(name: str, known: Sequence[str], n: int = 3) -> list[str]:

@@ -117,6 +117,8 @@ class Imported:
     entries: list[Entry]
     skipped: list[Skipped]
     filtered: int = 0
+    #: The splits of the rows ``split=`` left out, sorted.
+    other_splits: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The scores file's data: ``{"models": [...]}`` in the rulebook format."""
@@ -245,6 +247,7 @@ def _import(
     rows: list[Row] = []
     skipped: list[Skipped] = []
     filtered = 0
+    other_splits: set[str] = set()
     for location, data, where in raw_rows:
         try:
             row = _row(location, data, where, names, book, benchmark)
@@ -253,9 +256,10 @@ def _import(
             continue
         if split is not None and not _split_matches(row.split, split):
             filtered += 1
+            other_splits.add(row.split)
             continue
         rows.append(row)
-    return Imported(name, len(raw_rows), _entries(rows), skipped, filtered)
+    return Imported(name, len(raw_rows), _entries(rows), skipped, filtered, sorted(other_splits))
 
 
 def _yaml_rows(data: Any, smap: SourceMap) -> list[tuple[Location, Any, _Where]]:
@@ -642,7 +646,16 @@ def scores_yaml(imported: Imported) -> str:
     if not imported.entries:
         why = f"all {imported.rows} rows were skipped" if imported.rows else "it has no rows"
         if imported.filtered:
-            why = f"no row of the chosen split ({imported.filtered} rows of other splits)"
+            # Name the splits the file has, since the one wanted may go by another name
+            # there ("lite" is "low (=Lite, 22 competitions)" in MLE-bench's file); at most
+            # 12, as an unknown id's error lists known ids, for a file with a split per row.
+            splits = imported.other_splits
+            listed = ", ".join(splits[:12]) + (", ..." if len(splits) > 12 else "")
+            why = (
+                f"no row of the chosen split ({imported.filtered} rows of other splits); its "
+                f"splits: {listed}; pass one of them with --split, "
+                f"e.g. --split {split_label(splits[0])}"
+            )
         hint = ""
         if any(skip.unknown_benchmark for skip in imported.skipped):
             hint = "; --benchmark ID imports rows of another benchmark"

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from functools import cache
 
+from advisor.model.location import Location
+
 #: The folder of advisor's own modules (this file is in advisor/load/).
 PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
@@ -39,3 +41,22 @@ def builtin_rules() -> str:
 def builtin_templates() -> str:
     """The built-in templates folder."""
     return data_dir("templates")
+
+
+@cache
+def _builtin_folder() -> str:
+    return os.path.join(os.path.realpath(builtin_rules()), "")
+
+
+def is_builtin(location: Location | None) -> bool:
+    """Whether ``location`` is in a file of the built-in rulebook (shipped with advisor)."""
+    # By absolute path: the same relative name means another file in another working
+    # folder, and a copy of the built-in rulebook must not pass as the built-in one.
+    return location is not None and _in_builtin_folder(os.path.abspath(location.file))
+
+
+@cache
+def _in_builtin_folder(path: str) -> bool:
+    # Once per file: a batch asks for every rule text of every guide, and resolving the
+    # path each time was a tenth of its run.
+    return os.path.realpath(path).startswith(_builtin_folder())

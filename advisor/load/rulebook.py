@@ -33,7 +33,7 @@ from advisor.load.book import (
 from advisor.load.discover import MAX_FILES, display_name, rulebook_files
 from advisor.load.merge import SECTIONS, File, build
 from advisor.load.paths import STDIN_NAME, path_kind
-from advisor.load.resources import builtin_rules
+from advisor.load.resources import builtin_rules, is_builtin
 from advisor.load.validate import MAX_SHOWN, Problems, rulebook_file
 from advisor.load.yamlsource import load_yaml_bytes
 from advisor.model.location import Location
@@ -52,6 +52,7 @@ __all__ = [
     "load_rulebook",
     "load_rulebook_bytes",
     "load_scores",
+    "lost_scores",
     "rulebook_files",
     "unknown",
 ]
@@ -316,3 +317,33 @@ def load_scores(book: Rulebook, path: str | os.PathLike[str]) -> Rulebook:
                 )
     problems.raise_if_any()
     return new
+
+
+def lost_scores(before: Rulebook, after: Rulebook) -> list[str]:
+    """What a scores file's entries drop of those they replace, one note per entry.
+
+    An entry replaces all the scores of the model it names, so a one-score file for a
+    built-in model silently loses the model's other benchmarks; each note names them.
+
+    Args:
+        before: The rulebook the scores file was loaded onto.
+        after: What :func:`load_scores` made of it.
+    """
+    notes = []
+    for ident, model in after.models.items():
+        old = before.models.get(ident)
+        if old is None or old is model:
+            continue  # a new model, or one the scores file does not name
+        kept = {sc.benchmark for sc in model.scores}
+        lost = [b for b in dict.fromkeys(sc.benchmark for sc in old.scores) if b not in kept]
+        if not lost:
+            continue
+        was = before.locations.get(("model", ident))
+        whose = "the built-in entry" if was is None or is_builtin(was) else f"the entry at {was}"
+        names = " and ".join([", ".join(lost[:-1]), lost[-1]] if len(lost) > 1 else lost)
+        which = f"its {names} score is" if len(lost) == 1 else f"its {names} scores are"
+        notes.append(
+            f"{after.locations[('model', ident)]}: {ident} replaces {whose}; {which} no longer "
+            f"used (list every score in the entry to keep {'it' if len(lost) == 1 else 'them'})"
+        )
+    return notes

@@ -50,7 +50,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from advisor import wording
 from advisor.errors import AdvisorError, TemplateLimitError, TemplateSecurityError
 from advisor.load import cache as file_cache
-from advisor.load.resources import builtin_rules
+from advisor.load.resources import is_builtin
 from advisor.model.location import Location
 from advisor.version import __version__
 
@@ -283,25 +283,6 @@ def text_environment(limited: bool = True) -> Sandbox:
             bytecode_cache=CompiledTemplates(folder, "text") if folder else None,
         )
     )
-
-
-@cache
-def _builtin_folder() -> str:
-    return os.path.join(os.path.realpath(builtin_rules()), "")
-
-
-def is_builtin(location: Location | None) -> bool:
-    """Whether ``location`` is in a file of the built-in rulebook (shipped with advisor)."""
-    # By absolute path: the same relative name means another file in another working
-    # folder, and a copy of the built-in rulebook must not pass as the built-in one.
-    return location is not None and _in_builtin_folder(os.path.abspath(location.file))
-
-
-@cache
-def _in_builtin_folder(path: str) -> bool:
-    # Once per file: a batch asks for every rule text of every guide, and resolving the
-    # path each time was a tenth of its run.
-    return os.path.realpath(path).startswith(_builtin_folder())
 
 
 # --------------------------------------------------------------------------- checks
