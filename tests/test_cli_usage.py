@@ -191,3 +191,11 @@ def test_an_unknown_command_names_the_closest_ones(typed: str, said: str) -> Non
     result = run(typed)
     assert result.exit_code == 2
     assert result.stderr.rstrip().splitlines()[-1] == f"Error: {said}"
+
+
+def test_an_unknown_model_with_nothing_close_says_where_the_whole_list_is() -> None:
+    result = run("rank", "--models", "foo")
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("advisor: error: unknown model 'foo'; known: aide-gpt-4o-2024-08-06, ")
+    assert line.endswith(" in all; advisor models lists them)")

@@ -212,5 +212,9 @@ def unknown(kind: str, name: str, known: Sequence[str]) -> InputError:
         hint = "did you mean " + " or ".join(close) + "?"
     else:
         shown = sorted(known)
-        hint = "known: " + ", ".join(shown[:12]) + (", ..." if len(shown) > 12 else "")
+        hint = "known: " + ", ".join(shown[:12])
+        if len(shown) > 12:
+            # The rest would fill the screen; say where the whole list is.
+            listing = "advisor models" if kind.endswith("model") else "advisor rules export"
+            hint += f", ... ({len(shown)} in all; {listing} lists them)"
     return InputError(f"unknown {kind} {name!r}; {hint}")
