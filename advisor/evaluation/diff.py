@@ -35,28 +35,39 @@ class Crossing:
     old: float | None
     new: float | None
     boundaries: list[float] = field(default_factory=list)
-    #: either score comes from a source no primary source corroborates
-    unverified: bool = False
+    #: the old score comes from a source no primary source corroborates
+    old_unverified: bool = False
+    #: likewise the new score
+    new_unverified: bool = False
 
     def __str__(self) -> str:
-        text = f"{self.input} {wording.shown(self.old)} → {wording.shown(self.new)}"
+        # Each side carries its own mark, so a verified new score never reads as unverified.
+        text = (
+            f"{self.input} {_side(self.old, self.old_unverified)}"
+            f" → {_side(self.new, self.new_unverified)}"
+        )
         if self.boundaries:
             marks = [wording.number(b, 2) for b in self.boundaries]
             text += " crossed " + (
                 marks[0] if len(marks) == 1 else ", ".join(marks[:-1]) + " and " + marks[-1]
             )
-        return text + (" (unverified)" if self.unverified else "")
+        return text
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for JSON."""
+        """Plain data for JSON (``unverified``: either side is; ``text`` marks which)."""
         return {
             "input": self.input,
             "old": self.old,
             "new": self.new,
             "boundaries": self.boundaries,
-            "unverified": self.unverified,
+            "unverified": self.old_unverified or self.new_unverified,
             "text": str(self),
         }
+
+
+def _side(value: float | None, unverified: bool) -> str:
+    """One side of a crossing: "36", "36 (unverified)" or "missing"."""
+    return wording.shown(value) + (" (unverified)" if unverified and value is not None else "")
 
 
 @dataclass(frozen=True)
@@ -257,9 +268,10 @@ def _crossings(
         cells.setdefault(name, []).extend(tests)
     edges = _band_crossings(old, new, old_book, book, [*old_rules, *new_rules], stage)
     out = []
-    unverified = {
-        e.benchmark for r in (old, new) for e in r.evidence if e.model == r.model and not e.verified
-    }
+    old_unverified, new_unverified = (
+        {e.benchmark for e in r.evidence if e.model == r.model and not e.verified}
+        for r in (old, new)
+    )
     for name in sorted({*cells, *edges}, key=lambda n: (n not in book.benchmarks, n)):
         a, b = _num(old.inputs.get(name)), _num(new.inputs.get(name))
         if a == b:
@@ -268,7 +280,15 @@ def _crossings(
         if not tests and name not in edges:
             continue
         if a is None or b is None:
-            out.append(Crossing(name, a, b, unverified=name in unverified))
+            out.append(
+                Crossing(
+                    name,
+                    a,
+                    b,
+                    old_unverified=name in old_unverified,
+                    new_unverified=name in new_unverified,
+                )
+            )
             continue
         lo, hi = min(a, b), max(a, b)
         bounds = sorted(
@@ -281,7 +301,16 @@ def _crossings(
             }
             | set(edges.get(name, []))
         )
-        out.append(Crossing(name, a, b, bounds if a < b else bounds[::-1], name in unverified))
+        out.append(
+            Crossing(
+                name,
+                a,
+                b,
+                bounds if a < b else bounds[::-1],
+                name in old_unverified,
+                name in new_unverified,
+            )
+        )
     return out
 
 
