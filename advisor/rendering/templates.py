@@ -534,6 +534,24 @@ def score_notes(result: Result) -> list[str]:
     return notes
 
 
+def no_comparison_text(book: Rulebook, result: Result) -> str:
+    """Why the comparison has no row: whose scores --verified-only ignored, who has none
+    (so a guide "compared with" a baseline says what became of the baseline's scores)."""
+    if not result.ignored:
+        return "No scores to compare."
+    ignored, none = [], []
+    for mid in dict.fromkeys(m for m in (result.model, result.baseline) if m):
+        name = book.models[mid].name if mid in book.models else mid
+        n = sum(e.model == mid for e in result.ignored)
+        if n:
+            ignored.append(f"{name}'s {'score' if n == 1 else 'scores'}")
+        else:
+            none.append(f"{name} has no score")
+    verb = "was" if len(ignored) == 1 and ignored[0].endswith("score") else "were"
+    text = f"{' and '.join(ignored)} {verb} ignored (--verified-only)"
+    return f"No scores to compare: {' and '.join([text, *none])}."
+
+
 def _evidence_view(
     book: Rulebook, ev: Evidence | None, refs: dict[tuple[str, str], int]
 ) -> dict[str, Any] | None:
@@ -697,6 +715,7 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
         "bottom_line": [a.shown for a in result.bottom_line],
         "readings": [a.shown for a in result.readings],
         "comparison": comparison,
+        "no_comparison": no_comparison_text(book, result),
         "score_notes": score_notes(result),
         "selection_guide": [{"role": r["role"], "text": " ".join(r["summary"])} for r in roles],
         "roles": roles,

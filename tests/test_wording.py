@@ -1,0 +1,76 @@
+"""The guide's wording, as a user walkthrough read it: each sentence says only what is so."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from clitools import run
+from format_parsers import parse_markdown
+
+DATE = "2026-11-26"
+
+
+def guide(*args: str, fmt: str = "md") -> str:
+    """A guide of the built-in rulebook, written to stdout."""
+    result = run("guide", "--defaults", "--date", DATE, "--format", fmt, "-o", "-", *args)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def sections(source: str) -> dict[str, list[str]]:
+    """A Markdown guide's texts (paragraphs, list items, cells) under each ``##`` heading."""
+    tokens: list[Any] = parse_markdown(source).extra["tokens"]
+    out: dict[str, list[str]] = {}
+    current: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok.type != "inline":
+            continue
+        if tokens[i - 1].type == "heading_open" and tokens[i - 1].tag == "h2":
+            current = out.setdefault(tok.content, [])
+        else:
+            current.append(tok.content)
+    return out
+
+
+# ------------------------------------------------------------------ --verified-only, nothing left
+
+
+def test_verified_only_with_every_score_ignored_claims_no_other_evidence():
+    """GPT-5.5 has only unverified scores: with --verified-only, no text says another score
+    of it exists or assesses a stage, no caveat says advice falls back on evidence, and the
+    comparison says what became of GPT-5.4's scores, the baseline the header names."""
+    md = guide("--verified-only")
+    parts = sections(md)
+    how = [row for row in parts["Selection guide"] if row.startswith("GPT-5.5")]
+    assert how and all("no other score" not in t for t in how), how
+    assert all("its Terminal-Bench 2.0 score was ignored too" in t for t in how), how
+    caveats = parts["Caveats"]
+    assert not [c for c in caveats if "falls back" in c], caveats
+    mle = next(c for c in caveats if c.startswith("GPT-5.5's MLE-Bench score was ignored"))
+    assert mle.endswith(
+        ": no score of GPT-5.5 that this guide uses informs data processing, model selection,"
+        " training & tuning or result validation, so they are not assessed."
+    ), mle
+    assert "compared with GPT-5.4" in md
+    assert parts["Model comparison"] == [
+        "No scores to compare: GPT-5.5's scores and GPT-5.4's score were ignored (--verified-only)."
+    ]
+    data = json.loads(guide("--verified-only", fmt="json"))
+    assert not [c for c in data["caveats"] if "falls back" in c["text"]]
+    # A model whose one score is ignored has, truly, no other score.
+    alone = json.loads(guide("--verified-only", "--model", "disarray-ensemble", fmt="json"))
+    assert "no other score of it assesses any stage either" in alone["roles"][0]["summary"][0]
+
+
+def test_a_missing_score_falls_back_only_where_evidence_remains():
+    """Opus 4.6 has a Terminal-Bench score only: the missing MLE-Bench caveat says which
+    stages fall back on it and which, with nothing else, are not assessed."""
+    parts = sections(guide("--model", "claude-code-opus-4.6"))
+    [mle] = [c for c in parts["Caveats"] if c.startswith("No MLE-Bench score")]
+    assert mle == (
+        "No MLE-Bench score for Opus 4.6 (Claude Code): advice for data processing and"
+        " training & tuning falls back to the evidence that exists; no score of Opus 4.6"
+        " (Claude Code) that this guide uses informs model selection or result validation,"
+        " so they are not assessed."
+    )
