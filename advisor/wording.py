@@ -55,10 +55,15 @@ def number(x: float | None, digits: int = 1) -> str:
 
 
 def provisional(text: str) -> str:
-    """A summary line marked provisional: "X scores 36%." -> "X scores 36% (provisional)."."""
+    """A summary line marked provisional: "X scores 36%." -> "X scores 36% (provisional).";
+    a line that ends in a parenthesis gets the mark inside it: "(a reading)." ->
+    "(a reading; provisional).", never two parentheses in a row."""
     body = text.rstrip()
     end = "." if body.endswith(".") else ""
-    return f"{body.removesuffix(end)} (provisional){end}"
+    body = body.removesuffix(end)
+    if body.endswith(")"):
+        return f"{body[:-1]}; provisional){end}"
+    return f"{body} (provisional){end}"
 
 
 def shown(value: object) -> str:

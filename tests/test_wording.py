@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from clitools import run
-from format_parsers import parse_markdown
+from format_parsers import PARSERS, parse_markdown
 
 DATE = "2026-11-26"
 
@@ -74,3 +75,45 @@ def test_a_missing_score_falls_back_only_where_evidence_remains():
         " (Claude Code) that this guide uses informs model selection or result validation,"
         " so they are not assessed."
     )
+
+
+# ------------------------------------------------------------------ cosmetics
+
+
+def texts_of(fmt: str, *args: str) -> list[str]:
+    """A guide's sentences as its readers see them: Markdown and HTML through their parsers,
+    JSON as its strings."""
+    source = guide(*args, fmt=fmt)
+    if fmt == "json":
+        out: list[str] = []
+
+        def walk(x: Any) -> None:
+            if isinstance(x, str):
+                out.append(x)
+            elif isinstance(x, dict):
+                for v in x.values():
+                    walk(v)
+            elif isinstance(x, list):
+                for v in x:
+                    walk(v)
+
+        walk(json.loads(source))
+        return out
+    return PARSERS[fmt](source).text.splitlines()
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json"])
+def test_no_two_parentheses_in_a_row(fmt):
+    """A provisional line that ends in a remark takes the mark inside it, and a stage not
+    assessed for want of an unverified score says what would decide it without a second
+    parenthesis."""
+    seed = texts_of(fmt)
+    assert any("(the seed review's reading of a medal rate; provisional)." in t for t in seed)
+    ignored = texts_of(fmt, "--verified-only")
+    assert any(
+        "Model selection is not assessed:" in t
+        and t.endswith("MLE-Bench (unverified); a score on MLE-Bench would decide it.")
+        for t in ignored
+    ), ignored
+    for t in seed + ignored:
+        assert ") (" not in t, t

@@ -208,8 +208,10 @@ def evidence_caveats(
             out.append(
                 Caveat(
                     "not-assessed",
-                    f"{book.stages[sid].name} is not assessed: {why} "
-                    f"({ev_model.wanted(book, sid)} would decide it).",
+                    # As the stage's table cell says it: a why that ends in "(unverified)"
+                    # takes no second parenthesis.
+                    f"{book.stages[sid].name} is not assessed: {why}; "
+                    f"{ev_model.wanted(book, sid)} would decide it.",
                 )
             )
     if any(st.provisional for r in results for st in r.stages):
