@@ -66,6 +66,13 @@ def provisional(text: str) -> str:
     return f"{body} (provisional){end}"
 
 
+def sentence(text: str) -> str:
+    """Text from data as a sentence: stripped, with a full stop unless it already ends one
+    ("an ensemble of A and B" -> "an ensemble of A and B.")."""
+    body = " ".join(text.split())
+    return body if not body or body.endswith((".", "!", "?")) else body + "."
+
+
 def shown(value: object) -> str:
     """An input value as traces print it: numbers to two decimals, None as "missing"."""
     if value is None:

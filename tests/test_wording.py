@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from clitools import run
-from format_parsers import PARSERS, parse_markdown
+from format_parsers import PARSERS, inline_text, norm, parse_markdown
 
 DATE = "2026-11-26"
 
@@ -28,9 +28,9 @@ def sections(source: str) -> dict[str, list[str]]:
         if tok.type != "inline":
             continue
         if tokens[i - 1].type == "heading_open" and tokens[i - 1].tag == "h2":
-            current = out.setdefault(tok.content, [])
+            current = out.setdefault(inline_text(tok), [])
         else:
-            current.append(tok.content)
+            current.append(inline_text(tok))
     return out
 
 
@@ -117,3 +117,68 @@ def test_no_two_parentheses_in_a_row(fmt):
     ), ignored
     for t in seed + ignored:
         assert ") (" not in t, t
+
+
+def source_list(fmt: str, *args: str) -> list[str]:
+    """The entries of a guide's Sources section, as its reader sees them."""
+    source = guide(*args, fmt=fmt)
+    if fmt == "md":
+        return [t for t in sections(source)["Sources"]]
+    doc = PARSERS["html"](source).extra["doc"]
+    [section] = [el for el in doc.iter("section") if el.get("id") == "sources"]
+    return [norm("".join(li.itertext())) for li in section.iter("li")] or [
+        norm("".join(p.itertext())) for p in section.iter("p")
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_the_disarray_guide_ends_its_sentences_and_lists_each_source_once(fmt):
+    """The Disarray ensemble's score note ends with a full stop; its flagged score's
+    source says it is flagged; the seed's page is listed once under one number."""
+    texts = texts_of(fmt, "--model", "disarray-ensemble")
+    note = next(t for t in texts if "an ensemble of Claude-Opus-4.5" in t)
+    assert note.endswith("Gemini-3-Pro-Preview."), note
+    sources = source_list(fmt, "--model", "disarray-ensemble")
+    readme = next(s for s in sources if "openai/mle-bench README.md" in s)
+    assert "(verified; flagged: known-leakage)" in readme, readme
+    assert "(verified)" not in readme, readme
+    seed = source_list(fmt)
+    # The score's source names the page by its address, the rulebook by its title.
+    [page] = [s for s in seed if "chaobro.com" in s or "MLE-Bench Review" in s]
+    assert page.startswith("GPT-5.5 MLE-Bench Review") and "GPT-5.5, MLE-Bench: 36%" in page
+
+
+def test_the_same_page_on_another_date_is_listed_twice_and_says_so(tmp_path):
+    scores = tmp_path / "later.yaml"
+    scores.write_text(
+        "models:\n  - id: gpt-5.5\n    name: GPT-5.5\n    baseline: gpt-5.4\n    scores:\n"
+        "      - {benchmark: mle-bench, score: 36, date: '2026-05', verified: false,\n"
+        "         source: 'https://chaobro.com/en/posts/gpt55-mle-bench/ (updated)'}\n",
+        encoding="utf-8",
+    )
+    sources = source_list("md", "--scores", str(scores))
+    pages = [s for s in sources if "chaobro.com" in s]
+    assert len(pages) == 2, sources
+    assert "(the same page as [1], dated 2026-05 there)" in pages[1], pages
+
+
+def test_markdown_guide_has_no_run_of_blank_lines():
+    for args in ((), ("--model", "claude-code-opus-4.6"), ("--verified-only",)):
+        for fmt in ("md", "mediawiki"):
+            text = guide(*args, fmt=fmt)
+            assert "\n\n\n" not in text, (args, fmt, text[: text.find("\n\n\n") + 3][-200:])
+
+
+def test_sources_are_only_those_of_what_the_guide_shows():
+    """Every stage not assessed: no advice, so not advisor's bands; a guide that shows a
+    score lists that score's source; the built-in rulebook lints clean (a line that only
+    says a score is missing cites nothing)."""
+    nothing = source_list("md", "--verified-only")
+    assert nothing == ["None: this guide uses no score and shows no advice that cites a source."]
+    for fmt in ("md", "html"):
+        assert not [s for s in source_list(fmt, "--verified-only") if "autonomy bands" in s]
+    one_stage = source_list("md", "--model", "claude-code-opus-4.6", "--stage", "model-selection")
+    assert not [s for s in one_stage if "autonomy bands" in s], one_stage
+    assert any("Opus 4.6 (Claude Code), Terminal-Bench 2.0: 58%" in s for s in one_stage)
+    lint = run("rules", "lint")
+    assert lint.exit_code == 0 and "0 warnings" in lint.output, lint.output

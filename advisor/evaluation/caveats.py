@@ -228,7 +228,7 @@ def evidence_caveats(
                 Caveat(
                     "score-note",
                     f"{_model_name(book, e.model)} on {book.benchmarks[e.benchmark].name}: "
-                    f"{e.notes}",
+                    + wording.sentence(e.notes),
                 )
             )
     return out
