@@ -130,8 +130,8 @@ def test_markdown_is_a_what_changed_section_with_a_table():
     assert [
         "ML engineer",
         "Model selection",
-        "Assist (provisional) (`mle-select-emerging`)",
-        "Draft (provisional) (`mle-select-moderate`)",
+        "Assist (`mle-select-emerging`; provisional)",
+        "Draft (`mle-select-moderate`; provisional)",
         "mle-bench 23 (unverified) → 36 (unverified) crossed 30",
     ] in rows
     assert len(rows) == 5  # summary and four stages
@@ -305,8 +305,9 @@ def test_library_diff_and_markdown_for_the_guide():
         "training-tuning",
         "result-validation",
     ]
-    assert changes[2].old_level == "Assist (provisional)"
-    assert changes[2].new_level == "Draft (provisional)"
+    # The level by name; the mark goes with the rules ("Assist (rule; provisional)").
+    assert (changes[2].old_level, changes[2].old.provisional) == ("Assist", True)
+    assert (changes[2].new_level, changes[2].new.provisional) == ("Draft", True)
     text = render_changes_md(changes, level=3)
     assert text.startswith("### What changed since the last edition\n")
     assert render_changes_md(changes, title="Since May").startswith("## Since May\n")
@@ -352,7 +353,7 @@ def test_a_score_verified_since_ends_provisional_advice(tmp_path):
     assert md.exit_code == 0, md.output
     rows = [r for r in parse_markdown(md.stdout).tables[0].rows if r[1] == "Data processing"]
     assert [c.replace("`", "") for c in rows[0][2:4]] == [
-        "Supervised (provisional) (ds-hands-on-moderate)",
+        "Supervised (ds-hands-on-moderate; provisional)",
         "Supervised (ds-hands-on-moderate)",
     ]
 

@@ -47,8 +47,8 @@ def test_since_adds_the_changes_section(tmp_path):
     row = next(
         line for line in text.splitlines() if line.startswith("| Data scientist | Data processing")
     )
-    assert "Draft (provisional) (`ds-hands-on-emerging`)" in row
-    assert "Supervised (provisional) (`ds-hands-on-moderate`)" in row
+    assert "Draft (`ds-hands-on-emerging`; provisional)" in row
+    assert "Supervised (`ds-hands-on-moderate`; provisional)" in row
     assert "mle-bench 28 (unverified) → 36 (unverified) crossed 30" in row
 
 
@@ -103,8 +103,8 @@ def test_since_adds_the_section_in_every_wiki_format(tmp_path, fmt):
     row = next(r for r in table.rows if r[:2] == ["Data scientist", "Data processing"])
     before, now, why = (norm(c).replace("`", "") for c in row[2:])
     assert (before, now) == (
-        "Draft (provisional) (ds-hands-on-emerging)",
-        "Supervised (provisional) (ds-hands-on-moderate)",
+        "Draft (ds-hands-on-emerging; provisional)",
+        "Supervised (ds-hands-on-moderate; provisional)",
     )
     assert "mle-bench 28 (unverified) → 36 (unverified) crossed 30" in why
 

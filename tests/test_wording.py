@@ -182,3 +182,21 @@ def test_sources_are_only_those_of_what_the_guide_shows():
     assert any("Opus 4.6 (Claude Code), Terminal-Bench 2.0: 58%" in s for s in one_stage)
     lint = run("rules", "lint")
     assert lint.exit_code == 0 and "0 warnings" in lint.output, lint.output
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_what_changed_marks_a_provisional_level_inside_its_parenthesis(tmp_path, fmt):
+    """The guide's What changed section: "Supervised (rule; provisional)", not
+    "Supervised (provisional) (rule)"."""
+    last = tmp_path / "last.yaml"
+    last.write_text(
+        "models:\n  - id: gpt-5.5\n    name: GPT-5.5\n    baseline: gpt-5.4\n    scores:\n"
+        "      - {benchmark: mle-bench, score: 28, date: '2026-03', source: an earlier edition,"
+        " verified: false}\n",
+        encoding="utf-8",
+    )
+    parsed = PARSERS[fmt](guide("--since", str(last), fmt=fmt))
+    [table] = [t for t in parsed.tables if t.header == ["Role", "Stage", "Before", "Now", "Why"]]
+    cells = [norm(c).replace("`", "") for r in table.rows for c in r[2:4]]
+    assert "Supervised (ds-hands-on-moderate; provisional)" in cells, cells
+    assert not [c for c in cells if ") (" in c], cells

@@ -231,15 +231,14 @@ def _name(book: Rulebook, old_book: Rulebook, section: str, ident: str) -> str:
 
 
 def _level(book: Rulebook, line: AdviceLine, stage: str | None) -> str:
-    """A side's level as the guide shows it: "Draft (provisional)", "Not assessed"."""
-    mark = " (provisional)" if line.provisional else ""
+    """A side's level by name: "Draft", "Not assessed" (side_note marks it provisional)."""
     if stage is None:
-        return ""  # a summary has no level; side_note marks it provisional
+        return ""  # a summary has no level
     if not line.assessed:
         return "Not assessed"
     if line.autonomy is None:
         return "no advice"
-    return next((lv.name for lv in book.levels if lv.id == line.autonomy), line.autonomy) + mark
+    return next((lv.name for lv in book.levels if lv.id == line.autonomy), line.autonomy)
 
 
 def _cells(book: Rulebook, rule_ids: Sequence[str]) -> dict[str, list[Test]]:
@@ -407,10 +406,10 @@ def changes_view(
     Returns:
         ``title`` (the heading); ``changed`` (whether any line changed); ``models``:
         per model, ``name`` and ``rows``, each with ``role`` and ``stage`` (names),
-        ``before`` and ``now`` (``level``: the level's name as the guide shows it,
-        "Not assessed" or marked provisional, empty for a summary; ``rules``: rule ids;
-        ``assessed``: false when no rule could run; ``note``: "provisional" for a
-        summary that is, else empty) and ``why`` (the reasons in words, or
+        ``before`` and ``now`` (``level``: the level's name, or "Not assessed", empty
+        for a summary; ``rules``: rule ids; ``assessed``: false when no rule could run;
+        ``note``: "provisional" for a side that is, else empty: templates put it in the
+        parenthesis with the rules) and ``why`` (the reasons in words, or
         "unchanged"); ``added`` and ``removed`` (model ids).
     """
     models: dict[str, list[dict[str, Any]]] = {}
@@ -445,22 +444,24 @@ def changes_view(
 
 def side_text(change: Change, *, old: bool, sep: str = " ") -> str:
     """One side of a change as plain text: "Draft (mle-pipeline-emerging)", "Not assessed",
-    for a provisional summary "guide-mle-seed-no-cli (provisional)"; ``sep`` goes before
-    each parenthesis."""
+    provisional "Draft (mle-pipeline-emerging; provisional)" and for a summary
+    "guide-mle-seed-no-cli (provisional)"; ``sep`` goes before the parenthesis."""
     side, level = (change.old, change.old_level) if old else (change.new, change.new_level)
     if not side.assessed:
         return level
     ids = ", ".join(side.rules) if side.rules else "no rule"
-    text = f"{level}{sep}({ids})" if level else ids
     note = side_note(change, old)
-    return f"{text}{sep}({note})" if note else text
+    if level:
+        return f"{level}{sep}({ids}{'; ' + note if note else ''})"
+    return f"{ids}{sep}({note})" if note else ids
 
 
 def side_note(change: Change, old: bool) -> str:
-    """The mark "provisional" for a role's summary resting on unverified or flagged scores: a
-    summary has no level of its own to mark, so the mark follows its rules."""
+    """The mark "provisional" for a side resting on unverified or flagged scores; it goes
+    in the parenthesis after the level with the rules ("Draft (rule; provisional)"), or,
+    for a summary, which has no level, after its rules."""
     side = change.old if old else change.new
-    return "provisional" if change.stage is None and side.provisional else ""
+    return "provisional" if side.provisional else ""
 
 
 # --------------------------------------------------------------------------- editions
