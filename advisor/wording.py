@@ -55,10 +55,22 @@ def number(x: float | None, digits: int = 1) -> str:
 
 
 def provisional(text: str) -> str:
-    """A summary line marked provisional: "X scores 36%." -> "X scores 36% (provisional)."."""
+    """A summary line marked provisional: "X scores 36%." -> "X scores 36% (provisional).";
+    a line that ends in a parenthesis gets the mark inside it: "(a reading)." ->
+    "(a reading; provisional).", never two parentheses in a row."""
     body = text.rstrip()
     end = "." if body.endswith(".") else ""
-    return f"{body.removesuffix(end)} (provisional){end}"
+    body = body.removesuffix(end)
+    if body.endswith(")"):
+        return f"{body[:-1]}; provisional){end}"
+    return f"{body} (provisional){end}"
+
+
+def sentence(text: str) -> str:
+    """Text from data as a sentence: stripped, with a full stop unless it already ends one
+    ("an ensemble of A and B" -> "an ensemble of A and B.")."""
+    body = " ".join(text.split())
+    return body if not body or body.endswith((".", "!", "?")) else body + "."
 
 
 def shown(value: object) -> str:

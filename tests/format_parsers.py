@@ -98,7 +98,7 @@ def parse_markdown(source: str) -> Parsed:
         if tok.type == "fence":
             fences.append((tok.info.strip(), tok.content))
         if tok.type == "inline":
-            texts.append(_inline_text(tok))
+            texts.append(inline_text(tok))
         if tok.type == "table_open":
             assert tok.map is not None
             start, end = tok.map
@@ -123,7 +123,7 @@ def parse_markdown(source: str) -> Parsed:
                     rows.append(row)
                 elif t.type == "inline":
                     assert row is not None
-                    row.append(_inline_text(t))
+                    row.append(inline_text(t))
                     texts.append(row[-1])
                 j += 1
             table.header, table.rows = rows[0], rows[1:]
@@ -134,7 +134,8 @@ def parse_markdown(source: str) -> Parsed:
     return Parsed("\n".join(texts), tables, {"fences": fences, "tokens": tokens})
 
 
-def _inline_text(tok: Any) -> str:
+def inline_text(tok: Any) -> str:
+    """An inline token's text as a reader sees it: escapes undone, breaks as spaces."""
     out = []
     for child in tok.children or []:
         if child.type in ("text", "code_inline"):

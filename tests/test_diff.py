@@ -62,13 +62,13 @@ def test_seed_models_show_which_boundary_each_change_crossed():
     # Terminal-Bench matters too: without it the new rule would be a draft again.
     # The seed's figures are unverified, and the reasons say so.
     assert mle["reasons"] == [
-        "mle-bench 23 → 36 crossed 30 (unverified)",
+        "mle-bench 23 (unverified) → 36 (unverified) crossed 30",
         "terminal-bench-2 missing → 82.7 (unverified)",
     ]
     assert mle["crossings"][0]["unverified"] is True
     tl = got[(key, "tech-lead", "model-selection")]
     assert (tl["old"]["autonomy"], tl["new"]["autonomy"]) == ("manual", "assist")
-    assert tl["reasons"] == ["mle-bench 23 → 36 crossed 30 (unverified)"]
+    assert tl["reasons"] == ["mle-bench 23 (unverified) → 36 (unverified) crossed 30"]
     assert got[(key, "data-scientist", None)]["new"]["rules"] == ["guide-ds-seed"]
     # Students choose models with help at both scores: unchanged, so left out.
     assert (key, "student", "model-selection") not in got
@@ -130,9 +130,9 @@ def test_markdown_is_a_what_changed_section_with_a_table():
     assert [
         "ML engineer",
         "Model selection",
-        "Assist (provisional) (`mle-select-emerging`)",
-        "Draft (provisional) (`mle-select-moderate`)",
-        "mle-bench 23 → 36 crossed 30 (unverified)",
+        "Assist (`mle-select-emerging`; provisional)",
+        "Draft (`mle-select-moderate`; provisional)",
+        "mle-bench 23 (unverified) → 36 (unverified) crossed 30",
     ] in rows
     assert len(rows) == 5  # summary and four stages
 
@@ -141,7 +141,7 @@ def test_table_output_and_file_output(tmp_path):
     result = run("diff", "--model-from", "gpt-5.4", "--model-to", "gpt-5.5", "--role", "tl")
     assert result.exit_code == 0, result.output
     assert "What changed: gpt-5.4 → gpt-5.5" in result.stdout
-    assert "mle-bench 23 → 36 crossed 30" in result.stdout
+    assert "mle-bench 23 (unverified) → 36 (unverified) crossed 30" in result.stdout
     out = tmp_path / "changes.md"
     result = run(
         "diff", "--model-from", "gpt-5.4", "--model-to", "gpt-5.5", "--format", "md", "-o", str(out)
@@ -305,8 +305,9 @@ def test_library_diff_and_markdown_for_the_guide():
         "training-tuning",
         "result-validation",
     ]
-    assert changes[2].old_level == "Assist (provisional)"
-    assert changes[2].new_level == "Draft (provisional)"
+    # The level by name; the mark goes with the rules ("Assist (rule; provisional)").
+    assert (changes[2].old_level, changes[2].old.provisional) == ("Assist", True)
+    assert (changes[2].new_level, changes[2].new.provisional) == ("Draft", True)
     text = render_changes_md(changes, level=3)
     assert text.startswith("### What changed since the last edition\n")
     assert render_changes_md(changes, title="Since May").startswith("## Since May\n")
@@ -352,7 +353,7 @@ def test_a_score_verified_since_ends_provisional_advice(tmp_path):
     assert md.exit_code == 0, md.output
     rows = [r for r in parse_markdown(md.stdout).tables[0].rows if r[1] == "Data processing"]
     assert [c.replace("`", "") for c in rows[0][2:4]] == [
-        "Supervised (provisional) (ds-hands-on-moderate)",
+        "Supervised (ds-hands-on-moderate; provisional)",
         "Supervised (ds-hands-on-moderate)",
     ]
 
@@ -468,3 +469,57 @@ def test_the_guide_what_changed_section_marks_a_provisional_summary_after_its_ru
     before, now = (c.replace("`", "").strip() for c in row[2:4])
     assert before.endswith(" (provisional)") and not before.startswith("Provisional")
     assert now and "provisional" not in now.lower()
+
+
+# ------------------------------------------------------------ which side of a change is unverified
+
+VERIFIED_52 = """\
+models:
+  - id: gpt-5.5
+    name: GPT-5.5
+    baseline: gpt-5.4
+    scores:
+      - {benchmark: mle-bench, score: 52, date: "2026-06", source: https://example.org/v,
+         verified: true}
+"""
+
+
+def test_a_crossing_marks_only_the_unverified_side(tmp_path):
+    """The built-in GPT-5.5 scores (unverified 36) against a verified 52: every format of
+    `advisor diff` and of the guide's What changed section marks the old 36, never the 52."""
+    new = tmp_path / "new.yaml"
+    new.write_text(VERIFIED_52, encoding="utf-8")
+    builtin = str(Path(__file__).parents[1] / "rules" / "models.yaml")
+    args = ("--from", builtin, "--to", str(new), "--model", "gpt-5.5", "--role", "ds")
+    wanted = "mle-bench 36 (unverified) → 52 crossed 50"
+    data = diff_json(*args)
+    dp = lines(data)[("gpt-5.5", "data-scientist", "data-processing")]
+    mle = next(x for x in dp["crossings"] if x["input"] == "mle-bench")
+    assert mle["unverified"] is True  # either side is, as documented; the text says which
+    assert mle["text"] == wanted
+    assert "terminal-bench-2 82.7 (unverified) → missing" in dp["reasons"]
+    md = run("diff", *args, "--format", "md")
+    assert md.exit_code == 0, md.output
+    [table] = parse_markdown(md.stdout).tables
+    why = next(r[4] for r in table.rows if r[1] == "Data processing")
+    assert wanted in why and "52 crossed 50 (unverified)" not in why
+    shown = run("diff", *args)
+    assert shown.exit_code == 0, shown.output
+    assert wanted in shown.stdout and "(unverified)" not in shown.stdout.replace(
+        "36 (unverified)", ""
+    ).replace("82.7 (unverified)", "")
+    for fmt in ("md", "html", "json"):
+        out = tmp_path / f"guide.{fmt}"
+        result = run(
+            "guide", "--defaults", "--scores", str(new), "--since", builtin, "--role", "ds",
+            "--format", fmt, "-o", str(out),
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        text = out.read_text(encoding="utf-8")
+        if fmt == "json":
+            got = {x["text"] for c in json.loads(text)["changes"] for x in c["crossings"]}
+        else:
+            [t] = [t for t in PARSERS[fmt](text).tables if t.header[-1] == "Why"]
+            got = {part.strip() for r in t.rows for part in r[4].split(";")}
+        assert wanted in got, (fmt, got)
+        assert not any(g.endswith("(unverified)") for g in got if "→ 52" in g), got

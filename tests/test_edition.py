@@ -91,9 +91,9 @@ def test_save_edit_a_score_check_update_check_update():
     found = headings(text)
     assert found.index("What changed since the last edition") == found.index("Bottom line") + 1
     row = next(line for line in text.splitlines() if line.startswith("| ML engineer | Model sel"))
-    assert "Assist (provisional) (`mle-select-emerging`)" in row
-    assert "Draft (provisional) (`mle-select-moderate`)" in row
-    assert "mle-bench 28 → 36 crossed 30 (unverified)" in row
+    assert "Assist (`mle-select-emerging`; provisional)" in row
+    assert "Draft (`mle-select-moderate`; provisional)" in row
+    assert "mle-bench 28 (unverified) → 36 (unverified) crossed 30" in row
 
     record = yaml.safe_load(Path("docs/edition.yaml").read_text())["edition"]
     assert record["date"] == "2026-02-01"

@@ -27,6 +27,8 @@ from advisor.model import schema as s
 FIXTURES = Path(__file__).parent / "fixtures" / "leaderboards"
 LEVELS = ["manual", "assist", "draft", "supervised", "autonomous"]
 HANDS_ON = ("data-processing", "training-tuning")
+#: How a provisional line ends: the mark after the text, or inside a closing remark.
+PROVISIONAL_ENDS = ("(provisional).", "; provisional).")
 
 
 def run(*args: str) -> Any:
@@ -121,7 +123,7 @@ def summaries(data: dict[str, Any]) -> dict[str, str]:
 def test_disarray_summaries_are_provisional_and_not_top_band(tmp_path: Path) -> None:
     flagged = guide_json("disarray-ensemble")
     lines = [*flagged["bottom_line"], *summaries(flagged).values()]
-    assert lines and all(line.endswith("(provisional).") for line in lines), lines
+    assert lines and all(line.endswith(PROVISIONAL_ENDS) for line in lines), lines
     # The top band's selection-guide line (students: baselines and sweeps run by the
     # model) needs a top score; the flag caps the score at strong, as in the cells.
     assert "run baselines and sweeps" not in summaries(flagged)["student"]
@@ -136,13 +138,13 @@ def test_disarray_summaries_are_provisional_and_not_top_band(tmp_path: Path) -> 
     # Every wiki format shows the mark on the selection guide, as the JSON does.
     md = run("guide", "--defaults", "--model", "disarray-ensemble", "--format", "html", "-o", "-")
     [table] = [t for t in parse_html(md.stdout).tables if t.header == ["Role", "How to use"]]
-    assert all(row[1].endswith("(provisional).") for row in table.rows), table.rows
+    assert all(row[1].endswith(PROVISIONAL_ENDS) for row in table.rows), table.rows
 
 
 def test_the_seed_guide_summaries_are_provisional() -> None:
     seed = guide_json("gpt-5.5")
     for line in [*seed["bottom_line"], *seed["readings"], *summaries(seed).values()]:
-        assert line.endswith("(provisional)."), line
+        assert line.endswith(PROVISIONAL_ENDS), line
 
 
 def test_gpt_5_5_verified_only_summaries_say_the_scores_were_ignored() -> None:

@@ -47,9 +47,9 @@ def test_since_adds_the_changes_section(tmp_path):
     row = next(
         line for line in text.splitlines() if line.startswith("| Data scientist | Data processing")
     )
-    assert "Draft (provisional) (`ds-hands-on-emerging`)" in row
-    assert "Supervised (provisional) (`ds-hands-on-moderate`)" in row
-    assert "mle-bench 28 → 36 crossed 30" in row
+    assert "Draft (`ds-hands-on-emerging`; provisional)" in row
+    assert "Supervised (`ds-hands-on-moderate`; provisional)" in row
+    assert "mle-bench 28 (unverified) → 36 (unverified) crossed 30" in row
 
 
 def test_without_since_there_is_no_changes_section(tmp_path):
@@ -79,7 +79,7 @@ def test_since_in_json_gives_the_changes_as_data(tmp_path):
         "assessed": True,
         "provisional": True,
     }
-    assert mle["reasons"] == ["mle-bench 28 → 36 crossed 30 (unverified)"]
+    assert mle["reasons"] == ["mle-bench 28 (unverified) → 36 (unverified) crossed 30"]
     assert "changes_md" not in data
 
 
@@ -103,10 +103,10 @@ def test_since_adds_the_section_in_every_wiki_format(tmp_path, fmt):
     row = next(r for r in table.rows if r[:2] == ["Data scientist", "Data processing"])
     before, now, why = (norm(c).replace("`", "") for c in row[2:])
     assert (before, now) == (
-        "Draft (provisional) (ds-hands-on-emerging)",
-        "Supervised (provisional) (ds-hands-on-moderate)",
+        "Draft (ds-hands-on-emerging; provisional)",
+        "Supervised (ds-hands-on-moderate; provisional)",
     )
-    assert "mle-bench 28 → 36 crossed 30" in why
+    assert "mle-bench 28 (unverified) → 36 (unverified) crossed 30" in why
 
 
 def test_show_of_another_format_keeps_the_section(tmp_path):
@@ -128,4 +128,5 @@ def test_scores_and_since_are_laid_over_the_same_rulebook_apart(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     crossings = {x["text"] for c in data["changes"] for x in c["crossings"]}
-    assert any(t.startswith("mle-bench 28 → 44") for t in crossings), crossings
+    wanted = "mle-bench 28 (unverified) → 44 (unverified)"
+    assert any(t.startswith(wanted) for t in crossings), crossings

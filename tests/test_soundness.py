@@ -182,7 +182,9 @@ def test_verified_only_says_scores_were_ignored_and_not_assessed_is_capitalised(
     selection = " ".join(guide["roles"][0]["summary"])
     assert "ignored (--verified-only)" in selection
     assert "its other scores assess" not in selection
-    assert "no other score of it assesses any stage" in selection
+    # Its Terminal-Bench score was ignored as well: said so, not that it has no other score.
+    assert "its Terminal-Bench 2.0 score was ignored too" in selection
+    assert "no other score" not in selection
     # A model with other scores still reads the old way.
     other = guide_json("codex-cli-gpt-5.4", "--verified-only")
     assert "its other scores assess" in " ".join(other["roles"][0]["summary"])

@@ -35,9 +35,13 @@ def general_caveats(
     metric_notes: list[str],
     results: list[RoleResult],
     table_caveats: list[Advice],
+    assessed: Mapping[str, ev_model.StageEvidence],
     ignored: list[Evidence],
     off_split: Sequence[Evidence] = (),
 ) -> list[Caveat]:
+    """Unverified and flagged scores, missing evidence (with the stages that go unassessed
+    for want of it, from ``assessed``), harness mismatches, metric notes, stages no rule
+    covers, benchmark limits and the rulebook's own caveats."""
     out: list[Caveat] = []
     names = {b: x.name for b, x in book.benchmarks.items()}
     for ev in [e for e in model_ev.values() if e] + [e for e in base_ev.values() if e]:
@@ -68,11 +72,7 @@ def general_caveats(
             what = f"{who}'s {names[b]} score does not count ({off[b]})"
         else:
             what = f"No {names[b]} score for {who}"
-        out.append(
-            Caveat(
-                "missing", f"{what}: advice that reads it falls back to the evidence that exists."
-            )
-        )
+        out.append(Caveat("missing", f"{what}: {_fallback(book, who, b, assessed)}."))
     for row in comparison:
         if (
             row.model_evidence
@@ -109,6 +109,26 @@ def general_caveats(
             out.extend(Caveat("benchmark", f"{bench.name}: {lim}") for lim in bench.limits)
     out.extend(Caveat("rulebook", a.text) for a in table_caveats if a.text)
     return out
+
+
+def _fallback(
+    book: Rulebook, who: str, benchmark: str, assessed: Mapping[str, ev_model.StageEvidence]
+) -> str:
+    """What advice does without a benchmark's score: falls back on the evidence that remains,
+    at the stages some other score still informs; the others are not assessed."""
+    informs = [s for s in assessed if benchmark in ev_model.informing(book, s)]
+    lost = [book.stages[s].name.lower() for s in informs if not assessed[s].assessed]
+    kept = [book.stages[s].name.lower() for s in informs if assessed[s].assessed]
+    if not lost:
+        return "advice that reads it falls back to the evidence that exists"
+    # Say only what is so: no claim that other scores exist, or that they inform a stage.
+    gone = (
+        f"no score of {who} that this guide uses informs {_and(lost, 'or')}, "
+        f"so {'it is' if len(lost) == 1 else 'they are'} not assessed"
+    )
+    if not kept:
+        return gone
+    return f"advice for {_and(kept)} falls back to the evidence that exists; {gone}"
 
 
 def _model_name(book: Rulebook, model_id: str) -> str:
@@ -188,8 +208,10 @@ def evidence_caveats(
             out.append(
                 Caveat(
                     "not-assessed",
-                    f"{book.stages[sid].name} is not assessed: {why} "
-                    f"({ev_model.wanted(book, sid)} would decide it).",
+                    # As the stage's table cell says it: a why that ends in "(unverified)"
+                    # takes no second parenthesis.
+                    f"{book.stages[sid].name} is not assessed: {why}; "
+                    f"{ev_model.wanted(book, sid)} would decide it.",
                 )
             )
     if any(st.provisional for r in results for st in r.stages):
@@ -206,7 +228,7 @@ def evidence_caveats(
                 Caveat(
                     "score-note",
                     f"{_model_name(book, e.model)} on {book.benchmarks[e.benchmark].name}: "
-                    f"{e.notes}",
+                    + wording.sentence(e.notes),
                 )
             )
     return out
@@ -341,8 +363,8 @@ def _near_text(
     )
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def _and(items: list[str], word: str = "and") -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
 def stale_caveats(

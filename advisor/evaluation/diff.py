@@ -35,28 +35,39 @@ class Crossing:
     old: float | None
     new: float | None
     boundaries: list[float] = field(default_factory=list)
-    #: either score comes from a source no primary source corroborates
-    unverified: bool = False
+    #: the old score comes from a source no primary source corroborates
+    old_unverified: bool = False
+    #: likewise the new score
+    new_unverified: bool = False
 
     def __str__(self) -> str:
-        text = f"{self.input} {wording.shown(self.old)} → {wording.shown(self.new)}"
+        # Each side carries its own mark, so a verified new score never reads as unverified.
+        text = (
+            f"{self.input} {_side(self.old, self.old_unverified)}"
+            f" → {_side(self.new, self.new_unverified)}"
+        )
         if self.boundaries:
             marks = [wording.number(b, 2) for b in self.boundaries]
             text += " crossed " + (
                 marks[0] if len(marks) == 1 else ", ".join(marks[:-1]) + " and " + marks[-1]
             )
-        return text + (" (unverified)" if self.unverified else "")
+        return text
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for JSON."""
+        """Plain data for JSON (``unverified``: either side is; ``text`` marks which)."""
         return {
             "input": self.input,
             "old": self.old,
             "new": self.new,
             "boundaries": self.boundaries,
-            "unverified": self.unverified,
+            "unverified": self.old_unverified or self.new_unverified,
             "text": str(self),
         }
+
+
+def _side(value: float | None, unverified: bool) -> str:
+    """One side of a crossing: "36", "36 (unverified)" or "missing"."""
+    return wording.shown(value) + (" (unverified)" if unverified and value is not None else "")
 
 
 @dataclass(frozen=True)
@@ -220,15 +231,14 @@ def _name(book: Rulebook, old_book: Rulebook, section: str, ident: str) -> str:
 
 
 def _level(book: Rulebook, line: AdviceLine, stage: str | None) -> str:
-    """A side's level as the guide shows it: "Draft (provisional)", "Not assessed"."""
-    mark = " (provisional)" if line.provisional else ""
+    """A side's level by name: "Draft", "Not assessed" (side_note marks it provisional)."""
     if stage is None:
-        return ""  # a summary has no level; side_note marks it provisional
+        return ""  # a summary has no level
     if not line.assessed:
         return "Not assessed"
     if line.autonomy is None:
         return "no advice"
-    return next((lv.name for lv in book.levels if lv.id == line.autonomy), line.autonomy) + mark
+    return next((lv.name for lv in book.levels if lv.id == line.autonomy), line.autonomy)
 
 
 def _cells(book: Rulebook, rule_ids: Sequence[str]) -> dict[str, list[Test]]:
@@ -257,9 +267,10 @@ def _crossings(
         cells.setdefault(name, []).extend(tests)
     edges = _band_crossings(old, new, old_book, book, [*old_rules, *new_rules], stage)
     out = []
-    unverified = {
-        e.benchmark for r in (old, new) for e in r.evidence if e.model == r.model and not e.verified
-    }
+    old_unverified, new_unverified = (
+        {e.benchmark for e in r.evidence if e.model == r.model and not e.verified}
+        for r in (old, new)
+    )
     for name in sorted({*cells, *edges}, key=lambda n: (n not in book.benchmarks, n)):
         a, b = _num(old.inputs.get(name)), _num(new.inputs.get(name))
         if a == b:
@@ -268,7 +279,15 @@ def _crossings(
         if not tests and name not in edges:
             continue
         if a is None or b is None:
-            out.append(Crossing(name, a, b, unverified=name in unverified))
+            out.append(
+                Crossing(
+                    name,
+                    a,
+                    b,
+                    old_unverified=name in old_unverified,
+                    new_unverified=name in new_unverified,
+                )
+            )
             continue
         lo, hi = min(a, b), max(a, b)
         bounds = sorted(
@@ -281,7 +300,16 @@ def _crossings(
             }
             | set(edges.get(name, []))
         )
-        out.append(Crossing(name, a, b, bounds if a < b else bounds[::-1], name in unverified))
+        out.append(
+            Crossing(
+                name,
+                a,
+                b,
+                bounds if a < b else bounds[::-1],
+                name in old_unverified,
+                name in new_unverified,
+            )
+        )
     return out
 
 
@@ -378,10 +406,10 @@ def changes_view(
     Returns:
         ``title`` (the heading); ``changed`` (whether any line changed); ``models``:
         per model, ``name`` and ``rows``, each with ``role`` and ``stage`` (names),
-        ``before`` and ``now`` (``level``: the level's name as the guide shows it,
-        "Not assessed" or marked provisional, empty for a summary; ``rules``: rule ids;
-        ``assessed``: false when no rule could run; ``note``: "provisional" for a
-        summary that is, else empty) and ``why`` (the reasons in words, or
+        ``before`` and ``now`` (``level``: the level's name, or "Not assessed", empty
+        for a summary; ``rules``: rule ids; ``assessed``: false when no rule could run;
+        ``note``: "provisional" for a side that is, else empty: templates put it in the
+        parenthesis with the rules) and ``why`` (the reasons in words, or
         "unchanged"); ``added`` and ``removed`` (model ids).
     """
     models: dict[str, list[dict[str, Any]]] = {}
@@ -416,22 +444,24 @@ def changes_view(
 
 def side_text(change: Change, *, old: bool, sep: str = " ") -> str:
     """One side of a change as plain text: "Draft (mle-pipeline-emerging)", "Not assessed",
-    for a provisional summary "guide-mle-seed-no-cli (provisional)"; ``sep`` goes before
-    each parenthesis."""
+    provisional "Draft (mle-pipeline-emerging; provisional)" and for a summary
+    "guide-mle-seed-no-cli (provisional)"; ``sep`` goes before the parenthesis."""
     side, level = (change.old, change.old_level) if old else (change.new, change.new_level)
     if not side.assessed:
         return level
     ids = ", ".join(side.rules) if side.rules else "no rule"
-    text = f"{level}{sep}({ids})" if level else ids
     note = side_note(change, old)
-    return f"{text}{sep}({note})" if note else text
+    if level:
+        return f"{level}{sep}({ids}{'; ' + note if note else ''})"
+    return f"{ids}{sep}({note})" if note else ids
 
 
 def side_note(change: Change, old: bool) -> str:
-    """The mark "provisional" for a role's summary resting on unverified or flagged scores: a
-    summary has no level of its own to mark, so the mark follows its rules."""
+    """The mark "provisional" for a side resting on unverified or flagged scores; it goes
+    in the parenthesis after the level with the rules ("Draft (rule; provisional)"), or,
+    for a summary, which has no level, after its rules."""
     side = change.old if old else change.new
-    return "provisional" if change.stage is None and side.provisional else ""
+    return "provisional" if side.provisional else ""
 
 
 # --------------------------------------------------------------------------- editions

@@ -384,6 +384,7 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         metric_notes,
         results,
         table_caveats,
+        assessed,
         ignored,
         off_split,
     )

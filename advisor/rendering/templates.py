@@ -32,6 +32,7 @@ from advisor.load.paths import (
 from advisor.load.resources import builtin_templates
 from advisor.model.location import Location
 from advisor.rendering.formats import check_format
+from advisor.rendering.sources import Sources
 from advisor.text.sandbox import (
     CompiledTemplates,
     Sandbox,
@@ -534,6 +535,24 @@ def score_notes(result: Result) -> list[str]:
     return notes
 
 
+def no_comparison_text(book: Rulebook, result: Result) -> str:
+    """Why the comparison has no row: whose scores --verified-only ignored, who has none
+    (so a guide "compared with" a baseline says what became of the baseline's scores)."""
+    if not result.ignored:
+        return "No scores to compare."
+    ignored, none = [], []
+    for mid in dict.fromkeys(m for m in (result.model, result.baseline) if m):
+        name = book.models[mid].name if mid in book.models else mid
+        n = sum(e.model == mid for e in result.ignored)
+        if n:
+            ignored.append(f"{name}'s {'score' if n == 1 else 'scores'}")
+        else:
+            none.append(f"{name} has no score")
+    verb = "was" if len(ignored) == 1 and ignored[0].endswith("score") else "were"
+    text = f"{' and '.join(ignored)} {verb} ignored (--verified-only)"
+    return f"No scores to compare: {' and '.join([text, *none])}."
+
+
 def _evidence_view(
     book: Rulebook, ev: Evidence | None, refs: dict[tuple[str, str], int]
 ) -> dict[str, Any] | None:
@@ -564,50 +583,9 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
         return {"id": mid, "name": m.name if m else mid, "agent": m.agent if m else ""}
 
     # Sources: numbered in order of first use; the scores first, then rule sources.
-    sources: list[dict[str, Any]] = []
-    refs: dict[tuple[str, str], int] = {}
-    for ev in result.evidence:
-        key = (ev.source, ev.date)
-        if key not in refs:
-            refs[key] = len(sources) + 1
-            sources.append(
-                {
-                    "ref": refs[key],
-                    "kind": "score",
-                    "title": ev.source,
-                    "url": "",
-                    "date": ev.date,
-                    "verified": ev.verified,
-                    "supports": [],
-                }
-            )
-        name = models[ev.model].name if ev.model in models else ev.model
-        sources[refs[key] - 1]["supports"].append(
-            f"{name}, {book.benchmarks[ev.benchmark].name}: {wording.pct(ev.score)}"
-            f" ({'verified' if ev.verified else 'unverified'}; split {ev.split}; agent {ev.agent})"
-        )
-    rule_refs: dict[str, int] = {}
-
-    def rule_sources(ids: list[str]) -> list[int]:
-        out = []
-        for sid in ids:
-            if sid not in rule_refs:
-                src = book.sources[sid]
-                rule_refs[sid] = len(sources) + 1
-                sources.append(
-                    {
-                        "ref": rule_refs[sid],
-                        "kind": "rule",
-                        "title": src.title,
-                        "url": src.url,
-                        "date": src.date or "",
-                        "verified": src.verified,
-                        "supports": [],
-                        "note": src.note,
-                    }
-                )
-            out.append(rule_refs[sid])
-        return out
+    listed = Sources(book)
+    refs = {(ev.source, ev.date): listed.score(ev) for ev in result.evidence}
+    rule_sources = listed.rules
 
     levels = {lv["id"]: lv for lv in level_views(book)}
     roles: list[dict[str, Any]] = []
@@ -697,6 +675,7 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
         "bottom_line": [a.shown for a in result.bottom_line],
         "readings": [a.shown for a in result.readings],
         "comparison": comparison,
+        "no_comparison": no_comparison_text(book, result),
         "score_notes": score_notes(result),
         "selection_guide": [{"role": r["role"], "text": " ".join(r["summary"])} for r in roles],
         "roles": roles,
@@ -704,7 +683,7 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
         "levels": list(levels.values()),
         "caveats": [{"kind": c.kind, "text": c.text} for c in result.caveats],
         "missing": [book.benchmarks[b].name for b in result.missing],
-        "sources": sources,
+        "sources": listed.items,
         "result": result.to_dict(),
     }
 

@@ -19,13 +19,14 @@ so it is reported once and not walked further.
 Findings: gaps, overlaps under ``unique``, shadowed and unreachable rules,
 autonomy that falls as a benchmark score rises, cells outside an input's
 domain, values a closed input never takes, unused roles/stages/benchmarks,
-rule texts naming variables that do not exist, rules citing no source, and
+rule texts naming variables that do not exist, rules citing no source (but
+for a line that only says a score is missing: there is nothing to cite), and
 the rules an organisation rulebook overrode or disabled.
 """
 
 from __future__ import annotations
 
-from advisor.load.rulebook import Rulebook
+from advisor.load.rulebook import CompiledRule, Rulebook
 from advisor.model.location import Location
 from advisor.verify.findings import SEVERITIES, Finding, LintReport
 from advisor.verify.tables import TableCheck, check_cells
@@ -48,7 +49,7 @@ def lint(book: Rulebook) -> LintReport:
     looked_up = check_texts(book, out)
     _check_unused(book, out, looked_up)
     for rule in book.rules():
-        if not rule.spec.sources:
+        if not rule.spec.sources and not _states_an_absence(rule):
             out.append(
                 Finding(
                     "warning",
@@ -160,3 +161,10 @@ def _check_informs(book: Rulebook, out: list[Finding], read: bool) -> None:
 
 
 __all__ = ["Finding", "LintReport", "lint"]
+
+
+def _states_an_absence(rule: CompiledRule) -> bool:
+    """A summary line (no autonomy) that applies only when scores are missing ("There is
+    no MLE-Bench score for X"): it rests on no source, and a guide lists none for it."""
+    tests = list(rule.tests.values())
+    return rule.spec.autonomy is None and bool(tests) and all(t.kind == "missing" for t in tests)
