@@ -200,3 +200,21 @@ def test_what_changed_marks_a_provisional_level_inside_its_parenthesis(tmp_path,
     cells = [norm(c).replace("`", "") for r in table.rows for c in r[2:4]]
     assert "Supervised (ds-hands-on-moderate; provisional)" in cells, cells
     assert not [c for c in cells if ") (" in c], cells
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "confluence", "mediawiki"])
+def test_a_guide_of_some_stages_says_the_selection_guide_is_about_the_whole_role(
+    fmt: str,
+) -> None:
+    """The selection guide's line for data scientists speaks of data processing and
+    training; a guide of model selection alone says what its lines cover."""
+    some = run("guide", "--defaults", "--role", "ds", "--stage", "model-selection",
+               "--format", fmt, "-o", "-")  # fmt: skip
+    every = run("guide", "--defaults", "--role", "ds", "--format", fmt, "-o", "-")
+    assert some.exit_code == 0 and every.exit_code == 0
+    scope = (
+        "These lines are about each role's work as a whole; the autonomy below is for the "
+        "stage this guide covers: Model selection."
+    )
+    assert scope in " ".join(PARSERS[fmt](some.stdout).text.split())
+    assert "work as a whole" not in every.stdout

@@ -535,6 +535,18 @@ def score_notes(result: Result) -> list[str]:
     return notes
 
 
+def selection_scope(book: Rulebook, stages: list[dict[str, str]]) -> str:
+    """What the selection guide's lines cover when the guide is about some stages only:
+    they read a role's work as a whole; "" when the guide covers every stage."""
+    if not stages or len(stages) == len(book.stages):
+        return ""
+    names = ", ".join(s["name"] for s in stages)
+    return (
+        "These lines are about each role's work as a whole; the autonomy below is for "
+        f"the {'stage' if len(stages) == 1 else 'stages'} this guide covers: {names}."
+    )
+
+
 def no_comparison_text(book: Rulebook, result: Result) -> str:
     """Why the comparison has no row: whose scores --verified-only ignored, who has none
     (so a guide "compared with" a baseline says what became of the baseline's scores)."""
@@ -678,6 +690,7 @@ def guide_context(book: Rulebook, result: Result, *, fragment: bool = False) -> 
         "no_comparison": no_comparison_text(book, result),
         "score_notes": score_notes(result),
         "selection_guide": [{"role": r["role"], "text": " ".join(r["summary"])} for r in roles],
+        "selection_scope": selection_scope(book, stage_list),
         "roles": roles,
         "stages": stage_list,
         "levels": list(levels.values()),
