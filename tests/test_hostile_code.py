@@ -9,14 +9,17 @@ subprocess under a 500 MB address-space limit.
 
 from __future__ import annotations
 
+import os
 import resource
 import shutil
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
-from clitools import limited, run
+from clitools import HANG_TIMEOUT, child_env, limited, run
 
 from advisor.load.resources import builtin_rules
 from advisor.model.location import Location
@@ -178,6 +181,63 @@ def test_rule_text_escape_is_refused_by_rules_validate(attack: str, what: str) -
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [line]
     nothing_ran()
+
+
+@pytest.mark.parametrize("command", ["lint", "test", "check"])
+@pytest.mark.parametrize(
+    ("attack", "problem"),
+    [
+        (STATIC[0][0], BLOCKED),
+        ("Hello {{ model.name ", "template syntax error in text: expected token"),
+    ],
+    ids=["unsafe", "syntax"],
+)
+def test_lint_test_and_check_refuse_a_text_validate_refuses(
+    command: str, attack: str, problem: str
+) -> None:
+    """They report the rulebook as validate does, never a traceback or a pass."""
+    f = rules_with_text(attack)
+    result = run("rules", command, "rules")
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    text = f.read_text(encoding="utf-8")
+    line_no = text[: text.index("draft cleaning")].count("\n") + 1
+    assert line.startswith(f"advisor: error: rules/advice.yaml:{line_no}:15: {problem}")
+    assert result.stdout == ""
+
+
+def _peak_rss_mb(*args: str) -> tuple[int, float]:
+    """``python -m advisor ARGS`` under a 3 GB address-space cap: its exit code and its
+    peak resident memory in MB."""
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "advisor", *args],
+        env=child_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=cap,
+    )
+    hang = threading.Timer(HANG_TIMEOUT, proc.kill)
+    hang.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)  # Popen's wait gives no peak memory
+    finally:
+        hang.cancel()
+        proc.returncode = 0  # reaped here, not by Popen
+    return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024
+
+
+@pytest.mark.parametrize("command", ["lint", "check"])
+def test_lint_finds_a_texts_variables_within_the_limits(command: str) -> None:
+    """Finding a text's variables compiles it, and Jinja2 computes constant parts then:
+    a gigabyte-sized constant stays under the memory cap, as in validate and guides."""
+    rules_with_text('{{ "x" * 10**9 }}')
+    code, peak = _peak_rss_mb("rules", command, "rules")
+    assert code in (0, 1)
+    assert peak < 600, f"rules {command} peaked at {peak:.0f} MB"
 
 
 @pytest.mark.parametrize("attack", DYNAMIC)

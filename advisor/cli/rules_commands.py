@@ -117,14 +117,14 @@ def rules_lint_cmd(paths: tuple[str, ...], as_json: bool, report_format: str) ->
 
     Exact, not sampled: each numeric input is split at every rule boundary.
     Exit 0 without errors (warnings allowed), 1 with errors. A rulebook that
-    does not load is reported as validate reports it (--json, --format github).
+    validate rejects is reported as validate reports it (--json, --format github).
     """
     one_output(as_json, report_format)
     require_stdout()
-    from advisor.verify.checks import finding_problems, loaded
+    from advisor.verify.checks import finding_problems, validate
     from advisor.verify.lint import lint
 
-    report = lint(stop_if_invalid(checked(paths, loaded), as_json, report_format))
+    report = lint(stop_if_invalid(checked(paths, validate), as_json, report_format))
     if as_json:
         print_json(report.to_dict())
     elif report_format == "github":
@@ -157,13 +157,13 @@ def rules_test_cmd(paths: tuple[str, ...], coverage_min: float | None, as_json: 
     Example:  advisor rules test my-rules/ --coverage-min 100
 
     Exit 0 when every test passes (and coverage is at least PCT), 1 otherwise.
-    A rulebook that does not load is reported as validate reports it (--json).
+    A rulebook that validate rejects is reported as validate reports it (--json).
     """
     require_stdout()
-    from advisor.verify.checks import loaded
+    from advisor.verify.checks import validate
     from advisor.verify.ruletest import run_tests
 
-    report = run_tests(stop_if_invalid(checked(paths, loaded), as_json, "text"))
+    report = run_tests(stop_if_invalid(checked(paths, validate), as_json, "text"))
     short = report.shortfall(coverage_min)
     if as_json:
         print_json(report.to_dict(coverage_min))

@@ -374,16 +374,23 @@ def compile_template(
     if not env.limited:
         return env.from_string(tree)
     try:
-        return within_limits(lambda: env.from_string(tree))
-    except _Stopped as exc:
-        raise _limit_error(subject, str(exc), location) from None
-    except MemoryError:
-        raise _limit_error(subject, "memory", location) from None
+        return under_limits(lambda: env.from_string(tree), subject, location)
     except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
         # Raised by a constant part that Jinja2 computed and then wrote as code.
         raise AdvisorError(
             f"{subject} could not be compiled: {type(exc).__name__}: {exc}", location
         ) from None
+
+
+def under_limits(work: Callable[[], _T], subject: str, location: Location | None) -> _T:
+    """``work`` (compiling or analysing a text or template from a file) under the limits;
+    running past one raises a TemplateLimitError located at ``location``."""
+    try:
+        return within_limits(work)
+    except _Stopped as exc:
+        raise _limit_error(subject, str(exc), location) from None
+    except MemoryError:
+        raise _limit_error(subject, "memory", location) from None
 
 
 @lru_cache(maxsize=4096)

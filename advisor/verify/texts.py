@@ -8,9 +8,11 @@ from typing import Any
 
 from jinja2 import meta, nodes
 
+from advisor.errors import TemplateLimitError
 from advisor.evaluation.questionnaire import CORE_QUESTIONS
+from advisor.load.resources import is_builtin
 from advisor.load.rulebook import TEXT_FIELDS, Rulebook
-from advisor.text.sandbox import needs_template, text_environment
+from advisor.text.sandbox import needs_template, text_environment, under_limits
 from advisor.verify.findings import Finding
 
 _TEAM_NAMES = frozenset(
@@ -62,11 +64,23 @@ def check_texts(book: Rulebook, out: list[Finding]) -> set[str]:
                 text = getattr(rule.spec, key)
                 if not text or not needs_template(text):
                     continue
-                if text not in parsed:
-                    parsed[text] = env.parse(text)
-                ast = parsed[text]
                 loc = book.where("text", f"{rule.id}\0{key}") or rule.location
-                for name in sorted(meta.find_undeclared_variables(ast) - known):
+                if text not in parsed:
+                    parsed[text] = _analysed(env, text, loc)
+                if isinstance(parsed[text], TemplateLimitError):
+                    out.append(
+                        Finding(
+                            "error",
+                            "text-limit",
+                            f"rule {rule.id!r}, {key}: {parsed[text].message}",
+                            (loc,),
+                            table.id,
+                            (rule.id,),
+                        )
+                    )
+                    continue
+                ast, undeclared = parsed[text]
+                for name in sorted(undeclared - known):
                     out.append(
                         Finding(
                             "error",
@@ -113,6 +127,19 @@ def check_texts(book: Rulebook, out: list[Finding]) -> set[str]:
                         )
                     )
     return looked_up
+
+
+def _analysed(env: Any, text: str, where: Any) -> tuple[Any, set[str]] | TemplateLimitError:
+    """A text's syntax tree and the variables it reads; a text from a file other than the
+    built-in rulebook's is analysed under the limits, since finding its variables
+    compiles it, constant parts (``'x' * 10**10``) included."""
+    ast = env.parse(text)
+    if is_builtin(where):
+        return ast, meta.find_undeclared_variables(ast)
+    try:
+        return ast, under_limits(lambda: meta.find_undeclared_variables(ast), "text", where)
+    except TemplateLimitError as exc:
+        return exc
 
 
 def _constant_lookup(node: Any, keyed: Collection[str]) -> tuple[str, str, str] | None:
