@@ -395,3 +395,20 @@ def test_update_refuses_an_edition_whose_output_is_one_of_its_inputs() -> None:
         f"{os.path.join('docs', '..', 'scores.yaml')} are the same file; choose another for output"
     ]
     assert state("scores.yaml", "docs/edition.yaml") == before
+
+
+def test_a_recommended_model_is_saved_as_auto_and_replays_to_the_same_guide():
+    """'--model auto' (the questionnaire's "Not sure") saves the request, not the model it
+    stood for, so --answers gives the same bytes, recommendation and shortlist included."""
+    first = run(
+        "guide", "--defaults", "--model", "auto", "--date", "2026-01-01",
+        "-o", "auto.md", "--save-answers", "auto.yaml",
+    )  # fmt: skip
+    assert first.exit_code == 0, first.output
+    answers = yaml.safe_load(Path("auto.yaml").read_text(encoding="utf-8"))
+    assert answers["model"] == "auto"
+    again = run("guide", "--answers", "auto.yaml", "--date", "2026-01-01", "-o", "again.md")
+    assert again.exit_code == 0, again.output
+    assert Path("again.md").read_bytes() == Path("auto.md").read_bytes()
+    assert "## Which model for which stage" in Path("auto.md").read_text(encoding="utf-8")
+    assert check("auto.yaml") == (0, "auto.md: up to date (edition of 2026-01-01)\n")

@@ -244,7 +244,11 @@ def guide_cmd(
             verified_only=verified_only,
             shortlist=shortlist,
         )
-        write_text(save_answers, edition.edition_text(answers, record), force=force)
+        # A recommended model is saved as the request it answered ("auto"), so the file
+        # gives the same guide, recommendation and shortlist included, and --update
+        # recommends again from the scores of the day.
+        saved = {**answers, "model": questionnaire.AUTO} if recommending.picked else answers
+        write_text(save_answers, edition.edition_text(saved, record), force=force)
     # With -o - stdout holds the guide itself; everything else goes to stderr.
     summary_stream = sys.stdout if written is not None else sys.stderr
     if not show and not (summary_stream is not None and summary_stream.isatty()):

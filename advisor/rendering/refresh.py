@@ -18,7 +18,7 @@ import msgspec.structs
 
 from advisor import wording
 from advisor.errors import InputError, OutputError
-from advisor.evaluation.questionnaire import resolve_answers
+from advisor.evaluation.questionnaire import Recommending, resolve_answers
 from advisor.load.book import Rulebook
 from advisor.load.paths import MAX_BYTES, FileTooBigError, path_kind, read_capped, read_problem
 from advisor.load.rulebook import load_rulebook, load_scores
@@ -143,7 +143,10 @@ def _inputs(ed: Edition) -> Rulebook:
 def _make(ed: Edition, book: Rulebook, date: str, since: Sequence[s.Model] | None) -> _Made:
     rec = ed.record
     # No prompts: a question the file does not answer takes the rulebook's default.
-    answers = resolve_answers(book, ed.answers, use_defaults=True, origins=ed.origins)
+    recommending = Recommending(book, verified_only=rec.verified_only)
+    answers = resolve_answers(
+        book, ed.answers, use_defaults=True, origins=ed.origins, recommending=recommending
+    )
     page = make_guide(
         book,
         answers,
@@ -153,7 +156,7 @@ def _make(ed: Edition, book: Rulebook, date: str, since: Sequence[s.Model] | Non
         fragment=rec.fragment,
         since=with_models(book, since) if since is not None else None,
         verified_only=rec.verified_only,
-        shortlist=rec.shortlist,
+        shortlist=rec.shortlist or recommending.picked is not None,
     )
     return _Made(book, answers, page)
 
