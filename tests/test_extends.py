@@ -325,3 +325,35 @@ def test_extends_cycle_is_a_located_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "r.yaml:2:10: extends: '../" in result.output
     assert "makes a cycle or is nested too deep" in result.output
+
+
+def test_an_override_given_twice_is_a_located_error(tmp_path: Path) -> None:
+    """Two rules of one id in a restated table: the second used to win silently, while
+    lint's "overridden" note pointed at the first."""
+    rule = (
+        "      - id: tl-validate-top\n"
+        "        when: {role: tech-lead, stage: result-validation, evidence: top}\n"
+        "        autonomy: {level}\n"
+        "        text: Sign-off stays with people.\n"
+        "        sources: [seed-review]\n"
+    )
+    (tmp_path / "org").mkdir()
+    (tmp_path / "org" / "rulebook.yaml").write_text(
+        "rulebook: {id: org, name: Org}\n"
+        "extends: builtin\n"
+        "tables:\n"
+        "  - id: stage-advice\n"
+        "    purpose: stage-advice\n"
+        "    hit_policy: unique\n"
+        "    inputs: [role, stage, evidence, terminal-bench-2]\n"
+        "    rules:\n" + rule.replace("{level}", "assist") + rule.replace("{level}", "draft"),
+        encoding="utf-8",
+    )
+    for command in ("validate", "lint"):
+        result = CliRunner().invoke(cli, ["rules", command, str(tmp_path / "org")])
+        assert result.exit_code == 1
+        [line] = result.output.splitlines()
+        assert line.endswith(
+            "org/rulebook.yaml:14:13: duplicate rule id 'tl-validate-top' in table "
+            f"'stage-advice' (first at {tmp_path / 'org' / 'rulebook.yaml'}:9:13)"
+        ), line

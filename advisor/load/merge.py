@@ -171,6 +171,15 @@ def _merge_table(
     problems: Problems,
 ) -> s.Table:
     """An organisation's table of the same id: its rules replace or extend the base's."""
+    first: dict[str, int] = {}
+    for ri, r in enumerate(new.rules):
+        if r.id in first:
+            where = f.smap.locate(("tables", ti, "rules", first[r.id], "id"))
+            problems.add(
+                f"duplicate rule id {r.id!r} in table {new.id!r} (first at {where})",
+                f.smap.locate(("tables", ti, "rules", ri, "id")),
+            )
+        first.setdefault(r.id, ri)
     by_id = {r.id: r for r in new.rules}
     rules = []
     for r in old.rules:
