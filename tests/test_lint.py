@@ -330,6 +330,23 @@ def test_an_unknown_key_looked_up_with_get_is_an_error(tmp_path: Path) -> None:
     assert "scores.get('mle-bnech') names no benchmark of this rulebook" in bad["message"]
 
 
+def test_an_unknown_key_looked_up_with_a_dot_is_an_error(tmp_path: Path) -> None:
+    """``answers.team`` and ``scores.mle_bench`` are lookups too; methods are not."""
+    table = (FIXTURES / "overlap.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "t.yaml"
+    text = "{{ answers.team }} {{ scores.mle_bench }} {{ scores.items() | list | length }}"
+    path.write_text(
+        table.replace("autonomy: draft\n", f'autonomy: draft\n        text: "{text}"\n'),
+        encoding="utf-8",
+    )
+    code, report = lint_json(str(FIXTURES / "common"), str(path))
+    assert code == 1
+    messages = sorted(f["message"] for f in by_code(report, "unknown-variable"))
+    assert len(messages) == 2
+    assert "answers.team is not there: 'answers' holds an organisation's own" in messages[0]
+    assert "scores.mle_bench names no benchmark of this rulebook" in messages[1]
+
+
 def test_a_core_answer_looked_up_in_answers_is_an_error(tmp_path: Path) -> None:
     # The engine gives texts team, model and baseline as variables; 'answers' holds only
     # an organisation's own questions, so answers['team'] would fail when rendered.

@@ -101,7 +101,7 @@ def check_texts(book: Rulebook, out: list[Finding]) -> set[str]:
                         for c in ast.find_all(nodes.Const)
                         if isinstance(c.value, str) and c.value in book.benchmarks
                     )
-                for node in ast.find_all((nodes.Getitem, nodes.Call)):
+                for node in ast.find_all((nodes.Getitem, nodes.Getattr, nodes.Call)):
                     lookup = _constant_lookup(node, keyed)
                     if lookup is None:
                         continue
@@ -142,12 +142,22 @@ def _analysed(env: Any, text: str, where: Any) -> tuple[Any, set[str]] | Templat
         return exc
 
 
+#: Methods of the mappings texts get, which ``name.attr`` may call rather than look up.
+_DICT_METHODS = frozenset({"get", "items", "keys", "values"})
+
+
 def _constant_lookup(node: Any, keyed: Collection[str]) -> tuple[str, str, str] | None:
-    """``(name, key, as written)`` for ``name['key']`` or ``name.get('key', ...)`` with
-    ``name`` one of ``keyed``; None for anything else."""
+    """``(name, key, as written)`` for ``name['key']``, ``name.key`` or
+    ``name.get('key', ...)`` with ``name`` one of ``keyed``; None for anything else."""
     if isinstance(node, nodes.Getitem):
         target, arg = node.node, node.arg
         shown = "{}[{!r}]"
+    elif isinstance(node, nodes.Getattr):
+        if not (isinstance(node.node, nodes.Name) and node.node.name in keyed):
+            return None
+        if node.attr in _DICT_METHODS:
+            return None  # scores.get(...), scores.items(): a method, not a key
+        return node.node.name, node.attr, f"{node.node.name}.{node.attr}"
     elif (
         isinstance(node, nodes.Call)
         and isinstance(node.node, nodes.Getattr)
