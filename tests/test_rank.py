@@ -606,7 +606,8 @@ def test_an_edition_of_a_shortlist_guide_stays_current(tmp_path: Path, verified_
     text = Path(edition).read_text(encoding="utf-8")
     assert "\n  shortlist: true\n" in text
     assert ("\n  verified_only: true\n" in text) is verified_only
-    assert "\nmodel: auto\n" not in text  # the answers record the model it stood for
+    # The request is saved: --answers replays the same guide, and --update recommends again.
+    assert "\nmodel: auto\n" in text
     checked = run("guide", "--check", edition)
     assert checked.exit_code == 0, checked.output
     assert "up to date" in checked.stdout
