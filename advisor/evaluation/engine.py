@@ -17,6 +17,7 @@ import msgspec.structs
 
 from advisor.errors import EvaluationError, InputError
 from advisor.evaluation import evidence as ev_model
+from advisor.evaluation import questions
 from advisor.evaluation import texts as texts_
 from advisor.evaluation.caveats import (
     evidence_caveats,
@@ -233,9 +234,12 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
     inputs: dict[str, Any] = {"model": profile.model, "baseline": profile.baseline}
     inputs.update(model_scores)
     inputs.update(metrics)
+    # An organisation's question nobody answered (explain, rank, a rule test) reads as
+    # its default, as in a guide made with --defaults.
+    answers = {**profile.answers, **questions.with_defaults(book, profile.answers)}
     for q in book.questions:
-        if q.id in profile.answers and q.id not in inputs:
-            inputs[q.id] = profile.answers[q.id]
+        if q.id in answers and q.id not in inputs:
+            inputs[q.id] = answers[q.id]
 
     # Summary tables read flagged scores as the stage cells count them (capped); whether
     # their lines are provisional is told by reading verified, unflagged scores alone.
@@ -263,7 +267,7 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         "scores": model_scores,
         "baseline_scores": base_scores,
         "metrics": metrics,
-        "answers": dict(profile.answers),
+        "answers": answers,
         "benchmarks": {b: _named(x) for b, x in book.benchmarks.items()},
         # Why --verified-only left out a score of the model, by benchmark ("unverified").
         "ignored": ev_model.ignored_words(ignored, profile.model),
@@ -409,7 +413,7 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         caveats=caveats,
         evidence=evidence,
         traces=traces,
-        answers=dict(profile.answers),
+        answers=answers,
         ignored=ignored,
         off_split=off_split,
     )

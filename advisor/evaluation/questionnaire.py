@@ -16,27 +16,30 @@ import sys
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import msgspec
 import yaml
 
 from advisor import wording
-from advisor.errors import InputError, RulebookError
+from advisor.errors import InputError
 from advisor.evaluation import evidence as ev_model
 from advisor.evaluation import rank
+from advisor.evaluation.questions import (
+    CORE_QUESTIONS,
+    YES_NO,
+    Choice,
+    choices,
+    default_for,
+    is_asked,
+)
 from advisor.evaluation.results import Profile
 from advisor.load import cache
 from advisor.load.book import NO_BASELINE
 from advisor.load.rulebook import Rulebook
 from advisor.load.yamlsource import SourceMap, load_yaml_bytes
-from advisor.model.conditions import CellError, parse_cell
 from advisor.model.location import Location
 
 if TYPE_CHECKING:
     from advisor.model.schema import Question
 
-#: The questions every rulebook has; their answers make the profile itself, and rule
-#: texts get them as variables of their own, not in ``answers``.
-CORE_QUESTIONS = frozenset({"team", "roles", "model", "baseline", "stages"})
 #: The key of an edition file's record (see :mod:`advisor.rendering.edition`): not an
 #: answer, so an answers file may hold it.
 EDITION_KEY = "edition"
@@ -48,32 +51,8 @@ AUTO_LABEL = "Not sure: recommend one for my team"
 MAX_LOCATED_ITEMS = 1000
 
 
-class Choice(msgspec.Struct, frozen=True, order=True):
-    """One option of a select or checkbox question; ``note`` is shown beside it
-    (a model's key scores)."""
-
-    value: str
-    label: str
-    note: str = ""
-
-
 #: ask(question, choices, default) -> raw answer; raises KeyboardInterrupt or EOFError.
 AskFn = Callable[["Question", list[Choice], Any], Any]
-
-
-def choices(book: Rulebook, q: Question) -> list[Choice]:
-    """The options of a question, taken from the rulebook where the question says so."""
-    if q.choices_from == "roles":
-        out = [Choice(r.id, r.name) for r in book.roles.values()]
-    elif q.choices_from == "stages":
-        out = [Choice(st.id, st.name) for st in book.stages.values()]
-    elif q.choices_from == "models":
-        out = [Choice(m.id, m.name) for m in book.models.values() if m.scores]
-    else:
-        out = [Choice(c.value, c.label or c.value) for c in q.choices]
-    if q.type == "select" and not q.required:
-        out.append(Choice(NO_BASELINE if q.choices_from == "models" else "", "(none)"))
-    return out
 
 
 class Recommending:
@@ -227,8 +206,8 @@ def validate_answer(
             raise fail(f"{value:g} is out of range; allowed: {lo} to {hi}")
         return float(value)
     if q.type == "confirm":
-        if isinstance(value, str) and value.strip().lower() in _YES_NO:
-            return _YES_NO[value.strip().lower()]
+        if isinstance(value, str) and value.strip().lower() in YES_NO:
+            return YES_NO[value.strip().lower()]
         if not isinstance(value, bool):
             raise fail(f"expected yes or no, got {value!r}")
         return value
@@ -307,57 +286,6 @@ def _one_choice(
         hint = f"did you mean {' or '.join(close)}? " if close else ""
         raise fail(f"unknown value {raw!r}; {hint}{_allowed(opts)}")
     return key
-
-
-def is_asked(book: Rulebook, q: Question, answers: Mapping[str, Any]) -> bool:
-    """Whether the question's ``when`` conditions hold for the answers so far.
-
-    Each condition is read as a cell of the kind its question answers: numbers
-    for a number question, true/false (or yes/no) for a confirm, ids otherwise.
-
-    Raises:
-        RulebookError: a condition cannot be read; a question that silently
-            never shows up would be worse.
-    """
-    types = {x.id: x.type for x in book.questions}
-    for key, cell in q.when.items():
-        kind = {"number": "number", "confirm": "bool"}.get(types.get(key, ""), "id")
-        if kind == "bool" and isinstance(cell, str) and cell.strip().lower() in _YES_NO:
-            cell = _YES_NO[cell.strip().lower()]
-        try:
-            test = parse_cell(cell, kind)
-        except CellError as exc:
-            raise RulebookError(
-                f"question {q.id!r}: cannot read its condition on {key!r}: {exc}",
-                book.where("question", q.id),
-            ) from None
-        value = answers.get(key)
-        if isinstance(value, list):
-            if not any(test.matches(v) for v in value):
-                return False
-        elif not test.matches(value):
-            return False
-    return True
-
-
-_YES_NO = {"true": True, "yes": True, "y": True, "false": False, "no": False, "n": False}
-
-
-def default_for(book: Rulebook, q: Question, answers: Mapping[str, Any]) -> Any:
-    """The default answer, or None when the question has none."""
-    if q.default_from == "predecessor":
-        model = book.models.get(str(answers.get("model", "")))
-        if model is not None:
-            return model.baseline or NO_BASELINE
-    if q.default is not None:
-        return q.default
-    if q.type == "checkbox":
-        return [c.value for c in choices(book, q)]
-    if q.type == "confirm":
-        return False
-    if not q.required:
-        return NO_BASELINE if q.choices_from == "models" else ""
-    return None
 
 
 def resolve_answers(
