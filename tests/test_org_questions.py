@@ -73,3 +73,20 @@ def test_a_rule_test_without_answers_reads_the_default(book: str) -> None:
     out = ok("rules", "test", book, "--json")
     outcomes = {o["id"]: o["passed"] for o in json.loads(out)["tests"]}
     assert outcomes["pe-default"] is True and outcomes["pe-prod"] is True
+
+
+def test_a_rule_test_answering_an_unknown_question_is_a_located_error(book: str) -> None:
+    Path("org/tests.yaml").write_text(
+        "tests:\n"
+        "  - id: pe-typo\n"
+        "    given: {scores: {mle-bench: 40}, answers: {prod_acess: true}}\n"
+        "    expect: [{role: platform, stage: data-processing, rule: pe-prod}]\n",
+        encoding="utf-8",
+    )
+    result = run("rules", "validate", book)
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line == (
+        "advisor: error: org/tests.yaml:2:9: test 'pe-typo': answers: unknown question "
+        "'prod_acess'; did you mean prod_access or roles?"
+    )

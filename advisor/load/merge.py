@@ -564,6 +564,13 @@ def _check_tests(
                 )
         if g.model is None and not g.scores:
             problems.add(f"test {test.id!r}: 'given' needs a model or scores", loc)
+        questions = [q.id for q in book.questions]
+        for key in g.answers:
+            if key not in questions:
+                problems.add(
+                    f"test {test.id!r}: answers: " + unknown("question", key, questions).message,
+                    loc,
+                )
         for b in list(g.scores) + list(g.baseline_scores):
             if b not in book.benchmarks:
                 problems.add(
