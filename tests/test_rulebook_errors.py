@@ -328,3 +328,29 @@ def test_a_broken_rule_named_by_a_rule_test_is_reported_once(rules: Path) -> Non
         "cannot read '[60..100'; expected a number test such as '>= 30', '< 50', '[30..50)' "
         "or '-' for any"
     ]
+
+
+def test_bands_out_of_order_are_one_line_naming_the_two_bands(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "rulebook.yaml").write_text(
+        "rulebook: {id: b, name: B}\n"
+        "extends: builtin\n"
+        "benchmarks:\n"
+        "  - id: new-bench\n"
+        "    name: New bench\n"
+        "    measures: things\n"
+        "    informs: [data-processing]\n"
+        "    bands:\n"
+        "      - {at_least: 0, level: strong}\n"
+        "      - {at_least: 50, level: emerging}\n"
+        "      - {at_least: 80, level: low}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["rules", "validate", str(tmp_path / "b")])
+    assert result.exit_code == 1
+    [line] = result.output.splitlines()
+    assert line.endswith(
+        "b/rulebook.yaml:4:9: benchmark 'new-bench': bands must rise in both at_least and "
+        "level (a higher score never reads as weaker evidence): 'emerging' at 50 follows "
+        "'strong' at 0"
+    )

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 import msgspec.structs
 
+from advisor import wording
 from advisor.load.book import (
     BUILTIN_INPUTS,
     TEXT_FIELDS,
@@ -362,21 +363,29 @@ def _check_evidence(book: Rulebook, problems: Problems) -> None:
                 "scores are read",
                 loc,
             )
-        prev: tuple[float, int] | None = None
+        prev: s.Band | None = None
         for band in bench.bands:
             if band.level not in rank:
                 hint = unknown("evidence level", band.level, list(book.evidence)).message
                 problems.add(f"benchmark {bench.id!r}: {hint} (in bands)", loc)
                 continue
-            here = (band.at_least, rank[band.level])
-            if prev is not None and not (here[0] > prev[0] and here[1] > prev[1]):
+            if prev is not None and not (
+                band.at_least > prev.at_least and rank[band.level] > rank[prev.level]
+            ):
+                # Once: every later band would be compared with a band already out of order.
                 problems.add(
                     f"benchmark {bench.id!r}: bands must rise in both at_least and level "
-                    "(a higher score never reads as weaker evidence)",
+                    f"(a higher score never reads as weaker evidence): {_band(band)} follows "
+                    f"{_band(prev)}",
                     loc,
                 )
-            prev = here
+                break
+            prev = band
         _check_splits(bench, loc, problems)
+
+
+def _band(band: s.Band) -> str:
+    return f"'{band.level}' at {wording.number(band.at_least)}"
 
 
 def _check_splits(bench: s.Benchmark, loc: Location | None, problems: Problems) -> None:
