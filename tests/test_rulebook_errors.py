@@ -354,3 +354,28 @@ def test_bands_out_of_order_are_one_line_naming_the_two_bands(tmp_path: Path) ->
         "level (a higher score never reads as weaker evidence): 'emerging' at 50 follows "
         "'strong' at 0"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("extends: builtn\n", "extends: 'builtn' not found (looked at "),
+        (
+            "extends: builtin\ntables:\n  - {id: t, purpose: reading, hit_policy: collect,\n"
+            "     inputs: [mle-bnch], rules: []}\n",
+            "table 't': unknown input 'mle-bnch' (did you mean mle-bench or ",
+        ),
+    ],
+    ids=["extends", "input"],
+)
+def test_a_misspelt_name_gets_the_closest(tmp_path: Path, text: str, expected: str) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "rulebook.yaml").write_text(
+        "rulebook: {id: b, name: B}\n" + text, encoding="utf-8"
+    )
+    result = CliRunner().invoke(cli, ["rules", "validate", str(tmp_path / "b")])
+    assert result.exit_code == 1
+    [line] = result.output.splitlines()
+    assert expected in line
+    if "extends" in expected:
+        assert line.endswith("(did you mean builtin?)")

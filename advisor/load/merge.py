@@ -22,6 +22,7 @@ from advisor.load.book import (
     CompiledTable,
     Rulebook,
     RuleChange,
+    closest,
     unknown,
 )
 from advisor.load.validate import Problems
@@ -447,9 +448,15 @@ def _compile_tables(
         for name in table.inputs:
             kind = book.input_kind(name)
             if kind is None:
+                known = [
+                    *BUILTIN_INPUTS, *book.benchmarks, *book.metrics,
+                    *(q.id for q in book.questions),
+                ]  # fmt: skip
+                near = closest(name, known)
+                hint = f" (did you mean {' or '.join(near)}?)" if near else ""
                 problems.add(
-                    f"table {table.id!r}: unknown input {name!r}; inputs are role, stage, "
-                    "model, baseline, benchmark, metric and question ids",
+                    f"table {table.id!r}: unknown input {name!r}{hint}; inputs are role, "
+                    "stage, model, baseline, benchmark, metric and question ids",
                     tloc,
                 )
                 continue

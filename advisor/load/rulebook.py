@@ -28,6 +28,7 @@ from advisor.load.book import (
     CompiledTable,
     Rulebook,
     RuleChange,
+    closest,
     unknown,
 )
 from advisor.load.discover import MAX_FILES, display_name, rulebook_files
@@ -230,7 +231,8 @@ def _load_base(
         # A file from standard input has no folder: its name has none, so the working one.
         base_path = os.path.realpath(os.path.join(os.path.dirname(f.path), target))
         if not os.path.exists(base_path):
-            problems.add(f"extends: {target!r} not found (looked at {base_path})", where)
+            near = " (did you mean builtin?)" if closest(target, ["builtin"]) else ""
+            problems.add(f"extends: {target!r} not found (looked at {base_path}){near}", where)
             return None
     key = os.path.realpath(base_path)
     if key in chain or len(chain) >= MAX_EXTENDS_DEPTH:
