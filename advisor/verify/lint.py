@@ -26,6 +26,7 @@ the rules an organisation rulebook overrode or disabled.
 
 from __future__ import annotations
 
+from advisor.load.resources import is_builtin
 from advisor.load.rulebook import CompiledRule, Rulebook
 from advisor.model.location import Location
 from advisor.verify.findings import SEVERITIES, Finding, LintReport
@@ -138,7 +139,13 @@ def _check_informs(book: Rulebook, out: list[Finding], read: bool) -> None:
                     (book.where("stage", sid) or first,),
                 )
             )
+    # An organisation's rulebook is not told about the built-in rulebook's own choices,
+    # which it cannot change where they are written (a built-in Terminal-Bench 1.0).
+    extending = not all(is_builtin(Location(f)) for f in book.files)
     for b in book.benchmarks.values():
+        where = book.where("benchmark", b.id)
+        if extending and is_builtin(where):
+            continue
         if not b.informs:
             out.append(
                 Finding(
@@ -146,7 +153,7 @@ def _check_informs(book: Rulebook, out: list[Finding], read: bool) -> None:
                     "informs-nothing",
                     f"benchmark {b.id!r} informs no stage: its scores are shown but decide "
                     "no stage advice",
-                    (book.where("benchmark", b.id) or first,),
+                    (where or first,),
                 )
             )
     if not read and informed:
