@@ -124,9 +124,9 @@ def line_of(path: Path, text: str) -> int:
 def test_chain_validates(chain: Path) -> None:
     code, out = run("rules", "validate", "team")
     assert code == 0, out
-    # 6 built-in files, 2 of acme, 1 of the team; 81 rules, 2 disabled, 1 added:
+    # 6 built-in files, 2 of acme, 1 of the team; 85 rules, 2 disabled, 1 added:
     # the rule acme disabled stays disabled in the team's rulebook that extends it.
-    assert out.strip() == "ok: acme-research (9 files, 4 tables, 80 rules)"
+    assert out.strip() == "ok: acme-research (9 files, 4 tables, 84 rules)"
 
 
 def test_chain_lints_clean_and_reports_every_change(chain: Path) -> None:
@@ -168,7 +168,7 @@ def test_chain_tests_pass_with_full_coverage(chain: Path) -> None:
         "skipped expectations naming disabled rules: mle-85-data-scientist (ds-judgement-top)"
     )
     # 45 built-in tests (two redefined) and one of acme's own.
-    assert lines[1:] == ["46 passed, 0 failed", "coverage: 80 of 80 rules (100.0%)"]
+    assert lines[1:] == ["47 passed, 0 failed", "coverage: 84 of 84 rules (100.0%)"]
 
 
 def test_explain_shows_the_organisations_changes(chain: Path) -> None:
@@ -245,7 +245,7 @@ def test_inherited_test_broken_by_an_override_says_how_to_fix_it(chain: Path) ->
     assert note.endswith(
         "redefine test 'mle-85-tech-lead' in your rulebook with the new expectation"
     )
-    assert "45 passed, 1 failed" in lines  # 45 built-in tests and acme's renamed one
+    assert "46 passed, 1 failed" in lines  # 46 built-in tests and acme's renamed one
 
 
 def test_disabling_without_a_replacement_leaves_a_gap(chain: Path) -> None:

@@ -109,7 +109,8 @@ def test_only_boundaries_that_decide_are_flagged(tmp_path):
     )
     assert explain(high) == []
     # At MLE-Bench 20 it decides: 60 is where Terminal-Bench 2.0 reads as moderate evidence
-    # for the pipeline stages, and where ML engineers automate them.
+    # for the pipeline stages, where ML engineers automate them, and where their summary
+    # line speaks of the command-line strength.
     low = scores_file(
         tmp_path,
         'benchmark: mle-bench, score: 20, date: "2026-05"',
@@ -119,7 +120,8 @@ def test_only_boundaries_that_decide_are_flagged(tmp_path):
     assert explain(low) == [
         "Terminal-Bench 2.0 61% ± 2 pp is within 2 pp of the 60% boundary, "
         "so this advice may flip: "
-        "ML engineers: data processing and training & tuning (supervised → draft)."
+        "ML engineers: the role summary, data processing and training & tuning "
+        "(supervised → draft)."
     ]
     # At MLE-Bench 36 it decides between supervised and draft pipelines.
     mid = scores_file(

@@ -35,7 +35,7 @@ def test_scaffold_passes_validate_lint_and_test(here: Path) -> None:
         "advisor rules test rulebook",
     ]
     code, out = run("rules", "validate", "rulebook")
-    assert (code, out.strip()) == (0, "ok: my-org (8 files, 4 tables, 81 rules)")
+    assert (code, out.strip()) == (0, "ok: my-org (8 files, 4 tables, 85 rules)")
     code, out = run("rules", "lint", "--json", "rulebook")
     assert code == 0, out
     report = json.loads(out)
@@ -47,7 +47,7 @@ def test_scaffold_passes_validate_lint_and_test(here: Path) -> None:
     code, out = run("rules", "test", "rulebook", "--coverage-min", "100")
     assert code == 0, out
     # The 45 built-in tests and the scaffold's own.
-    assert out.splitlines() == ["46 passed, 0 failed", "coverage: 81 of 81 rules (100.0%)"]
+    assert out.splitlines() == ["47 passed, 0 failed", "coverage: 85 of 85 rules (100.0%)"]
 
 
 def test_the_example_override_is_what_explain_chooses(here: Path) -> None:
