@@ -14,8 +14,8 @@ CPR_REQUEST = "\x1b[6n"
 
 
 class Terminal:
-    """``advisor guide ARGS`` (or ``program``) in a 30x100 pseudo-terminal, answered like a
-    terminal emulator; without colours unless ``colour``.
+    """``advisor guide ARGS`` (or ``program``) in a pseudo-terminal of 30 lines and ``columns``
+    columns, answered like a terminal emulator; without colours unless ``colour``.
 
     prompt_toolkit asks the terminal where the cursor is (a CPR request) and draws
     bottom toolbars, such as a checkbox's validation message, only once it knows;
@@ -29,6 +29,7 @@ class Terminal:
         program: list[str] | None = None,
         environ: dict[str, str] | None = None,
         colour: bool = False,
+        columns: int = 100,
     ) -> None:
         base = os.environ if environ is None else environ
         env = {
@@ -45,14 +46,14 @@ class Terminal:
             argv[1:],
             cwd=str(folder),
             env=env,
-            dimensions=(30, 100),
+            dimensions=(30, columns),
             encoding="utf-8",
             codec_errors="replace",
             timeout=30,
         )
         self.seen = ""
-        # Everything the program drew, replayed on an emulated 30x100 screen.
-        self.screen = pyte.Screen(100, 30)
+        # Everything the program drew, replayed on an emulated screen of the same size.
+        self.screen = pyte.Screen(columns, 30)
         self.stream = pyte.Stream(self.screen)
 
     def expect(self, text: str | type, timeout: float = 30) -> str:

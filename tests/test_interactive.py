@@ -8,6 +8,7 @@ Each test waits for a prompt's text before it types, never for a screen layout."
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -37,8 +38,10 @@ BASELINE = "Which model do you compare it with?"
 STAGES = "Which workflow stages are you considering handing over?"
 
 
-def spawn(folder: Path, *args: str, program: list[str] | None = None) -> Terminal:
-    return Terminal(folder, *args, program=program)
+def spawn(
+    folder: Path, *args: str, program: list[str] | None = None, columns: int = 100
+) -> Terminal:
+    return Terminal(folder, *args, program=program, columns=columns)
 
 
 def finish(term: Terminal) -> tuple[int, str]:
@@ -193,6 +196,54 @@ def test_the_model_list_is_best_first_with_key_scores(tmp_path: Path) -> None:
         assert row in [" ".join(ln.split()) for ln in child.shown()]
     child.send(CTRL_C)
     assert finish(child)[0] == 130
+
+
+def model_list(columns: int, tmp_path: Path, typed: str = "") -> list[str]:
+    """The screen of the model question in a terminal ``columns`` wide, after ``typed``."""
+    child = spawn(tmp_path, "-o", "OUT.md", columns=columns)
+    for prompt in (TEAM, ROLES, STAGES):
+        child.expect(prompt[:20])  # a long line is drawn in pieces at a narrow terminal
+        child.send(ENTER)
+    child.expect(MODEL)
+    child.expect("now Gemini")
+    if typed:
+        child.send(typed)
+    screen = child.shown()
+    child.send(CTRL_C)
+    assert finish(child)[0] == 130
+    return screen
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_at_80_columns_names_give_way_to_the_scores_and_the_key_is_whole(
+    tmp_path: Path, columns: int
+) -> None:
+    """A walkthrough found the scores cut ("Terminal-Benc...", "now Gemini-3-...") and the
+    marks key cut off ("(* unverified,") at 80 columns; long names are shortened instead."""
+    screen = model_list(columns, tmp_path)
+    assert all(len(ln) <= columns for ln in screen)
+    assert "(* unverified, ! flagged score)" in screen  # a line of its own
+    first = next(ln for ln in screen if "now " in ln)
+    assert first.endswith("now Gemini-3-Pro-Preview (MLEvolve)")
+    assert first.split()[:3] == ["Not", "sure:", "recommend"]
+    # Names too long for their column end in an ellipsis at a word's end, never
+    # mid-word, and the scores beside them are whole.
+    names = [AUTO_LABEL, *(m.name for m in load_rulebook(None).models.values())]
+    cut = [ln.split("…")[0].strip() for ln in screen if "…" in ln]
+    assert cut if columns == 80 else True
+    for head in cut:
+        assert any(n.startswith(head) and n[len(head)] in " ,(" for n in names), head
+    tb = [ln for ln in screen if "Terminal-Bench" in ln]
+    assert tb and all(re.search(r"Terminal-Bench 2\.0 [0-9.]+%", ln) for ln in tb)
+    (tmp_path / "gpt").mkdir()
+    row = next(ln for ln in model_list(columns, tmp_path / "gpt", "gpt-5.5") if "GPT-5.5" in ln)
+    assert "36%*" in row and "82.7%*" in row and "Terminal-Bench 2.0 82.7%*" in row
+
+
+def test_at_50_columns_the_scores_still_show(tmp_path: Path) -> None:
+    screen = model_list(50, tmp_path, "gpt-5.5")
+    row = next(ln for ln in screen if "GPT-5.5" in ln)
+    assert len(row) <= 50 and "MLE-Bench 36%*" in row
 
 
 def test_not_sure_recommends_the_model_rank_puts_first_for_the_team(tmp_path: Path) -> None:

@@ -13,12 +13,14 @@ import contextlib
 import functools
 import signal
 import sys
+import textwrap
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 import questionary
+from prompt_toolkit.application import get_app
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
@@ -35,6 +37,23 @@ if TYPE_CHECKING:
 SEARCH_FROM = 8
 #: How a text prompt shows its default: greyed in the empty line, taken by Enter.
 PLACEHOLDER_STYLE = "fg:ansibrightblack"
+#: Columns of a completion menu besides its two columns' text: a space before and after
+#: each, and the scroll bar.
+MENU_FRAME = 5
+#: The narrowest the name column of a long select gets, however long the notes.
+MIN_NAME = 12
+
+
+def shorten(text: str, width: int, sep: str = " ") -> str:
+    """``text`` in at most ``width`` columns: cut after a whole word (or a whole
+    ``sep``-separated part) and ended with "…", mid-word only when one word is too long."""
+    if len(text) <= width:
+        return text
+    head = text[: max(width - 1, 0)]
+    cut = head.rfind(sep)
+    if cut > 0 and not text[len(head) :].startswith(sep):
+        head = head[:cut]
+    return head.rstrip(" ,;:(-") + "…"
 
 
 def _title(c: Choice) -> str:
@@ -85,11 +104,19 @@ class ChoiceFinder(Completer):
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Any:
         text = document.text_before_cursor
-        for c in self.matches(text):
+        found = self.matches(text)
+        # The menu gives the names all the room they want and cuts the notes; the notes
+        # (the scores) matter more, so names are shortened to leave them room.
+        room = get_app().output.get_size().columns - MENU_FRAME
+        notes = max((len(c.note) for c in found), default=0)
+        note_room = min(notes, max(room - MIN_NAME, 0))
+        name_room = max(room - note_room, 1)
+        for c in found:
             yield Completion(
                 self.titles[c.value],
                 start_position=-len(text),
-                display_meta=c.note,
+                display=shorten(self.titles[c.value], name_room),
+                display_meta=shorten(c.note, note_room, sep=", ") if c.note else "",
             )
 
 
@@ -117,11 +144,17 @@ def _ask_filtered(
             return f"Nothing matches {text.strip()!r}; delete some of it"
         return f"{n} choices match {text.strip()!r}; choose one with the arrows or type more"
 
-    # autocomplete has no instruction line: the help goes to the bottom toolbar.
+    # autocomplete has no instruction line: the help goes to the bottom toolbar, the
+    # key of the marks on a line of its own so that a narrow terminal cuts neither.
     marks = f"({wording.MARKS_KEY})" if any(c.note for c in choices) else ""
-    help_text = f"{kwargs.pop('instruction', '')} {marks}".strip()
-    if help_text:
-        kwargs["bottom_toolbar"] = help_text
+    width = kwargs["output"].get_size().columns
+    help_lines = [
+        wrapped
+        for line in (kwargs.pop("instruction", ""), marks)
+        for wrapped in textwrap.wrap(line, max(width - 1, 20))
+    ]
+    if help_lines:
+        kwargs["bottom_toolbar"] = "\n".join(help_lines)
     if fallback is not None:
         kwargs["placeholder"] = [(PLACEHOLDER_STYLE, finder.titles[fallback.value])]
     question = questionary.autocomplete(
