@@ -92,6 +92,23 @@ def test_questionnaire_with_validation_errors_writes_the_chosen_guide(tmp_path: 
     assert files(tmp_path) == ["OUT.md"]
 
 
+def test_both_checkboxes_say_the_same_short_instruction(tmp_path: Path) -> None:
+    """The walkthrough saw roles say "(Space to select, Enter to confirm.)" and stages
+    questionary's own "(Use arrow keys to move, <space> to select, ...)"."""
+    child = spawn(tmp_path, "-o", "OUT.md")
+    child.expect(TEAM)
+    child.send(ENTER)
+    shown = []
+    for prompt in (ROLES, STAGES):
+        child.expect(prompt)
+        line = next(ln for ln in child.shown() if prompt in ln)
+        shown.append(line.split(prompt)[1].strip())
+        child.send(ENTER)
+    assert shown == ["(Space to select, Enter to confirm.)"] * 2
+    child.send(CTRL_C)
+    assert finish(child)[0] == 130
+
+
 def test_model_search_filter_and_no_comparison(tmp_path: Path) -> None:
     child = spawn(tmp_path, "-o", "OUT.md", "--date", DATE, "--save-answers", "answers.yaml")
     child.expect(TEAM)

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 SEARCH_FROM = 8
 #: How a text prompt shows its default: greyed in the empty line, taken by Enter.
 PLACEHOLDER_STYLE = "fg:ansibrightblack"
+#: What every checkbox prompt says, in place of questionary's longer instruction.
+CHECKBOX_KEYS = "Space to select, Enter to confirm."
 #: Columns of a completion menu besides its two columns' text: a space before and after
 #: each, and the scroll bar.
 MENU_FRAME = 5
@@ -325,6 +327,8 @@ def ask(q: Question, choices: list[Choice], default: Any, stream: TextIO | None 
             questionary.Choice(title=c.label, value=c.value, checked=c.value in chosen)
             for c in choices
         ]
+        # One instruction for every checkbox, after the question's own help if it has one.
+        kwargs["instruction"] = f"({q.help} {CHECKBOX_KEYS})" if q.help else f"({CHECKBOX_KEYS})"
         question = questionary.checkbox(
             q.prompt,
             choices=opts,
