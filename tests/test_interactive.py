@@ -39,9 +39,13 @@ STAGES = "Which workflow stages are you considering handing over?"
 
 
 def spawn(
-    folder: Path, *args: str, program: list[str] | None = None, columns: int = 100
+    folder: Path,
+    *args: str,
+    program: list[str] | None = None,
+    columns: int = 100,
+    real_cursor: bool = False,
 ) -> Terminal:
-    return Terminal(folder, *args, program=program, columns=columns)
+    return Terminal(folder, *args, program=program, columns=columns, real_cursor=real_cursor)
 
 
 def finish(term: Terminal) -> tuple[int, str]:
@@ -65,9 +69,12 @@ def test_questionnaire_with_validation_errors_writes_the_chosen_guide(tmp_path: 
     child.send(SPACE + DOWN + SPACE + DOWN + SPACE + DOWN + SPACE + ENTER)
     child.expect("Choose at least one")
     child.send(UP + UP + SPACE + DOWN + DOWN + SPACE + ENTER)  # ML engineer, student
+    # The answer names the roles chosen, not only "done (2 selections)" (walkthrough).
+    child.expect("ML engineer, Student / researcher")
 
     child.expect(STAGES)
     child.send(DOWN + SPACE + ENTER)  # all but model selection
+    child.expect("Data processing, Training & tuning, Result validation")
     child.expect(MODEL)
     child.send(ENTER)  # an empty line takes the default, GPT-5.5
     child.expect(BASELINE)
@@ -264,7 +271,16 @@ def test_at_50_columns_the_scores_still_show(tmp_path: Path) -> None:
 
 
 def test_not_sure_recommends_the_model_rank_puts_first_for_the_team(tmp_path: Path) -> None:
-    child = spawn(tmp_path, "-o", "OUT.md", "--date", DATE, "--save-answers", "answers.yaml")
+    child = spawn(
+        tmp_path,
+        "-o",
+        "OUT.md",
+        "--date",
+        DATE,
+        "--save-answers",
+        "answers.yaml",
+        real_cursor=True,  # the answered lines stay on the screen
+    )
     child.expect(TEAM)
     child.send("Pipelines" + ENTER)
     child.expect(ROLES)
@@ -274,13 +290,15 @@ def test_not_sure_recommends_the_model_rank_puts_first_for_the_team(tmp_path: Pa
     child.expect(MODEL)
     child.expect(AUTO_LABEL)
     child.send(DOWN + ENTER)  # the first line: "Not sure: recommend one for my team"
+    picked = recommended(["ml-engineer"], ["data-processing"])
+    book = load_rulebook(None)
+    # The answered line names the model recommended (the walkthrough saw only the label).
     child.expect(BASELINE)
+    assert f"? {MODEL} recommended: {book.models[picked].name}" in child.shown()
     child.send(ENTER)
     status, rest = finish(child)
     assert status == 0, rest
 
-    picked = recommended(["ml-engineer"], ["data-processing"])
-    book = load_rulebook(None)
     assert picked != "gpt-5.5"  # not the default: the recommendation decided
     assert f"Wrote OUT.md: 1 role, model {picked}" in rest
     md = (tmp_path / "OUT.md").read_text()

@@ -82,6 +82,8 @@ class ChoiceFinder(Completer):
         # Names alone, which keeps room for the notes; the id only tells twins apart.
         labels = Counter(c.label for c in choices)
         self.titles = {c.value: c.label if labels[c.label] == 1 else _title(c) for c in choices}
+        # What the answered line shows, which also names the choice.
+        self.answered = {c.value: c.answered or self.titles[c.value] for c in choices}
 
     def matches(self, text: str) -> list[Choice]:
         """The choices every word of ``text`` occurs in; all of them for no words."""
@@ -99,7 +101,12 @@ class ChoiceFinder(Completer):
         exact = [
             c
             for c in self.choices
-            if typed in (str(c.value).casefold(), self.titles[c.value].casefold())
+            if typed
+            in (
+                str(c.value).casefold(),
+                self.titles[c.value].casefold(),
+                self.answered[c.value].casefold(),
+            )
         ]
         found = exact or self.matches(text)
         return found[0] if len(found) == 1 else None
@@ -173,7 +180,7 @@ def _ask_filtered(
         buf = event.current_buffer
         picked = finder.find(buf.text) if buf.text.strip() else fallback
         if picked is not None:
-            buf.document = Document(finder.titles[picked.value])
+            buf.document = Document(finder.answered[picked.value])
         buf.validate_and_handle()
 
     app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), enter])
@@ -337,7 +344,13 @@ def ask(q: Question, choices: list[Choice], default: Any, stream: TextIO | None 
         )
     if q.type in ("select", "checkbox"):
         _extra_keys(question)
-    return _run(question, again)
+    given = _run(question, again)
+    if q.type == "checkbox" and len(given) > 1:
+        # questionary's answered line says only "done (2 selections)": say which.
+        labels = {c.value: c.label for c in choices}
+        out.write(f"  {', '.join(labels[v] for v in given)}\n")
+        out.flush()
+    return given
 
 
 def _run(
