@@ -99,6 +99,26 @@ def test_questionnaire_with_validation_errors_writes_the_chosen_guide(tmp_path: 
     assert files(tmp_path) == ["OUT.md"]
 
 
+@pytest.mark.parametrize(
+    ("typed", "used"), [("   ", "ML team"), ("  Fraud   ML ", "Fraud ML")], ids=["blank", "spaces"]
+)
+def test_the_answered_team_line_shows_the_name_used(tmp_path: Path, typed: str, used: str) -> None:
+    """The walkthrough typed only spaces: the line showed them, the guide said "ML team"."""
+    child = spawn(tmp_path, "-o", "OUT.md", "--date", DATE, real_cursor=True)
+    child.expect(TEAM)
+    child.send(typed + ENTER)
+    child.expect(ROLES)
+    [answered] = [ln for ln in child.shown() if ln.startswith(f"? {TEAM}")]
+    assert answered.endswith(f") {used}")
+    child.send(ENTER)
+    for prompt in (STAGES, MODEL, BASELINE):
+        child.expect(prompt)
+        child.send(ENTER)
+    status, rest = finish(child)
+    assert status == 0, rest
+    assert (tmp_path / "OUT.md").read_text().startswith(f"# {used}: adopting GPT-5.5\n")
+
+
 def test_both_checkboxes_say_the_same_short_instruction(tmp_path: Path) -> None:
     """The walkthrough saw roles say "(Space to select, Enter to confirm.)" and stages
     questionary's own "(Use arrow keys to move, <space> to select, ...)"."""
@@ -271,16 +291,8 @@ def test_at_50_columns_the_scores_still_show(tmp_path: Path) -> None:
 
 
 def test_not_sure_recommends_the_model_rank_puts_first_for_the_team(tmp_path: Path) -> None:
-    child = spawn(
-        tmp_path,
-        "-o",
-        "OUT.md",
-        "--date",
-        DATE,
-        "--save-answers",
-        "answers.yaml",
-        real_cursor=True,  # the answered lines stay on the screen
-    )
+    args = ("-o", "OUT.md", "--date", DATE, "--save-answers", "answers.yaml")
+    child = spawn(tmp_path, *args, real_cursor=True)  # the answered lines stay on screen
     child.expect(TEAM)
     child.send("Pipelines" + ENTER)
     child.expect(ROLES)

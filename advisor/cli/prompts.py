@@ -172,18 +172,13 @@ def _ask_filtered(
     app = question.application
     # Open the whole list before anything is typed, not only after the first key.
     app.pre_run_callables.append(lambda: app.current_buffer.start_completion())
-    enter = KeyBindings()
 
-    @enter.add("enter", eager=True)
-    def _(event: Any) -> None:
-        # The answer line then shows the choice taken, not the words that found it.
-        buf = event.current_buffer
-        picked = finder.find(buf.text) if buf.text.strip() else fallback
-        if picked is not None:
-            buf.document = Document(finder.answered[picked.value])
-        buf.validate_and_handle()
+    def taken(text: str) -> str | None:
+        # The answer line shows the choice taken, not the words that found it.
+        picked = finder.find(text) if text.strip() else fallback
+        return None if picked is None else finder.answered[picked.value]
 
-    app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), enter])
+    _enter_shows(question, taken)
     _extra_keys(question)
 
     def value(text: str) -> str:
@@ -192,6 +187,23 @@ def _ask_filtered(
         return picked.value
 
     return _run(question, again, value)
+
+
+def _enter_shows(question: Any, used: Callable[[str], str | None]) -> None:
+    """Let Enter first put ``used(text)`` in the line (unless None), so that the
+    answered line shows the answer taken, then accept it as usual."""
+    app = question.application
+    enter = KeyBindings()
+
+    @enter.add("enter", eager=True)
+    def _(event: Any) -> None:
+        buf = event.current_buffer
+        text = used(buf.text)
+        if text is not None:
+            buf.document = Document(text)
+        buf.validate_and_handle()
+
+    app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), enter])
 
 
 def _extra_keys(question: Any) -> None:
@@ -313,6 +325,14 @@ def ask(q: Question, choices: list[Choice], default: Any, stream: TextIO | None 
         if shown:
             kwargs["placeholder"] = [(PLACEHOLDER_STYLE, shown)]
         question = questionary.text(q.prompt, validate=_validator(q, bool(shown)), **kwargs)
+
+        # The answered line shows the text used: the default for a blank line, and
+        # text with its spaces tidied as validate_answer tidies them.
+        def used(text: str) -> str | None:
+            tidy = " ".join(text.split()) if q.type == "text" else text.strip()
+            return tidy or shown or None
+
+        _enter_shows(question, used)
         return _run(question, again, lambda text: text if text.strip() or not shown else shown)
     if q.type == "select" and len(choices) > SEARCH_FROM:
         return _ask_filtered(q, choices, default, kwargs, again)
