@@ -8,8 +8,10 @@ Each test waits for a prompt's text before it types, never for a screen layout."
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -528,4 +530,28 @@ def test_signal_from_outside_mid_questionnaire_stops_cleanly(
     assert code == status, rest
     assert f"advisor: {message}; nothing was written" in rest
     assert "Press ENTER" not in child.seen
+    assert files(tmp_path) == []
+
+
+@pytest.mark.parametrize("at", [TEAM, ROLES, MODEL])
+def test_closing_the_terminal_mid_questionnaire_is_a_hang_up(tmp_path: Path, at: str) -> None:
+    """The walkthrough closed the terminal (tmux kill-session) and got "standard output:
+    write failed: Input/output error", exit 1; a hang-up is exit 129, nothing written."""
+    child = spawn(tmp_path, "-o", "OUT.md", "--save-answers", "answers.yaml")
+    for prompt in (TEAM, ROLES, STAGES, MODEL):
+        child.expect(prompt)
+        if prompt == at:
+            break
+        child.send(ENTER)
+    child.shown(0.5)  # the prompt is up and waiting
+    pid = child.child.pid
+    os.close(child.child.child_fd)  # the terminal goes away; the kernel sends SIGHUP
+    child.child.closed = True
+    deadline = time.monotonic() + 30
+    while (ended := os.waitpid(pid, os.WNOHANG)) == (0, 0):
+        assert time.monotonic() < deadline, "advisor did not end"
+        time.sleep(0.05)
+    status = ended[1]
+    assert os.WIFEXITED(status), f"killed by signal {os.WTERMSIG(status)}"
+    assert os.WEXITSTATUS(status) == 129
     assert files(tmp_path) == []

@@ -10,6 +10,7 @@ stdout is a terminal, e.g. ``advisor guide 2> log``).
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import signal
 import sys
@@ -237,7 +238,7 @@ class _Signalled(Exception):
 
 
 @contextlib.contextmanager
-def _signals_end_the_prompt(app: Any) -> Iterator[None]:
+def _signals_end_the_prompt(app: Any, caught: list[int]) -> Iterator[None]:
     """Let SIGINT, SIGTERM, SIGHUP and SIGQUIT stop a running prompt cleanly.
 
     Python raises a signal handler's exception wherever the main thread is. While a
@@ -245,7 +246,7 @@ def _signals_end_the_prompt(app: Any) -> Iterator[None]:
     exception and then waits for Enter ("Press ENTER to continue..."): a ``kill``
     would leave advisor hanging. During a prompt a signal therefore ends the prompt;
     :func:`ask` then re-raises it outside the loop, where the usual handlers
-    (exit 130 or 143, nothing written) take over.
+    (exit 130 or 143, nothing written) take over. Each signal is added to ``caught``.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -254,6 +255,7 @@ def _signals_end_the_prompt(app: Any) -> Iterator[None]:
     signums = [getattr(signal, n) for n in names if hasattr(signal, n)]
 
     def handler(signum: int, frame: Any) -> None:
+        caught.append(signum)
         loop = getattr(app, "loop", None)
         if loop is None or not app.is_running:
             raise _Signalled(signum)  # not in the event loop yet: plain raise is safe
@@ -378,8 +380,9 @@ def _run(
 ) -> Any:
     """Run a prompt and make ``answer`` of what it returns: a signal ends it cleanly
     (``again`` asks anew when the signal is ignored), end of input is an InputError."""
+    caught: list[int] = []
     try:
-        with _signals_end_the_prompt(question.application):
+        with _signals_end_the_prompt(question.application, caught):
             given = question.unsafe_ask()
     except _Signalled as sig:
         signal.raise_signal(sig.signum)  # now outside the loop: the usual handler runs
@@ -388,4 +391,14 @@ def _run(
         raise InputError(
             "input ended before all questions were answered; use --answers FILE or --defaults"
         ) from None
+    except OSError as exc:
+        if exc.errno != errno.EIO:
+            raise
+        # The terminal went away (a closed window, tmux kill-session): the kernel sends
+        # SIGHUP, but drawing the prompt's end on the gone terminal fails first. End as
+        # the hang-up it is (exit 129, nothing written), unless SIGHUP is ignored.
+        signum = caught[0] if caught else getattr(signal, "SIGHUP", None)
+        if signum is not None:  # Windows has no SIGHUP
+            signal.raise_signal(signum)
+        raise
     return answer(given)
