@@ -14,12 +14,12 @@ CPR_REQUEST = "\x1b[6n"
 
 
 class Terminal:
-    """``advisor guide ARGS`` (or ``program``) in a 30x100 pseudo-terminal, answered like a
-    terminal emulator; without colours unless ``colour``.
+    """``advisor guide ARGS`` (or ``program``) in a pseudo-terminal of 30 lines and ``columns``
+    columns, answered like a terminal emulator; without colours unless ``colour``.
 
     prompt_toolkit asks the terminal where the cursor is (a CPR request) and draws
     bottom toolbars, such as a checkbox's validation message, only once it knows;
-    this wrapper answers every request the way xterm would.
+    this wrapper answers every request (see :meth:`_report_cursor`).
     """
 
     def __init__(
@@ -29,6 +29,8 @@ class Terminal:
         program: list[str] | None = None,
         environ: dict[str, str] | None = None,
         colour: bool = False,
+        columns: int = 100,
+        real_cursor: bool = False,
     ) -> None:
         base = os.environ if environ is None else environ
         env = {
@@ -45,14 +47,15 @@ class Terminal:
             argv[1:],
             cwd=str(folder),
             env=env,
-            dimensions=(30, 100),
+            dimensions=(30, columns),
             encoding="utf-8",
             codec_errors="replace",
             timeout=30,
         )
+        self.real_cursor = real_cursor
         self.seen = ""
-        # Everything the program drew, replayed on an emulated 30x100 screen.
-        self.screen = pyte.Screen(100, 30)
+        # Everything the program drew, replayed on an emulated screen of the same size.
+        self.screen = pyte.Screen(columns, 30)
         self.stream = pyte.Stream(self.screen)
 
     def expect(self, text: str | type, timeout: float = 30) -> str:
@@ -64,10 +67,18 @@ class Terminal:
             before += self.child.before
             self._draw(self.child.before, self.child.after)
             if i == 0:
-                self.child.send("\x1b[1;1R")  # the cursor is at the top left
+                self._report_cursor()
                 continue
             self.seen += before
             return before
+
+    def _report_cursor(self) -> None:
+        # By default the cursor is said to be at the top left: each prompt is then drawn
+        # at the top, whatever scrolled before. With ``real_cursor``, where the emulated
+        # screen has it, so that the answered lines of earlier prompts stay above.
+        cursor = self.screen.cursor
+        y, x = (cursor.y + 1, cursor.x + 1) if self.real_cursor else (1, 1)
+        self.child.send(f"\x1b[{y};{x}R")
 
     def _draw(self, *parts: object) -> None:
         self.stream.feed("".join(p for p in parts if isinstance(p, str)))
@@ -80,7 +91,7 @@ class Terminal:
             self._draw(self.child.before, self.child.after)
             if i == 1:
                 return [line.rstrip() for line in self.screen.display]
-            self.child.send("\x1b[1;1R")
+            self._report_cursor()
 
     def send(self, keys: str) -> None:
         self.child.send(keys)

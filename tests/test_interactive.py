@@ -8,7 +8,10 @@ Each test waits for a prompt's text before it types, never for a screen layout."
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -37,8 +40,14 @@ BASELINE = "Which model do you compare it with?"
 STAGES = "Which workflow stages are you considering handing over?"
 
 
-def spawn(folder: Path, *args: str, program: list[str] | None = None) -> Terminal:
-    return Terminal(folder, *args, program=program)
+def spawn(
+    folder: Path,
+    *args: str,
+    program: list[str] | None = None,
+    columns: int = 100,
+    real_cursor: bool = False,
+) -> Terminal:
+    return Terminal(folder, *args, program=program, columns=columns, real_cursor=real_cursor)
 
 
 def finish(term: Terminal) -> tuple[int, str]:
@@ -62,9 +71,12 @@ def test_questionnaire_with_validation_errors_writes_the_chosen_guide(tmp_path: 
     child.send(SPACE + DOWN + SPACE + DOWN + SPACE + DOWN + SPACE + ENTER)
     child.expect("Choose at least one")
     child.send(UP + UP + SPACE + DOWN + DOWN + SPACE + ENTER)  # ML engineer, student
+    # The answer names the roles chosen, not only "done (2 selections)" (walkthrough).
+    child.expect("ML engineer, Student / researcher")
 
     child.expect(STAGES)
     child.send(DOWN + SPACE + ENTER)  # all but model selection
+    child.expect("Data processing, Training & tuning, Result validation")
     child.expect(MODEL)
     child.send(ENTER)  # an empty line takes the default, GPT-5.5
     child.expect(BASELINE)
@@ -87,6 +99,43 @@ def test_questionnaire_with_validation_errors_writes_the_chosen_guide(tmp_path: 
     ]
     assert stage_rows == ["| Data processing", "| Training & tuning", "| Result validation"] * 2
     assert files(tmp_path) == ["OUT.md"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "used"), [("   ", "ML team"), ("  Fraud   ML ", "Fraud ML")], ids=["blank", "spaces"]
+)
+def test_the_answered_team_line_shows_the_name_used(tmp_path: Path, typed: str, used: str) -> None:
+    """The walkthrough typed only spaces: the line showed them, the guide said "ML team"."""
+    child = spawn(tmp_path, "-o", "OUT.md", "--date", DATE, real_cursor=True)
+    child.expect(TEAM)
+    child.send(typed + ENTER)
+    child.expect(ROLES)
+    [answered] = [ln for ln in child.shown() if ln.startswith(f"? {TEAM}")]
+    assert answered.endswith(f") {used}")
+    child.send(ENTER)
+    for prompt in (STAGES, MODEL, BASELINE):
+        child.expect(prompt)
+        child.send(ENTER)
+    status, rest = finish(child)
+    assert status == 0, rest
+    assert (tmp_path / "OUT.md").read_text().startswith(f"# {used}: adopting GPT-5.5\n")
+
+
+def test_both_checkboxes_say_the_same_short_instruction(tmp_path: Path) -> None:
+    """The walkthrough saw roles say "(Space to select, Enter to confirm.)" and stages
+    questionary's own "(Use arrow keys to move, <space> to select, ...)"."""
+    child = spawn(tmp_path, "-o", "OUT.md")
+    child.expect(TEAM)
+    child.send(ENTER)
+    shown = []
+    for prompt in (ROLES, STAGES):
+        child.expect(prompt)
+        line = next(ln for ln in child.shown() if prompt in ln)
+        shown.append(line.split(prompt)[1].strip())
+        child.send(ENTER)
+    assert shown == ["(Space to select, Enter to confirm.)"] * 2
+    child.send(CTRL_C)
+    assert finish(child)[0] == 130
 
 
 def test_model_search_filter_and_no_comparison(tmp_path: Path) -> None:
@@ -195,8 +244,57 @@ def test_the_model_list_is_best_first_with_key_scores(tmp_path: Path) -> None:
     assert finish(child)[0] == 130
 
 
+def model_list(columns: int, tmp_path: Path, typed: str = "") -> list[str]:
+    """The screen of the model question in a terminal ``columns`` wide, after ``typed``."""
+    child = spawn(tmp_path, "-o", "OUT.md", columns=columns)
+    for prompt in (TEAM, ROLES, STAGES):
+        child.expect(prompt[:20])  # a long line is drawn in pieces at a narrow terminal
+        child.send(ENTER)
+    child.expect(MODEL)
+    child.expect("now Gemini")
+    if typed:
+        child.send(typed)
+    screen = child.shown()
+    child.send(CTRL_C)
+    assert finish(child)[0] == 130
+    return screen
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_at_80_columns_names_give_way_to_the_scores_and_the_key_is_whole(
+    tmp_path: Path, columns: int
+) -> None:
+    """A walkthrough found the scores cut ("Terminal-Benc...", "now Gemini-3-...") and the
+    marks key cut off ("(* unverified,") at 80 columns; long names are shortened instead."""
+    screen = model_list(columns, tmp_path)
+    assert all(len(ln) <= columns for ln in screen)
+    assert "(* unverified, ! flagged score)" in screen  # a line of its own
+    first = next(ln for ln in screen if "now " in ln)
+    assert first.endswith("now Gemini-3-Pro-Preview (MLEvolve)")
+    assert first.split()[:3] == ["Not", "sure:", "recommend"]
+    # Names too long for their column end in an ellipsis at a word's end, never
+    # mid-word, and the scores beside them are whole.
+    names = [AUTO_LABEL, *(m.name for m in load_rulebook(None).models.values())]
+    cut = [ln.split("…")[0].strip() for ln in screen if "…" in ln]
+    assert cut if columns == 80 else True
+    for head in cut:
+        assert any(n.startswith(head) and n[len(head)] in " ,(" for n in names), head
+    tb = [ln for ln in screen if "Terminal-Bench" in ln]
+    assert tb and all(re.search(r"Terminal-Bench 2\.0 [0-9.]+%", ln) for ln in tb)
+    (tmp_path / "gpt").mkdir()
+    row = next(ln for ln in model_list(columns, tmp_path / "gpt", "gpt-5.5") if "GPT-5.5" in ln)
+    assert "36%*" in row and "82.7%*" in row and "Terminal-Bench 2.0 82.7%*" in row
+
+
+def test_at_50_columns_the_scores_still_show(tmp_path: Path) -> None:
+    screen = model_list(50, tmp_path, "gpt-5.5")
+    row = next(ln for ln in screen if "GPT-5.5" in ln)
+    assert len(row) <= 50 and "MLE-Bench 36%*" in row
+
+
 def test_not_sure_recommends_the_model_rank_puts_first_for_the_team(tmp_path: Path) -> None:
-    child = spawn(tmp_path, "-o", "OUT.md", "--date", DATE, "--save-answers", "answers.yaml")
+    args = ("-o", "OUT.md", "--date", DATE, "--save-answers", "answers.yaml")
+    child = spawn(tmp_path, *args, real_cursor=True)  # the answered lines stay on screen
     child.expect(TEAM)
     child.send("Pipelines" + ENTER)
     child.expect(ROLES)
@@ -206,13 +304,15 @@ def test_not_sure_recommends_the_model_rank_puts_first_for_the_team(tmp_path: Pa
     child.expect(MODEL)
     child.expect(AUTO_LABEL)
     child.send(DOWN + ENTER)  # the first line: "Not sure: recommend one for my team"
+    picked = recommended(["ml-engineer"], ["data-processing"])
+    book = load_rulebook(None)
+    # The answered line names the model recommended (the walkthrough saw only the label).
     child.expect(BASELINE)
+    assert f"? {MODEL} recommended: {book.models[picked].name}" in child.shown()
     child.send(ENTER)
     status, rest = finish(child)
     assert status == 0, rest
 
-    picked = recommended(["ml-engineer"], ["data-processing"])
-    book = load_rulebook(None)
     assert picked != "gpt-5.5"  # not the default: the recommendation decided
     assert f"Wrote OUT.md: 1 role, model {picked}" in rest
     md = (tmp_path / "OUT.md").read_text()
@@ -430,4 +530,28 @@ def test_signal_from_outside_mid_questionnaire_stops_cleanly(
     assert code == status, rest
     assert f"advisor: {message}; nothing was written" in rest
     assert "Press ENTER" not in child.seen
+    assert files(tmp_path) == []
+
+
+@pytest.mark.parametrize("at", [TEAM, ROLES, MODEL])
+def test_closing_the_terminal_mid_questionnaire_is_a_hang_up(tmp_path: Path, at: str) -> None:
+    """The walkthrough closed the terminal (tmux kill-session) and got "standard output:
+    write failed: Input/output error", exit 1; a hang-up is exit 129, nothing written."""
+    child = spawn(tmp_path, "-o", "OUT.md", "--save-answers", "answers.yaml")
+    for prompt in (TEAM, ROLES, STAGES, MODEL):
+        child.expect(prompt)
+        if prompt == at:
+            break
+        child.send(ENTER)
+    child.shown(0.5)  # the prompt is up and waiting
+    pid = child.child.pid
+    os.close(child.child.child_fd)  # the terminal goes away; the kernel sends SIGHUP
+    child.child.closed = True
+    deadline = time.monotonic() + 30
+    while (ended := os.waitpid(pid, os.WNOHANG)) == (0, 0):
+        assert time.monotonic() < deadline, "advisor did not end"
+        time.sleep(0.05)
+    status = ended[1]
+    assert os.WIFEXITED(status), f"killed by signal {os.WTERMSIG(status)}"
+    assert os.WEXITSTATUS(status) == 129
     assert files(tmp_path) == []

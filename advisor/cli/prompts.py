@@ -10,15 +10,18 @@ stdout is a terminal, e.g. ``advisor guide 2> log``).
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import signal
 import sys
+import textwrap
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 import questionary
+from prompt_toolkit.application import get_app
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
@@ -35,6 +38,25 @@ if TYPE_CHECKING:
 SEARCH_FROM = 8
 #: How a text prompt shows its default: greyed in the empty line, taken by Enter.
 PLACEHOLDER_STYLE = "fg:ansibrightblack"
+#: What every checkbox prompt says, in place of questionary's longer instruction.
+CHECKBOX_KEYS = "Space to select, Enter to confirm."
+#: Columns of a completion menu besides its two columns' text: a space before and after
+#: each, and the scroll bar.
+MENU_FRAME = 5
+#: The narrowest the name column of a long select gets, however long the notes.
+MIN_NAME = 12
+
+
+def shorten(text: str, width: int, sep: str = " ") -> str:
+    """``text`` in at most ``width`` columns: cut after a whole word (or a whole
+    ``sep``-separated part) and ended with "…", mid-word only when one word is too long."""
+    if len(text) <= width:
+        return text
+    head = text[: max(width - 1, 0)]
+    cut = head.rfind(sep)
+    if cut > 0 and not text[len(head) :].startswith(sep):
+        head = head[:cut]
+    return head.rstrip(" ,;:(-") + "…"
 
 
 def _title(c: Choice) -> str:
@@ -61,6 +83,8 @@ class ChoiceFinder(Completer):
         # Names alone, which keeps room for the notes; the id only tells twins apart.
         labels = Counter(c.label for c in choices)
         self.titles = {c.value: c.label if labels[c.label] == 1 else _title(c) for c in choices}
+        # What the answered line shows, which also names the choice.
+        self.answered = {c.value: c.answered or self.titles[c.value] for c in choices}
 
     def matches(self, text: str) -> list[Choice]:
         """The choices every word of ``text`` occurs in; all of them for no words."""
@@ -78,18 +102,31 @@ class ChoiceFinder(Completer):
         exact = [
             c
             for c in self.choices
-            if typed in (str(c.value).casefold(), self.titles[c.value].casefold())
+            if typed
+            in (
+                str(c.value).casefold(),
+                self.titles[c.value].casefold(),
+                self.answered[c.value].casefold(),
+            )
         ]
         found = exact or self.matches(text)
         return found[0] if len(found) == 1 else None
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Any:
         text = document.text_before_cursor
-        for c in self.matches(text):
+        found = self.matches(text)
+        # The menu gives the names all the room they want and cuts the notes; the notes
+        # (the scores) matter more, so names are shortened to leave them room.
+        room = get_app().output.get_size().columns - MENU_FRAME
+        notes = max((len(c.note) for c in found), default=0)
+        note_room = min(notes, max(room - MIN_NAME, 0))
+        name_room = max(room - note_room, 1)
+        for c in found:
             yield Completion(
                 self.titles[c.value],
                 start_position=-len(text),
-                display_meta=c.note,
+                display=shorten(self.titles[c.value], name_room),
+                display_meta=shorten(c.note, note_room, sep=", ") if c.note else "",
             )
 
 
@@ -117,11 +154,17 @@ def _ask_filtered(
             return f"Nothing matches {text.strip()!r}; delete some of it"
         return f"{n} choices match {text.strip()!r}; choose one with the arrows or type more"
 
-    # autocomplete has no instruction line: the help goes to the bottom toolbar.
+    # autocomplete has no instruction line: the help goes to the bottom toolbar, the
+    # key of the marks on a line of its own so that a narrow terminal cuts neither.
     marks = f"({wording.MARKS_KEY})" if any(c.note for c in choices) else ""
-    help_text = f"{kwargs.pop('instruction', '')} {marks}".strip()
-    if help_text:
-        kwargs["bottom_toolbar"] = help_text
+    width = kwargs["output"].get_size().columns
+    help_lines = [
+        wrapped
+        for line in (kwargs.pop("instruction", ""), marks)
+        for wrapped in textwrap.wrap(line, max(width - 1, 20))
+    ]
+    if help_lines:
+        kwargs["bottom_toolbar"] = "\n".join(help_lines)
     if fallback is not None:
         kwargs["placeholder"] = [(PLACEHOLDER_STYLE, finder.titles[fallback.value])]
     question = questionary.autocomplete(
@@ -130,18 +173,13 @@ def _ask_filtered(
     app = question.application
     # Open the whole list before anything is typed, not only after the first key.
     app.pre_run_callables.append(lambda: app.current_buffer.start_completion())
-    enter = KeyBindings()
 
-    @enter.add("enter", eager=True)
-    def _(event: Any) -> None:
-        # The answer line then shows the choice taken, not the words that found it.
-        buf = event.current_buffer
-        picked = finder.find(buf.text) if buf.text.strip() else fallback
-        if picked is not None:
-            buf.document = Document(finder.titles[picked.value])
-        buf.validate_and_handle()
+    def taken(text: str) -> str | None:
+        # The answer line shows the choice taken, not the words that found it.
+        picked = finder.find(text) if text.strip() else fallback
+        return None if picked is None else finder.answered[picked.value]
 
-    app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), enter])
+    _enter_shows(question, taken)
     _extra_keys(question)
 
     def value(text: str) -> str:
@@ -150,6 +188,23 @@ def _ask_filtered(
         return picked.value
 
     return _run(question, again, value)
+
+
+def _enter_shows(question: Any, used: Callable[[str], str | None]) -> None:
+    """Let Enter first put ``used(text)`` in the line (unless None), so that the
+    answered line shows the answer taken, then accept it as usual."""
+    app = question.application
+    enter = KeyBindings()
+
+    @enter.add("enter", eager=True)
+    def _(event: Any) -> None:
+        buf = event.current_buffer
+        text = used(buf.text)
+        if text is not None:
+            buf.document = Document(text)
+        buf.validate_and_handle()
+
+    app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(), enter])
 
 
 def _extra_keys(question: Any) -> None:
@@ -183,7 +238,7 @@ class _Signalled(Exception):
 
 
 @contextlib.contextmanager
-def _signals_end_the_prompt(app: Any) -> Iterator[None]:
+def _signals_end_the_prompt(app: Any, caught: list[int]) -> Iterator[None]:
     """Let SIGINT, SIGTERM, SIGHUP and SIGQUIT stop a running prompt cleanly.
 
     Python raises a signal handler's exception wherever the main thread is. While a
@@ -191,7 +246,7 @@ def _signals_end_the_prompt(app: Any) -> Iterator[None]:
     exception and then waits for Enter ("Press ENTER to continue..."): a ``kill``
     would leave advisor hanging. During a prompt a signal therefore ends the prompt;
     :func:`ask` then re-raises it outside the loop, where the usual handlers
-    (exit 130 or 143, nothing written) take over.
+    (exit 130 or 143, nothing written) take over. Each signal is added to ``caught``.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -200,6 +255,7 @@ def _signals_end_the_prompt(app: Any) -> Iterator[None]:
     signums = [getattr(signal, n) for n in names if hasattr(signal, n)]
 
     def handler(signum: int, frame: Any) -> None:
+        caught.append(signum)
         loop = getattr(app, "loop", None)
         if loop is None or not app.is_running:
             raise _Signalled(signum)  # not in the event loop yet: plain raise is safe
@@ -271,6 +327,14 @@ def ask(q: Question, choices: list[Choice], default: Any, stream: TextIO | None 
         if shown:
             kwargs["placeholder"] = [(PLACEHOLDER_STYLE, shown)]
         question = questionary.text(q.prompt, validate=_validator(q, bool(shown)), **kwargs)
+
+        # The answered line shows the text used: the default for a blank line, and
+        # text with its spaces tidied as validate_answer tidies them.
+        def used(text: str) -> str | None:
+            tidy = " ".join(text.split()) if q.type == "text" else text.strip()
+            return tidy or shown or None
+
+        _enter_shows(question, used)
         return _run(question, again, lambda text: text if text.strip() or not shown else shown)
     if q.type == "select" and len(choices) > SEARCH_FROM:
         return _ask_filtered(q, choices, default, kwargs, again)
@@ -292,6 +356,8 @@ def ask(q: Question, choices: list[Choice], default: Any, stream: TextIO | None 
             questionary.Choice(title=c.label, value=c.value, checked=c.value in chosen)
             for c in choices
         ]
+        # One instruction for every checkbox, after the question's own help if it has one.
+        kwargs["instruction"] = f"({q.help} {CHECKBOX_KEYS})" if q.help else f"({CHECKBOX_KEYS})"
         question = questionary.checkbox(
             q.prompt,
             choices=opts,
@@ -300,7 +366,13 @@ def ask(q: Question, choices: list[Choice], default: Any, stream: TextIO | None 
         )
     if q.type in ("select", "checkbox"):
         _extra_keys(question)
-    return _run(question, again)
+    given = _run(question, again)
+    if q.type == "checkbox" and len(given) > 1:
+        # questionary's answered line says only "done (2 selections)": say which.
+        labels = {c.value: c.label for c in choices}
+        out.write(f"  {', '.join(labels[v] for v in given)}\n")
+        out.flush()
+    return given
 
 
 def _run(
@@ -308,8 +380,9 @@ def _run(
 ) -> Any:
     """Run a prompt and make ``answer`` of what it returns: a signal ends it cleanly
     (``again`` asks anew when the signal is ignored), end of input is an InputError."""
+    caught: list[int] = []
     try:
-        with _signals_end_the_prompt(question.application):
+        with _signals_end_the_prompt(question.application, caught):
             given = question.unsafe_ask()
     except _Signalled as sig:
         signal.raise_signal(sig.signum)  # now outside the loop: the usual handler runs
@@ -318,4 +391,14 @@ def _run(
         raise InputError(
             "input ended before all questions were answered; use --answers FILE or --defaults"
         ) from None
+    except OSError as exc:
+        if exc.errno != errno.EIO:
+            raise
+        # The terminal went away (a closed window, tmux kill-session): the kernel sends
+        # SIGHUP, but drawing the prompt's end on the gone terminal fails first. End as
+        # the hang-up it is (exit 129, nothing written), unless SIGHUP is ignored.
+        signum = caught[0] if caught else getattr(signal, "SIGHUP", None)
+        if signum is not None:  # Windows has no SIGHUP
+            signal.raise_signal(signum)
+        raise
     return answer(given)

@@ -134,7 +134,8 @@ def offered(
         models.sort(key=lambda c: (place.get(c.value, len(place)), c.value))
     shown = [Choice(c.value, c.label, key_scores(book, c.value)) for c in models]
     if ranked and q.id == "model":
-        shown.insert(0, Choice(AUTO, AUTO_LABEL, f"now {book.models[ranked[0]].name}"))
+        best = book.models[ranked[0]].name
+        shown.insert(0, Choice(AUTO, AUTO_LABEL, f"now {best}", f"recommended: {best}"))
     return shown + rest
 
 

@@ -27,11 +27,13 @@ CORE_QUESTIONS = frozenset({"team", "roles", "model", "baseline", "stages"})
 
 class Choice(msgspec.Struct, frozen=True, order=True):
     """One option of a select or checkbox question; ``note`` is shown beside it
-    (a model's key scores)."""
+    (a model's key scores), ``answered`` in place of the label once it is chosen
+    (the model "Not sure: recommend one" stands for)."""
 
     value: str
     label: str
     note: str = ""
+    answered: str = ""
 
 
 def choices(book: Rulebook, q: Question) -> list[Choice]:
