@@ -241,10 +241,9 @@ def evaluate(book: Rulebook, profile: Profile, *, trace: bool = True) -> Result:
         if q.id in answers and q.id not in inputs:
             inputs[q.id] = answers[q.id]
 
-    # Summary tables read flagged scores as the stage cells count them (capped); whether
-    # their lines are provisional is told by reading verified, unflagged scores alone.
-    # The summary tables' metrics stay those of the raw scores, which their texts quote
-    # ("up 5 pp"); the line is provisional when the firm scores alone would choose another.
+    # Summary tables read flagged scores as the stage cells count them (capped), and the
+    # metrics of the raw scores, which their texts quote ("up 5 pp"); a line is provisional
+    # when verified, unflagged scores (and their metrics) alone would choose another.
     summary_inputs = {**inputs, **ev_model.summary_scores(book, model_ev)}
     firm_summary: dict[str, Any] | None = None
     if any(
