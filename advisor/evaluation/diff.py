@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from advisor import wording
@@ -83,12 +83,7 @@ class AdviceLine:
     provisional: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "autonomy": self.autonomy,
-            "rules": self.rules,
-            "assessed": self.assessed,
-            "provisional": self.provisional,
-        }
+        return asdict(self)
 
 
 @dataclass
@@ -278,38 +273,22 @@ def _crossings(
         tests = [t for t in cells.get(name, []) if t.matches(a) != t.matches(b)]
         if not tests and name not in edges:
             continue
-        if a is None or b is None:
-            out.append(
-                Crossing(
-                    name,
-                    a,
-                    b,
-                    old_unverified=name in old_unverified,
-                    new_unverified=name in new_unverified,
-                )
+        bounds: list[float] = []
+        if a is not None and b is not None:  # from or to "missing" crosses no boundary
+            lo, hi = min(a, b), max(a, b)
+            bounds = sorted(
+                {
+                    x
+                    for t in tests
+                    for iv in t.intervals
+                    for x in (iv.lo, iv.hi)
+                    if math.isfinite(x) and lo <= x <= hi and iv.contains(a) != iv.contains(b)
+                }
+                | set(edges.get(name, []))
             )
-            continue
-        lo, hi = min(a, b), max(a, b)
-        bounds = sorted(
-            {
-                x
-                for t in tests
-                for iv in t.intervals
-                for x in (iv.lo, iv.hi)
-                if math.isfinite(x) and lo <= x <= hi and iv.contains(a) != iv.contains(b)
-            }
-            | set(edges.get(name, []))
-        )
-        out.append(
-            Crossing(
-                name,
-                a,
-                b,
-                bounds if a < b else bounds[::-1],
-                name in old_unverified,
-                name in new_unverified,
-            )
-        )
+            if a > b:
+                bounds.reverse()
+        out.append(Crossing(name, a, b, bounds, name in old_unverified, name in new_unverified))
     return out
 
 
