@@ -159,10 +159,7 @@ def check_profile(book: Rulebook, profile: Profile) -> None:
     model = profile.model if profile.scores is not None else book.resolve_model(profile.model)
     base = profile.baseline
     if base is not None and profile.baseline_scores is None and book.resolve_model(base) == model:
-        raise InputError(
-            f"the baseline {base!r} is the model itself; "
-            "compare it with another model, or with none"
-        )
+        raise InputError(f"the baseline {questions.itself(base)}")
     for r in profile.roles:
         if r not in book.roles:
             book.resolve_role(r)

@@ -29,6 +29,7 @@ from advisor.evaluation.questions import (
     choices,
     default_for,
     is_asked,
+    itself,
 )
 from advisor.evaluation.results import Profile
 from advisor.load import cache
@@ -356,10 +357,7 @@ def resolve_answers(
     base = answers.get("baseline")
     if base and base == answers.get("model"):
         where = origins.get("baseline") or origins.get("model") or "the rulebook's default"
-        raise InputError(
-            f"question 'baseline' (from {where}): {base!r} is the model itself; "
-            "compare it with another model, or with none"
-        )
+        raise InputError(f"question 'baseline' (from {where}): {itself(base)}")
     if unanswered:
         names = ", ".join(unanswered)
         if use_defaults:

@@ -86,6 +86,11 @@ def is_asked(book: Rulebook, q: Question, answers: Mapping[str, Any]) -> bool:
 YES_NO = {"true": True, "yes": True, "y": True, "false": False, "no": False, "n": False}
 
 
+def itself(baseline: str) -> str:
+    """Why a baseline that is the model itself is refused, and what to do instead."""
+    return f"{baseline!r} is the model itself; compare it with another model, or with none"
+
+
 def default_for(book: Rulebook, q: Question, answers: Mapping[str, Any]) -> Any:
     """The default answer, or None when the question has none."""
     if q.default_from == "predecessor":
