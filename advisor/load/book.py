@@ -212,9 +212,18 @@ def unknown(kind: str, name: str, known: Sequence[str]) -> InputError:
         hint = "did you mean " + " or ".join(close) + "?"
     else:
         shown = sorted(known)
-        hint = "known: " + ", ".join(shown[:12])
-        if len(shown) > 12:
+        hint = "known: " + first_few(shown)
+        if len(shown) > FEW:
             # The rest would fill the screen; say where the whole list is.
             listing = "advisor models" if kind.endswith("model") else "advisor rules export"
-            hint += f", ... ({len(shown)} in all; {listing} lists them)"
+            hint += f" ({len(shown)} in all; {listing} lists them)"
     return InputError(f"unknown {kind} {name!r}; {hint}")
+
+
+#: How many names an error lists before "...".
+FEW = 12
+
+
+def first_few(names: Sequence[str]) -> str:
+    """Up to :data:`FEW` names for an error line: "a, b, c" or "a, ..., l, ..."."""
+    return ", ".join(names[:FEW]) + (", ..." if len(names) > FEW else "")

@@ -41,6 +41,7 @@ import yaml
 
 from advisor import wording
 from advisor.errors import InputError
+from advisor.load.book import first_few
 from advisor.load.rulebook import Rulebook, unknown
 from advisor.load.tabular import (
     MAX_BYTES,
@@ -647,13 +648,12 @@ def scores_yaml(imported: Imported) -> str:
         why = f"all {imported.rows} rows were skipped" if imported.rows else "it has no rows"
         if imported.filtered:
             # Name the splits the file has, since the one wanted may go by another name
-            # there ("lite" is "low (=Lite, 22 competitions)" in MLE-bench's file); at most
-            # 12, as an unknown id's error lists known ids, for a file with a split per row.
+            # there ("lite" is "low (=Lite, 22 competitions)" in MLE-bench's file); a few,
+            # as an unknown id's error lists known ids, for a file with a split per row.
             splits = imported.other_splits
-            listed = ", ".join(splits[:12]) + (", ..." if len(splits) > 12 else "")
             why = (
                 f"no row of the chosen split ({imported.filtered} rows of other splits); its "
-                f"splits: {listed}; pass one of them with --split, "
+                f"splits: {first_few(splits)}; pass one of them with --split, "
                 f"e.g. --split {split_label(splits[0])}"
             )
         hint = ""

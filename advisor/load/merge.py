@@ -570,6 +570,7 @@ def _check_tests(
     # A rule with errors of its own is reported once, not again as unknown here.
     rule_ids = {r.id for r in book.rules()} | set(disabled) | set(declared)
     table_ids = {t.id for t in book.tables}
+    questions = [q.id for q in book.questions]
     for test in book.tests:
         loc = book.where("test", test.id)
         g = test.given
@@ -580,7 +581,6 @@ def _check_tests(
                 )
         if g.model is None and not g.scores:
             problems.add(f"test {test.id!r}: 'given' needs a model or scores", loc)
-        questions = [q.id for q in book.questions]
         for key in g.answers:
             if key not in questions:
                 problems.add(
