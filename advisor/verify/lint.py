@@ -167,11 +167,11 @@ def _check_informs(book: Rulebook, out: list[Finding], read: bool) -> None:
         )
 
 
-__all__ = ["Finding", "LintReport", "lint"]
-
-
 def _states_an_absence(rule: CompiledRule) -> bool:
     """A summary line (no autonomy) that applies only when scores are missing ("There is
     no MLE-Bench score for X"): it rests on no source, and a guide lists none for it."""
     tests = list(rule.tests.values())
     return rule.spec.autonomy is None and bool(tests) and all(t.kind == "missing" for t in tests)
+
+
+__all__ = ["Finding", "LintReport", "lint"]

@@ -9,7 +9,7 @@ from typing import Any
 from jinja2 import meta, nodes
 
 from advisor.errors import TemplateLimitError
-from advisor.evaluation.questionnaire import CORE_QUESTIONS
+from advisor.evaluation.questions import CORE_QUESTIONS
 from advisor.load.resources import is_builtin
 from advisor.load.rulebook import TEXT_FIELDS, Rulebook
 from advisor.text.sandbox import needs_template, text_environment, under_limits
